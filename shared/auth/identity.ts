@@ -1,0 +1,79 @@
+/**
+ * Who is calling: the typed identity every handler receives, read from the JWT claims that the
+ * API Gateway JWT authorizer (cloud) or the local runtime's verifier (embedded) has checked.
+ * Claim names follow DiracX's access tokens.
+ */
+import { z } from 'zod';
+import { UnauthorizedError } from '#shared/errors.ts';
+
+export const properties = {
+  normalUser: 'NormalUser',
+  jobAdministrator: 'JobAdministrator',
+  genericPilot: 'GenericPilot',
+} as const;
+export type Property = (typeof properties)[keyof typeof properties];
+
+export const claimNames = {
+  vo: 'vo',
+  sub: 'sub',
+  preferredUsername: 'preferred_username',
+  group: 'dirac_group',
+  properties: 'dirac_properties',
+} as const;
+
+export interface Identity {
+  readonly vo: string;
+  /** Stable subject id, unique within the VO. */
+  readonly sub: string;
+  /** The user name shown as a job's Owner. */
+  readonly username: string;
+  readonly group: string;
+  readonly properties: readonly string[];
+}
+
+export const hasProperty = (identity: Identity, property: Property): boolean =>
+  identity.properties.includes(property);
+
+const name = z.string().min(1).max(128);
+const claimsSchema = z.object({
+  [claimNames.vo]: name,
+  [claimNames.sub]: name,
+  [claimNames.preferredUsername]: name,
+  [claimNames.group]: name,
+  [claimNames.properties]: z.union([z.array(z.string()), z.string()]),
+});
+
+/**
+ * API Gateway's JWT authorizer hands list claims to the function as `"[a b c]"` strings; the
+ * local verifier does the same, so both paths go through here.
+ */
+export function identityFromClaims(claims: Record<string, unknown> | undefined): Identity {
+  const parsed = claimsSchema.safeParse(claims ?? {});
+  if (!parsed.success) {
+    const missing = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+    throw new UnauthorizedError(`The token lacks the claims muon needs: ${missing}.`);
+  }
+  const c = parsed.data;
+  return {
+    vo: c[claimNames.vo],
+    sub: c[claimNames.sub],
+    username: c[claimNames.preferredUsername],
+    group: c[claimNames.group],
+    properties: parseListClaim(c[claimNames.properties]),
+  };
+}
+
+export function parseListClaim(value: string | readonly string[]): string[] {
+  if (typeof value !== 'string') return [...value];
+  const inner = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  return inner.split(/[\s,]+/).filter((item) => item.length > 0);
+}
+
+/** How API Gateway renders claims for the function: scalars as strings, lists as `"[a b]"`. */
+export function flattenClaims(payload: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(payload)) {
+    out[k] = Array.isArray(v) ? `[${v.join(' ')}]` : String(v);
+  }
+  return out;
+}

@@ -1,0 +1,141 @@
+/**
+ * The configuration document: muon's analogue of DIRAC's Configuration Service. One YAML file,
+ * validated by this schema, describes virtual organisations, groups, sites, platforms and limits.
+ * Later features add their own sections here rather than inventing settings of their own.
+ */
+import { z } from 'zod';
+
+const identifier = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    'use letters, digits, "_", "." and "-" only, starting with a letter or digit',
+  );
+
+const groupSchema = z
+  .object({
+    properties: z.array(z.string().min(1)).min(1),
+    /** Fair-share weight of the group among the VO's groups (DIRAC's JobShare). */
+    share: z.number().positive().default(1),
+    /** When true, the group's owners share one fair-share slot instead of one each. */
+    sharesAmongOwners: z.boolean().default(true),
+  })
+  .strict();
+
+const jobDescriptionSchema = z
+  .object({
+    defaultCpuTime: z.number().int().positive().default(86_400),
+    minCpuTime: z.number().int().positive().default(100),
+    maxCpuTime: z.number().int().positive().default(500_000),
+    defaultPriority: z.number().int().min(0).max(10).default(1),
+    maxInputData: z.number().int().positive().default(500),
+    maxParametricJobs: z.number().int().positive().default(10_000),
+    allowedJobTypes: z.array(identifier).min(1).default(['User', 'Test', 'Hospital']),
+  })
+  .strict();
+
+const virtualOrganizationSchema = z
+  .object({
+    defaultGroup: identifier,
+    groups: z.record(identifier, groupSchema),
+    jobDescription: jobDescriptionSchema.prefault({}),
+  })
+  .strict()
+  .superRefine((vo, ctx) => {
+    if (!(vo.defaultGroup in vo.groups)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultGroup'],
+        message: `"${vo.defaultGroup}" is not one of this VO's groups (${Object.keys(vo.groups).join(', ')})`,
+      });
+    }
+  });
+
+const computingElementSchema = z
+  .object({
+    type: z.enum(['Local', 'Slurm', 'AwsBatch']),
+    /** Most pilots this element may hold at once, queued plus running. */
+    maxPilots: z.number().int().nonnegative().default(10),
+    processors: z.number().int().positive().default(1),
+    memoryMb: z.number().int().positive().optional(),
+    tags: z.array(z.string().min(1)).default([]),
+    platform: z.string().min(1).optional(),
+    settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  })
+  .strict();
+
+const siteSchema = z
+  .object({
+    computingElements: z.record(identifier, computingElementSchema).default({}),
+    storageElements: z.array(identifier).default([]),
+    /** A banned site gets no work, as with DIRAC's Resource Status System. */
+    banned: z.boolean().default(false),
+  })
+  .strict();
+
+const storageElementSchema = z
+  .object({
+    /** `disk` replicas are read directly; `tape` ones need staging. */
+    kind: z.enum(['disk', 'tape']).default('disk'),
+    /** Where uploaded output data goes: an S3 prefix in the sandbox bucket (`s3`) or a path (`file`). */
+    backend: z.enum(['s3', 'file']).default('s3'),
+    path: z.string().min(1),
+  })
+  .strict();
+
+const limitsSchema = z
+  .object({
+    maxJobsPerSubmission: z.number().int().positive().default(10_000),
+    maxSandboxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(100 * 1024 * 1024),
+    maxRequestBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(6 * 1024 * 1024),
+  })
+  .strict();
+
+const authSchema = z
+  .object({
+    /** The identity provider that issues access tokens (the JWT authorizer's issuer). */
+    issuer: z.url(),
+    audience: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    auth: authSchema,
+    virtualOrganizations: z
+      .record(identifier, virtualOrganizationSchema)
+      .refine((vos) => Object.keys(vos).length > 0, {
+        message: 'declare at least one virtual organisation',
+      }),
+    sites: z.record(identifier, siteSchema).default({}),
+    storageElements: z.record(identifier, storageElementSchema).default({}),
+    /** DIRAC platforms and the operating systems each runs on (OSCompatibility). */
+    platforms: z.record(identifier, z.array(z.string().min(1))).default({}),
+    limits: limitsSchema.prefault({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    for (const [siteName, site] of Object.entries(config.sites)) {
+      site.storageElements.forEach((se, index) => {
+        if (!(se in config.storageElements)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', siteName, 'storageElements', index],
+            message: `storage element "${se}" is not declared under storageElements`,
+          });
+        }
+      });
+    }
+  });
+
+export type MuonConfig = z.infer<typeof configSchema>;
+export type VirtualOrganizationConfig = MuonConfig['virtualOrganizations'][string];
+export type SiteConfig = MuonConfig['sites'][string];

@@ -1,0 +1,59 @@
+/**
+ * Building a function's dependencies from its environment variables, which CDK sets when it grants
+ * the function a resource (see infra/) and the local runtime sets the same way.
+ */
+import { createAwsClients, type Endpoints } from '#shared/aws/clients.ts';
+import { loadConfigFile } from '#shared/config/load.ts';
+import type { Deps, ResourceNames } from '#shared/deps.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+import { createLogger, parseLogLevel } from '#shared/log.ts';
+import { environmentNames, type QueueName, queues, type TableName, tables } from '#shared/resources.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function resourceNamesFromEnvironment(env: Env): ResourceNames {
+  const tableNames: Partial<Record<TableName, string>> = {};
+  for (const table of Object.keys(tables) as TableName[]) {
+    const value = env[environmentNames.table(table)];
+    if (value) tableNames[table] = value;
+  }
+  const queueUrls: Partial<Record<QueueName, string>> = {};
+  for (const queue of Object.keys(queues) as QueueName[]) {
+    const value = env[environmentNames.queue(queue)];
+    if (value) queueUrls[queue] = value;
+  }
+  const bucket = env[environmentNames.bucket];
+  return { tables: tableNames, queues: queueUrls, ...(bucket ? { bucket } : {}) };
+}
+
+export function depsFromEnvironment(env: Env): Deps {
+  const configPath = env[environmentNames.config];
+  if (!configPath)
+    throw new ConfigurationError(`${environmentNames.config} is not set: it names the configuration file.`);
+  const endpoints: Endpoints | undefined = env.MUON_ENDPOINT_DYNAMODB
+    ? {
+        dynamodb: env.MUON_ENDPOINT_DYNAMODB,
+        sqs: env.MUON_ENDPOINT_SQS ?? '',
+        s3: env.MUON_ENDPOINT_S3 ?? '',
+      }
+    : undefined;
+  return {
+    config: loadConfigFile(configPath),
+    logger: createLogger({ level: parseLogLevel(env.MUON_LOG_LEVEL) }),
+    aws: createAwsClients(endpoints ? { endpoints } : {}),
+    resources: resourceNamesFromEnvironment(env),
+    now: () => new Date(),
+  };
+}
+
+/**
+ * A Lambda entry point: builds the dependencies from `process.env` on the first invocation and
+ * reuses them while the execution environment lives.
+ */
+export function lambdaEntry<E, C, R>(create: (deps: Deps) => (event: E, context: C) => Promise<R>) {
+  let built: ((event: E, context: C) => Promise<R>) | undefined;
+  return (event: E, context: C): Promise<R> => {
+    built ??= create(depsFromEnvironment(process.env));
+    return built(event, context);
+  };
+}

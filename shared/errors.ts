@@ -1,0 +1,79 @@
+/**
+ * Typed domain errors. Each has a stable machine `code` and the HTTP status it becomes; the HTTP
+ * error middleware is the only place that turns them into responses. Anything that is not a
+ * `MuonError` is a 500 that leaks nothing.
+ */
+export class MuonError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  /** Extra machine-readable detail, returned as `detail` instead of the message when present. */
+  readonly detail: unknown;
+
+  constructor(
+    code: string,
+    statusCode: number,
+    message: string,
+    options?: { cause?: unknown; detail?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.statusCode = statusCode;
+    this.detail = options?.detail;
+  }
+}
+
+/** The request is malformed or asks for something impossible: fix the request. */
+export class BadRequestError extends MuonError {
+  constructor(message: string, options?: { code?: string; cause?: unknown; detail?: unknown }) {
+    super(options?.code ?? 'request.bad', 400, message, options);
+  }
+}
+
+/** The body or parameters failed their schema. */
+export class ValidationError extends MuonError {
+  constructor(message: string, options?: { code?: string; detail?: unknown }) {
+    super(options?.code ?? 'request.invalid', 422, message, options);
+  }
+}
+
+export class UnauthorizedError extends MuonError {
+  constructor(message = 'A valid bearer token is required.') {
+    super('auth.unauthorized', 401, message);
+  }
+}
+
+export class ForbiddenError extends MuonError {
+  constructor(message: string) {
+    super('auth.forbidden', 403, message);
+  }
+}
+
+export class NotFoundError extends MuonError {
+  constructor(message: string, code = 'resource.not_found') {
+    super(code, 404, message);
+  }
+}
+
+export class ConflictError extends MuonError {
+  constructor(message: string, code = 'resource.conflict', detail?: unknown) {
+    super(code, 409, message, { detail });
+  }
+}
+
+/** A deployment or configuration mistake found at start-up: names the setting to fix. */
+export class ConfigurationError extends MuonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('config.invalid', 500, message, options);
+  }
+}
+
+/**
+ * A failure that retrying cannot fix. SQS consumers acknowledge the message and record the
+ * failure instead of letting SQS redeliver it.
+ */
+export class PermanentError extends MuonError {
+  constructor(message: string, options?: { code?: string; cause?: unknown }) {
+    super(options?.code ?? 'work.permanent', 500, message, options);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The one definition of muon's AWS resources.
+ *
+ * `infra/` turns it into CloudFormation and `local/` into emulator resources; nothing else describes
+ * a table, queue, bucket, function, route or schedule. Names here are logical: the deployed name is
+ * `${prefix}-${name}` (see `physicalName`).
+ *
+ * Glossary (DIRAC's words, see docs/glossary.md): a *job* waits in a *task queue* until a *pilot*
+ * asks the *matcher* for work; *executors* prepare jobs; *agents* run on schedules; *sandboxes*
+ * live in the sandbox bucket.
+ */
+
+export type KeyType = 'S' | 'N';
+export interface KeyDefinition {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface IndexDefinition {
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey?: KeyDefinition;
+  /** Attributes copied into the index besides the keys; `'ALL'` copies the whole item. */
+  readonly projection: 'ALL' | 'KEYS_ONLY' | readonly string[];
+}
+
+export interface TableDefinition {
+  readonly description: string;
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey?: KeyDefinition;
+  readonly indexes: Readonly<Record<string, IndexDefinition>>;
+  /** Attribute holding an epoch-seconds expiry (DynamoDB TTL in the cloud; agents purge it locally). */
+  readonly timeToLiveAttribute?: string;
+}
+
+export interface QueueDefinition {
+  readonly description: string;
+  /** Receives before a message moves to the queue's dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** Seconds a received message stays invisible; at least 6x its consumer's timeout. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionDays: number;
+}
+
+export interface BucketDefinition {
+  readonly description: string;
+  readonly lifecycle: readonly { readonly prefix: string; readonly expireAfterDays: number }[];
+}
+
+export type TableAccess = 'read' | 'readWrite';
+export type QueueAccess = 'send' | 'consume';
+export type BucketAccess = 'read' | 'readWrite';
+
+export interface FunctionDefinition {
+  readonly description: string;
+  /** Module under `functions/` exporting `handler` and `createHandler(deps)`. */
+  readonly entry: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly tables: Readonly<Partial<Record<TableName, TableAccess>>>;
+  readonly queues: Readonly<Partial<Record<QueueName, QueueAccess>>>;
+  readonly bucket?: BucketAccess;
+  /** HTTP routes this function serves, as API Gateway route keys (`'POST /api/jobs'`). */
+  readonly routes: readonly string[];
+  /** Routes in `routes` that need no token. */
+  readonly publicRoutes?: readonly string[];
+  /** The queue whose messages invoke this function (an SQS event source). */
+  readonly consumes?: {
+    readonly queue: QueueName;
+    readonly batchSize: number;
+    readonly maxConcurrency: number;
+  };
+}
+
+export interface ScheduleDefinition {
+  readonly description: string;
+  readonly function: FunctionName;
+  /** How often the agent runs. */
+  readonly everySeconds: number;
+}
+
+const key = (name: string, type: KeyType = 'S'): KeyDefinition => ({ name, type });
+
+export const tables = {
+  jobs: {
+    description:
+      'Job database: one item per job (attributes, requirements, parameters), its status history, and its description.',
+    partitionKey: key('pk'),
+    sortKey: key('sk'),
+    indexes: {
+      byOwner: { partitionKey: key('ownerKey'), sortKey: key('jobId', 'N'), projection: 'ALL' },
+      byStatus: { partitionKey: key('statusKey'), sortKey: key('jobId', 'N'), projection: 'ALL' },
+      byVo: { partitionKey: key('voKey'), sortKey: key('jobId', 'N'), projection: 'ALL' },
+    },
+  },
+  counters: {
+    description: 'Block allocators for increasing job ids, and idempotency records of submissions.',
+    partitionKey: key('pk'),
+    indexes: {},
+    timeToLiveAttribute: 'expiresAt',
+  },
+  workflows: {
+    description: 'CWL workflows stored once, addressed by the sha256 of their canonical JSON.',
+    partitionKey: key('workflowId'),
+    indexes: {},
+  },
+  taskQueues: {
+    description:
+      'Task queues and the waiting jobs in them, sharded so that no task queue is one hot partition.',
+    partitionKey: key('pk'),
+    sortKey: key('sk'),
+    indexes: {
+      byVo: { partitionKey: key('voKey'), sortKey: key('tqId'), projection: 'ALL' },
+    },
+  },
+  fileCatalog: {
+    description: 'Logical file names and their replicas at storage elements.',
+    partitionKey: key('lfn'),
+    sortKey: key('se'),
+    indexes: {},
+  },
+  sandboxes: {
+    description: 'Sandbox metadata: owner, size, checksum, and the jobs it is assigned to.',
+    partitionKey: key('pk'),
+    sortKey: key('sk'),
+    indexes: {},
+  },
+  pilots: {
+    description:
+      'Pilot records: reference, site, computing element, status, heartbeats and the jobs each ran.',
+    partitionKey: key('pk'),
+    sortKey: key('sk'),
+    indexes: {
+      byStatus: { partitionKey: key('statusKey'), sortKey: key('updatedAt'), projection: 'ALL' },
+    },
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export const queues = {
+  jobPath: {
+    description: 'Jobs waiting for the JobPath executor (entry of the executor chain).',
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 180,
+    retentionDays: 14,
+  },
+  jobSanity: {
+    description: 'Jobs waiting for the JobSanity executor.',
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 180,
+    retentionDays: 14,
+  },
+  inputData: {
+    description: 'Jobs waiting for the InputData executor.',
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 180,
+    retentionDays: 14,
+  },
+  jobScheduling: {
+    description: 'Jobs waiting for the JobScheduling executor (end of the chain, hands jobs to task queues).',
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 180,
+    retentionDays: 14,
+  },
+} as const satisfies Record<string, QueueDefinition>;
+
+export const bucket = {
+  description: 'Sandbox store (input and output sandboxes), pilot logs and uploaded output data.',
+  lifecycle: [
+    { prefix: 'pilot-logs/', expireAfterDays: 30 },
+    { prefix: 'uploads/', expireAfterDays: 2 },
+  ],
+} as const satisfies BucketDefinition;
+
+export type TableName = keyof typeof tables;
+export type QueueName = keyof typeof queues;
+
+export const functions = {
+  health: {
+    description: 'Liveness of the API.',
+    entry: 'functions/health.ts',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    tables: {},
+    queues: {},
+    routes: ['GET /api/health'],
+    publicRoutes: ['GET /api/health'],
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionName = keyof typeof functions;
+
+export const schedules = {} as const satisfies Record<string, ScheduleDefinition>;
+
+/** The deployed name of a logical resource. */
+export const physicalName = (prefix: string, logical: string): string =>
+  `${prefix}-${logical.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+export const deadLetterName = (queue: QueueName): string => `${queue}Dlq`;
+
+/** Environment variables that carry resource names to functions; CDK sets them when it grants access. */
+export const environmentNames = {
+  table: (name: TableName) => `MUON_TABLE_${constantCase(name)}`,
+  queue: (name: QueueName) => `MUON_QUEUE_${constantCase(name)}_URL`,
+  bucket: 'MUON_BUCKET',
+  config: 'MUON_CONFIG',
+} as const;
+
+function constantCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
