@@ -184,6 +184,15 @@ export const functions = {
     routes: ['GET /api/health'],
     publicRoutes: ['GET /api/health'],
   },
+  auth: {
+    description: 'Who the caller is, from the token (DiracX userinfo).',
+    entry: 'functions/auth.ts',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    tables: {},
+    queues: {},
+    routes: ['GET /api/auth/userinfo'],
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof functions;

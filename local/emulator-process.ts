@@ -1,0 +1,29 @@
+/**
+ * Child-process entry for the emulators, so that they use the second core and so that s3rver's
+ * `--openssl-legacy-provider` need stays out of the main process. It reports its endpoints over
+ * IPC and exits when told to or when its parent goes away.
+ */
+import { startEmulators } from '#local/emulators.ts';
+
+const dataDir = process.env.MUON_EMULATOR_DATA_DIR;
+if (!dataDir || !process.send) {
+  console.error('emulator-process must be forked by the local runtime with MUON_EMULATOR_DATA_DIR set');
+  process.exit(2);
+}
+
+const emulators = await startEmulators({ dataDir, inMemory: process.env.MUON_EMULATOR_IN_MEMORY === '1' });
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await emulators.close();
+  process.exit(0);
+};
+process.on('disconnect', stop);
+process.on('SIGTERM', stop);
+// The parent handles Ctrl-C for the whole process group and stops us in order.
+process.on('SIGINT', () => undefined);
+process.on('message', (message) => {
+  if (message === 'stop') void stop();
+});
+process.send({ endpoints: emulators.endpoints });

@@ -1,0 +1,104 @@
+/**
+ * The AWS wire-protocol emulators of the embedded runtime: dynalite (DynamoDB, LevelDB on disk),
+ * local-aws-sqs (SQS, JSON protocol, in memory) and s3rver (S3, files on disk). All listen on
+ * 127.0.0.1 on free ports. See docs/local-runtime.md for their known gaps and our workarounds.
+ */
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo, Server } from 'node:net';
+import { join } from 'node:path';
+import type { Endpoints } from '#shared/aws/clients.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface Emulators {
+  readonly endpoints: Endpoints;
+  close(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  /** Where DynamoDB and S3 keep their data; absent means in memory (DynamoDB) and a temp dir (S3). */
+  readonly dataDir: string;
+  /** Keep DynamoDB in memory instead of on disk (tests that want speed over persistence). */
+  readonly inMemory?: boolean;
+}
+
+/** s3rver accepts only these credentials; the emulators ignore them otherwise. */
+export const emulatorCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    const dynamodb = await startDynalite(options, closers);
+    const sqs = await startSqs(closers);
+    const s3 = await startS3(options, closers);
+    return {
+      endpoints: { dynamodb, sqs, s3 },
+      close: () => closeAll(closers),
+    };
+  } catch (error) {
+    await closeAll(closers);
+    throw error;
+  }
+}
+
+async function closeAll(closers: (() => Promise<void>)[]): Promise<void> {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+}
+
+async function startDynalite(options: EmulatorOptions, closers: (() => Promise<void>)[]): Promise<string> {
+  const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
+  const path = options.inMemory ? undefined : join(options.dataDir, 'dynamodb');
+  if (path) mkdirSync(path, { recursive: true });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(path ? { path } : {}),
+  });
+  const url = await listen(server);
+  closers.push(() => closeServer(server));
+  return url;
+}
+
+async function startSqs(closers: (() => Promise<void>)[]): Promise<string> {
+  const { createSqsServer } = require('local-aws-sqs') as {
+    createSqsServer: (opts: Record<string, unknown>) => Promise<Server>;
+  };
+  const server = await createSqsServer({
+    port: 0,
+    hostname: '127.0.0.1',
+    emulateQueueCreationLifecycle: false,
+  });
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  closers.push(() => closeServer(server));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function startS3(options: EmulatorOptions, closers: (() => Promise<void>)[]): Promise<string> {
+  const S3rver = require('s3rver') as new (
+    opts: Record<string, unknown>,
+  ) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+  const directory = join(options.dataDir, 's3');
+  mkdirSync(directory, { recursive: true });
+  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory });
+  const address = await server.run();
+  closers.push(() => server.close());
+  return `http://127.0.0.1:${address.port}`;
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    );
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
+}
