@@ -5,7 +5,7 @@ import { createHttpHandler } from '#shared/http/handler.ts';
 import { route } from '#shared/http/route.ts';
 
 export const createHandler = (deps: Deps) =>
-  createHttpHandler(deps.logger, {
+  createHttpHandler(deps, {
     'GET /api/auth/userinfo': route({
       handle: ({ identity }) => ({
         vo: identity.vo,

@@ -9,7 +9,7 @@ import { version } from '#shared/version.ts';
 export const healthSchema = z.object({ status: z.literal('ok'), version: z.string(), time: z.string() });
 
 export const createHandler = (deps: Deps) =>
-  createHttpHandler(deps.logger, {
+  createHttpHandler(deps, {
     'GET /api/health': route({
       public: true,
       handle: () => ({ status: 'ok', version, time: deps.now().toISOString() }),

@@ -17,7 +17,7 @@ export interface Emulators {
 }
 
 export interface EmulatorOptions {
-  /** Where DynamoDB and S3 keep their data; absent means in memory (DynamoDB) and a temp dir (S3). */
+  /** Where DynamoDB (unless in memory) and S3 keep their data. */
   readonly dataDir: string;
   /** Keep DynamoDB in memory instead of on disk (tests that want speed over persistence). */
   readonly inMemory?: boolean;

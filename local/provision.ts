@@ -56,7 +56,7 @@ export async function provisionResources(aws: AwsClients, prefix: string): Promi
     );
     queueUrls[name] = queue.QueueUrl as string;
   }
-  const bucket = physicalName(prefix, 'sandboxes');
+  const bucket = physicalName(prefix, 'sandboxStore');
   await ensureBucket(aws, bucket);
   return { tables: tableNames, queues: queueUrls, bucket };
 }

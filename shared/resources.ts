@@ -3,7 +3,7 @@
  *
  * `infra/` turns it into CloudFormation and `local/` into emulator resources; nothing else describes
  * a table, queue, bucket, function, route or schedule. Names here are logical: the deployed name is
- * `${prefix}-${name}` (see `physicalName`).
+ * the prefix and the name in kebab case (`muon-job-path`, see `physicalName`).
  *
  * Glossary (DIRAC's words, see docs/glossary.md): a *job* waits in a *task queue* until a *pilot*
  * asks the *matcher* for work; *executors* prepare jobs; *agents* run on schedules; *sandboxes*
@@ -80,16 +80,38 @@ export interface ScheduleDefinition {
 
 const key = (name: string, type: KeyType = 'S'): KeyDefinition => ({ name, type });
 
+/** The job attributes that searches and summaries read, copied into the jobs table's indexes. */
+const jobSearchAttributes = [
+  'vo',
+  'owner',
+  'ownerGroup',
+  'status',
+  'minorStatus',
+  'applicationStatus',
+  'site',
+  'jobName',
+  'jobType',
+  'jobGroup',
+  'userPriority',
+  'submissionTime',
+  'lastUpdateTime',
+  'startExecTime',
+  'endExecTime',
+  'heartBeatTime',
+  'rescheduleCounter',
+  'rescheduleTime',
+] as const;
+
 export const tables = {
   jobs: {
     description:
-      'Job database: one item per job (attributes, requirements, parameters), its status history, and its description.',
+      'Job database: one item per job with its attributes, description, requirements, parameters, pending commands and status history.',
     partitionKey: key('pk'),
     sortKey: key('sk'),
     indexes: {
-      byOwner: { partitionKey: key('ownerKey'), sortKey: key('jobId', 'N'), projection: 'ALL' },
-      byStatus: { partitionKey: key('statusKey'), sortKey: key('jobId', 'N'), projection: 'ALL' },
-      byVo: { partitionKey: key('voKey'), sortKey: key('jobId', 'N'), projection: 'ALL' },
+      byOwner: { partitionKey: key('ownerKey'), sortKey: key('jobId', 'N'), projection: jobSearchAttributes },
+      byStatus: { partitionKey: key('statusKey'), sortKey: key('jobId', 'N'), projection: jobSearchAttributes },
+      byVo: { partitionKey: key('voKey'), sortKey: key('jobId', 'N'), projection: jobSearchAttributes },
     },
   },
   counters: {
@@ -156,6 +178,12 @@ export const queues = {
   },
   jobScheduling: {
     description: 'Jobs waiting for the JobScheduling executor (end of the chain, hands jobs to task queues).',
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 180,
+    retentionDays: 14,
+  },
+  customExecutors: {
+    description: "Jobs waiting for a community executor (the message names which); see docs/executors.md.",
     maxReceiveCount: 5,
     visibilityTimeoutSeconds: 180,
     retentionDays: 14,

@@ -17,8 +17,11 @@ const groupSchema = z
     properties: z.array(z.string().min(1)).min(1),
     /** Fair-share weight of the group among the VO's groups (DIRAC's JobShare). */
     share: z.number().positive().default(1),
-    /** When true, the group's owners share one fair-share slot instead of one each. */
-    sharesAmongOwners: z.boolean().default(true),
+    /**
+     * DIRAC's JobSharing: the group's owners share one fair-share slot (production groups). When
+     * false, as for user groups, the group's share is divided among its owners.
+     */
+    jobSharing: z.boolean().default(false),
   })
   .strict();
 
@@ -32,7 +35,16 @@ const jobDescriptionSchema = z
     maxParametricJobs: z.number().int().positive().default(10_000),
     allowedJobTypes: z.array(identifier).min(1).default(['User', 'Test', 'Hospital']),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    if (!(d.minCpuTime <= d.defaultCpuTime && d.defaultCpuTime <= d.maxCpuTime)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultCpuTime'],
+        message: `needs minCpuTime <= defaultCpuTime <= maxCpuTime (${d.minCpuTime}, ${d.defaultCpuTime}, ${d.maxCpuTime})`,
+      });
+    }
+  });
 
 const virtualOrganizationSchema = z
   .object({
@@ -99,6 +111,26 @@ const limitsSchema = z
   })
   .strict();
 
+const executorsSchema = z
+  .object({
+    /** The start of every job's chain (DIRAC's BasePath); must begin with JobPath. */
+    basePath: z.array(identifier).min(1).default(['JobPath', 'JobSanity']),
+    /** The end of every chain (DIRAC's EndPath); must end with JobScheduling. */
+    endPath: z.array(identifier).min(1).default(['JobScheduling']),
+  })
+  .strict();
+
+const jobsSchema = z
+  .object({
+    /** How many times a job may be rescheduled before it fails (DIRAC's MaxRescheduling). */
+    maxRescheduling: z.number().int().nonnegative().default(30),
+    /** Seconds a rescheduled job waits before it is scheduled again, growing with each reschedule. */
+    rescheduleDelays: z.array(z.number().int().nonnegative()).min(1).default([60, 180, 300, 600]),
+    /** Seconds a job whose sites are all banned waits before JobScheduling looks again. */
+    holdTimeSeconds: z.number().int().positive().default(300),
+  })
+  .strict();
+
 const authSchema = z
   .object({
     /** The identity provider that issues access tokens (the JWT authorizer's issuer). */
@@ -120,10 +152,21 @@ export const configSchema = z
     /** DIRAC platforms and the operating systems each runs on (OSCompatibility). */
     platforms: z.record(identifier, z.array(z.string().min(1))).default({}),
     limits: limitsSchema.prefault({}),
+    executors: executorsSchema.prefault({}),
+    jobs: jobsSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
     for (const [siteName, site] of Object.entries(config.sites)) {
+      for (const [ceName, ce] of Object.entries(site.computingElements)) {
+        if (ce.platform !== undefined && !(ce.platform in config.platforms)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', siteName, 'computingElements', ceName, 'platform'],
+            message: `platform "${ce.platform}" is not declared under platforms`,
+          });
+        }
+      }
       site.storageElements.forEach((se, index) => {
         if (!(se in config.storageElements)) {
           ctx.addIssue({

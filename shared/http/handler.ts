@@ -5,8 +5,15 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { identityFromClaims } from '#shared/auth/identity.ts';
-import { BadRequestError, NotFoundError, UnauthorizedError, ValidationError } from '#shared/errors.ts';
+import { type Identity, identityFromClaims } from '#shared/auth/identity.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
+import {
+  BadRequestError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '#shared/errors.ts';
 import {
   type HttpEvent,
   type HttpResponse,
@@ -19,20 +26,26 @@ import type { Logger } from '#shared/log.ts';
 
 export type Routes = Readonly<Record<string, Route>>;
 
-export function createHttpHandler(logger: Logger, routes: Routes) {
-  return middy<HttpEvent, HttpResponse, Error, Context>()
-    .use(httpErrors(logger))
-    .use(requestLogging(logger))
-    .handler(async (event, context) => dispatch(routes, event, context, logger));
+export interface HttpDeps {
+  readonly logger: Logger;
+  readonly config: MuonConfig;
 }
 
-async function dispatch(routes: Routes, event: HttpEvent, _context: Context, fallback: Logger) {
+export function createHttpHandler(deps: HttpDeps, routes: Routes) {
+  return middy<HttpEvent, HttpResponse, Error, Context>()
+    .use(httpErrors(deps.logger))
+    .use(requestLogging(deps.logger))
+    .handler(async (event) => dispatch(routes, event, deps));
+}
+
+async function dispatch(routes: Routes, event: HttpEvent, deps: HttpDeps) {
+  const fallback = deps.logger;
   const found = routes[event.routeKey];
   if (!found) throw new NotFoundError(`No route for ${event.routeKey}.`, 'route.not_found');
   const requestLogger = fallback.child({ requestId: event.requestContext.requestId, route: event.routeKey });
   const claims = event.requestContext.authorizer?.jwt?.claims;
   if (!found.public && !claims) throw new UnauthorizedError();
-  const identity = found.public ? undefined : identityFromClaims(claims);
+  const identity = found.public ? undefined : servedIdentity(identityFromClaims(claims), deps.config);
   const body = found.body ? parse(found.body, decodeBody(event), 'body') : undefined;
   const query = found.query ? parse(found.query, event.queryStringParameters ?? {}, 'query') : undefined;
   const result = await found.handle({
@@ -46,6 +59,17 @@ async function dispatch(routes: Routes, event: HttpEvent, _context: Context, fal
   });
   if (isHttpResult(result)) return jsonResponse(result.statusCode, result.body, { ...result.headers });
   return jsonResponse(200, result);
+}
+
+/** A valid token for a VO or group this deployment does not serve is refused. */
+function servedIdentity(identity: Identity, config: MuonConfig): Identity {
+  const vo = config.virtualOrganizations[identity.vo];
+  if (!vo)
+    throw new ForbiddenError(`This deployment does not serve the virtual organisation "${identity.vo}".`);
+  if (!(identity.group in vo.groups)) {
+    throw new ForbiddenError(`"${identity.group}" is not a group of ${identity.vo}.`);
+  }
+  return identity;
 }
 
 function decodeBody(event: HttpEvent): unknown {

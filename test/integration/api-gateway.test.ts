@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 describe('Embedded API gateway', () => {
   let runtime: TestRuntime;
@@ -16,14 +16,14 @@ describe('Embedded API gateway', () => {
   });
 
   it('hands handlers the identity from the token claims', async () => {
-    const user = await (await runtime.api('/api/auth/userinfo')).json();
+    const user = await bodyOf(await runtime.api('/api/auth/userinfo'));
     expect(user).toMatchObject({
       vo: 'vo.example.org',
       preferred_username: 'alice',
       dirac_group: 'user',
       dirac_properties: ['NormalUser'],
     });
-    const pilot = await (await runtime.api('/api/auth/userinfo', { as: 'pilot' })).json();
+    const pilot = await bodyOf(await runtime.api('/api/auth/userinfo', { as: 'pilot' }));
     expect(pilot.dirac_properties).toEqual(['GenericPilot']);
   });
 
@@ -31,7 +31,7 @@ describe('Embedded API gateway', () => {
     const response = await runtime.api('/api/auth/userinfo', { as: 'none' });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
-    expect((await response.json()).detail).toMatch(/bearer token is required/);
+    expect((await bodyOf(response)).detail).toMatch(/bearer token is required/);
   });
 
   it('refuses an expired token with 401', async () => {
@@ -44,7 +44,7 @@ describe('Embedded API gateway', () => {
       headers: { authorization: `Bearer ${expired}` },
     });
     expect(response.status).toBe(401);
-    expect((await response.json()).detail).toMatch(/expired/);
+    expect((await bodyOf(response)).detail).toMatch(/expired/);
   });
 
   it('refuses a token with a forged signature with 401', async () => {
@@ -68,7 +68,7 @@ describe('Embedded API gateway', () => {
   it('answers an unknown route with 404 and a wrong method with 405', async () => {
     const unknown = await runtime.api('/api/nothing/here');
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).detail).toMatch(/No route/);
+    expect((await bodyOf(unknown)).detail).toMatch(/No route/);
     const wrongMethod = await runtime.api('/api/health', { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
   });

@@ -65,3 +65,6 @@ export async function startTestRuntime(
     },
   };
 }
+
+/** A response body as a plain object, for assertions. */
+export const bodyOf = async (response: Response) => (await response.json()) as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { loadConfigFile } from '#shared/config/load.ts';
 import { ConflictError, ForbiddenError } from '#shared/errors.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { respond, route } from '#shared/http/route.ts';
@@ -9,32 +10,36 @@ import { createLogger } from '#shared/log.ts';
 const lines: string[] = [];
 const logger = createLogger({ write: (line) => lines.push(line) });
 
-const handler = createHttpHandler(logger, {
-  'POST /api/things': route({
-    body: z.object({ name: z.string().min(1), count: z.number().int().positive() }).strict(),
-    handle: ({ body, identity }) => respond(201, { ...body, owner: identity.username }),
-  }),
-  'GET /api/public': route({ public: true, handle: () => ({ ok: true }) }),
-  'GET /api/forbidden': route({
-    handle: () => {
-      throw new ForbiddenError('Only administrators may do that.');
-    },
-  }),
-  'GET /api/conflict': route({
-    handle: () => {
-      throw new ConflictError('Job 1 is Done; it cannot become Running.', 'job.invalid_transition');
-    },
-  }),
-  'GET /api/crash': route({
-    handle: () => {
-      throw new Error('secret database password in message');
-    },
-  }),
-});
+const config = loadConfigFile('config/muon.yaml');
+const handler = createHttpHandler(
+  { logger, config },
+  {
+    'POST /api/things': route({
+      body: z.object({ name: z.string().min(1), count: z.number().int().positive() }).strict(),
+      handle: ({ body, identity }) => respond(201, { ...body, owner: identity.username }),
+    }),
+    'GET /api/public': route({ public: true, handle: () => ({ ok: true }) }),
+    'GET /api/forbidden': route({
+      handle: () => {
+        throw new ForbiddenError('Only administrators may do that.');
+      },
+    }),
+    'GET /api/conflict': route({
+      handle: () => {
+        throw new ConflictError('Job 1 is Done; it cannot become Running.', 'job.invalid_transition');
+      },
+    }),
+    'GET /api/crash': route({
+      handle: () => {
+        throw new Error('secret database password in message');
+      },
+    }),
+  },
+);
 
 const claims = {
-  vo: 'vo1',
-  sub: 'vo1:alice',
+  vo: 'vo.example.org',
+  sub: 'vo.example.org:alice',
   preferred_username: 'alice',
   dirac_group: 'user',
   dirac_properties: '[NormalUser]',
@@ -107,6 +112,14 @@ describe('HTTP stack', () => {
     const response = await call(event('GET /api/forbidden', { claims: { sub: 'x' } }));
     expect(response.status).toBe(401);
     expect(response.body.detail).toMatch(/vo/);
+  });
+
+  it('refuses a token for a VO or group the deployment does not serve with 403', async () => {
+    const otherVo = await call(event('GET /api/conflict', { claims: { ...claims, vo: 'other.org' } }));
+    expect(otherVo.status).toBe(403);
+    expect(otherVo.body.detail).toMatch(/other\.org/);
+    const otherGroup = await call(event('GET /api/conflict', { claims: { ...claims, dirac_group: 'nope' } }));
+    expect(otherGroup.status).toBe(403);
   });
 
   it('serves public routes without claims', async () => {

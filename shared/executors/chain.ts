@@ -1,0 +1,139 @@
+/**
+ * Runs one executor on one job and applies its outcome: the job's status, minor status and changes
+ * in one versioned write, its history, and the hand-over to the next executor's queue. Messages for
+ * jobs that have moved on (killed, already past this executor, a duplicate delivery) are dropped.
+ *
+ * A crash between the write and the hand-over leaves the job in Checking with no message; the
+ * recovery sweep (agents/recovery.ts) re-sends it.
+ */
+
+import type { Dispatch } from '#shared/executors/dispatch.ts';
+import type { Executor } from '#shared/executors/executor.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
+import { minorStatus } from '#shared/jobs/status.ts';
+import type { JobChanges, UpdateResult } from '#shared/jobs/store/write-jobs.ts';
+import type { Logger } from '#shared/log.ts';
+
+export interface ChainDeps {
+  readonly getJob: (jobId: number) => Promise<JobRecord | undefined>;
+  readonly updateJob: (
+    job: JobRecord,
+    changes: JobChanges,
+    history: JobRecord['history'],
+  ) => Promise<UpdateResult>;
+  readonly dispatch: Dispatch;
+  readonly now: () => Date;
+}
+
+const maxConflicts = 5;
+
+export async function runExecutor(
+  deps: ChainDeps,
+  executor: Executor,
+  jobId: number,
+  logger: Logger,
+): Promise<void> {
+  for (let attempt = 0; attempt < maxConflicts; attempt += 1) {
+    const job = await deps.getJob(jobId);
+    if (!job) {
+      logger.warn('no such job; message dropped', { jobId, executor: executor.name });
+      return;
+    }
+    if (!isWaitingFor(job, executor.name)) {
+      logger.info('job is not waiting for this executor; message dropped', {
+        jobId,
+        executor: executor.name,
+        status: job.status,
+        minorStatus: job.minorStatus,
+      });
+      return;
+    }
+    const outcome = await executor.optimize(job);
+    const time = deps.now().toISOString();
+    const record = (status: JobRecord['status'], minor: string, application = job.applicationStatus) => ({
+      status,
+      minorStatus: minor,
+      applicationStatus: application,
+      time,
+      source: executor.name,
+      resultingStatus: status,
+      applied: true,
+    });
+
+    let result: UpdateResult;
+    let next: string | undefined;
+    switch (outcome.kind) {
+      case 'continue': {
+        const chain = outcome.changes?.chain ?? job.chain ?? [];
+        next = chain[chain.indexOf(executor.name) + 1];
+        if (!next)
+          throw new Error(
+            `Executor ${executor.name} is the last of job ${jobId}'s chain but did not finish it.`,
+          );
+        result = await deps.updateJob(
+          job,
+          {
+            ...outcome.changes,
+            status: 'Checking',
+            minorStatus: next,
+            lastUpdateTime: time,
+            lastStatusTime: time,
+          },
+          [record('Checking', next)],
+        );
+        break;
+      }
+      case 'fail': {
+        const application = outcome.detail ?? outcome.reason;
+        result = await deps.updateJob(
+          job,
+          {
+            status: 'Failed',
+            minorStatus: outcome.reason,
+            applicationStatus: application,
+            lastUpdateTime: time,
+            lastStatusTime: time,
+            endExecTime: time,
+          },
+          [record('Failed', outcome.reason, application)],
+        );
+        break;
+      }
+      case 'hold': {
+        result = await deps.updateJob(
+          job,
+          { applicationStatus: outcome.applicationStatus, lastUpdateTime: time },
+          [record(job.status, job.minorStatus, outcome.applicationStatus)],
+        );
+        if (result.ok) await deps.dispatch(executor.name, [jobId], outcome.seconds);
+        break;
+      }
+      case 'waiting': {
+        result = await deps.updateJob(
+          job,
+          {
+            ...outcome.changes,
+            status: 'Waiting',
+            minorStatus: minorStatus.pilotAgentSubmission,
+            applicationStatus: 'Unknown',
+            lastUpdateTime: time,
+            lastStatusTime: time,
+          },
+          [record('Waiting', minorStatus.pilotAgentSubmission, 'Unknown')],
+        );
+        break;
+      }
+    }
+    if (!result.ok) continue; // someone else wrote the job meanwhile: look again
+    if (next) await deps.dispatch(next, [jobId]);
+    logger.info('executor done', { jobId, executor: executor.name, outcome: outcome.kind, next });
+    return;
+  }
+  throw new Error(`Job ${jobId} kept changing under ${executor.name}; giving up for now.`);
+}
+
+/** JobPath takes Received jobs; every other executor takes jobs Checking with its name as minor status. */
+export function isWaitingFor(job: JobRecord, executor: string): boolean {
+  if (executor === 'JobPath' && job.status === 'Received') return true;
+  return job.status === 'Checking' && job.minorStatus === executor;
+}

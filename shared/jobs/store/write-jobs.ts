@@ -1,0 +1,98 @@
+/** Writing jobs: the bulk insert of a submission and the versioned update of one job. */
+
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
+import { fromJobItem, indexKeys, jobItem, jobKey } from '#shared/jobs/store/keys.ts';
+
+const batchSize = 25;
+
+/** Writes new jobs in parallel batches, retrying what DynamoDB leaves unprocessed. */
+export async function insertJobs(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  jobs: readonly JobRecord[],
+  parallel = 8,
+): Promise<void> {
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < jobs.length; i += batchSize) batches.push(jobs.slice(i, i + batchSize).map(jobItem));
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < batches.length) {
+      const batch = batches[cursor++] as Record<string, unknown>[];
+      await writeBatch(dynamo, table, batch);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, batches.length) }, worker));
+}
+
+export async function writeBatch(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  items: Record<string, unknown>[],
+): Promise<void> {
+  let requests = items.map((Item) => ({ PutRequest: { Item } }));
+  for (let attempt = 0; requests.length > 0; attempt += 1) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+    if (attempt > 8)
+      throw new Error(`DynamoDB left ${requests.length} writes unprocessed after ${attempt} attempts.`);
+    const result = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+    requests = (result.UnprocessedItems?.[table] ?? []) as typeof requests;
+  }
+}
+
+export type JobChanges = Partial<Omit<JobRecord, 'jobId' | 'vo' | 'owner' | 'history' | 'version'>>;
+
+export type UpdateResult = { ok: true; job: JobRecord } | { ok: false; reason: 'conflict' };
+
+/**
+ * Applies `changes` to a job and appends `history`, if the job is still at `expectedVersion`.
+ * Status changes move the job between index groups. A lost race is a `conflict`, not an exception.
+ */
+export async function updateJob(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  current: JobRecord,
+  changes: JobChanges,
+  history: readonly StatusHistoryEntry[] = [],
+  remove: readonly (keyof JobRecord)[] = [],
+): Promise<UpdateResult> {
+  const names: Record<string, string> = { '#version': 'version' };
+  const values: Record<string, unknown> = { ':expected': current.version, ':one': 1 };
+  const sets: string[] = ['#version = #version + :one'];
+  const assign = (field: string, value: unknown) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  };
+  for (const [field, value] of Object.entries(changes)) if (value !== undefined) assign(field, value);
+  if (changes.status && changes.status !== current.status) {
+    assign('statusKey', indexKeys({ ...current, status: changes.status }).statusKey);
+  }
+  if (history.length > 0) {
+    names['#history'] = 'history';
+    values[':history'] = history;
+    sets.push('#history = list_append(#history, :history)');
+  }
+  const removals = remove.map((field) => {
+    names[`#${field}`] = field;
+    return `#${field}`;
+  });
+  try {
+    const { Attributes } = await dynamo.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: jobKey(current.jobId),
+        UpdateExpression: `SET ${sets.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return { ok: true, job: fromJobItem(Attributes as Record<string, unknown>) };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return { ok: false, reason: 'conflict' };
+    throw error;
+  }
+}
