@@ -231,7 +231,7 @@ export const schedules = {} as const satisfies Record<string, ScheduleDefinition
 export const physicalName = (prefix: string, logical: string): string =>
   `${prefix}-${logical.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-export const deadLetterName = (queue: QueueName): string => `${queue}Dlq`;
+export const deadLetterName = (queue: string): string => `${queue}Dlq`;
 
 /** Environment variables that carry resource names to functions; CDK sets them when it grants access. */
 export const environmentNames = {

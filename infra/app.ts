@@ -1,0 +1,53 @@
+/**
+ * The CDK app (`npx cdk synth`). Context: `prefix` (default `muon`) names the stack and prefixes
+ * every resource; `config` (default `config/muon.yaml`) is the configuration document; `maxvCpus`,
+ * `spot`, `pilotVcpus`, `pilotMemoryMiB` and `pilotTimeoutHours` size the pilots' AWS Batch capacity.
+ */
+import { App } from 'aws-cdk-lib';
+import { ConfigurationError, MuonError } from '#shared/errors.ts';
+import type { PilotSettings } from './constructs/batch.ts';
+import { MuonStack } from './stack.ts';
+
+const app = new App();
+const context = (key: string): unknown => app.node.tryGetContext(key);
+
+// `-c key=value` arrives as a string; cdk.json and tests may pass real numbers and booleans.
+function numberContext(key: string): number | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new ConfigurationError(`Context "${key}" must be a positive number, not "${value}".`);
+  }
+  return number;
+}
+
+function booleanContext(key: string): boolean | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigurationError(`Context "${key}" must be true or false, not "${value}".`);
+}
+
+try {
+  const prefix = String(context('prefix') ?? 'muon');
+  const pilots: Partial<PilotSettings> = {
+    maxvCpus: numberContext('maxvCpus'),
+    spot: booleanContext('spot'),
+    vcpus: numberContext('pilotVcpus'),
+    memoryMiB: numberContext('pilotMemoryMiB'),
+    timeoutHours: numberContext('pilotTimeoutHours'),
+  };
+  new MuonStack(app, prefix, {
+    prefix,
+    configPath: String(context('config') ?? 'config/muon.yaml'),
+    pilots,
+    description: `muon workload management system (${prefix})`,
+  });
+} catch (error) {
+  // A configuration mistake is reported as its message alone, not as a stack trace.
+  if (!(error instanceof MuonError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,70 @@
+/**
+ * Granting a function a resource. Each helper both grants the IAM permissions and sets the
+ * environment variable that names the resource, so what a function may touch and what it is told
+ * about cannot drift apart. A function is granted nothing else.
+ */
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type {
+  BucketAccess,
+  FunctionDefinition,
+  QueueAccess,
+  QueueName,
+  TableAccess,
+  TableName,
+} from '#shared/resources.ts';
+import { environmentNames } from '#shared/resources.ts';
+
+export function grantTable(
+  fn: lambda.Function,
+  name: TableName,
+  table: dynamodb.ITable,
+  access: TableAccess,
+): void {
+  if (access === 'read') table.grantReadData(fn);
+  else table.grantReadWriteData(fn);
+  fn.addEnvironment(environmentNames.table(name), table.tableName);
+}
+
+/**
+ * `send` lets the function send messages; `consume` makes the queue the function's event source,
+ * which grants receiving and deleting. Either way the function learns the queue's URL.
+ */
+export function grantQueue(
+  fn: lambda.Function,
+  name: QueueName,
+  queue: sqs.IQueue,
+  access: QueueAccess,
+  consumes: FunctionDefinition['consumes'],
+): void {
+  if (access === 'send') {
+    queue.grantSendMessages(fn);
+  } else {
+    if (consumes?.queue !== name) throw new Error(`${fn.node.path} consumes ${name} without "consumes".`);
+    fn.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: consumes.batchSize,
+        // One failed message is retried alone instead of its whole batch.
+        reportBatchItemFailures: true,
+        maxConcurrency: lambdaMaxConcurrency(consumes.maxConcurrency),
+      }),
+    );
+  }
+  fn.addEnvironment(environmentNames.queue(name), queue.queueUrl);
+}
+
+export function grantBucket(fn: lambda.Function, bucket: s3.IBucket, access: BucketAccess): void {
+  if (access === 'read') bucket.grantRead(fn);
+  else bucket.grantReadWrite(fn);
+  fn.addEnvironment(environmentNames.bucket, bucket.bucketName);
+}
+
+/**
+ * An SQS event source's maximum concurrency must lie between 2 and 1000; the local runtime can honour
+ * 1, so the definition may ask for it and the cloud gets the nearest allowed value.
+ */
+export const lambdaMaxConcurrency = (requested: number): number =>
+  Math.min(1000, Math.max(2, Math.round(requested)));

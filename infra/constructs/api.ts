@@ -1,0 +1,57 @@
+/**
+ * The HTTP API: one route per route key a function declares. Every route needs a token from the
+ * configured identity provider unless its function lists it in `publicRoutes`.
+ */
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { MuonConfig } from '#shared/config/schema.ts';
+import { physicalName } from '#shared/resources.ts';
+import { lookup, parseRouteKey, type ResourceDefinition } from '../definition.ts';
+
+export interface ApiProps {
+  readonly prefix: string;
+  readonly auth: MuonConfig['auth'];
+  readonly functions: ResourceDefinition['functions'];
+  readonly handlers: Readonly<Record<string, lambda.IFunction>>;
+}
+
+export class Api extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  /** The API's base URL, without a trailing slash (routes start with `/api/`). */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const authorizer = new HttpJwtAuthorizer('Jwt', props.auth.issuer, {
+      jwtAudience: [...props.auth.audience],
+    });
+    // Deny by default: a route is public only when its function says so.
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: physicalName(props.prefix, 'api'),
+      defaultAuthorizer: authorizer,
+    });
+    this.url = this.httpApi.apiEndpoint;
+    const none = new apigw.HttpNoneAuthorizer();
+    for (const [name, definition] of Object.entries(props.functions)) {
+      if (definition.routes.length === 0) continue;
+      const handler = lookup(props.handlers, 'function', name, 'the HTTP API');
+      const integration = new HttpLambdaIntegration(`${name}Integration`, handler);
+      for (const routeKey of definition.routes) {
+        const { method, path } = parseRouteKey(routeKey);
+        if (!isHttpMethod(method)) throw new Error(`Route "${routeKey}" has an unknown method.`);
+        this.httpApi.addRoutes({
+          path,
+          methods: [method],
+          integration,
+          ...(definition.publicRoutes?.includes(routeKey) ? { authorizer: none } : {}),
+        });
+      }
+    }
+  }
+}
+
+const httpMethods: readonly string[] = Object.values(apigw.HttpMethod);
+const isHttpMethod = (value: string): value is apigw.HttpMethod => httpMethods.includes(value);

@@ -1,0 +1,96 @@
+/**
+ * AWS Batch for pilots: Fargate capacity in a public-subnet VPC (no NAT to pay for), a job queue,
+ * and a job definition running the pilot image built from pilot/Dockerfile. A pilot reaches muon
+ * only through the HTTPS API, so its job role grants nothing.
+ */
+import { Duration, Size } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { physicalName } from '#shared/resources.ts';
+import { repoRoot } from '../paths.ts';
+
+export interface PilotSettings {
+  /** Most vCPUs the compute environment runs at once, across all pilots. */
+  readonly maxvCpus: number;
+  /** Run pilots on Fargate Spot: cheaper, and a reclaimed pilot is simply replaced. */
+  readonly spot: boolean;
+  readonly vcpus: number;
+  readonly memoryMiB: number;
+  /** Batch stops a pilot that runs longer than this. */
+  readonly timeoutHours: number;
+}
+
+/** The settings given, the defaults for the rest (a setting given as `undefined` is not given). */
+export const pilotSettings = (given: Partial<PilotSettings> = {}): PilotSettings => ({
+  maxvCpus: given.maxvCpus ?? 256,
+  spot: given.spot ?? false,
+  vcpus: given.vcpus ?? 2,
+  memoryMiB: given.memoryMiB ?? 4096,
+  timeoutHours: given.timeoutHours ?? 24,
+});
+
+export interface PilotBatchProps extends PilotSettings {
+  readonly prefix: string;
+  readonly apiUrl: string;
+}
+
+export class PilotBatch extends Construct {
+  readonly computeEnvironment: batch.FargateComputeEnvironment;
+  readonly jobQueue: batch.JobQueue;
+  readonly jobDefinition: batch.EcsJobDefinition;
+  readonly jobRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: PilotBatchProps) {
+    super(scope, id);
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+    });
+    this.computeEnvironment = new batch.FargateComputeEnvironment(this, 'ComputeEnvironment', {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      maxvCpus: props.maxvCpus,
+      spot: props.spot,
+    });
+    this.jobQueue = new batch.JobQueue(this, 'JobQueue', {
+      jobQueueName: physicalName(props.prefix, 'pilots'),
+      priority: 1,
+      computeEnvironments: [{ computeEnvironment: this.computeEnvironment, order: 1 }],
+    });
+    this.jobRole = new iam.Role(this, 'JobRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Pilots: no AWS permissions, a pilot talks only to the muon HTTPS API.',
+    });
+    const container = new batch.EcsFargateContainerDefinition(this, 'Pilot', {
+      // Payloads are built for x86_64 (Fargate Spot has no ARM capacity either), so build for it
+      // whatever machine runs the deployment.
+      image: ecs.ContainerImage.fromAsset(repoRoot, {
+        file: 'pilot/Dockerfile',
+        platform: Platform.LINUX_AMD64,
+      }),
+      fargateCpuArchitecture: ecs.CpuArchitecture.X86_64,
+      fargateOperatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      cpu: props.vcpus,
+      memory: Size.mebibytes(props.memoryMiB),
+      command: ['pilot'],
+      environment: { MUON_API_URL: props.apiUrl },
+      jobRole: this.jobRole,
+      // Public subnets without NAT: the task needs a public address to pull its image and reach the API.
+      assignPublicIp: true,
+      // An init process forwards SIGTERM to the pilot (so it drains) and reaps its payloads' children.
+      linuxParameters: new batch.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
+    });
+    this.jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
+      jobDefinitionName: physicalName(props.prefix, 'pilot'),
+      container,
+      // A failed pilot is not retried: the site director submits fresh pilots while work waits.
+      retryAttempts: 1,
+      timeout: Duration.hours(props.timeoutHours),
+    });
+  }
+}

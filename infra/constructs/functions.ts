@@ -1,0 +1,102 @@
+/**
+ * One Lambda function per entry of the definition's `functions`, bundled by esbuild with the
+ * configuration document inside, and granted exactly the tables, queues and bucket it declares.
+ */
+import { join, relative } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { environmentNames, type FunctionDefinition, physicalName } from '#shared/resources.ts';
+import { entriesOf, lookup, type ResourceDefinition } from '../definition.ts';
+import { repoRoot } from '../paths.ts';
+import { grantBucket, grantQueue, grantTable } from './access.ts';
+
+/** Where the bundled configuration lands: the bundle is unpacked in Lambda's task root. */
+const bundledConfigName = 'muon-config.json';
+export const bundledConfigPath = `/var/task/${bundledConfigName}`;
+
+export interface FunctionsProps {
+  readonly prefix: string;
+  readonly functions: ResourceDefinition['functions'];
+  readonly tables: Readonly<Record<string, dynamodb.ITable>>;
+  readonly queues: Readonly<Record<string, sqs.IQueue>>;
+  readonly bucket: s3.IBucket;
+  /** The validated configuration as JSON, staged in the cloud assembly (see `stageConfig`). */
+  readonly configFile: string;
+}
+
+export class Functions extends Construct {
+  readonly byName: Readonly<Record<string, NodejsFunction>>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const byName: Record<string, NodejsFunction> = {};
+    for (const [name, definition] of Object.entries(props.functions)) {
+      const fn = this.createFunction(name, definition, props);
+      for (const [table, access] of entriesOf(definition.tables)) {
+        grantTable(fn, table, lookup(props.tables, 'table', table, `function ${name}`), access);
+      }
+      for (const [queue, access] of entriesOf(definition.queues)) {
+        const target = lookup(props.queues, 'queue', queue, `function ${name}`);
+        grantQueue(fn, queue, target, access, definition.consumes);
+      }
+      if (definition.bucket) grantBucket(fn, props.bucket, definition.bucket);
+      byName[name] = fn;
+    }
+    this.byName = byName;
+  }
+
+  private createFunction(name: string, definition: FunctionDefinition, props: FunctionsProps) {
+    const functionName = physicalName(props.prefix, name);
+    const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Relative to the project root so the hook also works inside Docker bundling's /asset-input.
+    const configInProject = relative(repoRoot, props.configFile);
+    return new NodejsFunction(this, name, {
+      functionName,
+      description: definition.description,
+      entry: join(repoRoot, definition.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.seconds(definition.timeoutSeconds),
+      memorySize: definition.memoryMb,
+      logGroup,
+      environment: {
+        [environmentNames.config]: bundledConfigPath,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // The Node.js 22 runtime ships AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        // Bundled CommonJS dependencies may still call `require` for Node's built-in modules.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => [
+            `cp ${shellQuote(join(inputDir, configInProject))} ${shellQuote(join(outputDir, bundledConfigName))}`,
+          ],
+        },
+      },
+    });
+  }
+}
+
+const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;

@@ -1,0 +1,87 @@
+/**
+ * The muon stack, generated from the resource definition (`shared/resources.ts` unless a test
+ * injects another): tables, queues, the sandbox bucket, functions with their grants, the HTTP API,
+ * agent schedules, and AWS Batch for pilots.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ConfigurationError } from '#shared/errors.ts';
+import { stageConfig } from './config.ts';
+import { Api } from './constructs/api.ts';
+import { PilotBatch, type PilotSettings, pilotSettings } from './constructs/batch.ts';
+import { SandboxBucket } from './constructs/bucket.ts';
+import { Functions } from './constructs/functions.ts';
+import { Queues } from './constructs/queues.ts';
+import { Schedules } from './constructs/schedules.ts';
+import { Tables } from './constructs/tables.ts';
+import { checkDefinition, type ResourceDefinition, resourceDefinition } from './definition.ts';
+
+export interface MuonStackProps extends StackProps {
+  /** Prefix of every physical name (`${prefix}-jobs`), so several deployments share an account. */
+  readonly prefix: string;
+  /** The configuration document, validated at synth and shipped inside every function. */
+  readonly configPath: string;
+  readonly definition?: ResourceDefinition;
+  readonly pilots?: Partial<PilotSettings>;
+}
+
+const prefixPattern = /^[a-z][a-z0-9-]{0,23}$/;
+
+export class MuonStack extends Stack {
+  readonly tables: Tables;
+  readonly queues: Queues;
+  readonly bucket: SandboxBucket;
+  readonly functions: Functions;
+  readonly api: Api;
+  readonly schedules: Schedules;
+  readonly pilots: PilotBatch;
+
+  constructor(scope: Construct, id: string, props: MuonStackProps) {
+    if (!prefixPattern.test(props.prefix)) {
+      throw new ConfigurationError(
+        `The prefix "${props.prefix}" must be lower-case letters, digits and "-", starting with a letter, at most 24 characters.`,
+      );
+    }
+    super(scope, id, props);
+    const definition = props.definition ?? resourceDefinition;
+    checkDefinition(definition);
+    const { config, file: configFile } = stageConfig(this, props.configPath);
+
+    this.tables = new Tables(this, 'Tables', { prefix: props.prefix, tables: definition.tables });
+    this.queues = new Queues(this, 'Queues', { prefix: props.prefix, queues: definition.queues });
+    this.bucket = new SandboxBucket(this, 'Sandboxes', { bucket: definition.bucket });
+    this.functions = new Functions(this, 'Functions', {
+      prefix: props.prefix,
+      functions: definition.functions,
+      tables: this.tables.byName,
+      queues: this.queues.byName,
+      bucket: this.bucket.bucket,
+      configFile,
+    });
+    this.api = new Api(this, 'Api', {
+      prefix: props.prefix,
+      auth: config.auth,
+      functions: definition.functions,
+      handlers: this.functions.byName,
+    });
+    this.schedules = new Schedules(this, 'Schedules', {
+      schedules: definition.schedules,
+      handlers: this.functions.byName,
+    });
+    this.pilots = new PilotBatch(this, 'Pilots', {
+      ...pilotSettings(props.pilots),
+      prefix: props.prefix,
+      apiUrl: this.api.url,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the muon HTTP API.', value: this.api.url });
+    new CfnOutput(this, 'PilotJobQueueArn', {
+      description: 'AWS Batch job queue that pilots are submitted to.',
+      value: this.pilots.jobQueue.jobQueueArn,
+    });
+    new CfnOutput(this, 'PilotJobDefinitionArn', {
+      description: 'AWS Batch job definition of a pilot.',
+      value: this.pilots.jobDefinition.jobDefinitionArn,
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resourceDefinition } from '#infra/definition.ts';
+import { loadConfigFile } from '#shared/config/load.ts';
+import { logicalId, removeTemporaryDirectories, resource, synthesize, temporaryDirectory } from './synth.ts';
+
+const invalidConfig = () => {
+  const file = join(temporaryDirectory(), 'muon.yaml');
+  writeFileSync(file, 'auth: { issuer: not-a-url, audience: [] }\nvirtualOrganizations: {}\n');
+  return file;
+};
+
+const loaderMessage = (path: string): string => {
+  try {
+    loadConfigFile(path);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`${path} is valid`);
+};
+
+afterAll(removeTemporaryDirectories);
+
+describe('configuration at synth', () => {
+  it('fails synth with the configuration loader message', () => {
+    const file = invalidConfig();
+    const message = loaderMessage(file);
+    expect(message).toContain('auth.issuer');
+    expect(() => synthesize({ configPath: file })).toThrow(message);
+  });
+
+  it('makes `cdk synth` exit 1 printing the message, not a stack trace', () => {
+    const file = invalidConfig();
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ config: file, 'aws:cdk:bundling-stacks': [] }),
+        CDK_OUTDIR: temporaryDirectory(),
+      },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(loaderMessage(file));
+  });
+
+  it('ships the validated configuration as JSON inside every function bundle', () => {
+    const { app, stack, template } = synthesize({ bundle: true });
+    const staged = readFileSync(join(app.outdir, `${stack.artifactId}.muon-config.json`), 'utf8');
+    expect(JSON.parse(staged)).toEqual(loadConfigFile('config/muon.yaml'));
+    for (const name of Object.keys(resourceDefinition.functions)) {
+      const fn = stack.functions.byName[name];
+      if (!fn) throw new Error(`no function ${name}`);
+      const code = resource(template, logicalId(stack, fn)).Properties.Code as { S3Key: string };
+      const bundle = join(app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+      expect(readFileSync(join(bundle, 'muon-config.json'), 'utf8')).toBe(staged);
+      expect(readFileSync(join(bundle, 'index.mjs'), 'utf8')).toContain('sourceMappingURL=index.mjs.map');
+    }
+  }, 60_000);
+});
