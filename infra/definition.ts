@@ -101,7 +101,7 @@ function functionProblems(definition: ResourceDefinition, fn: FunctionDefinition
     if (!fn.routes.includes(routeKey)) problems.push(`public route "${routeKey}" is not one of its routes`);
   }
   const consumed = entriesOf(fn.queues)
-    .filter(([, access]) => access === 'consume')
+    .filter(([, access]) => access === 'consume' || access === 'consumeAndSend')
     .map(([queue]) => queue);
   if (consumed.length > 1 || consumed[0] !== fn.consumes?.queue) {
     problems.push(`"consumes" must name the one queue it has 'consume' access to`);

@@ -47,7 +47,8 @@ export interface BucketDefinition {
 }
 
 export type TableAccess = 'read' | 'readWrite';
-export type QueueAccess = 'send' | 'consume';
+/** `consumeAndSend`: the queue feeds the function, which may also put messages back (delays). */
+export type QueueAccess = 'send' | 'consume' | 'consumeAndSend';
 export type BucketAccess = 'read' | 'readWrite';
 
 export interface FunctionDefinition {
@@ -221,11 +222,114 @@ export const functions = {
     queues: {},
     routes: ['GET /api/auth/userinfo'],
   },
+  sandboxStore: {
+    description: 'Sandbox store: presigned uploads and downloads of sandboxes, and their assignment to jobs.',
+    entry: 'functions/sandbox-store.ts',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    tables: { sandboxes: 'readWrite', jobs: 'read' },
+    queues: {},
+    // Presigned PUTs are signed with this function's role, so it needs write access to the bucket.
+    bucket: 'readWrite',
+    routes: [
+      'POST /api/jobs/sandbox',
+      'GET /api/jobs/sandbox',
+      'GET /api/jobs/{jobId}/sandbox',
+      'PATCH /api/jobs/{jobId}/sandbox/output',
+    ],
+  },
+  jobManager: {
+    description: 'Job manager: submission (JDL, CWL), status updates, kill, delete, reschedule.',
+    entry: 'functions/job-manager.ts',
+    timeoutSeconds: 29,
+    memoryMb: 1769,
+    tables: { jobs: 'readWrite', counters: 'readWrite', workflows: 'readWrite', taskQueues: 'readWrite' },
+    queues: { jobPath: 'send' },
+    routes: [
+      'POST /api/jobs',
+      'POST /api/jobs/jdl',
+      'PATCH /api/jobs/status',
+      'POST /api/jobs/kill',
+      'POST /api/jobs/delete',
+      'POST /api/jobs/reschedule',
+    ],
+  },
+  jobMonitoring: {
+    description: 'Job monitoring: one job with its history, search and summary.',
+    entry: 'functions/job-monitoring.ts',
+    timeoutSeconds: 29,
+    memoryMb: 1769,
+    tables: { jobs: 'read', counters: 'read' },
+    queues: {},
+    routes: ['GET /api/jobs/{jobId}', 'POST /api/jobs/search', 'POST /api/jobs/summary'],
+  },
+  jobPathExecutor: executor('jobPath', 'functions/executors/job-path.ts', 'JobPath executor: chooses the chain.'),
+  jobSanityExecutor: executor(
+    'jobSanity',
+    'functions/executors/job-sanity.ts',
+    'JobSanity executor: input sandboxes present and within limits.',
+  ),
+  inputDataExecutor: executor(
+    'inputData',
+    'functions/executors/input-data.ts',
+    'InputData executor: replicas of the input files and candidate sites.',
+  ),
+  jobSchedulingExecutor: executor(
+    'jobScheduling',
+    'functions/executors/job-scheduling.ts',
+    'JobScheduling executor: sites, tags, and the task queue.',
+  ),
+  communityExecutor: executor(
+    'customExecutors',
+    'functions/executors/community.ts',
+    'Community executors named in shared/executors/registry.ts.',
+  ),
+  recoveryAgent: {
+    description: 'Re-sends jobs stuck in Received or Checking to their executor.',
+    entry: 'functions/agents/recovery.ts',
+    timeoutSeconds: 120,
+    memoryMb: 512,
+    tables: { jobs: 'readWrite', counters: 'readWrite' },
+    queues: { jobPath: 'send', jobSanity: 'send', inputData: 'send', jobScheduling: 'send', customExecutors: 'send' },
+    routes: [],
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof functions;
 
-export const schedules = {} as const satisfies Record<string, ScheduleDefinition>;
+/**
+ * Executors share their grants: each reads and writes jobs, reads what its checks need, and may
+ * send to every executor queue because the chain's next step is decided per job.
+ */
+function executor(queue: QueueName, entry: string, description: string) {
+  return {
+    description,
+    entry,
+    timeoutSeconds: 30,
+    memoryMb: 1024,
+    tables: { jobs: 'readWrite', fileCatalog: 'read', sandboxes: 'readWrite', taskQueues: 'readWrite' },
+    queues: {
+      jobPath: 'send',
+      jobSanity: 'send',
+      inputData: 'send',
+      jobScheduling: 'send',
+      customExecutors: 'send',
+      // An executor holding a job sends it back to its own queue with a delay.
+      [queue]: 'consumeAndSend',
+    },
+    bucket: 'read',
+    routes: [],
+    consumes: { queue, batchSize: 10, maxConcurrency: 4 },
+  } as const satisfies FunctionDefinition;
+}
+
+export const schedules = {
+  recovery: {
+    description: 'Recovery sweep of jobs stuck in Received or Checking.',
+    function: 'recoveryAgent',
+    everySeconds: 60,
+  },
+} as const satisfies Record<string, ScheduleDefinition>;
 
 /** The deployed name of a logical resource. */
 export const physicalName = (prefix: string, logical: string): string =>

@@ -31,7 +31,7 @@ export function grantTable(
 
 /**
  * `send` lets the function send messages; `consume` makes the queue the function's event source,
- * which grants receiving and deleting. Either way the function learns the queue's URL.
+ * which grants receiving and deleting; `consumeAndSend` does both. Either way the function learns the queue's URL.
  */
 export function grantQueue(
   fn: lambda.Function,
@@ -40,9 +40,8 @@ export function grantQueue(
   access: QueueAccess,
   consumes: FunctionDefinition['consumes'],
 ): void {
-  if (access === 'send') {
-    queue.grantSendMessages(fn);
-  } else {
+  if (access === 'send' || access === 'consumeAndSend') queue.grantSendMessages(fn);
+  if (access === 'consume' || access === 'consumeAndSend') {
     if (consumes?.queue !== name) throw new Error(`${fn.node.path} consumes ${name} without "consumes".`);
     fn.addEventSource(
       new SqsEventSource(queue, {

@@ -128,6 +128,10 @@ const jobsSchema = z
     rescheduleDelays: z.array(z.number().int().nonnegative()).min(1).default([60, 180, 300, 600]),
     /** Seconds a job whose sites are all banned waits before JobScheduling looks again. */
     holdTimeSeconds: z.number().int().positive().default(300),
+    /** Seconds a job may sit in Received or Checking before the recovery sweep re-sends it. */
+    recoverAfterSeconds: z.number().int().positive().default(120),
+    /** Re-sends after which a job that never leaves the executor chain fails. */
+    maxRecoveries: z.number().int().positive().default(3),
   })
   .strict();
 

@@ -16,7 +16,9 @@ export function requiredTags(description: JobDescription): string[] {
     if (max === -1 || max > 1) tags.add('MultiProcessor');
   }
   if (description.wholeNode) tags.add('WholeNode').add('MultiProcessor');
-  if (description.maxRamMb !== undefined) tags.add(`${Math.ceil(description.maxRamMb / 1024)}GB`);
+  // Pilots advertise memory as 2GB, 3GB, ... (DIRAC's matcher): a smaller need is no constraint.
+  const ramGb = description.maxRamMb === undefined ? 0 : Math.ceil(description.maxRamMb / 1024);
+  if (ramGb >= 2) tags.add(`${ramGb}GB`);
   if (description.gpus > 0) tags.add('GPU');
   for (const tag of description.tags) tags.add(tag);
   return [...tags];

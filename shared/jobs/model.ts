@@ -107,6 +107,10 @@ export interface JobRecord {
   /** Sites holding every input file, from InputData: site → {disk, tape} file counts. */
   readonly siteCandidates?: Readonly<Record<string, { disk: number; tape: number }>>;
   readonly taskQueueId?: string;
+  /** An executor put the job on hold until then (reschedule delay, inactive sites). */
+  readonly holdUntil?: string;
+  /** How many times the recovery sweep re-sent the job to its executor. */
+  readonly recoveries?: number;
   readonly parameters: Readonly<Record<string, string | number>>;
   readonly commands: readonly JobCommand[];
   readonly history: readonly StatusHistoryEntry[];

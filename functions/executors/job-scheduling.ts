@@ -1,0 +1,7 @@
+/** The JobScheduling executor, fed by its SQS queue. */
+import type { Deps } from '#shared/deps.ts';
+import { lambdaEntry } from '#shared/environment.ts';
+import { createExecutorHandler } from '#shared/executors/handler.ts';
+
+export const createHandler = (deps: Deps) => createExecutorHandler(deps, ['JobScheduling']);
+export const handler = lambdaEntry(createHandler);

@@ -1,0 +1,122 @@
+/**
+ * The recovery sweep: jobs that sit in Received or Checking longer than `jobs.recoverAfterSeconds`
+ * lost their executor message (a restart of the embedded runtime empties its queues; a message can
+ * end in a DLQ). Each is sent again to the executor it waits for. A job recovered
+ * `jobs.maxRecoveries` times fails instead of circling forever.
+ *
+ * Each run reads a bounded number of jobs per (VO, status) and keeps its place in the counters
+ * table, so a huge backlog is swept over several runs.
+ */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { MuonConfig } from '#shared/config/schema.ts';
+import type { Dispatch } from '#shared/executors/dispatch.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
+import type { JobRepository } from '#shared/jobs/repository.ts';
+import type { JobStatus } from '#shared/jobs/status.ts';
+import { fromJobItem, statusKey } from '#shared/jobs/store/keys.ts';
+import type { Logger } from '#shared/log.ts';
+
+export interface RecoveryDeps {
+  readonly config: MuonConfig;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly jobsTable: string;
+  readonly countersTable: string;
+  readonly jobs: JobRepository;
+  readonly dispatch: Dispatch;
+  readonly now: () => Date;
+  readonly logger: Logger;
+}
+
+const sweptStatuses: readonly JobStatus[] = ['Received', 'Checking'];
+
+export async function recoverStuckJobs(
+  deps: RecoveryDeps,
+  pageSize = 200,
+): Promise<{ examined: number; recovered: number; failed: number }> {
+  const totals = { examined: 0, recovered: 0, failed: 0 };
+  const cutoff = deps.now().getTime() - deps.config.jobs.recoverAfterSeconds * 1000;
+  for (const vo of Object.keys(deps.config.virtualOrganizations)) {
+    for (const status of sweptStatuses) {
+      const cursorKey = { pk: `AGENT#recovery#${vo}#${status}` };
+      const cursor = await deps.dynamo.send(
+        new GetCommand({ TableName: deps.countersTable, Key: cursorKey }),
+      );
+      const page = await deps.dynamo.send(
+        new QueryCommand({
+          TableName: deps.jobsTable,
+          IndexName: 'byStatus',
+          KeyConditionExpression: 'statusKey = :key',
+          ExpressionAttributeValues: { ':key': statusKey(vo, status) },
+          Limit: pageSize,
+          ...(cursor.Item?.lastKey ? { ExclusiveStartKey: cursor.Item.lastKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        totals.examined += 1;
+        const summary = fromJobItem(item);
+        if (Date.parse(summary.lastUpdateTime) > cutoff) continue;
+        const outcome = await recoverOne(deps, summary.jobId, cutoff);
+        if (outcome) totals[outcome] += 1;
+      }
+      await deps.dynamo.send(
+        new PutCommand({
+          TableName: deps.countersTable,
+          Item: { ...cursorKey, lastKey: page.LastEvaluatedKey ?? null },
+        }),
+      );
+    }
+  }
+  if (totals.recovered + totals.failed > 0) deps.logger.info('recovery sweep', totals);
+  return totals;
+}
+
+async function recoverOne(
+  deps: RecoveryDeps,
+  jobId: number,
+  cutoff: number,
+): Promise<'recovered' | 'failed' | undefined> {
+  const time = deps.now().toISOString();
+  const result = await deps.jobs.mutate<'recovered' | 'failed' | undefined>(jobId, (job) => {
+    const stuck = sweptStatuses.includes(job.status) && lastTouched(job) <= cutoff;
+    if (!stuck) return { refuse: undefined };
+    const recoveries = (job.recoveries ?? 0) + 1;
+    if (recoveries > deps.config.jobs.maxRecoveries) {
+      const reason = 'Executor chain did not complete';
+      return {
+        write: {
+          status: 'Failed',
+          minorStatus: reason,
+          lastUpdateTime: time,
+          lastStatusTime: time,
+          endExecTime: time,
+        },
+        history: [entry('Failed', reason, job.applicationStatus, time)],
+        result: () => 'failed' as const,
+      };
+    }
+    return {
+      write: { recoveries, lastUpdateTime: time },
+      history: [],
+      result: () => 'recovered' as const,
+    };
+  });
+  if (!result.found || !result.value) return undefined;
+  if (result.value === 'recovered') {
+    const job = result.job;
+    await deps.dispatch(job.status === 'Received' ? 'JobPath' : job.minorStatus, [jobId]);
+  }
+  return result.value;
+}
+
+const lastTouched = (job: JobRecord) =>
+  Math.max(Date.parse(job.lastUpdateTime), job.holdUntil ? Date.parse(job.holdUntil) : 0);
+
+const entry = (status: JobStatus, minorStatus: string, applicationStatus: string, time: string) => ({
+  time,
+  status,
+  minorStatus,
+  applicationStatus,
+  source: 'RecoveryAgent',
+  resultingStatus: status,
+  applied: true,
+});

@@ -1,0 +1,33 @@
+/**
+ * CWL tasks at submission: validation (documents and input objects), the resources a task needs,
+ * muon's scheduling hints, and content addressing. Everything runs in process, without cwltool.
+ */
+export { canonicalJson, canonicalWorkflow, workflowId } from './canonical.ts';
+export { type CwlIssue, CwlValidationError, formatIssues } from './errors.ts';
+export {
+  extractHints,
+  type JobHints,
+  jobHintsFor,
+  jobHintsSchema,
+  mergeHints,
+  parseJobHints,
+} from './hints.ts';
+export { CWLTOOL_NAMESPACE, DIRAC_NAMESPACE, isCudaRequirement, isDiracJob } from './namespaces.ts';
+export {
+  type CwlResources,
+  DEFAULT_CORES,
+  DEFAULT_RAM_MB,
+  extractRequirements,
+  type UnresolvedValue,
+} from './requirements.ts';
+export type {
+  CommandLineTool,
+  CwlInputParameter,
+  CwlTask,
+  CwlType,
+  ExpressionTool,
+  Workflow,
+  WorkflowStep,
+} from './schema.ts';
+export { CWL_VERSION } from './semantics.ts';
+export { type CwlJobOrder, validateCwl, validateJobOrder } from './validate.ts';

@@ -1,0 +1,37 @@
+/**
+ * Who may do what with jobs (DiracX's WMSAccessPolicy). Submitting needs NormalUser. A normal user
+ * sees and acts on their own jobs; a JobAdministrator on every job of their VO; a pilot
+ * (GenericPilot) may report on and reschedule any job of its VO. No identity crosses VOs.
+ */
+import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
+import { ForbiddenError } from '#shared/errors.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
+
+export type JobAction = 'read' | 'manage' | 'report';
+
+export function assertCanSubmit(identity: Identity): void {
+  if (!hasProperty(identity, properties.normalUser)) {
+    throw new ForbiddenError(
+      `Submitting jobs needs the ${properties.normalUser} property; ${identity.group} lacks it.`,
+    );
+  }
+}
+
+export const isAdministrator = (identity: Identity) => hasProperty(identity, properties.jobAdministrator);
+export const isPilot = (identity: Identity) => hasProperty(identity, properties.genericPilot);
+
+/** Whether `identity` may see or change `job`. */
+export function mayAccess(
+  identity: Identity,
+  job: Pick<JobRecord, 'vo' | 'owner'>,
+  action: JobAction,
+): boolean {
+  if (job.vo !== identity.vo) return false;
+  if (isAdministrator(identity)) return true;
+  if (isPilot(identity) && action !== 'read') return true;
+  return hasProperty(identity, properties.normalUser) && job.owner === identity.username;
+}
+
+/** Normal users only ever search their own jobs. */
+export const searchScope = (identity: Identity): { vo: string; owner?: string } =>
+  isAdministrator(identity) ? { vo: identity.vo } : { vo: identity.vo, owner: identity.username };

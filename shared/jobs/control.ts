@@ -1,0 +1,272 @@
+/**
+ * Changing jobs that exist: status updates (DiracX's `set_job_statuses`), kill, delete and
+ * reschedule (DIRAC's JobManager). Each job is changed by one versioned write; a request over
+ * many jobs reports, per job, what succeeded and why the others failed.
+ */
+import type { Identity } from '#shared/auth/identity.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
+import { type JobAction, mayAccess } from '#shared/jobs/access.ts';
+import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
+import type { Decision, JobRepository } from '#shared/jobs/repository.ts';
+import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
+import { applyStatusUpdates, describeRefusal, type StatusUpdate } from '#shared/jobs/transitions.ts';
+
+export type Failure = { detail: string; code: 'not_found' | 'forbidden' | 'invalid_transition' | 'limit' };
+export interface BulkResult<T> {
+  success: Record<string, T>;
+  failed: Record<string, Failure>;
+}
+
+export interface ControlDeps {
+  readonly config: MuonConfig;
+  readonly jobs: JobRepository;
+  /** Takes a job out of its task queue (it is no longer Waiting). */
+  readonly leaveTaskQueue: (job: JobRecord) => Promise<void>;
+  /** Sends jobs to the start of the executor chain. */
+  readonly startChain: (jobIds: readonly number[]) => Promise<void>;
+  readonly now: () => Date;
+}
+
+export const statusView = (job: JobRecord) => ({
+  Status: job.status,
+  MinorStatus: job.minorStatus,
+  ApplicationStatus: job.applicationStatus,
+  HeartBeatTime: job.heartBeatTime ?? null,
+  StartExecTime: job.startExecTime ?? null,
+  EndExecTime: job.endExecTime ?? null,
+  LastUpdateTime: job.lastUpdateTime,
+});
+export type StatusView = ReturnType<typeof statusView>;
+
+/** Statuses in which a job may hold a place in a task queue. */
+const inTaskQueue = (job: JobRecord) => job.taskQueueId !== undefined;
+/** Statuses in which a pilot may be running the job: a kill must reach it through a command. */
+const onAPilot: ReadonlySet<JobStatus> = new Set(['Matched', 'Running', 'Stalled', 'Completing']);
+
+export function createJobControl(deps: ControlDeps) {
+  async function eachJob<T>(
+    identity: Identity,
+    jobIds: readonly number[],
+    action: JobAction,
+    decide: (job: JobRecord) => Decision<T | Failure>,
+    after?: (job: JobRecord, before: JobRecord) => Promise<void>,
+  ): Promise<BulkResult<T>> {
+    const result: BulkResult<T> = { success: {}, failed: {} };
+    await Promise.all(
+      [...new Set(jobIds)].map(async (jobId) => {
+        let before: JobRecord | undefined;
+        const outcome = await deps.jobs.mutate<T | Failure>(jobId, (job) => {
+          before = job;
+          if (!mayAccess(identity, job, action)) {
+            return { refuse: { code: 'forbidden', detail: `You may not ${verb(action)} job ${jobId}.` } };
+          }
+          return decide(job);
+        });
+        if (!outcome.found) {
+          result.failed[jobId] = { code: 'not_found', detail: `Job ${jobId} does not exist.` };
+        } else if (isFailure(outcome.value)) {
+          result.failed[jobId] = outcome.value;
+        } else {
+          result.success[jobId] = outcome.value;
+          if (after && before) await after(outcome.job, before);
+        }
+      }),
+    );
+    return result;
+  }
+
+  const record = (job: JobRecord, time: string, source: string): StatusHistoryEntry => ({
+    time,
+    status: job.status,
+    minorStatus: job.minorStatus,
+    applicationStatus: job.applicationStatus,
+    source,
+    resultingStatus: job.status,
+    applied: true,
+  });
+
+  /** The TQ entry goes when a job stops Waiting; pilots learn of kills from their next heartbeat. */
+  const afterStatusChange = async (job: JobRecord, before: JobRecord) => {
+    if (before.status === 'Waiting' && job.status !== 'Waiting' && inTaskQueue(before))
+      await deps.leaveTaskQueue(before);
+  };
+
+  return {
+    /** `PATCH /api/jobs/status`: updates carry their own times and are applied in time order. */
+    setStatuses(
+      identity: Identity,
+      updates: ReadonlyMap<number, readonly StatusUpdate[]>,
+      force: boolean,
+    ): Promise<BulkResult<StatusView>> {
+      const byJob = new Map(updates);
+      return eachJob<StatusView>(
+        identity,
+        [...byJob.keys()],
+        'report',
+        (job) => {
+          const applied = applyStatusUpdates(job, byJob.get(job.jobId) ?? [], { force });
+          if (!applied.ok) {
+            return {
+              refuse: {
+                code: 'invalid_transition',
+                detail: `Job ${job.jobId}: ${describeRefusal(applied.error)}`,
+              },
+            };
+          }
+          const now = deps.now().toISOString();
+          const killed = applied.next.status === 'Killed' && job.status !== 'Killed';
+          return {
+            write: {
+              ...applied.next,
+              lastUpdateTime: now,
+              ...(killed && onAPilot.has(job.status)
+                ? { commands: [...job.commands, { command: 'Kill', issuedAt: now }] }
+                : {}),
+            },
+            history: applied.history,
+            result: statusView,
+          };
+        },
+        afterStatusChange,
+      );
+    },
+
+    /** Killed / "Marked for termination"; a job on a pilot also gets a Kill command. */
+    kill(identity: Identity, jobIds: readonly number[]) {
+      return eachJob<StatusView>(
+        identity,
+        jobIds,
+        'manage',
+        (job) => transition(job, 'Killed', minorStatus.markedForTermination, 'JobManager', true),
+        afterStatusChange,
+      );
+    },
+
+    /** Deleted / "Checking accounting"; the cleaning agent removes the records later. */
+    delete(identity: Identity, jobIds: readonly number[]) {
+      return eachJob<StatusView>(
+        identity,
+        jobIds,
+        'manage',
+        (job) => transition(job, 'Deleted', minorStatus.checkingAccounting, 'JobManager', false),
+        afterStatusChange,
+      );
+    },
+
+    /**
+     * Back to the start of the chain (Received / "Job Rescheduled"), counting reschedules; past
+     * `jobs.maxRescheduling` the job fails. Attributes of the last run are cleared.
+     */
+    async reschedule(identity: Identity, jobIds: readonly number[]) {
+      const { maxRescheduling } = deps.config.jobs;
+      const result = await eachJob<StatusView>(
+        identity,
+        jobIds,
+        'report',
+        (job) => {
+          if (
+            job.status === 'Deleted' ||
+            job.status === 'Submitting' ||
+            job.status === 'Received' ||
+            job.status === 'Checking'
+          ) {
+            return {
+              refuse: {
+                code: 'invalid_transition',
+                detail: `Job ${job.jobId} is ${job.status}; it cannot be rescheduled.`,
+              },
+            };
+          }
+          const time = deps.now().toISOString();
+          if (job.rescheduleCounter >= maxRescheduling) {
+            const failed = {
+              ...job,
+              status: 'Failed' as const,
+              minorStatus: minorStatus.maximumReschedulingsReached,
+            };
+            return {
+              write: {
+                status: failed.status,
+                minorStatus: failed.minorStatus,
+                lastUpdateTime: time,
+                lastStatusTime: time,
+                endExecTime: job.endExecTime ?? time,
+              },
+              history: [record(failed, time, 'JobManager')],
+              result: () =>
+                ({
+                  code: 'limit',
+                  detail: `Job ${job.jobId} reached the maximum of ${maxRescheduling} reschedulings and is Failed.`,
+                }) as Failure,
+            };
+          }
+          const rescheduled = {
+            ...job,
+            status: 'Rescheduled' as const,
+            minorStatus: minorStatus.jobRescheduled,
+          };
+          const received = {
+            ...job,
+            status: 'Received' as const,
+            minorStatus: minorStatus.jobRescheduled,
+            applicationStatus: 'Unknown',
+          };
+          return {
+            write: {
+              status: 'Received',
+              minorStatus: minorStatus.jobRescheduled,
+              applicationStatus: 'Unknown',
+              site: 'ANY',
+              rescheduleCounter: job.rescheduleCounter + 1,
+              rescheduleTime: time,
+              lastUpdateTime: time,
+              lastStatusTime: time,
+              commands: [],
+              parameters: {},
+            },
+            remove: ['startExecTime', 'endExecTime', 'heartBeatTime', 'requirements', 'taskQueueId', 'chain'],
+            history: [record(rescheduled, time, 'JobManager'), record(received, time, 'JobManager')],
+            result: statusView,
+          };
+        },
+        afterStatusChange,
+      );
+      const restarted = Object.keys(result.success).map(Number);
+      if (restarted.length > 0) await deps.startChain(restarted);
+      return result;
+    },
+  };
+
+  function transition(
+    job: JobRecord,
+    to: JobStatus,
+    minor: string,
+    source: string,
+    kill: boolean,
+  ): Decision<StatusView | Failure> {
+    const time = deps.now().toISOString();
+    const applied = applyStatusUpdates(job, [{ time, status: to, minorStatus: minor, source }]);
+    if (!applied.ok) {
+      return {
+        refuse: { code: 'invalid_transition', detail: `Job ${job.jobId}: ${describeRefusal(applied.error)}` },
+      };
+    }
+    return {
+      write: {
+        ...applied.next,
+        lastUpdateTime: time,
+        ...(kill && onAPilot.has(job.status)
+          ? { commands: [...job.commands, { command: 'Kill', issuedAt: time }] }
+          : {}),
+      },
+      history: applied.history,
+      result: statusView,
+    };
+  }
+}
+export type JobControl = ReturnType<typeof createJobControl>;
+
+const isFailure = (value: unknown): value is Failure =>
+  typeof value === 'object' && value !== null && 'code' in value && 'detail' in value && !('Status' in value);
+
+const verb = (action: JobAction) => (action === 'read' ? 'see' : 'change');

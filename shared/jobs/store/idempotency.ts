@@ -1,0 +1,76 @@
+/**
+ * Idempotent submission. A client that sends an `Idempotency-Key` gets the same jobs back when it
+ * retries: the first request records its job-id range and time before writing any job, so a retry
+ * (even of a request that died half-way) rewrites exactly the same jobs instead of new ones.
+ * Records expire after a day (DynamoDB TTL in the cloud; the cleaning agent purges them locally).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { counterKeys } from '#shared/jobs/store/keys.ts';
+
+export interface IdempotencyRecord {
+  readonly requestHash: string;
+  readonly firstJobId: number;
+  readonly count: number;
+  readonly submissionTime: string;
+  readonly state: 'pending' | 'done';
+}
+
+export const idempotencyLifetimeSeconds = 86_400;
+
+export async function getIdempotencyRecord(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  scope: { vo: string; owner: string; key: string },
+): Promise<IdempotencyRecord | undefined> {
+  const { Item } = await dynamo.send(
+    new GetCommand({
+      TableName: table,
+      Key: counterKeys.idempotency(scope.vo, scope.owner, scope.key),
+      ConsistentRead: true,
+    }),
+  );
+  return Item as IdempotencyRecord | undefined;
+}
+
+/** Records a new submission; false when another request recorded this key first. */
+export async function putIdempotencyRecord(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  scope: { vo: string; owner: string; key: string },
+  record: IdempotencyRecord,
+): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...counterKeys.idempotency(scope.vo, scope.owner, scope.key),
+          ...record,
+          expiresAt: Math.floor(Date.parse(record.submissionTime) / 1000) + idempotencyLifetimeSeconds,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export async function completeIdempotencyRecord(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  scope: { vo: string; owner: string; key: string },
+): Promise<void> {
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: counterKeys.idempotency(scope.vo, scope.owner, scope.key),
+      UpdateExpression: 'SET #state = :done',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':done': 'done' },
+    }),
+  );
+}

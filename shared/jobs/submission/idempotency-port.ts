@@ -1,0 +1,22 @@
+/** Idempotency records of one submitter, in the counters table. */
+import type { Identity } from '#shared/auth/identity.ts';
+import type { Deps } from '#shared/deps.ts';
+import { tableName } from '#shared/deps.ts';
+import {
+  completeIdempotencyRecord,
+  getIdempotencyRecord,
+  putIdempotencyRecord,
+} from '#shared/jobs/store/idempotency.ts';
+import type { IdempotencyPort } from '#shared/jobs/submission/submit.ts';
+
+export const createIdempotencyPort =
+  (deps: Pick<Deps, 'aws' | 'resources'>) =>
+  (identity: Identity): IdempotencyPort => {
+    const table = () => tableName(deps.resources, 'counters');
+    const scope = (key: string) => ({ vo: identity.vo, owner: identity.username, key });
+    return {
+      get: (key) => getIdempotencyRecord(deps.aws.dynamo, table(), scope(key)),
+      put: (key, record) => putIdempotencyRecord(deps.aws.dynamo, table(), scope(key), record),
+      complete: (key) => completeIdempotencyRecord(deps.aws.dynamo, table(), scope(key)),
+    };
+  };

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DIRAC_NAMESPACE,
+  extractHints,
+  type JobHints,
+  jobHintsFor,
+  jobHintsSchema,
+  mergeHints,
+  parseJobHints,
+  validateCwl,
+} from '#shared/cwl/index.ts';
+import { fixture, issuesOf, messageAt } from './fixtures.ts';
+
+const withHint = (cls: string, fields: Record<string, unknown>, namespaces?: Record<string, string>) =>
+  validateCwl({
+    ...fixture('hello-world.cwl'),
+    ...(namespaces ? { $namespaces: namespaces } : {}),
+    hints: [{ class: cls, ...fields }],
+  });
+
+describe('scheduling hints', () => {
+  describe('in the document', () => {
+    it('are read from a dirac:Job hint, with LFN: prefixes removed', () => {
+      const hints = extractHints(validateCwl(fixture('dirac-hints-tool.cwl')));
+      expect(hints).toMatchObject({
+        priority: 3,
+        cpuTime: 86_400,
+        sites: ['LCG.CERN.cern', 'LCG.IN2P3.fr'],
+        bannedSites: ['LCG.RAL.uk'],
+        jobType: 'MCSimulation',
+        inputData: ['/vo/data/run1/events.root', '/vo/data/run2/events.root'],
+        outputData: [
+          { source: 'result', outputPath: '/vo/user/a/alice/simulation' },
+          { pattern: 'histo*.root', outputPath: '/vo/user/a/alice/histograms', outputSE: ['CERN-DISK'] },
+        ],
+      });
+    });
+
+    it.each([
+      ['the prefix muon documents', 'dirac:Job', { dirac: DIRAC_NAMESPACE }],
+      ['the expanded IRI', `${DIRAC_NAMESPACE}Job`, undefined],
+      ['a prefix of the user’s choosing', 'd:Job', { d: DIRAC_NAMESPACE }],
+      ['dirac-cwl’s schema location', 'dirac:Job', { dirac: '../schemas/dirac-metadata.json#/$defs/' }],
+      ['an undeclared dirac prefix', 'dirac:Job', undefined],
+    ])('recognise the class written with %s', (_, cls, namespaces) => {
+      expect(extractHints(withHint(cls, { priority: 7 }, namespaces))).toEqual({ priority: 7 });
+    });
+
+    it('are absent when the document has none, and other hints are left alone', () => {
+      const task = withHint('sbg:SaveLogs', { value: '*.log' }, { sbg: 'https://sevenbridges.com#' });
+      expect(extractHints(task)).toBeUndefined();
+    });
+
+    it('stay in the task: extracting them removes nothing', () => {
+      const task = validateCwl(fixture('dirac-hints-tool.cwl'));
+      const before = JSON.stringify(task);
+      extractHints(task);
+      expect(JSON.stringify(task)).toBe(before);
+      expect(Object.keys(task.hints ?? {})).toEqual(['dirac:Job']);
+    });
+
+    it('must name inputs and outputs of the task that hold files', () => {
+      const issues = issuesOf(() =>
+        withHint('dirac:Job', {
+          inputSandbox: [{ source: 'message' }],
+          outputData: [{ source: 'nope', outputPath: '/vo/x' }],
+        }),
+      );
+      expect(messageAt(issues, 'hints.dirac:Job.inputSandbox[0].source')).toMatch(
+        /"message" is not a File or Directory input/,
+      );
+      expect(messageAt(issues, 'hints.dirac:Job.outputData[0].source')).toMatch(
+        /"nope" is not one of the task's outputs \(greeting\)/,
+      );
+    });
+
+    it('belong under hints, not requirements', () => {
+      const issues = issuesOf(() =>
+        validateCwl({ ...fixture('hello-world.cwl'), requirements: [{ class: 'dirac:Job', priority: 1 }] }),
+      );
+      expect(messageAt(issues, 'requirements.dirac:Job')).toMatch(/belongs under hints/);
+    });
+  });
+
+  describe('schema', () => {
+    const invalid = (value: unknown) => issuesOf(() => parseJobHints(value));
+
+    it('accepts an empty object: every field is optional', () => {
+      expect(parseJobHints({})).toEqual({});
+    });
+
+    it('rejects priority 11', () => {
+      expect(invalid({ priority: 11 })).toEqual([{ path: 'priority', message: 'must be from 0 to 10' }]);
+    });
+
+    it('rejects a negative cpuTime', () => {
+      expect(invalid({ cpuTime: -1 })).toEqual([
+        { path: 'cpuTime', message: 'must be a positive number of seconds' },
+      ]);
+    });
+
+    it('names an unknown field, with the muon name of dirac-cwl and JDL spellings', () => {
+      expect(
+        invalid({ banned_sites: ['X'], cpu_work: 10, BannedSites: [], type: 'User', colour: 'red' }),
+      ).toEqual([
+        { path: 'banned_sites', message: 'unknown field (muon calls it "bannedSites")' },
+        { path: 'cpu_work', message: 'unknown field (muon calls it "cpuTime")' },
+        { path: 'BannedSites', message: 'unknown field (muon calls it "bannedSites")' },
+        { path: 'type', message: 'unknown field (muon calls it "jobType")' },
+        { path: 'colour', message: 'unknown field' },
+      ]);
+    });
+
+    it('names unknown fields inside list entries', () => {
+      expect(invalid({ outputData: [{ source: 'x', output_path: '/vo/x', outputPath: '/vo/x' }] })).toEqual([
+        { path: 'outputData[0].output_path', message: 'unknown field (muon calls it "outputPath")' },
+      ]);
+    });
+
+    it('checks LFNs, sandbox references and output data entries', () => {
+      const issues = invalid({
+        inputData: ['relative/file.root'],
+        inputSandbox: ['SB:no-separator'],
+        outputData: [{ source: 'a', pattern: '*.root', outputPath: '/vo/x' }],
+      });
+      expect(issues.map((issue) => issue.path).sort()).toEqual([
+        'inputData[0]',
+        'inputSandbox[0]',
+        'outputData[0]',
+      ]);
+      expect(messageAt(issues, 'inputData[0]')).toMatch(/expected a logical file name/);
+      expect(messageAt(issues, 'inputSandbox[0]')).toBe('a sandbox reference reads SB:<SE>|<path>');
+      expect(messageAt(issues, 'outputData[0]')).toMatch(/either "source".*or "pattern"/);
+    });
+
+    it('is the type: a parsed value is a JobHints', () => {
+      const hints: JobHints = jobHintsSchema.parse({ inputData: ['LFN:/vo/a'], outputSE: ['SE-USER'] });
+      expect(hints).toEqual({ inputData: ['/vo/a'], outputSE: ['SE-USER'] });
+    });
+  });
+
+  describe('merging', () => {
+    it('lets the hints beside the document override field by field', () => {
+      const inDocument: JobHints = { priority: 3, sites: ['A', 'B'], jobGroup: 'g1' };
+      expect(mergeHints(inDocument, { priority: 8, sites: ['C'] })).toEqual({
+        priority: 8,
+        sites: ['C'],
+        jobGroup: 'g1',
+      });
+    });
+
+    it('keeps in-document fields that the other side leaves undefined', () => {
+      expect(mergeHints({ priority: 3 }, { priority: undefined, jobName: 'x' })).toEqual({
+        priority: 3,
+        jobName: 'x',
+      });
+      expect(mergeHints(undefined, { tags: ['GPU'] })).toEqual({ tags: ['GPU'] });
+      expect(mergeHints({ tags: ['GPU'] }, undefined)).toEqual({ tags: ['GPU'] });
+    });
+
+    it('gives the effective hints of a submission and checks the sources of both sides', () => {
+      const task = validateCwl(fixture('dirac-hints-tool.cwl'));
+      expect(jobHintsFor(task, { priority: 9, bannedSites: [] })).toMatchObject({
+        priority: 9,
+        bannedSites: [],
+        cpuTime: 86_400,
+      });
+      expect(
+        messageAt(
+          issuesOf(() => jobHintsFor(task, { inputData: [{ source: 'threads' }] })),
+          'inputData[0].source',
+        ),
+      ).toMatch(/not a File or Directory input/);
+      expect(
+        messageAt(
+          issuesOf(() => jobHintsFor(task, { priority: 11 })),
+          'priority',
+        ),
+      ).toBe('must be from 0 to 10');
+    });
+  });
+});
