@@ -24,7 +24,7 @@ export function createJobSanity(sandboxes: SandboxPort, maxSandboxBytes: number)
       let total = 0;
       for (const reference of references) {
         const sandbox = await sandboxes.lookup(reference);
-        if (!sandbox || !sandbox.uploaded) {
+        if (!sandbox?.uploaded) {
           return {
             kind: 'fail',
             reason: 'Input sandbox not found',
