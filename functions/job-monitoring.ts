@@ -6,13 +6,29 @@ import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { route } from '#shared/http/route.ts';
+import { searchScope } from '#shared/jobs/access.ts';
 import { jobIdParameter } from '#shared/jobs/http.ts';
 import { createJobRepository } from '#shared/jobs/repository.ts';
+import { searchPageQuerySchema, searchParamsSchema, summaryParamsSchema } from '#shared/jobs/search/query.ts';
+import { searchJobsResponse, searchTables } from '#shared/jobs/search/search.ts';
+import { summarizeJobs } from '#shared/jobs/search/summary.ts';
 import { jobView } from '#shared/jobs/view.ts';
 
 export function createHandler(deps: Deps) {
   const jobs = createJobRepository(deps);
+  const tables = searchTables(deps);
   return createHttpHandler(deps, {
+    'POST /api/jobs/search': route({
+      // DiracX accepts a search with no body: every job the caller may see.
+      body: searchParamsSchema.optional(),
+      query: searchPageQuerySchema,
+      handle: ({ body, query, identity }) =>
+        searchJobsResponse(tables, searchScope(identity), body, query.page, query.per_page),
+    }),
+    'POST /api/jobs/summary': route({
+      body: summaryParamsSchema,
+      handle: ({ body, identity }) => summarizeJobs(tables, searchScope(identity), body),
+    }),
     'GET /api/jobs/{jobId}': route({
       handle: async ({ pathParameters, identity }) => {
         const jobId = jobIdParameter(pathParameters.jobId);

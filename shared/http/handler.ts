@@ -46,7 +46,7 @@ async function dispatch(routes: Routes, event: HttpEvent, deps: HttpDeps) {
   const claims = event.requestContext.authorizer?.jwt?.claims;
   if (!found.public && !claims) throw new UnauthorizedError();
   const identity = found.public ? undefined : servedIdentity(identityFromClaims(claims), deps.config);
-  const body = found.body ? parse(found.body, decodeBody(event), 'body') : undefined;
+  const body = found.body ? parse(found.body, decodeBody(event, found.body), 'body') : undefined;
   const query = found.query ? parse(found.query, event.queryStringParameters ?? {}, 'query') : undefined;
   const result = await found.handle({
     body,
@@ -72,8 +72,9 @@ function servedIdentity(identity: Identity, config: MuonConfig): Identity {
   return identity;
 }
 
-function decodeBody(event: HttpEvent): unknown {
+function decodeBody(event: HttpEvent, schema: z.ZodType): unknown {
   if (event.body === undefined || event.body === '') {
+    if (schema.safeParse(undefined).success) return undefined;
     throw new BadRequestError('The request needs a JSON body.', { code: 'request.body_missing' });
   }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;

@@ -34,5 +34,4 @@ export function fromJobItem(item: Record<string, unknown>): JobRecord {
 export const counterKeys = {
   jobIds: { pk: 'COUNTER#jobId' },
   idempotency: (vo: string, owner: string, key: string) => ({ pk: `IDEMPOTENCY#${vo}#${owner}#${key}` }),
-  /** Highest job id of a VO block ever allocated: lets a search know where to stop walking. */
 } as const;

@@ -1,0 +1,182 @@
+/**
+ * How a search reads the jobs table, cheapest first:
+ *
+ * 1. `jobIds`: a JobID `eq`/`in` condition names the jobs; one BatchGet per hundred ids.
+ * 2. `byOwner`: the caller may only see their own jobs, or an Owner `eq`/`in` condition names the
+ *    owners; one Query on `byOwner` (`<vo>#<owner>`) per owner.
+ * 3. `byStatus`: a Status `eq`/`in` condition; one Query on `byStatus` (`<vo>#<status>`) per status.
+ * 4. `byVo`: anything else walks the VO's `byVo` blocks (`<vo>#<id / 1000>`) from the first block up
+ *    to the block of the highest job id ever allocated (the job-id counter).
+ *
+ * JobID `gt`/`lt` conditions become a key condition on the indexes' `jobId` sort key and bound the
+ * blocks walked. Every condition is then applied in code, so every operator works on every column;
+ * the VO scope, and a normal user's owner scope, are always applied too: no search sees another
+ * VO's jobs, whoever asks.
+ *
+ * Known limit: a search reads at most `maxItemsRead` items (200,000 by default) and walks at most
+ * `maxVoBlocks` blocks (5,000, i.e. five million job ids); beyond either it is refused with a 400
+ * asking for a filter on Status, Owner or JobID, rather than running into the function's timeout.
+ * Results are sorted and paged in memory, so the bound is also what keeps memory in check.
+ */
+import { jobColumns } from '#shared/jobs/model.ts';
+import { type JobStatus, jobStatuses } from '#shared/jobs/status.ts';
+import { ownerKey, statusKey, voBlock, voKey } from '#shared/jobs/store/keys.ts';
+import type { Filter } from './query.ts';
+import {
+  batchGetSearchable,
+  forEachLimited,
+  highestJobId,
+  type IdRange,
+  type JobTables,
+  queryPartition,
+  ReadBudget,
+  type SearchItem,
+  tooBroad,
+} from './read.ts';
+
+/** Whose jobs a caller may search: always one VO, and one owner for a normal user (`searchScope`). */
+export interface SearchScope {
+  readonly vo: string;
+  readonly owner?: string;
+}
+
+export interface SearchLimits {
+  /** Items read from DynamoDB per search before it is refused. */
+  readonly maxItemsRead: number;
+  /** `byVo` blocks walked per search before it is refused. */
+  readonly maxVoBlocks: number;
+  /** Queries in flight at once. */
+  readonly concurrency: number;
+}
+
+export const defaultSearchLimits: SearchLimits = {
+  maxItemsRead: 200_000,
+  maxVoBlocks: 5_000,
+  concurrency: 16,
+};
+
+export type ReadPlan =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'jobIds'; readonly jobIds: readonly number[] }
+  | { readonly kind: 'byOwner'; readonly owners: readonly string[]; readonly range: IdRange }
+  | { readonly kind: 'byStatus'; readonly statuses: readonly JobStatus[]; readonly range: IdRange }
+  | { readonly kind: 'byVo'; readonly range: IdRange };
+
+export function planRead(scope: SearchScope, filters: readonly Filter[]): ReadPlan {
+  const range = idRange(filters);
+  if (range.low !== undefined && range.high !== undefined && range.low > range.high) return { kind: 'none' };
+
+  const ids = named(filters, 'JobID');
+  if (ids) {
+    const jobIds = (ids as number[]).filter(
+      (id) => Number.isInteger(id) && id > 0 && id >= (range.low ?? 0) && id <= (range.high ?? Infinity),
+    );
+    return jobIds.length === 0 ? { kind: 'none' } : { kind: 'jobIds', jobIds };
+  }
+  const owners = intersect([named(filters, 'Owner'), scope.owner === undefined ? undefined : [scope.owner]]);
+  if (owners)
+    return owners.length === 0 ? { kind: 'none' } : { kind: 'byOwner', owners: owners as string[], range };
+  const statuses = named(filters, 'Status');
+  if (statuses) {
+    const known = statuses.filter((s): s is JobStatus => (jobStatuses as readonly unknown[]).includes(s));
+    return known.length === 0 ? { kind: 'none' } : { kind: 'byStatus', statuses: known, range };
+  }
+  return { kind: 'byVo', range };
+}
+
+export interface ReadResult {
+  readonly plan: ReadPlan;
+  /** The jobs in scope that meet every condition, in no particular order. */
+  readonly items: readonly SearchItem[];
+  /** Items read from DynamoDB. */
+  readonly read: number;
+}
+
+export async function readJobs(
+  tables: JobTables,
+  scope: SearchScope,
+  filters: readonly Filter[],
+  limits: SearchLimits = defaultSearchLimits,
+): Promise<ReadResult> {
+  const plan = planRead(scope, filters);
+  const budget = new ReadBudget(limits.maxItemsRead);
+  const items: SearchItem[] = [];
+  const keep = (item: SearchItem) => {
+    if (inScope(scope, item) && filters.every((filter) => filter.test(item[columnAttribute(filter)])))
+      items.push(item);
+  };
+  const queryAll = (index: 'byOwner' | 'byStatus' | 'byVo', partitions: readonly string[], range: IdRange) =>
+    forEachLimited(partitions, limits.concurrency, (partition) =>
+      queryPartition(tables, index, partition, range, budget, keep),
+    );
+
+  switch (plan.kind) {
+    case 'none':
+      break;
+    case 'jobIds':
+      for (const item of await batchGetSearchable(tables, plan.jobIds, budget)) keep(item);
+      break;
+    case 'byOwner':
+      await queryAll(
+        'byOwner',
+        plan.owners.map((owner) => ownerKey(scope.vo, owner)),
+        plan.range,
+      );
+      break;
+    case 'byStatus':
+      await queryAll(
+        'byStatus',
+        plan.statuses.map((status) => statusKey(scope.vo, status)),
+        plan.range,
+      );
+      break;
+    case 'byVo': {
+      const high = Math.min(plan.range.high ?? Infinity, await highestJobId(tables));
+      const first = voBlock(Math.max(plan.range.low ?? 0, 0));
+      const last = voBlock(high);
+      if (high < 0 || last < first) break;
+      if (last - first + 1 > limits.maxVoBlocks) throw tooBroad();
+      const blocks = Array.from({ length: last - first + 1 }, (_, i) => voKey(scope.vo, first + i));
+      await queryAll('byVo', blocks, plan.range);
+      break;
+    }
+  }
+  return { plan, items, read: budget.read };
+}
+
+const inScope = (scope: SearchScope, item: SearchItem) =>
+  item.vo === scope.vo && (scope.owner === undefined || item.owner === scope.owner);
+
+const columnAttribute = (filter: Filter) => jobColumns[filter.column];
+
+/** The values an `eq`/`in` condition allows on `column` (intersected over conditions), if any. */
+function named(filters: readonly Filter[], column: Filter['column']) {
+  return intersect(
+    filters
+      .filter((filter) => filter.column === column && (filter.operator === 'eq' || filter.operator === 'in'))
+      .map((filter) => filter.values),
+  );
+}
+
+function intersect<T>(sets: readonly (readonly T[] | undefined)[]): T[] | undefined {
+  let result: T[] | undefined;
+  for (const set of sets) {
+    if (set === undefined) continue;
+    result = result === undefined ? [...new Set(set)] : result.filter((value) => set.includes(value));
+  }
+  return result;
+}
+
+/** Inclusive job-id bounds implied by JobID `gt`/`lt` conditions. */
+function idRange(filters: readonly Filter[]): IdRange {
+  let low: number | undefined;
+  let high: number | undefined;
+  for (const filter of filters) {
+    if (filter.column !== 'JobID') continue;
+    const [value] = filter.values as number[];
+    if (value === undefined) continue;
+    if (filter.operator === 'gt') low = Math.max(low ?? -Infinity, Math.floor(value) + 1);
+    if (filter.operator === 'lt') high = Math.min(high ?? Infinity, Math.ceil(value) - 1);
+  }
+  return { ...(low === undefined ? {} : { low }), ...(high === undefined ? {} : { high }) };
+}
