@@ -62,7 +62,7 @@ export const syntheticDefinition: ResourceDefinition = {
       memoryMb: 256,
       tables: { jobs: 'read' },
       queues: {},
-      routes: ['GET /api/jobs/{jobId}'],
+      routes: ['GET /api/test-reader/{jobId}'],
     },
     jobPathExecutor: {
       description: 'The JobPath executor.',
