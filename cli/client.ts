@@ -15,15 +15,23 @@ export interface ClientOptions {
   as?: Role;
 }
 
-export interface ApiClient {
-  readonly apiUrl: string;
-  request<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
-}
-
 export interface ApiResponse<T> {
   status: number;
   headers: Headers;
   body: T;
+}
+
+export interface ApiClient {
+  readonly apiUrl: string;
+  /** Any answer, error or not; only an unreachable API throws. */
+  send(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<unknown>>;
+  /** A successful answer (2xx), or a CliError carrying the API's `detail`. */
+  request<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
 }
 
 export function resolveClient(options: ClientOptions, env = process.env): ApiClient {
@@ -35,33 +43,44 @@ export function resolveClient(options: ClientOptions, env = process.env): ApiCli
     );
   }
   const token = options.token ?? env.MUON_TOKEN ?? local?.tokens[options.as ?? 'user'];
+
+  const send: ApiClient['send'] = async (method, path, body, headers = {}) => {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, apiUrl), {
+        method,
+        headers: {
+          ...headers,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new CliError(`Cannot reach ${apiUrl}: ${(error as Error).cause ?? (error as Error).message}`);
+    }
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text.length > 0 ? parseBody(text) : undefined,
+    };
+  };
+
   return {
     apiUrl,
+    send,
     request: async <T>(method: string, path: string, body?: unknown) => {
-      let response: Response;
-      try {
-        response = await fetch(new URL(path, apiUrl), {
-          method,
-          headers: {
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-      } catch (error) {
-        throw new CliError(`Cannot reach ${apiUrl}: ${(error as Error).cause ?? (error as Error).message}`);
+      const answer = await send(method, path, body);
+      if (answer.status < 200 || answer.status >= 300) {
+        throw new CliError(`${method} ${path} failed (${answer.status}): ${describeDetail(answer.body)}`);
       }
-      const text = await response.text();
-      const parsed = text.length > 0 ? safeJson(text) : undefined;
-      if (!response.ok && response.status !== 206) {
-        throw new CliError(`${method} ${path} failed (${response.status}): ${describeError(parsed, text)}`);
-      }
-      return { status: response.status, headers: response.headers, body: parsed as T };
+      return answer as ApiResponse<T>;
     },
   };
 }
 
-function safeJson(text: string): unknown {
+export function parseBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -69,13 +88,18 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** DiracX-style `{"detail": ...}` or API Gateway's `{"message": ...}`. */
-function describeError(parsed: unknown, text: string): string {
-  if (parsed && typeof parsed === 'object') {
-    const { detail, message } = parsed as { detail?: unknown; message?: unknown };
+/** `{"detail": "..."}`, a CWL error's `{"detail": {"message": ...}}`, API Gateway's `{"message": ...}`. */
+export function describeDetail(body: unknown): string {
+  if (typeof body === 'string') return body || 'no details';
+  if (body && typeof body === 'object') {
+    const { detail, message } = body as { detail?: unknown; message?: unknown };
     const value = detail ?? message;
     if (typeof value === 'string') return value;
+    if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') {
+      return (value as { message: string }).message;
+    }
     if (value !== undefined) return JSON.stringify(value);
+    return JSON.stringify(body);
   }
-  return text || 'no details';
+  return 'no details';
 }

@@ -1,6 +1,7 @@
 /** The `muon` command line. */
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from '#cli/commands/config.ts';
+import { registerJob } from '#cli/commands/job.ts';
 import { registerLocal } from '#cli/commands/local.ts';
 import { CliError } from '#cli/errors.ts';
 import { MuonError } from '#shared/errors.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .action(() => console.log(version));
   registerLocal(program);
   registerConfig(program);
+  registerJob(program);
   return program;
 }
 

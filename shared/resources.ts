@@ -111,7 +111,11 @@ export const tables = {
     sortKey: key('sk'),
     indexes: {
       byOwner: { partitionKey: key('ownerKey'), sortKey: key('jobId', 'N'), projection: jobSearchAttributes },
-      byStatus: { partitionKey: key('statusKey'), sortKey: key('jobId', 'N'), projection: jobSearchAttributes },
+      byStatus: {
+        partitionKey: key('statusKey'),
+        sortKey: key('jobId', 'N'),
+        projection: jobSearchAttributes,
+      },
       byVo: { partitionKey: key('voKey'), sortKey: key('jobId', 'N'), projection: jobSearchAttributes },
     },
   },
@@ -184,7 +188,7 @@ export const queues = {
     retentionDays: 14,
   },
   customExecutors: {
-    description: "Jobs waiting for a community executor (the message names which); see docs/executors.md.",
+    description: 'Jobs waiting for a community executor (the message names which); see docs/executors.md.',
     maxReceiveCount: 5,
     visibilityTimeoutSeconds: 180,
     retentionDays: 14,
@@ -263,7 +267,11 @@ export const functions = {
     queues: {},
     routes: ['GET /api/jobs/{jobId}', 'POST /api/jobs/search', 'POST /api/jobs/summary'],
   },
-  jobPathExecutor: executor('jobPath', 'functions/executors/job-path.ts', 'JobPath executor: chooses the chain.'),
+  jobPathExecutor: executor(
+    'jobPath',
+    'functions/executors/job-path.ts',
+    'JobPath executor: chooses the chain.',
+  ),
   jobSanityExecutor: executor(
     'jobSanity',
     'functions/executors/job-sanity.ts',
@@ -290,7 +298,13 @@ export const functions = {
     timeoutSeconds: 120,
     memoryMb: 512,
     tables: { jobs: 'readWrite', counters: 'readWrite' },
-    queues: { jobPath: 'send', jobSanity: 'send', inputData: 'send', jobScheduling: 'send', customExecutors: 'send' },
+    queues: {
+      jobPath: 'send',
+      jobSanity: 'send',
+      inputData: 'send',
+      jobScheduling: 'send',
+      customExecutors: 'send',
+    },
     routes: [],
   },
 } as const satisfies Record<string, FunctionDefinition>;

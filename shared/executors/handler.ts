@@ -4,25 +4,66 @@
  */
 import type { Deps } from '#shared/deps.ts';
 import { PermanentError } from '#shared/errors.ts';
-import { runExecutor } from '#shared/executors/chain.ts';
+import { type ChainDeps, runExecutor } from '#shared/executors/chain.ts';
 import { createDispatcher, executorMessageSchema } from '#shared/executors/dispatch.ts';
 import type { Executor } from '#shared/executors/executor.ts';
 import { createExecutor } from '#shared/executors/registry.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
 import { createJobRepository } from '#shared/jobs/repository.ts';
 import { createSqsHandler } from '#shared/sqs/handler.ts';
 
 export function createExecutorHandler(deps: Deps, names: readonly string[]) {
   const executors = new Map<string, Executor>(names.map((name) => [name, createExecutor(name, deps)]));
   const jobs = createJobRepository(deps);
-  const chain = {
-    getJob: jobs.get,
-    updateJob: jobs.update,
-    dispatch: createDispatcher(deps.aws.sqs, deps.resources),
-    now: deps.now,
+  const dispatch = createDispatcher(deps.aws.sqs, deps.resources);
+
+  /** One batch of messages: the jobs are read in one call and the hand-overs sent together at the end. */
+  interface Batch {
+    readonly prefetched: Map<number, JobRecord>;
+    readonly outgoing: Map<string, number[]>;
+    readonly chain: ChainDeps;
+  }
+
+  const newBatch = (prefetched: Map<number, JobRecord>): Batch => {
+    const outgoing = new Map<string, number[]>();
+    return {
+      prefetched,
+      outgoing,
+      chain: {
+        getJob: async (jobId) => {
+          const job = prefetched.get(jobId);
+          prefetched.delete(jobId); // a second read (after a lost race) goes to the table
+          return job ?? (await jobs.get(jobId));
+        },
+        updateJob: jobs.update,
+        dispatch: async (executor, jobIds, delaySeconds = 0) => {
+          const key = `${executor}|${delaySeconds}`;
+          outgoing.set(key, [...(outgoing.get(key) ?? []), ...jobIds]);
+        },
+        now: deps.now,
+      },
+    };
   };
-  return createSqsHandler(deps.logger, executorMessageSchema, async (message, context) => {
-    const executor = executors.get(message.executor);
-    if (!executor) throw new PermanentError(`This function does not run the executor ${message.executor}.`);
-    await runExecutor(chain, executor, message.jobId, context.logger);
-  });
+
+  return createSqsHandler(
+    deps.logger,
+    executorMessageSchema,
+    async (message, context, batch: Batch) => {
+      const executor = executors.get(message.executor);
+      if (!executor) throw new PermanentError(`This function does not run the executor ${message.executor}.`);
+      await runExecutor(batch.chain, executor, message.jobId, context.logger);
+    },
+    {
+      prepare: async (messages) =>
+        newBatch(new Map((await jobs.getMany(messages.map((m) => m.jobId))).map((job) => [job.jobId, job]))),
+      finish: async (batch) => {
+        await Promise.all(
+          [...batch.outgoing].map(([key, ids]) => {
+            const [executor, delay] = key.split('|') as [string, string];
+            return dispatch(executor, ids, Number(delay));
+          }),
+        );
+      },
+    },
+  );
 }

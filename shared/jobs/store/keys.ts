@@ -23,10 +23,15 @@ export const indexKeys = (job: Pick<JobRecord, 'jobId' | 'vo' | 'owner' | 'statu
   voKey: voKey(job.vo, voBlock(job.jobId)),
 });
 
-export const jobItem = (job: JobRecord) => ({ ...jobKey(job.jobId), ...indexKeys(job), ...job });
+// Object.assign and delete, not spreads: on 10,000-job submissions spreads cost several times more.
+export const jobItem = (job: JobRecord): Record<string, unknown> =>
+  Object.assign(jobKey(job.jobId), indexKeys(job), job) as unknown as Record<string, unknown>;
+
+const itemOnlyKeys = ['pk', 'sk', 'ownerKey', 'statusKey', 'voKey'] as const;
 
 export function fromJobItem(item: Record<string, unknown>): JobRecord {
-  const { pk: _pk, sk: _sk, ownerKey: _o, statusKey: _s, voKey: _v, ...record } = item;
+  const record = Object.assign({}, item);
+  for (const key of itemOnlyKeys) delete record[key];
   return record as unknown as JobRecord;
 }
 

@@ -3,7 +3,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
-import { fromJobItem, indexKeys, jobItem, jobKey } from '#shared/jobs/store/keys.ts';
+import { indexKeys, jobItem, jobKey } from '#shared/jobs/store/keys.ts';
 
 const batchSize = 25;
 
@@ -66,6 +66,8 @@ export async function updateJob(
     sets.push(`#${field} = :${field}`);
   };
   for (const [field, value] of Object.entries(changes)) if (value !== undefined) assign(field, value);
+  for (const field of remove)
+    if (field in changes) throw new Error(`updateJob: ${field} is both set and removed`);
   if (changes.status && changes.status !== current.status) {
     assign('statusKey', indexKeys({ ...current, status: changes.status }).statusKey);
   }
@@ -79,7 +81,7 @@ export async function updateJob(
     return `#${field}`;
   });
   try {
-    const { Attributes } = await dynamo.send(
+    await dynamo.send(
       new UpdateCommand({
         TableName: table,
         Key: jobKey(current.jobId),
@@ -87,10 +89,15 @@ export async function updateJob(
         ConditionExpression: '#version = :expected',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
       }),
     );
-    return { ok: true, job: fromJobItem(Attributes as Record<string, unknown>) };
+    // The write succeeded on exactly `current`, so the new job is `current` with the changes.
+    const job = Object.assign({}, current, changes, {
+      history: [...current.history, ...history],
+      version: current.version + 1,
+    }) as unknown as Record<string, unknown>;
+    for (const field of remove) delete job[field];
+    return { ok: true, job: job as unknown as JobRecord };
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return { ok: false, reason: 'conflict' };
     throw error;

@@ -98,7 +98,7 @@ function describe(
     // CWL's default RAM (256 MiB) is no requirement; only a larger ramMin asks for memory.
     ...(resources.ramMb > DEFAULT_RAM_MB ? { maxRamMb: resources.ramMb } : {}),
     gpus: resources.gpu ? Math.max(1, resources.gpuCount) : 0,
-    inputSandbox: [...sourced(hints.inputSandbox), ...files.filter((f) => /^SB:/i.test(f))],
+    inputSandbox: sandboxesOf([...sourced(hints.inputSandbox), ...files.filter((f) => /^SB:/i.test(f))]),
     inputData: [...sourced(hints.inputData), ...files.filter((f) => /^LFN:/i.test(f))].map((lfn) =>
       lfn.replace(/^LFN:/i, ''),
     ),
@@ -122,5 +122,10 @@ function fileLocations(value: unknown): string[] {
   }
   return Object.values(record).flatMap(fileLocations);
 }
+
+/** A File may name a file inside a sandbox (`SB:<SE>|<pfn>#<path in the archive>`): the job's input sandbox is the archive, named once. */
+const sandboxesOf = (entries: readonly string[]): string[] => [
+  ...new Set(entries.map((entry) => (/^SB:/i.test(entry) ? entry.replace(/#.*$/, '') : entry))),
+];
 
 const shortId = (id: string | undefined) => id?.replace(/^.*[#/]/, '') || undefined;

@@ -87,14 +87,15 @@ export async function submitJobs(
   );
 
   await request.beforeWrite?.();
-  if (retry) {
-    // A retried request writes only the jobs its first attempt did not get to.
-    const existing = new Set((await deps.jobs.getMany(ids)).map((job) => job.jobId));
-    await deps.jobs.insert(records.filter((job) => !existing.has(job.jobId)));
-  } else {
-    await deps.jobs.insert(records);
-  }
-  await deps.startChain(ids);
+  // A retried request writes only the jobs its first attempt did not get to.
+  const existing = retry
+    ? new Set((await deps.jobs.getMany(ids)).map((job) => job.jobId))
+    : new Set<number>();
+  await writeAndStart(
+    deps,
+    records.filter((job) => !existing.has(job.jobId)),
+    retry ? ids : [],
+  );
   if (request.idempotencyKey) await deps.idempotency(identity).complete(request.idempotencyKey);
   return records.map((job) => ({
     JobID: job.jobId,
@@ -102,6 +103,32 @@ export async function submitJobs(
     MinorStatus: job.minorStatus,
     TimeStamp: job.submissionTime,
   }));
+}
+
+/**
+ * Writes the jobs and starts their chain in chunks, several at a time, so that the first executors
+ * work while the last jobs are still being written; a chunk is sent to the chain only once stored.
+ */
+async function writeAndStart(
+  deps: SubmissionDeps,
+  records: readonly JobRecord[],
+  alsoStart: readonly number[],
+) {
+  const chunkSize = 250;
+  const chunks: JobRecord[][] = [];
+  for (let i = 0; i < records.length; i += chunkSize) chunks.push(records.slice(i, i + chunkSize));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++] as JobRecord[];
+      await deps.jobs.insert(chunk);
+      await deps.startChain(chunk.map((job) => job.jobId));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, chunks.length) }, worker));
+  const written = new Set(records.map((job) => job.jobId));
+  const restart = alsoStart.filter((id) => !written.has(id));
+  if (restart.length > 0) await deps.startChain(restart);
 }
 
 async function reserve(

@@ -1,0 +1,64 @@
+/** Shared pieces of the benchmarks: a runtime in a temp home, percentiles, machine description. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
+import { loadConfigFile } from '#shared/config/load.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
+import { createLogger } from '#shared/log.ts';
+
+export async function benchRuntime(
+  options: { config?: MuonConfig; inMemory?: boolean } = {},
+): Promise<LocalRuntime & { cleanup: () => Promise<void> }> {
+  const home = mkdtempSync(join(tmpdir(), 'muon-bench-'));
+  const runtime = await startLocalRuntime({
+    config: options.config ?? loadConfigFile('config/muon.yaml'),
+    home,
+    port: 0,
+    inMemory: options.inMemory ?? false,
+    logger: createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
+  });
+  return {
+    ...runtime,
+    cleanup: async () => {
+      await runtime.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+export const machine = () => ({
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+});
+
+export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export async function api(
+  runtime: LocalRuntime,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${runtime.apiUrl}${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${runtime.tokens.user}`,
+      'content-type': 'application/json',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text) as unknown;
+}

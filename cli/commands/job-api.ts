@@ -1,0 +1,155 @@
+/**
+ * The job routes as the `muon job` commands use them. Calls that need a request header
+ * (`Idempotency-Key`) or an error answer's body (416, per-job failures) use `client.send`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ApiClient,
+  type ApiResponse,
+  type ClientOptions,
+  describeDetail,
+  resolveClient,
+} from '#cli/client.ts';
+import { CliError } from '#cli/errors.ts';
+
+export interface InsertedJob {
+  JobID: number;
+  Status: string;
+  MinorStatus: string;
+  TimeStamp: string;
+}
+
+export interface SearchSpec {
+  parameter: string;
+  operator: string;
+  value?: string | number;
+  values?: (string | number)[];
+}
+
+export interface SortSpec {
+  parameter: string;
+  direction: 'asc' | 'desc';
+}
+
+export interface SearchParams {
+  parameters?: string[];
+  search: SearchSpec[];
+  sort: SortSpec[];
+}
+
+/** Zero-based indices of a page's first and last row (RFC 7233), and the rows over all pages. */
+export interface PageRange {
+  first: number;
+  last: number;
+  total: number;
+}
+
+export type BulkAction = 'kill' | 'delete' | 'reschedule';
+
+export interface BulkResult {
+  success: Record<string, Record<string, unknown>>;
+  failed: Record<string, { detail: string; code?: string }>;
+}
+
+export type RawAnswer = ApiResponse<unknown>;
+
+/** How often a submission is re-sent, with the same Idempotency-Key, after a transport or 5xx error. */
+const submitAttempts = 3;
+
+export function createJobApi(options: ClientOptions, env = process.env) {
+  const client: ApiClient = resolveClient(options, env);
+  const send = client.send;
+
+  const refused = (method: string, path: string, answer: RawAnswer) =>
+    new CliError(`${method} ${path} failed (${answer.status}): ${describeDetail(answer.body)}`);
+
+  return {
+    client,
+
+    /** `POST /api/jobs` or `/api/jobs/jdl`, re-sent with the same key when the answer is lost. */
+    async submit(path: string, body: unknown, idempotencyKey: string): Promise<InsertedJob[]> {
+      let answer: RawAnswer | undefined;
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= submitAttempts; attempt += 1) {
+        if (attempt > 1) await sleep(500 * 2 ** (attempt - 2));
+        try {
+          answer = await send('POST', path, body, { 'idempotency-key': idempotencyKey });
+        } catch (error) {
+          lastError = error;
+          continue;
+        }
+        if (answer.status < 500) break;
+      }
+      if (!answer) throw lastError;
+      if (answer.status !== 201) throw refused('POST', path, answer);
+      return answer.body as InsertedJob[];
+    },
+
+    /** One page of a search; a page past the end (416) has no rows and `first` -1. */
+    async search(
+      params: SearchParams,
+      page: number,
+      perPage: number,
+    ): Promise<{ rows: Record<string, unknown>[]; range: PageRange }> {
+      const path = `/api/jobs/search?page=${page}&per_page=${perPage}`;
+      const answer = await send('POST', path, params);
+      if (answer.status !== 200 && answer.status !== 206 && answer.status !== 416) {
+        throw refused('POST', '/api/jobs/search', answer);
+      }
+      const rows = Array.isArray(answer.body) ? (answer.body as Record<string, unknown>[]) : [];
+      const range = parseContentRange(answer.headers.get('content-range'));
+      return {
+        rows,
+        range: range ?? { first: rows.length > 0 ? 0 : -1, last: rows.length - 1, total: rows.length },
+      };
+    },
+
+    async summary(grouping: string[], search: SearchSpec[]): Promise<Record<string, unknown>[]> {
+      const { body } = await client.request<Record<string, unknown>[]>('POST', '/api/jobs/summary', {
+        grouping,
+        search,
+      });
+      return body;
+    },
+
+    async job(jobId: number): Promise<Record<string, unknown>> {
+      const { body } = await client.request<Record<string, unknown>>('GET', `/api/jobs/${jobId}`);
+      return body;
+    },
+
+    /**
+     * Kill, delete or reschedule. The API answers 200 with `{success, failed}` when any job changed,
+     * otherwise an error whose detail is the one failure or the whole result: both become a result.
+     */
+    async bulk(action: BulkAction, jobIds: number[]): Promise<{ raw: unknown; result: BulkResult }> {
+      const path = `/api/jobs/${action}`;
+      const answer = await send('POST', path, { job_ids: jobIds });
+      if (answer.status === 200) return { raw: answer.body, result: answer.body as BulkResult };
+      const detail = (answer.body as { detail?: unknown } | undefined)?.detail;
+      if (answer.status >= 500 || answer.status === 401 || detail === undefined) {
+        throw refused('POST', path, answer);
+      }
+      if (isBulkResult(detail)) return { raw: answer.body, result: detail };
+      const [only] = jobIds;
+      if (jobIds.length === 1 && typeof detail === 'string' && only !== undefined) {
+        return { raw: answer.body, result: { success: {}, failed: { [only]: { detail } } } };
+      }
+      throw refused('POST', path, answer);
+    },
+  };
+}
+
+export type JobApi = ReturnType<typeof createJobApi>;
+
+const isBulkResult = (value: unknown): value is BulkResult =>
+  typeof value === 'object' && value !== null && 'success' in value && 'failed' in value;
+
+// `jobs 0-9/42` is {first: 0, last: 9, total: 42}; `jobs */42` (a page past the end) has first -1.
+export function parseContentRange(header: string | null): PageRange | undefined {
+  const match = header?.match(/^\w+ (?:(\d+)-(\d+)|\*)\/(\d+)$/);
+  if (!match) return undefined;
+  const [, first, last, total] = match;
+  return first === undefined || last === undefined
+    ? { first: -1, last: -1, total: Number(total) }
+    : { first: Number(first), last: Number(last), total: Number(total) };
+}

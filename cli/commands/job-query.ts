@@ -1,0 +1,119 @@
+/**
+ * Following jobs: `status` (DIRAC's dirac-wms-job-status), `search` (DiracX's `dirac jobs search`),
+ * `summary` (the counts by column) and `logging` (dirac-wms-job-logging-info). Tables for people,
+ * the API's JSON with `--json`.
+ */
+import type { JobApi, SearchSpec, SortSpec } from '#cli/commands/job-api.ts';
+import { maxJobsPerRequest } from '#cli/commands/job-bulk.ts';
+import { CliError } from '#cli/errors.ts';
+import { formatTable, type Output, tableOptionsFor, toJson } from '#cli/format.ts';
+
+export const statusColumns = [
+  'JobID',
+  'Status',
+  'MinorStatus',
+  'ApplicationStatus',
+  'Site',
+  'JobName',
+  'LastUpdateTime',
+];
+/** What `dirac jobs search` shows when no --parameter is given. */
+export const searchColumns = [
+  'JobID',
+  'Status',
+  'MinorStatus',
+  'ApplicationStatus',
+  'JobGroup',
+  'Site',
+  'JobName',
+  'Owner',
+  'LastUpdateTime',
+];
+const loggingColumns = ['Status', 'MinorStatus', 'ApplicationStatus', 'StatusTime', 'Source'];
+/** Ids asked for in one search: the API's largest page. */
+const idsPerSearch = 10 * maxJobsPerRequest;
+
+const table = (out: Output, columns: readonly string[], rows: readonly Record<string, unknown>[]) =>
+  formatTable(
+    columns,
+    rows.map((row) => columns.map((column) => row[column])),
+    tableOptionsFor(out),
+  );
+
+const print = (out: Output, text: string): void => {
+  out.write(`${text}\n`);
+};
+
+export async function showStatus(api: JobApi, ids: readonly number[], json: boolean, out: Output) {
+  const rows: Record<string, unknown>[] = [];
+  for (let start = 0; start < ids.length; start += idsPerSearch) {
+    const slice = ids.slice(start, start + idsPerSearch);
+    const page = await api.search(
+      {
+        parameters: statusColumns,
+        search: [{ parameter: 'JobID', operator: 'in', values: slice }],
+        sort: [{ parameter: 'JobID', direction: 'asc' }],
+      },
+      1,
+      slice.length,
+    );
+    rows.push(...page.rows);
+  }
+  print(out, json ? toJson(rows) : table(out, statusColumns, rows));
+  const found = new Set(rows.map((row) => row.JobID));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    throw new CliError(`No job ${missing.join(', ')} (or not one you may see).`);
+  }
+}
+
+export interface SearchRequest {
+  parameters?: string[];
+  conditions: SearchSpec[];
+  sort: SortSpec[];
+  page: number;
+  perPage: number;
+  json: boolean;
+}
+
+export async function searchJobs(api: JobApi, request: SearchRequest, out: Output) {
+  const parameters = request.parameters ?? searchColumns;
+  const { rows, range } = await api.search(
+    { parameters, search: request.conditions, sort: request.sort },
+    request.page,
+    request.perPage,
+  );
+  if (rows.length === 0 && range.total > 0) {
+    const pages = Math.ceil(range.total / request.perPage);
+    throw new CliError(
+      `Page ${request.page} is past the end: ${range.total} job(s) match, ${pages} page(s) of ${request.perPage}.`,
+    );
+  }
+  if (request.json) return print(out, toJson(rows));
+  if (rows.length === 0) return print(out, 'No jobs found.');
+  // The API returns its columns in the table's order; show them in the order they were asked for.
+  const columns = parameters.filter((column) => rows.some((row) => column in row));
+  const shown = columns.length > 0 ? columns : Object.keys(rows[0] ?? {});
+  print(out, table(out, shown, rows));
+  // Content-Range counts from 0; people count from 1.
+  print(out, `jobs ${range.first + 1}-${range.last + 1} of ${range.total}`);
+}
+
+export async function showSummary(
+  api: JobApi,
+  grouping: string[],
+  conditions: SearchSpec[],
+  json: boolean,
+  out: Output,
+) {
+  const rows = await api.summary(grouping, conditions);
+  if (json) return print(out, toJson(rows));
+  if (rows.length === 0) return print(out, 'No jobs found.');
+  print(out, table(out, [...grouping, 'count'], rows));
+}
+
+export async function showLogging(api: JobApi, jobId: number, json: boolean, out: Output) {
+  const job = await api.job(jobId);
+  const history = Array.isArray(job.LoggingInfo) ? (job.LoggingInfo as Record<string, unknown>[]) : [];
+  print(out, json ? toJson(history) : table(out, loggingColumns, history));
+}

@@ -1,0 +1,158 @@
+/**
+ * `muon job ...`: submit, follow and control jobs, under DIRAC's and dirac-cwl's command names.
+ * Usage errors exit with 2, API errors with 1.
+ */
+import { type Command, CommanderError } from 'commander';
+import { type BulkAction, createJobApi } from '#cli/commands/job-api.ts';
+import {
+  parseColumn,
+  parseCondition,
+  parseCount,
+  parseJobIds,
+  parseParameter,
+  parseSort,
+} from '#cli/commands/job-conditions.ts';
+import { controlJobs } from '#cli/commands/job-control.ts';
+import { searchJobs, showLogging, showStatus, showSummary } from '#cli/commands/job-query.ts';
+import { type SubmitOptions, submitJobs } from '#cli/commands/job-submit.ts';
+import { CliError } from '#cli/errors.ts';
+import { USAGE } from '#cli/inputs.ts';
+import { maxPerPage } from '#shared/jobs/search/query.ts';
+
+interface Global {
+  apiUrl?: string;
+  token?: string;
+}
+
+const connect = (command: Command) => () => {
+  const { apiUrl, token } = command.optsWithGlobals<Global>();
+  return createJobApi({ ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) });
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const out = process.stdout;
+
+export function registerJob(program: Command): void {
+  const job = program
+    .command('job')
+    .description('submit, follow and control jobs')
+    // Commander's own usage errors (unknown option, missing argument) exit with 2 here, as ours do.
+    .exitOverride((error) => {
+      throw error.exitCode === 0 ? error : new CommanderError(USAGE, error.code, error.message);
+    });
+
+  job
+    .command('submit')
+    .description('submit a CWL task (one job per input file) or JDL files')
+    .argument('[workflow]', 'the CWL document (YAML or JSON), self-contained (cwltool --pack)')
+    .option('--input-files <files...>', 'CWL input objects (YAML or JSON), one job each')
+    .option('--hints <file>', 'scheduling hints (a dirac:Job hint as YAML), overriding the document’s')
+    .option('--jdl <files...>', 'submit these JDL files instead of a CWL task')
+    .option('--idempotency-key <key>', 'running the command again with this key never duplicates jobs')
+    .option('-v, --verbose', 'print a table of the new jobs instead of their ids')
+    .option('--json', 'print the API answer as JSON')
+    .addHelpText(
+      'after',
+      `
+Local files named by the inputs (File and Directory locations that are paths, not SB:, LFN: or
+URLs) and by a JDL's InputSandbox are packed into one input sandbox per job and uploaded first.
+
+Examples:
+  muon job submit hello-world.cwl --input-files inputs.yaml
+  muon job submit task.cwl --input-files a.yaml b.yaml --hints hints.yaml
+  muon job submit --jdl hello.jdl parametric.jdl`,
+    )
+    .action((workflow: string | undefined, options: SubmitOptions, command: Command) =>
+      submitJobs(connect(command), workflow, options),
+    );
+
+  job
+    .command('status')
+    .description('the status of jobs')
+    .argument('[ids...]', 'job ids (space or comma separated)')
+    .option('--json', 'print the API answer as JSON')
+    .action((ids: string[], options: { json?: boolean }, command: Command) => {
+      const jobIds = parseJobIds(ids);
+      return showStatus(connect(command)(), jobIds, options.json ?? false, out);
+    });
+
+  job
+    .command('search')
+    .description('find jobs by their attributes, a page at a time')
+    .option('--condition <condition>', 'e.g. "Status eq Waiting", "JobID in 1,2,3" (repeatable)', collect)
+    .option('--parameter <column>', 'a column to show (repeatable; default: a status overview)', collect)
+    .option('--sort <sort>', 'e.g. "JobID desc" (repeatable)', collect)
+    .option('--page <n>', 'the page to show', '1')
+    .option('--per-page <n>', 'jobs per page', '100')
+    .option('--json', 'print the API answer as JSON')
+    .addHelpText(
+      'after',
+      `
+Operators: eq, neq, gt, lt, like, "not like", regex, in, "not in". The values of in and "not in"
+are a JSON list or a comma-separated list. Times accept partial timestamps ("2026-05").
+
+Examples:
+  muon job search --condition "Status eq Waiting" --condition "JobName like hello%"
+  muon job search --condition "Status in [\\"Done\\", \\"Failed\\"]" --sort "JobID desc" --per-page 20`,
+    )
+    .action((options: SearchOptions, command: Command) => {
+      const request = {
+        ...(options.parameter ? { parameters: options.parameter.map(parseParameter) } : {}),
+        conditions: (options.condition ?? []).map(parseCondition),
+        sort: (options.sort ?? []).map(parseSort),
+        page: parseCount(options.page, '--page'),
+        perPage: parseCount(options.perPage, '--per-page', 1, maxPerPage),
+        json: options.json ?? false,
+      };
+      return searchJobs(connect(command)(), request, out);
+    });
+
+  job
+    .command('summary')
+    .description('count jobs grouped by columns')
+    .option('--group <column>', 'a column to group by (repeatable), e.g. Status, Site', collect)
+    .option('--condition <condition>', 'only jobs meeting it, as in search (repeatable)', collect)
+    .option('--json', 'print the API answer as JSON')
+    .action((options: { group?: string[]; condition?: string[]; json?: boolean }, command: Command) => {
+      if (!options.group) throw new CliError('Give at least one --group column, e.g. --group Status.', USAGE);
+      const grouping = options.group.map((column) => parseColumn(column, '--group'));
+      const conditions = (options.condition ?? []).map(parseCondition);
+      return showSummary(connect(command)(), grouping, conditions, options.json ?? false, out);
+    });
+
+  job
+    .command('logging')
+    .description("a job's status history")
+    .argument('[id]', 'the job id')
+    .option('--json', 'print the API answer as JSON')
+    .action((id: string | undefined, options: { json?: boolean }, command: Command) => {
+      const ids = parseJobIds(id === undefined ? [] : [id]);
+      if (ids.length > 1) throw new CliError('logging shows one job; give one id.', USAGE);
+      return showLogging(connect(command)(), ids[0] as number, options.json ?? false, out);
+    });
+
+  const actions: [BulkAction, string][] = [
+    ['kill', 'kill jobs (Waiting ones at once, running ones through their pilot)'],
+    ['delete', 'delete jobs'],
+    ['reschedule', 'send jobs back to be matched again (Failed, Killed, Done, ...)'],
+  ];
+  for (const [action, description] of actions) {
+    job
+      .command(action)
+      .description(description)
+      .argument('[ids...]', 'job ids (space or comma separated)')
+      .option('--json', 'print the API answer as JSON')
+      .action((ids: string[], options: { json?: boolean }, command: Command) => {
+        const jobIds = parseJobIds(ids);
+        return controlJobs(connect(command)(), action, jobIds, options.json ?? false, out);
+      });
+  }
+}
+
+interface SearchOptions {
+  condition?: string[];
+  parameter?: string[];
+  sort?: string[];
+  page: string;
+  perPage: string;
+  json?: boolean;
+}

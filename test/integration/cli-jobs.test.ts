@@ -1,0 +1,294 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLocalFile } from '#local/home.ts';
+import { getJob, hasStatus, waitForJob } from '#test/integration/support/jobs.ts';
+import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+// The CLI must find the API through local.json alone.
+const { MUON_API_URL: _url, MUON_TOKEN: _token, ...cliEnv } = process.env;
+
+/** Runs `muon <args>` as a user would, against the test runtime through its local.json. */
+function muon(home: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/muon.mjs', ...args],
+      { env: { ...cliEnv, MUON_HOME: home, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const ids = (run: Run) => run.stdout.trim().split('\n').map(Number);
+const waiting = (runtime: TestRuntime, jobIds: number[]) =>
+  Promise.all(jobIds.map((id) => waitForJob(runtime, id, hasStatus('Waiting'))));
+/** The one job a submission printed, once it is Waiting. */
+const waitingJob = (runtime: TestRuntime, submitted: Run) =>
+  waitForJob(runtime, ids(submitted)[0] as number, hasStatus('Waiting'));
+
+describe('muon job (the CLI against a running WMS)', () => {
+  let runtime: TestRuntime;
+  let home: string;
+  let scratch: string;
+  const run = (...args: string[]) => muon(home, ...args);
+
+  beforeAll(async () => {
+    const config = testConfig();
+    // A rescheduled job waits a second, not minutes, before it is scheduled again.
+    config.jobs.rescheduleDelays = [1];
+    runtime = await startTestRuntime({ config, visibilityTimeoutSeconds: 2 });
+    home = mkdtempSync(join(tmpdir(), 'muon-cli-home-'));
+    scratch = mkdtempSync(join(tmpdir(), 'muon-cli-files-'));
+    writeLocalFile(home, { apiUrl: runtime.apiUrl, tokens: runtime.tokens });
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    for (const dir of [home, scratch]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('submits the hello-world CWL task with an inputs file and prints its job id', async () => {
+    const submitted = await run(
+      'job',
+      'submit',
+      'examples/hello-world/hello-world.cwl',
+      '--input-files',
+      'examples/hello-world/inputs.yaml',
+    );
+    expect(submitted, submitted.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(submitted.stdout).toMatch(/^\d+\n$/);
+    const job = await waitingJob(runtime, submitted);
+    expect(job).toMatchObject({ JobName: 'hello-world', Owner: 'alice' });
+    expect((job.Description as { inputs: unknown }).inputs).toEqual({ message: 'Hello from muon' });
+  });
+
+  it('submits the parametric JDL as three jobs', async () => {
+    const submitted = await run('job', 'submit', '--jdl', 'examples/parametric/parametric.jdl', '--json');
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const inserted = JSON.parse(submitted.stdout) as { JobID: number; Status: string }[];
+    expect(inserted.map((job) => job.Status)).toEqual(['Received', 'Received', 'Received']);
+    const jobs = await waiting(
+      runtime,
+      inserted.map((job) => job.JobID),
+    );
+    expect(jobs.map((job) => job.JobName)).toEqual(['param_0', 'param_1', 'param_2']);
+    expect(jobs.map((job) => (job.Description as { arguments: string }).arguments)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('uploads the local file of the sandbox example, and the job passes JobSanity to Waiting', async () => {
+    const submitted = await run(
+      'job',
+      'submit',
+      'examples/sandbox/line-count.cwl',
+      '--input-files',
+      'examples/sandbox/inputs.yaml',
+    );
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const job = await waitingJob(runtime, submitted);
+    const description = job.Description as {
+      inputs: { data: { location: string } };
+      inputSandbox: string[];
+    };
+    const location = description.inputs.data.location;
+    expect(location).toMatch(/^SB:SandboxSE\|\/S3\/.+\/sha256:[0-9a-f]{64}\.tar\.gz#data\/numbers\.txt$/);
+    expect(description.inputSandbox).toEqual([location.replace(/#.*$/, '')]);
+    expect((job.LoggingInfo as { MinorStatus: string }[]).map((h) => h.MinorStatus)).toContain(
+      'JobScheduling',
+    );
+  });
+
+  it('ships the local files named by a hints file in a sandbox of their own', async () => {
+    writeFileSync(join(scratch, 'settings.txt'), 'verbose\n');
+    writeFileSync(join(scratch, 'hints.yaml'), 'priority: 3\ninputSandbox: [settings.txt]\n');
+    const submitted = await run(
+      'job',
+      'submit',
+      'examples/sandbox/line-count.cwl',
+      '--input-files',
+      'examples/sandbox/inputs.yaml',
+      '--hints',
+      join(scratch, 'hints.yaml'),
+    );
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const job = await waitingJob(runtime, submitted);
+    expect(job.UserPriority).toBe(3);
+    const { inputSandbox } = job.Description as { inputSandbox: string[] };
+    expect(inputSandbox).toHaveLength(2);
+    for (const reference of inputSandbox) expect(reference).toMatch(/^SB:SandboxSE\|.+\.tar\.gz$/);
+  });
+
+  it('uploads the local InputSandbox files of a JDL and names the sandbox in the JDL', async () => {
+    const submitted = await run('job', 'submit', '--jdl', 'examples/sandbox/line-count.jdl');
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const job = await waitingJob(runtime, submitted);
+    const { inputSandbox } = job.Description as { inputSandbox: string[] };
+    expect(inputSandbox).toHaveLength(1);
+    expect(inputSandbox[0]).toMatch(/^SB:SandboxSE\|\/S3\/.+\.tar\.gz$/);
+  });
+
+  it('never duplicates jobs when the same submission is sent again with its idempotency key', async () => {
+    const args = ['job', 'submit', '--jdl', 'examples/hello-world/hello.jdl', '--idempotency-key', 'once'];
+    const first = await run(...args);
+    const again = await run(...args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(again.stdout).toBe(first.stdout);
+  });
+
+  it('shows status, search, summary and logging as tables', async () => {
+    const [jobId] = ids(await run('job', 'submit', '--jdl', 'examples/hello-world/hello.jdl'));
+    await waiting(runtime, [jobId as number]);
+
+    const status = await run('job', 'status', String(jobId));
+    expect(status.code, status.stderr).toBe(0);
+    const [header, row] = status.stdout.trim().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'JobID',
+      'Status',
+      'MinorStatus',
+      'ApplicationStatus',
+      'Site',
+      'JobName',
+      'LastUpdateTime',
+    ]);
+    expect(row).toMatch(
+      new RegExp(`^\\s*${jobId}\\s+Waiting\\s+Pilot Agent Submission\\s+Unknown\\s+ANY\\s+hello\\s+\\d{4}-`),
+    );
+
+    const search = await run(
+      'job',
+      'search',
+      '--condition',
+      'JobName like param_%',
+      '--parameter',
+      'JobID',
+      '--parameter',
+      'JobName',
+      '--sort',
+      'JobID desc',
+      '--per-page',
+      '2',
+    );
+    expect(search.code, search.stderr).toBe(0);
+    const lines = search.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^JobID\s+JobName$/);
+    expect(lines.slice(1, 3).map((line) => line.trim().split(/\s+/)[1])).toEqual(['param_2', 'param_1']);
+    expect(lines.at(-1)).toBe('jobs 1-2 of 3');
+
+    const json = await run('job', 'search', '--condition', `JobID eq ${jobId}`, '--json');
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ JobID: jobId, Status: 'Waiting' })]);
+
+    const summary = await run('job', 'summary', '--group', 'Status', '--group', 'Owner');
+    expect(summary.code, summary.stderr).toBe(0);
+    expect(summary.stdout).toMatch(/^Status\s+Owner\s+count\n/);
+    expect(summary.stdout).toMatch(/\nWaiting\s+alice\s+\d+\n/);
+
+    const logging = await run('job', 'logging', String(jobId));
+    expect(logging.code, logging.stderr).toBe(0);
+    const history = logging.stdout.trim().split('\n');
+    expect(history[0]?.split(/\s{2,}/)).toEqual([
+      'Status',
+      'MinorStatus',
+      'ApplicationStatus',
+      'StatusTime',
+      'Source',
+    ]);
+    expect(history[1]).toMatch(/^Received\s+Job accepted\s+Unknown\s+\S+\s+JobManager$/);
+    expect(history.at(-1)).toMatch(/^Waiting\s+Pilot Agent Submission\s+.*JobScheduling$/);
+  });
+
+  it('kills one job and reschedules it back to Waiting, reporting each job', async () => {
+    const submitted = await run('job', 'submit', '--jdl', 'examples/hello-world/hello.jdl');
+    const [jobId] = ids(submitted);
+    await waiting(runtime, [jobId as number]);
+
+    const kill = await run('job', 'kill', String(jobId));
+    expect(kill.code, kill.stderr).toBe(0);
+    expect(kill.stdout).toMatch(new RegExp(`^JobID\\s+Result\\s+Detail\\n\\s*${jobId}\\s+OK\\s+Killed\\n$`));
+    expect((await getJob(runtime, jobId as number)).body.Status).toBe('Killed');
+
+    const reschedule = await run('job', 'reschedule', String(jobId));
+    expect(reschedule.code, reschedule.stderr).toBe(0);
+    expect(reschedule.stdout).toMatch(new RegExp(`${jobId}\\s+OK\\s+\\w+`));
+    await waiting(runtime, [jobId as number]);
+  });
+
+  it('exits with 1 and the reason per job when some jobs could not be changed', async () => {
+    const [jobId] = ids(await run('job', 'submit', '--jdl', 'examples/hello-world/hello.jdl'));
+    await waiting(runtime, [jobId as number]);
+    const kill = await run('job', 'kill', String(jobId), '999999');
+    expect(kill.code).toBe(1);
+    expect(kill.stdout).toMatch(new RegExp(`${jobId}\\s+OK\\s+Killed`));
+    expect(kill.stdout).toMatch(/999999\s+Failed\s+Job 999999 does not exist\./);
+
+    const none = await run('job', 'delete', '999998', '--json');
+    expect(none.code).toBe(1);
+    expect(JSON.parse(none.stdout)).toEqual({ detail: 'Job 999998 does not exist.' });
+  });
+
+  it('reports bad usage with exit code 2 and a message, never a stack trace', async () => {
+    const badYaml = join(scratch, 'bad.yaml');
+    writeFileSync(badYaml, 'message: [unclosed\nother: 1\n');
+    const cases: [string[], RegExp][] = [
+      [['job', 'status'], /^muon: Give at least one job id\.\n$/],
+      [['job', 'kill', 'twelve'], /"twelve" is not a job id/],
+      [['job', 'search', '--condition', 'Status is Waiting'], /unknown operator "is"/],
+      [['job', 'search', '--condition', 'Status'], /"<parameter> <operator> <value>"/],
+      [['job', 'search', '--per-page', 'many'], /--per-page must be a whole number/],
+      [['job', 'summary'], /Give at least one --group column/],
+      [['job', 'submit', 'nowhere.cwl'], /Cannot read the CWL document nowhere\.cwl: no such file\./],
+      [
+        ['job', 'submit', 'examples/hello-world/hello-world.cwl', '--input-files', badYaml],
+        /bad\.yaml: line 2, column \d+: /,
+      ],
+      [['job', 'submit'], /Give a CWL file to submit/],
+      [['job', 'submit', 'examples/hello-world/hello.jdl'], /To submit a JDL, use --jdl/],
+      [['job', 'status', '--colour'], /unknown option '--colour'/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(...args)));
+    cases.forEach(([args, message], i) => {
+      const result = results[i] as Run;
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    });
+  });
+
+  it('reports what the API refuses with exit code 1, and a task that is not self-contained', async () => {
+    const external = await run('job', 'submit', 'test/fixtures/cwl/invalid/external-run.cwl');
+    expect(external.code).toBe(1);
+    expect(external.stderr).toMatch(/cwltool --pack/);
+
+    const page = await run('job', 'search', '--page', '1000');
+    expect(page.code).toBe(1);
+    expect(page.stderr).toMatch(/Page 1000 is past the end: \d+ job\(s\) match/);
+
+    const logging = await run('job', 'logging', '999999');
+    expect(logging.code).toBe(1);
+    expect(logging.stderr).toMatch(/\(404\): Job 999999 does not exist\./);
+  });
+
+  // Last: its thousand jobs keep the executors busy for a while.
+  it('sends a submission of more than 1000 jobs in requests of 1000, and a retry duplicates none', async () => {
+    const jdl = join(scratch, 'bulk.jdl');
+    writeFileSync(jdl, 'Executable = "echo"; Arguments = "%s"; JobName = "bulk_%n"; Parameters = 1001;');
+    const first = await run('job', 'submit', '--jdl', jdl, '--idempotency-key', 'bulk');
+    expect(first.code, first.stderr).toBe(0);
+    const jobIds = ids(first);
+    expect(new Set(jobIds).size).toBe(1001);
+    const again = await run('job', 'submit', '--jdl', jdl, '--idempotency-key', 'bulk');
+    expect(ids(again)).toEqual(jobIds);
+    const count = await run('job', 'search', '--condition', 'JobName like bulk_%', '--per-page', '1');
+    expect(count.stdout.trim().split('\n').at(-1)).toBe('jobs 1-1 of 1001');
+  });
+});
