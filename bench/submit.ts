@@ -14,7 +14,7 @@ const steadyRate = Number(process.env.BENCH_RATE ?? 20);
 const steadySeconds = Number(process.env.BENCH_SECONDS ?? 30);
 const vo = 'vo.example.org';
 
-const runtime = await benchRuntime();
+const runtime = await benchRuntime({ inMemory: process.env.BENCH_IN_MEMORY === '1' });
 const countWaiting = async () => {
   let count = 0;
   let start: Record<string, unknown> | undefined;

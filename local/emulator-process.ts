@@ -3,7 +3,7 @@
  * `--openssl-legacy-provider` need stays out of the main process. It reports its endpoints over
  * IPC and exits when told to or when its parent goes away.
  */
-import { startEmulators } from '#local/emulators.ts';
+import { type EmulatorName, startEmulators } from '#local/emulators.ts';
 
 const dataDir = process.env.MUON_EMULATOR_DATA_DIR;
 if (!dataDir || !process.send) {
@@ -11,7 +11,12 @@ if (!dataDir || !process.send) {
   process.exit(2);
 }
 
-const emulators = await startEmulators({ dataDir, inMemory: process.env.MUON_EMULATOR_IN_MEMORY === '1' });
+const only = (process.env.MUON_EMULATORS ?? 'dynamodb,sqs,s3').split(',') as EmulatorName[];
+const emulators = await startEmulators({
+  dataDir,
+  inMemory: process.env.MUON_EMULATOR_IN_MEMORY === '1',
+  only,
+});
 let stopping = false;
 const stop = async () => {
   if (stopping) return;

@@ -21,7 +21,11 @@ export interface EmulatorOptions {
   readonly dataDir: string;
   /** Keep DynamoDB in memory instead of on disk (tests that want speed over persistence). */
   readonly inMemory?: boolean;
+  /** Which emulators to start; all three when absent. */
+  readonly only?: readonly EmulatorName[];
 }
+
+export type EmulatorName = keyof Endpoints;
 
 /** s3rver accepts only these credentials; the emulators ignore them otherwise. */
 export const emulatorCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -29,9 +33,10 @@ export const emulatorCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3
 export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
   const closers: (() => Promise<void>)[] = [];
   try {
-    const dynamodb = await startDynalite(options, closers);
-    const sqs = await startSqs(closers);
-    const s3 = await startS3(options, closers);
+    const wanted = new Set(options.only ?? ['dynamodb', 'sqs', 's3']);
+    const dynamodb = wanted.has('dynamodb') ? await startDynalite(options, closers) : '';
+    const sqs = wanted.has('sqs') ? await startSqs(closers) : '';
+    const s3 = wanted.has('s3') ? await startS3(options, closers) : '';
     return {
       endpoints: { dynamodb, sqs, s3 },
       close: () => closeAll(closers),

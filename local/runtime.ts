@@ -6,7 +6,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { startApiGateway } from '#local/api-gateway.ts';
 import { createTokenAuthority, devIdentities, type TokenAuthority } from '#local/dev-auth.ts';
-import { startEmulatorProcess } from '#local/emulator-child.ts';
+import { startEmulatorProcesses } from '#local/emulator-child.ts';
 import { type Emulators, emulatorCredentials, startEmulators } from '#local/emulators.ts';
 import { type EventSource, startEventSource } from '#local/event-source.ts';
 import type { LambdaHandler, LocalFunction } from '#local/invoke.ts';
@@ -67,7 +67,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { logger, config } = options;
   const emulators = options.emulatorsInProcess
     ? await startEmulators({ dataDir: options.home, inMemory: options.inMemory ?? false })
-    : await startEmulatorProcess({ dataDir: options.home, inMemory: options.inMemory ?? false });
+    : await startEmulatorProcesses({ dataDir: options.home, inMemory: options.inMemory ?? false });
   const stops: (() => Promise<void>)[] = [() => emulators.close()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => logger.error('stop failed', { error }));

@@ -1,5 +1,5 @@
 /**
- * Handing jobs to an executor: one SQS message per job on the executor's queue. Built-in executors
+ * Handing jobs to an executor: SQS messages of up to ten jobs on the executor's queue. Built-in executors
  * have queues of their own; community executors share the `customExecutors` queue and are told
  * apart by the message's `executor` field.
  */
@@ -8,8 +8,11 @@ import { z } from 'zod';
 import { queueUrl, type ResourceNames } from '#shared/deps.ts';
 import type { QueueName } from '#shared/resources.ts';
 
+/** Up to `jobsPerMessage` jobs per message: a 10,000-job submission is 1,000 messages, not 10,000. */
+export const jobsPerMessage = 10;
+
 export const executorMessageSchema = z.object({
-  jobId: z.number().int().positive(),
+  jobIds: z.array(z.number().int().positive()).min(1).max(100),
   executor: z.string().min(1),
 });
 export type ExecutorMessage = z.infer<typeof executorMessageSchema>;
@@ -29,15 +32,18 @@ export type Dispatch = (executor: string, jobIds: readonly number[], delaySecond
 export function createDispatcher(sqs: SQSClient, resources: ResourceNames, parallel = 8): Dispatch {
   return async (executor, jobIds, delaySeconds = 0) => {
     const url = queueUrl(resources, queueForExecutor(executor));
-    const batches: number[][] = [];
-    for (let i = 0; i < jobIds.length; i += 10) batches.push(jobIds.slice(i, i + 10));
+    const messages: number[][] = [];
+    for (let i = 0; i < jobIds.length; i += jobsPerMessage)
+      messages.push(jobIds.slice(i, i + jobsPerMessage));
+    const batches: number[][][] = [];
+    for (let i = 0; i < messages.length; i += 10) batches.push(messages.slice(i, i + 10));
     let cursor = 0;
     const worker = async () => {
       while (cursor < batches.length) {
-        const batch = batches[cursor++] as number[];
-        let entries = batch.map((jobId) => ({
-          Id: String(jobId),
-          MessageBody: JSON.stringify({ jobId, executor } satisfies ExecutorMessage),
+        const batch = batches[cursor++] as number[][];
+        let entries = batch.map((ids, index) => ({
+          Id: String(index),
+          MessageBody: JSON.stringify({ jobIds: ids, executor } satisfies ExecutorMessage),
           // SQS caps a message delay at 15 minutes.
           ...(delaySeconds > 0 ? { DelaySeconds: Math.min(900, Math.ceil(delaySeconds)) } : {}),
         }));

@@ -51,11 +51,15 @@ export function createExecutorHandler(deps: Deps, names: readonly string[]) {
     async (message, context, batch: Batch) => {
       const executor = executors.get(message.executor);
       if (!executor) throw new PermanentError(`This function does not run the executor ${message.executor}.`);
-      await runExecutor(batch.chain, executor, message.jobId, context.logger);
+      // A transient failure of one job fails the message; its other jobs, already moved on, are
+      // then dropped as no longer waiting for this executor when it comes back.
+      for (const jobId of message.jobIds) await runExecutor(batch.chain, executor, jobId, context.logger);
     },
     {
       prepare: async (messages) =>
-        newBatch(new Map((await jobs.getMany(messages.map((m) => m.jobId))).map((job) => [job.jobId, job]))),
+        newBatch(
+          new Map((await jobs.getMany(messages.flatMap((m) => m.jobIds))).map((job) => [job.jobId, job])),
+        ),
       finish: async (batch) => {
         await Promise.all(
           [...batch.outgoing].map(([key, ids]) => {

@@ -8,12 +8,17 @@ import { ensureTaskQueue, insertTaskQueueEntry, removeTaskQueueEntry } from '#sh
 export function createTaskQueuePort(deps: Pick<Deps, 'aws' | 'resources' | 'now'>) {
   const { dynamo } = deps.aws;
   const table = () => tableName(deps.resources, 'taskQueues');
+  // Task queues this instance has made sure exist: one write per task queue, not one per job.
+  const known = new Set<string>();
   return {
     async insert(job: JobRecord, requirements: JobRequirements): Promise<string> {
       const definition = taskQueueDefinition(requirements);
       const tqId = taskQueueId(definition);
       const now = deps.now().toISOString();
-      await ensureTaskQueue(dynamo, table(), tqId, definition, now);
+      if (!known.has(tqId)) {
+        await ensureTaskQueue(dynamo, table(), tqId, definition, now);
+        known.add(tqId);
+      }
       await insertTaskQueueEntry(dynamo, table(), {
         tqId,
         jobId: job.jobId,
