@@ -11,8 +11,8 @@ import { invoke, type LocalFunction } from '#local/invoke.ts';
 import { flattenClaims } from '#shared/auth/identity.ts';
 import type { Logger } from '#shared/log.ts';
 
-/** API Gateway's payload limit for HTTP APIs. */
-const maxPayloadBytes = 10 * 1024 * 1024;
+/** Lambda's limit on a synchronous request payload, which binds before API Gateway's 10 MB. */
+const maxPayloadBytes = 6 * 1024 * 1024;
 
 interface CompiledRoute {
   readonly routeKey: string;

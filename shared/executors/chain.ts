@@ -100,9 +100,11 @@ export async function runExecutor(
         break;
       }
       case 'hold': {
+        // The recovery sweep leaves a held job alone until the hold ends.
+        const holdUntil = new Date(Date.parse(time) + outcome.seconds * 1000).toISOString();
         result = await deps.updateJob(
           job,
-          { applicationStatus: outcome.applicationStatus, lastUpdateTime: time },
+          { applicationStatus: outcome.applicationStatus, lastUpdateTime: time, holdUntil },
           [record(job.status, job.minorStatus, outcome.applicationStatus)],
         );
         if (result.ok) await deps.dispatch(executor.name, [jobId], outcome.seconds);
