@@ -267,6 +267,24 @@ export const functions = {
     queues: {},
     routes: ['GET /api/jobs/{jobId}', 'POST /api/jobs/search', 'POST /api/jobs/summary'],
   },
+  matcher: {
+    description: 'Matcher: pilots ask for a job; owners ask why a waiting job is not matched.',
+    entry: 'functions/matcher.ts',
+    timeoutSeconds: 10,
+    memoryMb: 1769,
+    tables: { jobs: 'readWrite', taskQueues: 'readWrite', workflows: 'read' },
+    queues: {},
+    routes: ['POST /api/matcher/request', 'GET /api/jobs/{jobId}/matching'],
+  },
+  taskQueuesAgent: {
+    description: 'Recomputes task-queue priorities from group shares and deletes long-empty task queues.',
+    entry: 'functions/agents/task-queues.ts',
+    timeoutSeconds: 120,
+    memoryMb: 512,
+    tables: { taskQueues: 'readWrite' },
+    queues: {},
+    routes: [],
+  },
   jobPathExecutor: executor(
     'jobPath',
     'functions/executors/job-path.ts',
@@ -342,6 +360,11 @@ export const schedules = {
     description: 'Recovery sweep of jobs stuck in Received or Checking.',
     function: 'recoveryAgent',
     everySeconds: 60,
+  },
+  taskQueues: {
+    description: 'Task-queue priorities (fair share) and removal of long-empty task queues (DIRAC: 120 s).',
+    function: 'taskQueuesAgent',
+    everySeconds: 120,
   },
 } as const satisfies Record<string, ScheduleDefinition>;
 

@@ -103,11 +103,6 @@ const limitsSchema = z
       .int()
       .positive()
       .default(100 * 1024 * 1024),
-    maxRequestBytes: z
-      .number()
-      .int()
-      .positive()
-      .default(6 * 1024 * 1024),
   })
   .strict();
 
@@ -135,6 +130,37 @@ const jobsSchema = z
   })
   .strict();
 
+const perSiteAndJobType = <T extends z.ZodType>(value: T) =>
+  z.record(identifier, z.record(identifier, value)).default({});
+
+/**
+ * The Matcher (DIRAC's JobScheduling/RunningLimit and MatchingDelay options, and the TaskQueues
+ * agent). Running limits count jobs in Running, Matched and Stalled at a site; matching delays are
+ * kept per matcher instance, as DIRAC keeps them per Matcher process.
+ */
+const matcherSchema = z
+  .object({
+    /** `{site: {jobType: N}}`: at most N jobs of that type at once at the site. */
+    runningLimits: perSiteAndJobType(z.number().int().nonnegative()),
+    /** `{site: {jobType: seconds}}`: after a match of that type at the site, wait before the next. */
+    matchingDelays: perSiteAndJobType(z.number().positive()),
+    /** Groups whose task queues of priority-0 jobs are background (DIRAC's AllowBackgroundTQs). */
+    allowBackgroundTaskQueues: z.array(identifier).default([]),
+    /** Lost races (another pilot claimed the job first) before a request answers "retry". */
+    maxLostRaces: z.number().int().positive().default(3),
+    /** How long a matcher instance reuses its list of task queues. */
+    taskQueueCacheSeconds: z.number().positive().default(5),
+    /** How long a matcher instance reuses its running-job counts (DIRAC's Limiter: 10 s). */
+    runningCountCacheSeconds: z.number().positive().default(10),
+    /** A matcher instance records a site's pilot description at most this often. */
+    pilotReportSeconds: z.number().positive().default(30),
+    /** Pilot descriptions older than this are no longer shown by the matching explainer. */
+    pilotsSeenSeconds: z.number().positive().default(3600),
+    /** A task queue empty for this long is deleted by the TaskQueues agent (DIRAC: 300 s). */
+    emptyTaskQueueSeconds: z.number().positive().default(300),
+  })
+  .strict();
+
 const authSchema = z
   .object({
     /** The identity provider that issues access tokens (the JWT authorizer's issuer). */
@@ -158,9 +184,21 @@ export const configSchema = z
     limits: limitsSchema.prefault({}),
     executors: executorsSchema.prefault({}),
     jobs: jobsSchema.prefault({}),
+    matcher: matcherSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
+    for (const section of ['runningLimits', 'matchingDelays'] as const) {
+      for (const site of Object.keys(config.matcher[section])) {
+        if (!(site in config.sites)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['matcher', section, site],
+            message: `site "${site}" is not declared under sites`,
+          });
+        }
+      }
+    }
     for (const [siteName, site] of Object.entries(config.sites)) {
       for (const [ceName, ce] of Object.entries(site.computingElements)) {
         if (ce.platform !== undefined && !(ce.platform in config.platforms)) {

@@ -123,7 +123,12 @@ describe('JobScheduling', () => {
   const scheduling = (config = testConfig()) =>
     createJobScheduling(
       config,
-      { insert: async (_job, requirements) => (inserted.push(requirements), 'tq1') },
+      {
+        insert: async (_job, requirements) => {
+          inserted.push(requirements);
+          return 'tq1';
+        },
+      },
       () => now,
     );
 

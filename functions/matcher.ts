@@ -1,0 +1,48 @@
+/**
+ * The Matcher service: pilots ask for a job (DIRAC's `MatcherHandler.requestJob`), and owners ask
+ * why a waiting job is not matched.
+ */
+import type { Deps } from '#shared/deps.ts';
+import { tableName } from '#shared/deps.ts';
+import { lambdaEntry } from '#shared/environment.ts';
+import { createHttpHandler } from '#shared/http/handler.ts';
+import { route } from '#shared/http/route.ts';
+import { jobIdParameter } from '#shared/jobs/http.ts';
+import { getJob } from '#shared/jobs/store/read-jobs.ts';
+import { createWorkflowCache } from '#shared/matcher/answer.ts';
+import { explainMatching } from '#shared/matcher/explain.ts';
+import { requestSchema } from '#shared/matcher/resource-description.ts';
+import { createMatcher } from '#shared/matcher/service.ts';
+
+export function createHandler(deps: Deps) {
+  const tables = {
+    jobs: tableName(deps.resources, 'jobs'),
+    taskQueues: tableName(deps.resources, 'taskQueues'),
+  };
+  const matcher = createMatcher({
+    config: deps.config,
+    dynamo: deps.aws.dynamo,
+    tables,
+    workflow: createWorkflowCache(deps.aws.dynamo, tableName(deps.resources, 'workflows')),
+    now: deps.now,
+    logger: deps.logger,
+  });
+  const explain = {
+    config: deps.config,
+    getJob: (jobId: number) => getJob(deps.aws.dynamo, tables.jobs, jobId),
+    pilots: matcher.pilots,
+    limiter: matcher.limiter,
+  };
+  return createHttpHandler(deps, {
+    'POST /api/matcher/request': route({
+      body: requestSchema,
+      handle: ({ body, identity }) => matcher.request(identity, body),
+    }),
+    'GET /api/jobs/{jobId}/matching': route({
+      handle: ({ pathParameters, identity }) =>
+        explainMatching(explain, identity, jobIdParameter(pathParameters.jobId)),
+    }),
+  });
+}
+
+export const handler = lambdaEntry(createHandler);

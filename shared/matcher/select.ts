@@ -1,0 +1,50 @@
+/**
+ * Choosing where to look for a job. DIRAC orders matching task queues by `RAND() / Priority` and
+ * a task queue's jobs by `RAND() / RealPriority`; muon draws the same kind of weighted random
+ * order, but exactly proportional to the weights (Efraimidis–Spirakis keys `u^(1/w)`), so a task
+ * queue with twice the priority comes first twice as often.
+ */
+import { minimumShare, realPriority } from '#shared/taskqueues/priorities.ts';
+
+export type Random = () => number;
+
+/** `items` in a random order where each comes first with probability weight / total weight. */
+export function weightedOrder<T>(items: readonly T[], weight: (item: T) => number, random: Random): T[] {
+  return items
+    .map((item) => ({ item, key: Math.log(random() || Number.MIN_VALUE) / Math.max(weight(item), 1e-12) }))
+    .sort((a, b) => b.key - a.key)
+    .map(({ item }) => item);
+}
+
+/** A task queue's weight: its fair-share priority, or the minimum before the agent's first run. */
+export const taskQueueWeight = (tq: { priority?: number }): number => tq.priority ?? minimumShare;
+
+/**
+ * The user priority whose jobs to take from a task queue. DIRAC's special values are kept strict:
+ * priority-10 jobs always go first, priority-0 jobs only when nothing else waits; levels 1..9
+ * share the pilots by jobs × priority (DIRAC's `ORDER BY RAND()/RealPriority` over the jobs).
+ * Undefined (take the best rank) without the agent's counts.
+ */
+export function choosePriority(
+  levels: Readonly<Record<string, number>> | undefined,
+  random: Random,
+): number | undefined {
+  if (!levels) return undefined;
+  const present = Object.entries(levels)
+    .filter(([, count]) => count > 0)
+    .map(([priority, count]) => ({ priority: Number(priority), count }));
+  if (present.length <= 1 || present.some((level) => level.priority >= 10)) return undefined;
+  const weighted = present.filter((level) => level.priority > 0);
+  const [first] = weightedOrder(weighted, (level) => level.count * realPriority(level.priority), random);
+  return first?.priority;
+}
+
+/** Every shard of a task queue once, starting at a random one. */
+export function shardOrder(shards: number, random: Random): number[] {
+  const start = Math.floor(random() * shards);
+  return Array.from({ length: shards }, (_, i) => (start + i) % shards);
+}
+
+export function pickOne<T>(items: readonly T[], random: Random): T | undefined {
+  return items[Math.floor(random() * items.length)];
+}

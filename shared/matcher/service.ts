@@ -1,0 +1,172 @@
+/**
+ * The Matcher (DIRAC's `Matcher.selectJob`): a pilot sends what it offers and gets one job, or no
+ * match with the reason. In order: the pilot's credentials and VO; the resource description,
+ * normalised; the site mask (a banned site only gets Test jobs); the Limiter's exclusions; the
+ * task queues that match; one job claimed by a single conditional write.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Identity } from '#shared/auth/identity.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
+import { ForbiddenError, ValidationError } from '#shared/errors.ts';
+import { isPilot } from '#shared/jobs/access.ts';
+import type { Logger } from '#shared/log.ts';
+import { type MatchAnswer, matchedJob, noMatch } from '#shared/matcher/answer.ts';
+import { createTaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
+import { createEntryRemovals } from '#shared/matcher/entry-removals.ts';
+import { findAndClaim } from '#shared/matcher/find.ts';
+import { createLimiter } from '#shared/matcher/limits.ts';
+import { createPilotsSeen } from '#shared/matcher/pilots-seen.ts';
+import { type Exclusion, matchTaskQueue } from '#shared/matcher/predicate.ts';
+import { claimRequestedJob } from '#shared/matcher/requested-job.ts';
+import {
+  type MatchRequest,
+  normalise,
+  type ResourceDescription,
+} from '#shared/matcher/resource-description.ts';
+import type { Random } from '#shared/matcher/select.ts';
+import type { TaskQueueItem } from '#shared/taskqueues/store.ts';
+
+export interface MatcherDeps {
+  readonly config: MuonConfig;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tables: { readonly jobs: string; readonly taskQueues: string };
+  readonly workflow: (workflowId: string | undefined) => Promise<unknown>;
+  readonly now: () => Date;
+  readonly logger: Logger;
+  readonly random?: Random;
+}
+
+export function createMatcher(deps: MatcherDeps) {
+  const settings = deps.config.matcher;
+  const random = deps.random ?? Math.random;
+  const catalogue = createTaskQueueCatalogue({
+    dynamo: deps.dynamo,
+    table: deps.tables.taskQueues,
+    cacheSeconds: settings.taskQueueCacheSeconds,
+    now: deps.now,
+  });
+  const limiter = createLimiter({
+    config: deps.config,
+    dynamo: deps.dynamo,
+    jobsTable: deps.tables.jobs,
+    now: deps.now,
+  });
+  const removeClaimed = createEntryRemovals(deps.dynamo, deps.tables.taskQueues, deps.logger);
+  const pilots = createPilotsSeen({
+    dynamo: deps.dynamo,
+    table: deps.tables.taskQueues,
+    reportSeconds: settings.pilotReportSeconds,
+    keepSeconds: settings.pilotsSeenSeconds,
+    now: deps.now,
+  });
+
+  /** The pilot's description with the site mask applied, and what the mask changed. */
+  function describe(
+    identity: Identity,
+    request: MatchRequest,
+  ): { resource: ResourceDescription; masked?: string } {
+    if (!isPilot(identity))
+      throw new ForbiddenError(
+        `Only pilots (GenericPilot) may ask for jobs; ${identity.group} is not a pilot group.`,
+      );
+    if (request.VirtualOrganization !== undefined && request.VirtualOrganization !== identity.vo)
+      throw new ForbiddenError(
+        `The pilot's token is for ${identity.vo}, not ${request.VirtualOrganization}.`,
+      );
+    const resource = normalise(request);
+    const groups = deps.config.virtualOrganizations[identity.vo]?.groups ?? {};
+    const unknown = (resource.ownerGroups ?? []).filter((g) => !(g in groups));
+    if (unknown.length > 0)
+      throw new ValidationError(
+        `OwnerGroup ${unknown.join(', ')} is not a group of ${identity.vo} (${Object.keys(groups).join(', ')}).`,
+        { code: 'matcher.unknown_group' },
+      );
+    if (deps.config.sites[resource.site]?.banned) {
+      return {
+        resource: { ...resource, jobTypes: ['Test'] },
+        masked: `site ${resource.site} is banned, so it only gets Test jobs`,
+      };
+    }
+    return { resource };
+  }
+
+  return {
+    limiter,
+    pilots,
+    catalogue,
+
+    async request(identity: Identity, request: MatchRequest): Promise<MatchAnswer> {
+      const { resource, masked } = describe(identity, request);
+      const vo = identity.vo;
+      const pilotReference = request.PilotReference ?? 'Unknown';
+      await pilots
+        .report(vo, {
+          site: resource.site,
+          gridCE: request.GridCE ?? 'Unknown',
+          pilotReference,
+          description: resource,
+        })
+        .catch((error: unknown) => deps.logger.warn('could not record the pilot', { error }));
+      const exclusions = await limiter.exclusions(vo, resource.site);
+      const claimant = { vo, site: resource.site, pilotReference, time: deps.now().toISOString() };
+      const because = (reason: string) => noMatch(masked ? `${reason} (${masked})` : reason);
+
+      if (request.JobID !== undefined) {
+        const outcome = await claimRequestedJob(deps, request.JobID, resource, exclusions, claimant);
+        if (!outcome.ok) return because(outcome.reason);
+        return matched(outcome.job);
+      }
+
+      const queues = await catalogue.list(vo);
+      const candidates = queues.filter((tq) => matchTaskQueue(tq.definition, resource, exclusions).match);
+      if (candidates.length === 0) return because(whyNone(queues, resource, exclusions, vo));
+      const found = await findAndClaim(
+        {
+          dynamo: deps.dynamo,
+          jobsTable: deps.tables.jobs,
+          taskQueuesTable: deps.tables.taskQueues,
+          catalogue,
+          removeClaimed,
+          maxLostRaces: settings.maxLostRaces,
+          random,
+        },
+        candidates,
+        claimant,
+      );
+      if (found.found) return matched(found.job);
+      return because(
+        found.why === 'contention'
+          ? 'contention: other pilots took the jobs this request tried; retry'
+          : `the ${candidates.length} matching task queue(s) have no waiting job left`,
+      );
+    },
+  };
+
+  async function matched(job: Parameters<typeof matchedJob>[0]): Promise<MatchAnswer> {
+    limiter.recordMatch(job.vo, job.site, job.jobType);
+    const workflow =
+      job.description.kind === 'cwl' ? await deps.workflow(job.description.workflowId) : undefined;
+    return matchedJob(job, workflow);
+  }
+}
+export type Matcher = ReturnType<typeof createMatcher>;
+
+/** Why no task queue matched: the commonest reasons among the VO's task queues. */
+export function whyNone(
+  queues: readonly TaskQueueItem[],
+  resource: ResourceDescription,
+  exclusions: readonly Exclusion[],
+  vo: string,
+): string {
+  if (queues.length === 0) return `no job of ${vo} is waiting`;
+  const reasons = new Map<string, number>();
+  for (const tq of queues) {
+    const verdict = matchTaskQueue(tq.definition, resource, exclusions);
+    if (!verdict.match) reasons.set(verdict.reason, (reasons.get(verdict.reason) ?? 0) + 1);
+  }
+  const top = [...reasons.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([reason, count]) => `${reason} (${count})`);
+  return `none of the ${queues.length} task queue(s) of ${vo} matches: ${top.join('; ')}`;
+}

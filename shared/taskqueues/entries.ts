@@ -1,0 +1,123 @@
+/**
+ * Task queue entries: one item per waiting job, in one of `entryShards` partitions of its task
+ * queue. Matching reads a few entries of one shard and deletes the one it claimed; nothing else
+ * is written per match.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { parseEntrySortKey, taskQueueKeys } from '#shared/taskqueues/keys.ts';
+
+export interface TaskQueueEntry {
+  readonly tqId: string;
+  readonly jobId: number;
+  readonly priority: number;
+  readonly enqueuedAt: string;
+}
+
+export async function insertTaskQueueEntry(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  entry: TaskQueueEntry,
+): Promise<void> {
+  await dynamo.send(
+    new PutCommand({
+      TableName: table,
+      Item: { ...taskQueueKeys.entry(entry.tqId, entry.jobId, entry.priority), ...entry },
+    }),
+  );
+}
+
+export async function removeTaskQueueEntry(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  entry: Pick<TaskQueueEntry, 'tqId' | 'jobId' | 'priority'>,
+): Promise<void> {
+  await dynamo.send(
+    new DeleteCommand({
+      TableName: table,
+      Key: taskQueueKeys.entry(entry.tqId, entry.jobId, entry.priority),
+    }),
+  );
+}
+
+/**
+ * Deletes an entry the matcher read, unless it was written again since (the job left and came
+ * back to the same task queue): a stale read never removes a live entry.
+ */
+export async function removeEntryAsRead(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  entry: TaskQueueEntry,
+): Promise<void> {
+  try {
+    await dynamo.send(
+      new DeleteCommand({
+        TableName: table,
+        Key: taskQueueKeys.entry(entry.tqId, entry.jobId, entry.priority),
+        ConditionExpression: '#enqueuedAt = :seen',
+        ExpressionAttributeNames: { '#enqueuedAt': 'enqueuedAt' },
+        ExpressionAttributeValues: { ':seen': entry.enqueuedAt },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/** The first `limit` entries of a shard in rank order, optionally of one priority only. */
+export async function readEntries(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  query: { tqId: string; shard: number; limit: number; priority?: number },
+): Promise<TaskQueueEntry[]> {
+  const values: Record<string, unknown> = { ':pk': taskQueueKeys.shard(query.tqId, query.shard) };
+  let condition = 'pk = :pk';
+  if (query.priority !== undefined) {
+    condition += ' AND begins_with(sk, :rank)';
+    values[':rank'] = taskQueueKeys.rankPrefix(query.priority);
+  }
+  const { Items } = await dynamo.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: condition,
+      ExpressionAttributeValues: values,
+      Limit: query.limit,
+    }),
+  );
+  return (Items ?? []) as TaskQueueEntry[];
+}
+
+/**
+ * Waiting jobs per priority in one shard, from the sort keys alone. Costs what a COUNT costs; at
+ * most `maxPages` pages (1 MB each), so a huge shard is counted approximately from below.
+ */
+export async function countEntriesByPriority(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  tqId: string,
+  shard: number,
+  maxPages = 20,
+): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  let start: Record<string, unknown> | undefined;
+  let pages = 0;
+  do {
+    const page = await dynamo.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': taskQueueKeys.shard(tqId, shard) },
+        ProjectionExpression: '#sk',
+        ExpressionAttributeNames: { '#sk': 'sk' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const { priority } = parseEntrySortKey(item.sk as string);
+      counts.set(priority, (counts.get(priority) ?? 0) + 1);
+    }
+    start = page.LastEvaluatedKey;
+    pages += 1;
+  } while (start && pages < maxPages);
+  return counts;
+}

@@ -1,0 +1,206 @@
+/**
+ * The Matcher over HTTP on the embedded runtime: pilots ask for jobs, jobs become Matched exactly
+ * once, and owners can ask why a job waits.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
+import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { bodyOf, startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
+
+type Answer = { match: boolean; reason?: string; job?: Record<string, unknown> };
+
+describe('Matcher', () => {
+  let runtime: TestRuntime;
+  const ask = async (description: Record<string, unknown>, as: 'pilot' | 'user' = 'pilot') => {
+    const response = await runtime.api('/api/matcher/request', { method: 'POST', json: description, as });
+    return { status: response.status, body: (await response.json()) as Answer & { detail?: string } };
+  };
+  const waiting = async (jdl: string, count = 1) => {
+    const ids = await jobIdsOf(
+      await submitJdl(
+        runtime,
+        Array.from({ length: count }, () => jdl),
+      ),
+    );
+    for (const id of ids) await waitForJob(runtime, id, hasStatus('Waiting'));
+    return ids;
+  };
+  const entriesOf = async (tqId: string) => {
+    let count = 0;
+    for (let shard = 0; shard < 8; shard += 1) {
+      const page = await runtime.aws.dynamo.send(
+        new QueryCommand({
+          TableName: runtime.resources.tables.taskQueues,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': taskQueueKeys.shard(tqId, shard) },
+          ConsistentRead: true,
+        }),
+      );
+      count += page.Items?.length ?? 0;
+    }
+    return count;
+  };
+
+  beforeAll(async () => {
+    const config = testConfig();
+    for (const site of ['LCG.A.org', 'LCG.B.org', 'LCG.C.org', 'LCG.Race.org', 'LCG.Explain.org'])
+      config.sites[site] = { computingElements: {}, storageElements: [], banned: false };
+    config.sites['LCG.Banned.org'] = { computingElements: {}, storageElements: [], banned: true };
+    config.matcher.taskQueueCacheSeconds = 0.05;
+    config.matcher.pilotReportSeconds = 0.05;
+    runtime = await startTestRuntime({ config });
+  });
+  afterAll(() => runtime?.stop());
+
+  it('hands a waiting job to a pilot, which finds it Matched at its site with the Matcher in its history', async () => {
+    const [jobId] = await waiting(
+      'Executable = "echo"; Arguments = "hi"; JobName = "m1"; Site = "LCG.A.org"; Tags = {"Alpha"};',
+    );
+    const answer = await ask({
+      Site: 'LCG.A.org',
+      GridCE: 'ce.a.org',
+      CPUTime: 86_400,
+      Tag: ['Alpha'],
+      PilotReference: 'pilot-1',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.match).toBe(true);
+    expect(answer.body.job).toMatchObject({
+      JobID: jobId,
+      Owner: 'alice',
+      OwnerGroup: 'user',
+      VO: 'vo.example.org',
+      Executable: 'echo',
+      Arguments: 'hi',
+      Site: 'LCG.A.org',
+      PilotReference: 'pilot-1',
+    });
+    expect(answer.body.job?.JDL).toMatch(/Executable/);
+    const job = (await getJob(runtime, jobId as number)).body;
+    expect(job).toMatchObject({
+      Status: 'Matched',
+      MinorStatus: 'Assigned',
+      ApplicationStatus: 'Unknown',
+      Site: 'LCG.A.org',
+    });
+    expect((job.Parameters as Record<string, unknown>).Pilot_Reference).toBe('pilot-1');
+    const last = (job.LoggingInfo as Record<string, unknown>[]).at(-1);
+    expect(last).toMatchObject({ Status: 'Matched', MinorStatus: 'Assigned', Source: 'Matcher' });
+    expect(await entriesOf(job.TaskQueueID as string)).toBe(0);
+  });
+
+  it('answers no match with the reason when nothing fits, without an error', async () => {
+    await waiting(
+      'Executable = "echo"; JobName = "m2"; Site = "LCG.B.org"; Tags = {"Beta"}; CPUTime = 50000;',
+    );
+    const none = await ask({ Site: 'LCG.B.org', CPUTime: 86_400, Tag: [] });
+    expect(none.status).toBe(200);
+    expect(none.body).toMatchObject({ match: false });
+    expect(none.body.reason).toMatch(/job needs tag Beta/);
+    const short = await ask({ Site: 'LCG.B.org', CPUTime: 3600, Tag: ['Beta'] });
+    expect(short.body.reason).toMatch(/CPU time 86400 > pilot's 3600/);
+    const elsewhere = await ask({ Site: 'LCG.C.org', CPUTime: 86_400, Tag: ['Beta'] });
+    expect(elsewhere.body.reason).toMatch(/site LCG.C.org is not among the job's sites/);
+    const matched = await ask({ Site: 'LCG.B.org', CPUTime: 86_400, Tag: "['Beta']" });
+    expect(matched.body.match).toBe(true);
+  });
+
+  it('refuses non-pilots with 403 and contradictory descriptions with 422', async () => {
+    expect((await ask({ Site: 'LCG.A.org', CPUTime: 10 }, 'user')).status).toBe(403);
+    const required = await ask({ Site: 'LCG.A.org', CPUTime: 10, Tag: ['GPU'], RequiredTag: ['Big'] });
+    expect(required.status).toBe(422);
+    expect(required.body.detail).toMatch(/RequiredTag Big is not among the pilot's tags/);
+    const negative = await ask({ Site: 'LCG.A.org', CPUTime: -5 });
+    expect(negative.status).toBe(422);
+    expect(negative.body.detail).toMatch(/CPUTime/);
+    expect((await ask({ CPUTime: 5 })).status).toBe(422);
+    expect((await ask({ Site: 'LCG.A.org', CPUTime: 5, OwnerGroup: 'nobody' })).status).toBe(422);
+  });
+
+  it('gives a banned site only Test jobs and says so', async () => {
+    await waiting('Executable = "echo"; JobName = "m3"; Tags = {"BannedOnly"};');
+    const answer = await ask({ Site: 'LCG.Banned.org', CPUTime: 86_400, Tag: ['BannedOnly'] });
+    expect(answer.status).toBe(200);
+    expect(answer.body.match).toBe(false);
+    expect(answer.body.reason).toMatch(/LCG.Banned.org is banned, so it only gets Test jobs/);
+    const [testJob] = await waiting(
+      'Executable = "echo"; JobName = "m3t"; JobType = "Test"; Tags = {"BannedOnly"};',
+    );
+    const test = await ask({ Site: 'LCG.Banned.org', CPUTime: 86_400, Tag: ['BannedOnly'] });
+    expect(test.body.job?.JobID).toBe(testJob);
+  });
+
+  it('no longer matches a waiting job once it is killed', async () => {
+    const [jobId] = await waiting('Executable = "echo"; JobName = "m4"; Tags = {"Killed"};');
+    const killed = await runtime.api('/api/jobs/kill', { method: 'POST', json: { job_ids: [jobId] } });
+    expect(killed.status).toBe(200);
+    const answer = await ask({ Site: 'LCG.A.org', CPUTime: 86_400, Tag: ['Killed'] });
+    expect(answer.body.match).toBe(false);
+  });
+
+  it('lets a pilot ask for one job by id', async () => {
+    const [first, second] = await waiting('Executable = "echo"; JobName = "m5"; Tags = {"ById"};', 2);
+    const answer = await ask({ Site: 'LCG.A.org', CPUTime: 86_400, Tag: ['ById'], JobID: second });
+    expect(answer.body.job?.JobID).toBe(second);
+    const again = await ask({ Site: 'LCG.A.org', CPUTime: 86_400, Tag: ['ById'], JobID: second });
+    expect(again.body.reason).toBe(`job ${second} is Matched, not Waiting`);
+    expect((await ask({ Site: 'LCG.A.org', CPUTime: 86_400, Tag: ['ById'] })).body.job?.JobID).toBe(first);
+  });
+
+  it('never hands one job to two pilots: 40 pilots race for 10 jobs', async () => {
+    const ids = await waiting(
+      'Executable = "echo"; JobName = "race"; Site = "LCG.Race.org"; Tags = {"Race"};',
+      10,
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        ask({ Site: 'LCG.Race.org', CPUTime: 86_400, Tag: ['Race'], PilotReference: `racer-${i}` }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const matched = answers.filter((a) => a.body.match).map((a) => a.body.job?.JobID as number);
+    // A pilot that lost every race it tried answers "retry": the jobs it lost went to others.
+    const retried = answers.filter((a) => !a.body.match && /contention/.test(a.body.reason ?? '')).length;
+    for (let i = 0; i < retried && matched.length < ids.length; i += 1) {
+      const again = await ask({ Site: 'LCG.Race.org', CPUTime: 86_400, Tag: ['Race'] });
+      if (again.body.match) matched.push(again.body.job?.JobID as number);
+    }
+    expect(new Set(matched).size).toBe(matched.length);
+    expect([...matched].sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    expect(answers.filter((a) => !a.body.match)).toHaveLength(
+      40 - answers.filter((a) => a.body.match).length,
+    );
+    for (const id of ids) {
+      const job = (await getJob(runtime, id)).body;
+      expect(job.Status).toBe('Matched');
+      expect((job.LoggingInfo as { Status: string }[]).filter((h) => h.Status === 'Matched')).toHaveLength(1);
+    }
+  });
+
+  it('explains which recently seen pilots would match a waiting job and why the others do not', async () => {
+    const [jobId] = await waiting(
+      'Executable = "echo"; JobName = "why"; Site = "LCG.Explain.org"; Tags = {"Why"}; CPUTime = 50000;',
+    );
+    await ask({ Site: 'LCG.A.org', GridCE: 'ce.a.org', CPUTime: 86_400, Tag: ['Why'], JobID: 1 });
+    await ask({ Site: 'LCG.Explain.org', GridCE: 'ce.short.org', CPUTime: 3600, Tag: ['Why'], JobID: 1 });
+    await ask({ Site: 'LCG.Explain.org', GridCE: 'ce.ok.org', CPUTime: 86_400, Tag: ['Why'], JobID: 1 });
+    const response = await runtime.api(`/api/jobs/${jobId}/matching`);
+    expect(response.status).toBe(200);
+    const body = await bodyOf(response);
+    expect(body).toMatchObject({ JobID: jobId, Status: 'Waiting', Waiting: true });
+    expect(body.Matching).toEqual([
+      expect.objectContaining({ Site: 'LCG.Explain.org', GridCE: 'ce.ok.org' }),
+    ]);
+    const reasons = Object.fromEntries(
+      (body.NotMatching as { GridCE: string; Reason: string }[]).map((p) => [p.GridCE, p.Reason]),
+    );
+    expect(reasons['ce.a.org']).toMatch(/site LCG.A.org is not among the job's sites \(LCG.Explain.org\)/);
+    expect(reasons['ce.short.org']).toBe("CPU time 86400 > pilot's 3600");
+
+    await ask({ Site: 'LCG.Explain.org', CPUTime: 86_400, Tag: ['Why'], JobID: jobId });
+    const after = await bodyOf(await runtime.api(`/api/jobs/${jobId}/matching`));
+    expect(after).toMatchObject({ Status: 'Matched', Waiting: false });
+    expect((await runtime.api(`/api/jobs/${jobId}/matching`, { as: 'pilot' })).status).toBe(403);
+  });
+});
