@@ -118,7 +118,7 @@ const executorsSchema = z
 const jobsSchema = z
   .object({
     /** How many times a job may be rescheduled before it fails (DIRAC's MaxRescheduling). */
-    maxRescheduling: z.number().int().nonnegative().default(30),
+    maxRescheduling: z.number().int().nonnegative().default(3),
     /** Seconds a rescheduled job waits before it is scheduled again, growing with each reschedule. */
     rescheduleDelays: z.array(z.number().int().nonnegative()).min(1).default([60, 180, 300, 600]),
     /** Seconds a job whose sites are all banned waits before JobScheduling looks again. */

@@ -28,7 +28,8 @@ export function mayAccess(
 ): boolean {
   if (job.vo !== identity.vo) return false;
   if (isAdministrator(identity)) return true;
-  if (isPilot(identity) && action !== 'read') return true;
+  // A pilot reports on the jobs it runs (statuses, reschedule); it does not kill or delete.
+  if (isPilot(identity)) return action === 'report';
   return hasProperty(identity, properties.normalUser) && job.owner === identity.username;
 }
 

@@ -142,7 +142,7 @@ export function createJobControl(deps: ControlDeps) {
       );
     },
 
-    /** Deleted / "Checking accounting"; the cleaning agent removes the records later. */
+    /** Deleted / "Checking accounting"; removing the records is the (planned) cleaning agent's work. */
     delete(identity: Identity, jobIds: readonly number[]) {
       return eachJob<StatusView>(
         identity,

@@ -124,6 +124,21 @@ describe('Job control: status updates, kill, delete, reschedule', () => {
     });
   });
 
+  it('lets a pilot report statuses but not kill or delete', async () => {
+    const jobId = await waiting();
+    for (const action of ['kill', 'delete']) {
+      const response = await runtime.api(`/api/jobs/${action}`, {
+        method: 'POST',
+        json: { job_ids: [jobId] },
+        as: 'pilot',
+      });
+      expect(response.status, action).toBe(403);
+    }
+    expect((await patch({ [jobId]: { [at(0)]: { Status: 'Matched', Source: 'Matcher' } } })).status).toBe(
+      200,
+    );
+  });
+
   it('deletes a finished job', async () => {
     const jobId = await waiting();
     await runtime.api('/api/jobs/kill', { method: 'POST', json: { job_ids: [jobId] } });

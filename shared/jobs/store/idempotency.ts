@@ -2,7 +2,8 @@
  * Idempotent submission. A client that sends an `Idempotency-Key` gets the same jobs back when it
  * retries: the first request records its job-id range and time before writing any job, so a retry
  * (even of a request that died half-way) rewrites exactly the same jobs instead of new ones.
- * Records expire after a day (DynamoDB TTL in the cloud; the cleaning agent purges them locally).
+ * Records expire after a day: an expired record counts as absent and is replaced (DynamoDB's TTL
+ * deletes them in the cloud; locally they stay until overwritten).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -30,7 +31,8 @@ export async function getIdempotencyRecord(
       ConsistentRead: true,
     }),
   );
-  return Item as IdempotencyRecord | undefined;
+  if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt * 1000 < Date.now())) return undefined;
+  return Item as IdempotencyRecord;
 }
 
 /** Records a new submission; false when another request recorded this key first. */
@@ -49,7 +51,8 @@ export async function putIdempotencyRecord(
           ...record,
           expiresAt: Math.floor(Date.parse(record.submissionTime) / 1000) + idempotencyLifetimeSeconds,
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
       }),
     );
     return true;
