@@ -1,6 +1,8 @@
 /**
  * `npm run bench:match`: the Matcher on the embedded runtime, with 100,000 Waiting jobs in 500
- * task queues over 60 sites and 100 tags, loaded straight into DynamoDB.
+ * task queues over 60 sites and 100 tags, loaded straight into DynamoDB. The pilots run in a child
+ * process (`bench/pilot-load.ts`), as real pilots do; this process holds the runtime, counts its
+ * DynamoDB calls and checks the answers.
  *   (a) matches per second with 64 pilots asking back to back (closed loop);
  *   (b) latency p50/p99 at a steady 100 requests per second (open loop, measured from each
  *       request's scheduled time, so a slow server cannot hide its queueing);
@@ -8,12 +10,13 @@
  *   (d) DynamoDB calls and items per match, counted by a middleware on the runtime's client.
  * Ends with one JSON line of figures. BENCH_JOBS, BENCH_SECONDS, BENCH_RATE, BENCH_IN_MEMORY=1.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { benchRuntime, machine, percentile, round } from '#bench/support.ts';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LoadCommand, LoadReport } from '#bench/pilot-load.ts';
+import { benchRuntime, countByStatus, machine, percentile, round } from '#bench/support.ts';
 import { recalculateTaskQueues } from '#shared/agents/task-queues.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
-import { statusKey } from '#shared/jobs/store/keys.ts';
 import { getJobs } from '#shared/jobs/store/read-jobs.ts';
 import { insertJobs, writeBatch } from '#shared/jobs/store/write-jobs.ts';
 import { type TaskQueueDefinition, taskQueueId } from '#shared/taskqueues/definition.ts';
@@ -182,27 +185,33 @@ async function load() {
   );
 }
 
-let sequence = 0;
-const answered: { jobId: number; reference: string }[] = [];
-async function ask(): Promise<boolean> {
-  const site = sites[Math.floor(Math.random() * siteCount)] as string;
-  const reference = `bench-pilot-${++sequence}`;
-  const response = await fetch(`${runtime.apiUrl}/api/matcher/request`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${runtime.tokens.pilot}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      Site: site,
-      GridCE: `ce.${site}`,
-      CPUTime: 172_800,
-      Tag: pilotTags.get(site),
-      PilotReference: reference,
-    }),
+/** The pilots' process; `run` sends it one phase and resolves with its report. */
+function pilotLoad() {
+  const child = fork(fileURLToPath(new URL('./pilot-load.ts', import.meta.url)), {
+    execArgv: ['--import', 'tsx'],
   });
-  const body = (await response.json()) as { match?: boolean; job?: { JobID: number }; detail?: string };
-  if (response.status !== 200)
-    throw new Error(`matcher answered ${response.status}: ${JSON.stringify(body)}`);
-  if (body.match && body.job) answered.push({ jobId: body.job.JobID, reference });
-  return body.match === true;
+  let exited: Error | undefined;
+  const waiting = new Set<(error: Error) => void>();
+  child.on('exit', (code, signal) => {
+    exited = new Error(`pilot load exited (${signal ?? code})`);
+    for (const reject of waiting) reject(exited);
+  });
+  return {
+    run: (command: LoadCommand) =>
+      new Promise<LoadReport>((resolve, reject) => {
+        if (exited) return reject(exited);
+        waiting.add(reject);
+        child.once('message', (report) => {
+          waiting.delete(reject);
+          resolve(report as LoadReport);
+        });
+        child.send(command);
+      }),
+    stop: () => {
+      if (child.connected) child.disconnect();
+      if (!exited) child.kill();
+    },
+  };
 }
 
 const snapshot = () => new Map([...calls].map(([k, v]) => [k, { ...v }]));
@@ -214,7 +223,14 @@ const delta = (before: Map<string, { calls: number; items: number }>) =>
     ]),
   );
 
+const pilotsProcess = pilotLoad();
 try {
+  await pilotsProcess.run({
+    phase: 'setup',
+    apiUrl: runtime.apiUrl,
+    token: runtime.tokens.pilot,
+    resources: sites.map((site) => ({ site, tags: pilotTags.get(site) as string[] })),
+  });
   const loadStart = performance.now();
   await load();
   const loadMs = performance.now() - loadStart;
@@ -229,43 +245,20 @@ try {
   });
   const agentMs = performance.now() - agentStart;
   process.stderr.write(`TaskQueues agent: ${JSON.stringify(agentRun)} in ${round(agentMs)} ms\n`);
-  for (let i = 0; i < 50; i += 1) await ask(); // warm up
+  const warmup = await pilotsProcess.run({ phase: 'warmup', requests: 50 });
 
   // (a) closed loop.
   const before = snapshot();
-  const matchedBefore = answered.length;
-  let requests = 0;
-  const end = performance.now() + seconds * 1000;
-  const closedStart = performance.now();
-  await Promise.all(
-    Array.from({ length: pilots }, async () => {
-      while (performance.now() < end) {
-        await ask();
-        requests += 1;
-      }
-    }),
-  );
-  const closedSeconds = (performance.now() - closedStart) / 1000;
-  const closedMatches = answered.length - matchedBefore;
+  const closed = await pilotsProcess.run({ phase: 'closed', pilots, seconds });
   const perMatch = delta(before);
+  const closedMatches = closed.matches.length;
 
   // (b) open loop.
-  const latencies: number[] = [];
-  const openStart = performance.now();
-  const sends: Promise<void>[] = [];
-  for (let i = 0; i < rate * seconds; i += 1) {
-    const due = openStart + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    sends.push(
-      ask().then(() => {
-        latencies.push(performance.now() - due);
-      }),
-    );
-  }
-  await Promise.all(sends);
+  const open = await pilotsProcess.run({ phase: 'open', rate, seconds });
+  pilotsProcess.stop();
 
   // (c) double matches: from the answers, then from the jobs table.
+  const answered = [...warmup.matches, ...closed.matches, ...open.matches];
   const ids = answered.map((a) => a.jobId);
   const doubleInAnswers = ids.length - new Set(ids).size;
   const jobs = await getJobs(runtime.aws.dynamo, runtime.resources.tables.jobs as string, ids);
@@ -273,22 +266,7 @@ try {
   const wrongPilot = answered.filter(
     (a) => byId.get(a.jobId)?.parameters.Pilot_Reference !== a.reference,
   ).length;
-  let matchedInTable = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await runtime.aws.dynamo.send(
-      new QueryCommand({
-        TableName: runtime.resources.tables.jobs,
-        IndexName: 'byStatus',
-        KeyConditionExpression: 'statusKey = :k',
-        ExpressionAttributeValues: { ':k': statusKey(vo, 'Matched') },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    matchedInTable += page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const matchedInTable = await countByStatus(runtime, vo, 'Matched');
 
   const count = (names: string[], field: 'calls' | 'items') =>
     names.reduce((acc, name) => acc + (perMatch[name]?.[field] ?? 0), 0);
@@ -303,14 +281,16 @@ try {
       tags: tagCount,
       pilots,
       seconds,
-      closedLoopRequests: requests,
+      loadGenerator: 'child process',
+      closedLoopRequests: closed.latencies.length,
       closedLoopMatches: closedMatches,
-      matchesPerSecond: round(closedMatches / closedSeconds),
-      requestsPerSecond: round(requests / closedSeconds),
+      matchesPerSecond: round(closedMatches / closed.seconds),
+      requestsPerSecond: round(closed.latencies.length / closed.seconds),
+      closedLoopP50Ms: round(percentile(closed.latencies, 50)),
       openLoopRate: rate,
-      openLoopRequests: latencies.length,
-      p50Ms: round(percentile(latencies, 50)),
-      p99Ms: round(percentile(latencies, 99)),
+      openLoopRequests: open.latencies.length,
+      p50Ms: round(percentile(open.latencies, 50)),
+      p99Ms: round(percentile(open.latencies, 99)),
       doubleMatches: doubleInAnswers + wrongPilot,
       matchedAnswers: ids.length,
       matchedInJobsTable: matchedInTable,
@@ -324,5 +304,6 @@ try {
     }),
   );
 } finally {
+  pilotsProcess.stop();
   await runtime.cleanup();
 }

@@ -5,9 +5,7 @@
  *   (c) submission-to-Waiting latency p50/p99 of single jobs submitted at a steady 20 jobs/s.
  * Ends with one JSON line of figures.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { api, benchRuntime, machine, percentile, round } from '#bench/support.ts';
-import { statusKey } from '#shared/jobs/store/keys.ts';
+import { api, benchRuntime, countByStatus, machine, percentile, round } from '#bench/support.ts';
 
 const bulkJobs = Number(process.env.BENCH_JOBS ?? 10_000);
 const steadyRate = Number(process.env.BENCH_RATE ?? 20);
@@ -15,25 +13,7 @@ const steadySeconds = Number(process.env.BENCH_SECONDS ?? 30);
 const vo = 'vo.example.org';
 
 const runtime = await benchRuntime({ inMemory: process.env.BENCH_IN_MEMORY === '1' });
-const countWaiting = async () => {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await runtime.aws.dynamo.send(
-      new QueryCommand({
-        TableName: runtime.resources.tables.jobs,
-        IndexName: 'byStatus',
-        KeyConditionExpression: 'statusKey = :k',
-        ExpressionAttributeValues: { ':k': statusKey(vo, 'Waiting') },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return count;
-};
+const countWaiting = () => countByStatus(runtime, vo, 'Waiting');
 
 try {
   // Warm up: one job through the whole chain.

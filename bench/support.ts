@@ -1,10 +1,14 @@
 /** Shared pieces of the benchmarks: a runtime in a temp home, percentiles, machine description. */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
+import type { JobStatus } from '#shared/jobs/status.ts';
+import { statusKey } from '#shared/jobs/store/keys.ts';
 import { createLogger } from '#shared/log.ts';
 
 export async function benchRuntime(
@@ -61,4 +65,25 @@ export async function api(
   const text = await response.text();
   if (!response.ok) throw new Error(`${path}: ${response.status} ${text.slice(0, 500)}`);
   return JSON.parse(text) as unknown;
+}
+
+/** Jobs of one VO in one status, counted on the jobs table's `byStatus` index, page by page. */
+export async function countByStatus(runtime: LocalRuntime, vo: string, status: JobStatus) {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await runtime.aws.dynamo.send(
+      new QueryCommand({
+        TableName: runtime.resources.tables.jobs,
+        IndexName: 'byStatus',
+        KeyConditionExpression: 'statusKey = :k',
+        ExpressionAttributeValues: { ':k': statusKey(vo, status) },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
 }
