@@ -6,10 +6,12 @@ import { z } from 'zod';
 import type { Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
+import { ConflictError } from '#shared/errors.ts';
 import { createDispatcher } from '#shared/executors/dispatch.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { respond, route } from '#shared/http/route.ts';
 import { createJobControl } from '#shared/jobs/control.ts';
+import { heartbeatsSchema, recordHeartbeats } from '#shared/jobs/heartbeat.ts';
 import { bulkAnswer, jobIdsSchema } from '#shared/jobs/http.ts';
 import { createJobRepository } from '#shared/jobs/repository.ts';
 import { forceAllowed, statusUpdatesSchema, toUpdateMap } from '#shared/jobs/status-request.ts';
@@ -81,6 +83,16 @@ export function createHandler(deps: Deps) {
             forceAllowed(identity, query.force === 'true'),
           ),
         ),
+    }),
+    'PATCH /api/jobs/heartbeat': route({
+      body: heartbeatsSchema,
+      handle: async ({ body, identity }) => {
+        const { commands, refused } = await recordHeartbeats(jobs, identity, body, deps.now);
+        if (Object.keys(refused).length === Object.keys(body).length) {
+          throw new ConflictError(Object.values(refused).join(' '), 'job.not_running');
+        }
+        return commands;
+      },
     }),
     'POST /api/jobs/kill': route({
       body: jobIdsSchema,

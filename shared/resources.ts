@@ -253,6 +253,7 @@ export const functions = {
       'POST /api/jobs',
       'POST /api/jobs/jdl',
       'PATCH /api/jobs/status',
+      'PATCH /api/jobs/heartbeat',
       'POST /api/jobs/kill',
       'POST /api/jobs/delete',
       'POST /api/jobs/reschedule',

@@ -1,0 +1,104 @@
+/**
+ * Heartbeats (DIRAC's JobStateUpdate.sendHeartBeat, DiracX's `PATCH /api/jobs/heartbeat`): a
+ * running job says it is alive and how it is doing; the answer carries the commands waiting for it
+ * (Kill), which are delivered once. A Matched or Stalled job that beats is Running again.
+ */
+import { z } from 'zod';
+import type { Identity } from '#shared/auth/identity.ts';
+import { mayAccess } from '#shared/jobs/access.ts';
+import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
+import type { JobRepository } from '#shared/jobs/repository.ts';
+import { minorStatus } from '#shared/jobs/status.ts';
+
+/** DiracX's HeartbeatData: unknown fields are refused. */
+export const heartbeatDataSchema = z.strictObject({
+  LoadAverage: z.number().nonnegative().optional(),
+  MemoryUsed: z.number().nonnegative().optional(),
+  Vsize: z.number().nonnegative().optional(),
+  AvailableDiskSpace: z.number().optional(),
+  CPUConsumed: z.number().nonnegative().optional(),
+  WallClockTime: z.number().nonnegative().optional(),
+  /** The last lines of the payload's output ("peek"), kept as a job parameter. */
+  StandardOutput: z.string().optional(),
+});
+
+export const heartbeatsSchema = z
+  .record(z.string().regex(/^[1-9][0-9]*$/, 'job ids are positive integers'), heartbeatDataSchema)
+  .refine((body) => Object.keys(body).length > 0 && Object.keys(body).length <= 10_000, {
+    message: 'send heartbeats for 1 to 10000 jobs',
+  });
+
+export interface JobCommandView {
+  job_id: number;
+  command: string;
+  arguments: string;
+}
+
+/** Statuses in which a job may beat: on a pilot, or just killed (to learn it). */
+const beating = new Set(['Matched', 'Running', 'Stalled', 'Completing', 'Killed']);
+const peekLimit = 10_000;
+
+export async function recordHeartbeats(
+  jobs: JobRepository,
+  identity: Identity,
+  beats: Readonly<Record<string, z.infer<typeof heartbeatDataSchema>>>,
+  now: () => Date,
+): Promise<{ commands: JobCommandView[]; refused: Record<string, string> }> {
+  const commands: JobCommandView[] = [];
+  const refused: Record<string, string> = {};
+  await Promise.all(
+    Object.entries(beats).map(async ([id, data]) => {
+      const jobId = Number(id);
+      const outcome = await jobs.mutate<JobCommandView[] | string>(jobId, (job) => {
+        if (!mayAccess(identity, job, 'report')) return { refuse: `You may not report on job ${jobId}.` };
+        if (!beating.has(job.status)) return { refuse: `Job ${jobId} is ${job.status}; it is not running.` };
+        return beat(job, data, now().toISOString());
+      });
+      if (!outcome.found) refused[id] = `Job ${jobId} does not exist.`;
+      else if (typeof outcome.value === 'string') refused[id] = outcome.value;
+      else commands.push(...outcome.value);
+    }),
+  );
+  return { commands, refused };
+}
+
+function beat(job: JobRecord, data: z.infer<typeof heartbeatDataSchema>, time: string) {
+  const wakes = job.status === 'Matched' || job.status === 'Stalled';
+  const { StandardOutput, ...figures } = data;
+  const history: StatusHistoryEntry[] = wakes
+    ? [
+        {
+          time,
+          status: 'Running',
+          minorStatus: job.status === 'Matched' ? minorStatus.jobInitialization : job.minorStatus,
+          applicationStatus: job.applicationStatus,
+          source: 'Heartbeat',
+          resultingStatus: 'Running',
+          applied: true,
+        },
+      ]
+    : [];
+  return {
+    write: {
+      heartBeatTime: time,
+      lastUpdateTime: time,
+      parameters: {
+        ...job.parameters,
+        ...figures,
+        ...(StandardOutput !== undefined ? { StandardOutput: StandardOutput.slice(-peekLimit) } : {}),
+      },
+      // Commands are delivered once, as DiracX marks them Sent.
+      commands: [],
+      ...(wakes
+        ? {
+            status: 'Running' as const,
+            minorStatus: history[0]?.minorStatus ?? job.minorStatus,
+            lastStatusTime: time,
+            ...(job.startExecTime ? {} : { startExecTime: time }),
+          }
+        : {}),
+    },
+    history,
+    result: () => job.commands.map((c) => ({ job_id: job.jobId, command: c.command, arguments: '' })),
+  };
+}

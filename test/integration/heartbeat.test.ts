@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
+
+describe('Heartbeats', () => {
+  let runtime: TestRuntime;
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+  });
+  afterAll(() => runtime?.stop());
+
+  const matchedJob = async () => {
+    const [jobId] = await jobIdsOf(await submitJdl(runtime, ['Executable = "sleep"; JobName = "hb";']));
+    await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
+    const response = await runtime.api('/api/matcher/request', {
+      method: 'POST',
+      as: 'pilot',
+      json: { Site: 'LOCAL.localhost.local', CPUTime: 1_000_000, PilotReference: 'pilot-hb', JobID: jobId },
+    });
+    expect((await bodyOf(response)).match).toBe(true);
+    return jobId as number;
+  };
+  const beat = (jobId: number, data: Record<string, unknown> = { CPUConsumed: 1.5, WallClockTime: 2 }) =>
+    runtime.api('/api/jobs/heartbeat', { method: 'PATCH', as: 'pilot', json: { [jobId]: data } });
+
+  it('turns a Matched job Running and keeps the figures as job parameters', async () => {
+    const jobId = await matchedJob();
+    const response = await beat(jobId, {
+      CPUConsumed: 1.5,
+      MemoryUsed: 120,
+      StandardOutput: 'line 1\nline 2',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([]);
+    const job = (await getJob(runtime, jobId)).body;
+    expect(job).toMatchObject({ Status: 'Running', MinorStatus: 'Job Initialization' });
+    expect(job.HeartBeatTime).toEqual(expect.any(String));
+    expect(job.Parameters).toMatchObject({
+      CPUConsumed: 1.5,
+      MemoryUsed: 120,
+      StandardOutput: 'line 1\nline 2',
+    });
+    expect((job.LoggingInfo as { Source: string }[]).at(-1)?.Source).toBe('Heartbeat');
+  });
+
+  it('delivers a Kill command once, with the next heartbeat', async () => {
+    const jobId = await matchedJob();
+    await beat(jobId);
+    await runtime.api('/api/jobs/kill', { method: 'POST', json: { job_ids: [jobId] } });
+    expect(await (await beat(jobId)).json()).toEqual([{ job_id: jobId, command: 'Kill', arguments: '' }]);
+    expect(await (await beat(jobId)).json()).toEqual([]);
+  });
+
+  it('refuses heartbeats for a job that is not running, and unknown fields', async () => {
+    const [jobId] = await jobIdsOf(await submitJdl(runtime, ['Executable = "x";']));
+    await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
+    const response = await beat(jobId as number);
+    expect(response.status).toBe(409);
+    expect((await bodyOf(response)).detail).toMatch(/is Waiting; it is not running/);
+    expect((await beat(jobId as number, { Bogus: 1 })).status).toBe(422);
+  });
+});
