@@ -106,7 +106,12 @@ async function handle(
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
-  const path = decodeURIComponent(url.pathname);
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return send(res, 400, { detail: `The path ${url.pathname} is not valid percent-encoding.` });
+  }
   const candidates = routes.filter((r) => r.pattern.test(path));
   const found = candidates.find((r) => r.method === method || r.method === 'ANY');
   if (!found) {

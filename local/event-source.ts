@@ -129,10 +129,15 @@ async function deliver(options: EventSourceOptions, messages: Message[]): Promis
   }
   const done = messages.filter((m) => !failed.has(m.MessageId as string));
   if (done.length === 0) return;
-  await options.sqs.send(
-    new DeleteMessageBatchCommand({
-      QueueUrl: options.queueUrl,
-      Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })),
-    }),
-  );
+  try {
+    await options.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })),
+      }),
+    );
+  } catch (error) {
+    // Undeleted messages come back after their visibility timeout, as with Lambda.
+    options.logger.warn('delete failed', { queue: options.queueUrl, error });
+  }
 }

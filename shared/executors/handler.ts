@@ -53,18 +53,43 @@ export function createExecutorHandler(deps: Deps, names: readonly string[]) {
       if (!executor) throw new PermanentError(`This function does not run the executor ${message.executor}.`);
       // A transient failure of one job fails the message; its other jobs, already moved on, are
       // then dropped as no longer waiting for this executor when it comes back.
-      for (const jobId of message.jobIds) await runExecutor(batch.chain, executor, jobId, context.logger);
+      // A job that can never be processed is logged and skipped; the message's other jobs go on.
+      for (const jobId of message.jobIds) {
+        try {
+          await runExecutor(batch.chain, executor, jobId, context.logger);
+        } catch (error) {
+          if (!(error instanceof PermanentError)) throw error;
+          context.logger.error('job skipped by its executor', { jobId, executor: executor.name, error });
+        }
+      }
     },
     {
       prepare: async (messages) =>
         newBatch(
           new Map((await jobs.getMany(messages.flatMap((m) => m.jobIds))).map((job) => [job.jobId, job])),
         ),
+      // The jobs are already written as waiting for their next executor, so a redelivered batch
+      // would only be dropped: the hand-over is retried here, and what still fails is left to the
+      // recovery sweep.
       finish: async (batch) => {
         await Promise.all(
-          [...batch.outgoing].map(([key, ids]) => {
+          [...batch.outgoing].map(async ([key, ids]) => {
             const [executor, delay] = key.split('|') as [string, string];
-            return dispatch(executor, ids, Number(delay));
+            for (let attempt = 1; ; attempt += 1) {
+              try {
+                return await dispatch(executor, ids, Number(delay));
+              } catch (error) {
+                if (attempt >= 3) {
+                  deps.logger.error('hand-over failed; the recovery sweep will resend', {
+                    executor,
+                    ids,
+                    error,
+                  });
+                  return;
+                }
+                await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+              }
+            }
           }),
         );
       },

@@ -2,6 +2,7 @@
  * JobSanity checks that every sandbox the job names in its input sandbox (`SB:` references) was
  * uploaded, belongs to the job's owner and fits the size limit, and assigns them to the job.
  */
+import { PermanentError } from '#shared/errors.ts';
 import type { Executor } from '#shared/executors/executor.ts';
 
 export interface SandboxInfo {
@@ -43,7 +44,14 @@ export function createJobSanity(sandboxes: SandboxPort, maxSandboxBytes: number)
           detail: `${total} bytes, the limit is ${maxSandboxBytes}: put large inputs on a storage element as input data`,
         };
       }
-      for (const reference of references) await sandboxes.assign(reference, job.jobId, 'Input');
+      for (const reference of references) {
+        try {
+          await sandboxes.assign(reference, job.jobId, 'Input');
+        } catch (error) {
+          if (!(error instanceof PermanentError)) throw error;
+          return { kind: 'fail', reason: 'Input sandbox not found', detail: error.message };
+        }
+      }
       return { kind: 'continue' };
     },
   };

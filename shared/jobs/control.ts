@@ -57,6 +57,9 @@ export function createJobControl(deps: ControlDeps) {
         let before: JobRecord | undefined;
         const outcome = await deps.jobs.mutate<T | Failure>(jobId, (job) => {
           before = job;
+          // Another VO's jobs do not exist for this caller: ids must not reveal them.
+          if (job.vo !== identity.vo)
+            return { refuse: { code: 'not_found', detail: `Job ${jobId} does not exist.` } };
           if (!mayAccess(identity, job, action)) {
             return { refuse: { code: 'forbidden', detail: `You may not ${verb(action)} job ${jobId}.` } };
           }
@@ -64,12 +67,12 @@ export function createJobControl(deps: ControlDeps) {
         });
         if (!outcome.found) {
           result.failed[jobId] = { code: 'not_found', detail: `Job ${jobId} does not exist.` };
-        } else if (isFailure(outcome.value)) {
-          result.failed[jobId] = outcome.value;
-        } else {
-          result.success[jobId] = outcome.value;
-          if (after && before) await after(outcome.job, before);
+          return;
         }
+        if (isFailure(outcome.value)) result.failed[jobId] = outcome.value;
+        else result.success[jobId] = outcome.value;
+        // Side effects follow every write, also one that ends in a failure (a reschedule past the limit).
+        if (outcome.written && after && before) await after(outcome.job, before);
       }),
     );
     return result;
@@ -191,6 +194,10 @@ export function createJobControl(deps: ControlDeps) {
                 lastUpdateTime: time,
                 lastStatusTime: time,
                 endExecTime: job.endExecTime ?? time,
+                // A pilot still running it must stop.
+                ...(onAPilot.has(job.status)
+                  ? { commands: [...job.commands, { command: 'Kill' as const, issuedAt: time }] }
+                  : {}),
               },
               history: [record(failed, time, 'JobManager')],
               result: () =>

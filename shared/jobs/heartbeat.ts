@@ -50,6 +50,7 @@ export async function recordHeartbeats(
     Object.entries(beats).map(async ([id, data]) => {
       const jobId = Number(id);
       const outcome = await jobs.mutate<JobCommandView[] | string>(jobId, (job) => {
+        if (job.vo !== identity.vo) return { refuse: `Job ${jobId} does not exist.` };
         if (!mayAccess(identity, job, 'report')) return { refuse: `You may not report on job ${jobId}.` };
         if (!beating.has(job.status)) return { refuse: `Job ${jobId} is ${job.status}; it is not running.` };
         return beat(job, data, now().toISOString());

@@ -7,7 +7,7 @@ import { tableName } from '#shared/deps.ts';
 import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
 import { createJobIdAllocator } from '#shared/jobs/store/allocate-ids.ts';
 import { getJob, getJobs } from '#shared/jobs/store/read-jobs.ts';
-import { insertJobs, type JobChanges, updateJob } from '#shared/jobs/store/write-jobs.ts';
+import { insertJobs, insertJobsIfAbsent, type JobChanges, updateJob } from '#shared/jobs/store/write-jobs.ts';
 
 /** What a mutation decides for the job it read: a write, or a refusal that ends the loop. */
 export type Decision<R> =
@@ -19,7 +19,10 @@ export type Decision<R> =
     }
   | { readonly refuse: R };
 
-export type MutationResult<R> = { found: false } | { found: true; value: R; job: JobRecord };
+/** `written`: the job was changed (a refusal leaves it as read). */
+export type MutationResult<R> =
+  | { found: false }
+  | { found: true; value: R; job: JobRecord; written: boolean };
 
 const maxAttempts = 8;
 
@@ -32,6 +35,7 @@ export function createJobRepository(deps: Pick<Deps, 'aws' | 'resources'>) {
     get: (jobId: number) => getJob(dynamo, jobs(), jobId),
     getMany: (jobIds: readonly number[]) => getJobs(dynamo, jobs(), jobIds),
     insert: (records: readonly JobRecord[]) => insertJobs(dynamo, jobs(), records),
+    insertIfAbsent: (records: readonly JobRecord[]) => insertJobsIfAbsent(dynamo, jobs(), records),
     update: (
       job: JobRecord,
       changes: JobChanges,
@@ -52,7 +56,7 @@ export function createJobRepository(deps: Pick<Deps, 'aws' | 'resources'>) {
         const job = await getJob(dynamo, jobs(), jobId);
         if (!job) return { found: false };
         const decision = decide(job);
-        if ('refuse' in decision) return { found: true, value: decision.refuse, job };
+        if ('refuse' in decision) return { found: true, value: decision.refuse, job, written: false };
         const written = await updateJob(
           dynamo,
           jobs(),
@@ -61,7 +65,8 @@ export function createJobRepository(deps: Pick<Deps, 'aws' | 'resources'>) {
           decision.history,
           decision.remove,
         );
-        if (written.ok) return { found: true, value: decision.result(written.job), job: written.job };
+        if (written.ok)
+          return { found: true, value: decision.result(written.job), job: written.job, written: true };
       }
       throw new Error(`Job ${jobId} kept changing while it was being updated; try again.`);
     },

@@ -4,8 +4,9 @@
  * priority level chosen by weight; one of them at random (so racing pilots rarely want the same
  * entry); then the claim. A lost race or a stale entry moves on, up to `maxLostRaces` losses.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '#shared/jobs/model.ts';
+import { jobKey } from '#shared/jobs/store/keys.ts';
 import type { TaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
 import { claimJob } from '#shared/matcher/claim.ts';
 import type { EntryRemovals } from '#shared/matcher/entry-removals.ts';
@@ -73,8 +74,11 @@ export async function findAndClaim(
           await deps.removeClaimed(entry);
           return { found: true, job: claimed.job };
         }
-        // Another pilot's job now, or no longer waiting here: the entry is stale either way.
-        await removeEntryAsRead(deps.dynamo, deps.taskQueuesTable, entry).catch(() => undefined);
+        // Another pilot's job now, or no longer waiting here: the entry is stale, unless the job is
+        // still on its way to Waiting (JobScheduling writes the entry before the job).
+        if (!(await stillBeingScheduled(deps, entry.jobId))) {
+          await removeEntryAsRead(deps.dynamo, deps.taskQueuesTable, entry).catch(() => undefined);
+        }
         lostRaces += 1;
         if (lostRaces >= deps.maxLostRaces) return { found: false, why: 'contention' };
       }
@@ -108,4 +112,20 @@ function shuffle<T>(items: T[], random: Random): T[] {
     [items[i], items[j]] = [items[j] as T, items[i] as T];
   }
   return items;
+}
+
+async function stillBeingScheduled(
+  deps: { dynamo: DynamoDBDocumentClient; jobsTable: string },
+  jobId: number,
+) {
+  const { Item } = await deps.dynamo.send(
+    new GetCommand({
+      TableName: deps.jobsTable,
+      Key: jobKey(jobId),
+      ProjectionExpression: '#status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ConsistentRead: true,
+    }),
+  );
+  return Item?.status === 'Received' || Item?.status === 'Checking';
 }

@@ -91,7 +91,8 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
     may: typeof mayAssignToJob,
   ): Promise<JobRecord> {
     const job = await getJob(dynamo, jobs(), jobId);
-    if (!job) throw new NotFoundError(`Job ${jobId} does not exist.`, 'job.not_found');
+    if (!job || job.vo !== identity.vo)
+      throw new NotFoundError(`Job ${jobId} does not exist.`, 'job.not_found');
     if (!may(identity, job))
       throw new ForbiddenError(`You may not see or change the sandboxes of job ${jobId}.`);
     return job;

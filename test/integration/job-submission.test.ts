@@ -169,6 +169,15 @@ describe('Job submission and the executor chain', () => {
     expect(conflict.status).toBe(409);
   });
 
+  it('never resets a job that moved on when a submission is retried', async () => {
+    const headers = { 'idempotency-key': 'retry-2' };
+    const [jobId] = await jobIdsOf(await submitJdl(runtime, [helloJdl], 'user', headers));
+    await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
+    await runtime.api('/api/jobs/kill', { method: 'POST', json: { job_ids: [jobId] } });
+    expect(await jobIdsOf(await submitJdl(runtime, [helloJdl], 'user', headers))).toEqual([jobId]);
+    expect((await getJob(runtime, jobId as number)).body.Status).toBe('Killed');
+  });
+
   it('narrows the sites to those holding the input data', async () => {
     const catalog = runtime.resources.tables.fileCatalog as string;
     const now = new Date().toISOString();

@@ -38,21 +38,18 @@ export function createJobIdAllocator(dynamo: DynamoDBDocumentClient, table: stri
       const first = await reserveJobIds(dynamo, table, count);
       return Array.from({ length: count }, (_, i) => first + i);
     }
-    const ids: number[] = [];
-    while (ids.length < count) {
-      if (next >= end) {
-        refill ??= reserveJobIds(dynamo, table, blockSize).then((first) => {
-          next = first;
-          end = first + blockSize;
-          refill = undefined;
-        });
-        await refill;
-        continue;
-      }
-      ids.push(next);
-      next += 1;
+    // A request's ids are consecutive: when the block cannot hold them all, its rest is skipped.
+    while (end - next < count) {
+      refill ??= reserveJobIds(dynamo, table, blockSize).then((first) => {
+        next = first;
+        end = first + blockSize;
+        refill = undefined;
+      });
+      await refill;
     }
-    return ids;
+    const first = next;
+    next += count;
+    return Array.from({ length: count }, (_, i) => first + i);
   };
 }
 export type JobIdAllocator = ReturnType<typeof createJobIdAllocator>;

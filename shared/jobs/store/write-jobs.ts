@@ -1,7 +1,12 @@
 /** Writing jobs: the bulk insert of a submission and the versioned update of one job. */
 
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
 import { indexKeys, jobItem, jobKey } from '#shared/jobs/store/keys.ts';
 
@@ -39,6 +44,36 @@ export async function writeBatch(
     const result = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
     requests = (result.UnprocessedItems?.[table] ?? []) as typeof requests;
   }
+}
+
+/**
+ * Writes the jobs that do not exist yet, one conditional put each: a retried submission must never
+ * reset a job its first attempt already wrote and the executors moved on.
+ */
+export async function insertJobsIfAbsent(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  jobs: readonly JobRecord[],
+  parallel = 16,
+): Promise<void> {
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < jobs.length) {
+      const job = jobs[cursor++] as JobRecord;
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: table,
+            Item: jobItem(job),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
 }
 
 export type JobChanges = Partial<Omit<JobRecord, 'jobId' | 'vo' | 'owner' | 'history' | 'version'>>;

@@ -87,15 +87,7 @@ export async function submitJobs(
   );
 
   await request.beforeWrite?.();
-  // A retried request writes only the jobs its first attempt did not get to.
-  const existing = retry
-    ? new Set((await deps.jobs.getMany(ids)).map((job) => job.jobId))
-    : new Set<number>();
-  await writeAndStart(
-    deps,
-    records.filter((job) => !existing.has(job.jobId)),
-    retry ? ids : [],
-  );
+  await writeAndStart(deps, records, retry);
   if (request.idempotencyKey) await deps.idempotency(identity).complete(request.idempotencyKey);
   return records.map((job) => ({
     JobID: job.jobId,
@@ -108,12 +100,11 @@ export async function submitJobs(
 /**
  * Writes the jobs and starts their chain in chunks, several at a time, so that the first executors
  * work while the last jobs are still being written; a chunk is sent to the chain only once stored.
+ * A retry (same idempotency key, maybe while the first attempt still runs) writes only the jobs
+ * that do not exist, so it never resets a job already on its way; executors drop the duplicate
+ * messages of jobs that moved on.
  */
-async function writeAndStart(
-  deps: SubmissionDeps,
-  records: readonly JobRecord[],
-  alsoStart: readonly number[],
-) {
+async function writeAndStart(deps: SubmissionDeps, records: readonly JobRecord[], retry: boolean) {
   const chunkSize = 250;
   const chunks: JobRecord[][] = [];
   for (let i = 0; i < records.length; i += chunkSize) chunks.push(records.slice(i, i + chunkSize));
@@ -121,14 +112,11 @@ async function writeAndStart(
   const worker = async () => {
     while (next < chunks.length) {
       const chunk = chunks[next++] as JobRecord[];
-      await deps.jobs.insert(chunk);
+      await (retry ? deps.jobs.insertIfAbsent(chunk) : deps.jobs.insert(chunk));
       await deps.startChain(chunk.map((job) => job.jobId));
     }
   };
   await Promise.all(Array.from({ length: Math.min(4, chunks.length) }, worker));
-  const written = new Set(records.map((job) => job.jobId));
-  const restart = alsoStart.filter((id) => !written.has(id));
-  if (restart.length > 0) await deps.startChain(restart);
 }
 
 async function reserve(
