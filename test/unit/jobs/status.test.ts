@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JobStatus } from '#shared/jobs/status.ts';
 import {
   allowedTransitions,
   canTransition,
@@ -9,46 +10,7 @@ import {
   minorStatus,
   reallyFinal,
 } from '#shared/jobs/status.ts';
-
-// An independent copy of DIRAC's JobsStateMachine (DIRACCommon Client/JobStatus.py), written out
-// again on purpose: if the module's table drifts, the matrix below fails.
-const DIRAC_TABLE: Record<string, string[]> = {
-  Submitting: ['Received', 'Checking', 'Deleted', 'Killed'],
-  Received: ['Scouting', 'Checking', 'Staging', 'Waiting', 'Failed', 'Deleted', 'Killed'],
-  Checking: ['Scouting', 'Staging', 'Waiting', 'Rescheduled', 'Failed', 'Deleted', 'Killed'],
-  Scouting: ['Checking', 'Failed', 'Stalled', 'Killed'],
-  Staging: ['Checking', 'Waiting', 'Failed', 'Killed'],
-  Waiting: ['Matched', 'Rescheduled', 'Deleted', 'Killed'],
-  Matched: ['Running', 'Failed', 'Rescheduled', 'Killed'],
-  Rescheduled: ['Waiting', 'Received', 'Deleted', 'Failed', 'Killed'],
-  Running: ['Stalled', 'Done', 'Failed', 'Rescheduled', 'Completing', 'Killed', 'Received'],
-  Stalled: ['Running', 'Failed', 'Killed'],
-  Completing: ['Done', 'Failed', 'Completed', 'Stalled', 'Killed'],
-  Completed: ['Done', 'Failed'],
-  Done: ['Deleted'],
-  Failed: ['Rescheduled', 'Deleted'],
-  Killed: ['Deleted'],
-  Deleted: [],
-};
-
-const ALL = [
-  'Submitting',
-  'Received',
-  'Checking',
-  'Scouting',
-  'Staging',
-  'Waiting',
-  'Matched',
-  'Rescheduled',
-  'Running',
-  'Stalled',
-  'Completing',
-  'Completed',
-  'Done',
-  'Failed',
-  'Killed',
-  'Deleted',
-] as const;
+import { ALL, DIRAC_TABLE } from '#test/unit/jobs/dirac-table.ts';
 
 describe('job statuses', () => {
   it("are DIRAC's 16 major statuses in level order", () => {
@@ -115,7 +77,7 @@ describe('minor statuses', () => {
   });
 });
 
-function describeRow(from: string): string {
+function describeRow(from: JobStatus): string {
   const row = DIRAC_TABLE[from] ?? [];
   return row.length === 0 ? 'nothing else' : row.join(', ');
 }

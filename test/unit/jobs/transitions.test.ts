@@ -8,27 +8,7 @@ import {
   type StatusUpdate,
   statusUpdateSchema,
 } from '#shared/jobs/transitions.ts';
-
-// Independent copy of DIRAC's table, for the matrix through applyStatusUpdates.
-const DIRAC_TABLE: Record<JobStatus, JobStatus[]> = {
-  Submitting: ['Received', 'Checking', 'Deleted', 'Killed'],
-  Received: ['Scouting', 'Checking', 'Staging', 'Waiting', 'Failed', 'Deleted', 'Killed'],
-  Checking: ['Scouting', 'Staging', 'Waiting', 'Rescheduled', 'Failed', 'Deleted', 'Killed'],
-  Scouting: ['Checking', 'Failed', 'Stalled', 'Killed'],
-  Staging: ['Checking', 'Waiting', 'Failed', 'Killed'],
-  Waiting: ['Matched', 'Rescheduled', 'Deleted', 'Killed'],
-  Matched: ['Running', 'Failed', 'Rescheduled', 'Killed'],
-  Rescheduled: ['Waiting', 'Received', 'Deleted', 'Failed', 'Killed'],
-  Running: ['Stalled', 'Done', 'Failed', 'Rescheduled', 'Completing', 'Killed', 'Received'],
-  Stalled: ['Running', 'Failed', 'Killed'],
-  Completing: ['Done', 'Failed', 'Completed', 'Stalled', 'Killed'],
-  Completed: ['Done', 'Failed'],
-  Done: ['Deleted'],
-  Failed: ['Rescheduled', 'Deleted'],
-  Killed: ['Deleted'],
-  Deleted: [],
-};
-const ALL = Object.keys(DIRAC_TABLE) as JobStatus[];
+import { ALL, DIRAC_TABLE } from '#test/unit/jobs/dirac-table.ts';
 
 /** Second `s` of a fixed minute, as an ISO string. */
 const t = (s: number): string => new Date(Date.UTC(2024, 4, 1, 12, 0, s)).toISOString();
