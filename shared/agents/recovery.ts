@@ -14,6 +14,7 @@ import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { fromJobItem, statusKey } from '#shared/jobs/store/keys.ts';
+import { historyEntry } from '#shared/jobs/transitions.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface RecoveryDeps {
@@ -111,12 +112,5 @@ async function recoverOne(
 const lastTouched = (job: JobRecord) =>
   Math.max(Date.parse(job.lastUpdateTime), job.holdUntil ? Date.parse(job.holdUntil) : 0);
 
-const entry = (status: JobStatus, minorStatus: string, applicationStatus: string, time: string) => ({
-  time,
-  status,
-  minorStatus,
-  applicationStatus,
-  source: 'RecoveryAgent',
-  resultingStatus: status,
-  applied: true,
-});
+const entry = (status: JobStatus, minorStatus: string, applicationStatus: string, time: string) =>
+  historyEntry({ time, status, minorStatus, applicationStatus, source: 'RecoveryAgent' });

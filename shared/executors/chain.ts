@@ -12,6 +12,7 @@ import type { Executor } from '#shared/executors/executor.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import type { JobChanges, UpdateResult } from '#shared/jobs/store/write-jobs.ts';
+import { historyEntry } from '#shared/jobs/transitions.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface ChainDeps {
@@ -50,15 +51,14 @@ export async function runExecutor(
     }
     const outcome = await executor.optimize(job);
     const time = deps.now().toISOString();
-    const record = (status: JobRecord['status'], minor: string, application = job.applicationStatus) => ({
-      status,
-      minorStatus: minor,
-      applicationStatus: application,
-      time,
-      source: executor.name,
-      resultingStatus: status,
-      applied: true,
-    });
+    const record = (status: JobRecord['status'], minor: string, application = job.applicationStatus) =>
+      historyEntry({
+        status,
+        minorStatus: minor,
+        applicationStatus: application,
+        time,
+        source: executor.name,
+      });
 
     let result: UpdateResult;
     let next: string | undefined;

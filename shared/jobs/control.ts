@@ -9,7 +9,12 @@ import { type JobAction, mayAccess } from '#shared/jobs/access.ts';
 import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
 import type { Decision, JobRepository } from '#shared/jobs/repository.ts';
 import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
-import { applyStatusUpdates, describeRefusal, type StatusUpdate } from '#shared/jobs/transitions.ts';
+import {
+  applyStatusUpdates,
+  describeRefusal,
+  historyEntry,
+  type StatusUpdate,
+} from '#shared/jobs/transitions.ts';
 
 export type Failure = { detail: string; code: 'not_found' | 'forbidden' | 'invalid_transition' | 'limit' };
 export interface BulkResult<T> {
@@ -78,15 +83,14 @@ export function createJobControl(deps: ControlDeps) {
     return result;
   }
 
-  const record = (job: JobRecord, time: string, source: string): StatusHistoryEntry => ({
-    time,
-    status: job.status,
-    minorStatus: job.minorStatus,
-    applicationStatus: job.applicationStatus,
-    source,
-    resultingStatus: job.status,
-    applied: true,
-  });
+  const record = (job: JobRecord, time: string, source: string): StatusHistoryEntry =>
+    historyEntry({
+      time,
+      status: job.status,
+      minorStatus: job.minorStatus,
+      applicationStatus: job.applicationStatus,
+      source,
+    });
 
   /** The TQ entry goes when a job stops Waiting; pilots learn of kills from their next heartbeat. */
   const afterStatusChange = async (job: JobRecord, before: JobRecord) => {
@@ -106,30 +110,7 @@ export function createJobControl(deps: ControlDeps) {
         identity,
         [...byJob.keys()],
         'report',
-        (job) => {
-          const applied = applyStatusUpdates(job, byJob.get(job.jobId) ?? [], { force });
-          if (!applied.ok) {
-            return {
-              refuse: {
-                code: 'invalid_transition',
-                detail: `Job ${job.jobId}: ${describeRefusal(applied.error)}`,
-              },
-            };
-          }
-          const now = deps.now().toISOString();
-          const killed = applied.next.status === 'Killed' && job.status !== 'Killed';
-          return {
-            write: {
-              ...applied.next,
-              lastUpdateTime: now,
-              ...(killed && onAPilot.has(job.status)
-                ? { commands: [...job.commands, { command: 'Kill', issuedAt: now }] }
-                : {}),
-            },
-            history: applied.history,
-            result: statusView,
-          };
-        },
+        (job) => applyUpdates(job, byJob.get(job.jobId) ?? [], force),
         afterStatusChange,
       );
     },
@@ -140,7 +121,7 @@ export function createJobControl(deps: ControlDeps) {
         identity,
         jobIds,
         'manage',
-        (job) => transition(job, 'Killed', minorStatus.markedForTermination, 'JobManager', true),
+        (job) => transition(job, 'Killed', minorStatus.markedForTermination),
         afterStatusChange,
       );
     },
@@ -151,7 +132,7 @@ export function createJobControl(deps: ControlDeps) {
         identity,
         jobIds,
         'manage',
-        (job) => transition(job, 'Deleted', minorStatus.checkingAccounting, 'JobManager', false),
+        (job) => transition(job, 'Deleted', minorStatus.checkingAccounting),
         afterStatusChange,
       );
     },
@@ -195,9 +176,7 @@ export function createJobControl(deps: ControlDeps) {
                 lastStatusTime: time,
                 endExecTime: job.endExecTime ?? time,
                 // A pilot still running it must stop.
-                ...(onAPilot.has(job.status)
-                  ? { commands: [...job.commands, { command: 'Kill' as const, issuedAt: time }] }
-                  : {}),
+                ...killCommand(job, time),
               },
               history: [record(failed, time, 'JobManager')],
               result: () =>
@@ -244,33 +223,45 @@ export function createJobControl(deps: ControlDeps) {
     },
   };
 
-  function transition(
+  /** Job manager actions are status updates of their own, applied like the reported ones. */
+  function transition(job: JobRecord, to: JobStatus, minor: string): Decision<StatusView | Failure> {
+    return applyUpdates(
+      job,
+      [{ time: deps.now().toISOString(), status: to, minorStatus: minor, source: 'JobManager' }],
+      false,
+    );
+  }
+
+  /**
+   * Applies status updates to a job, or refuses them with the state machine's reason. A job that
+   * becomes Killed while a pilot may run it gets a Kill command for that pilot.
+   */
+  function applyUpdates(
     job: JobRecord,
-    to: JobStatus,
-    minor: string,
-    source: string,
-    kill: boolean,
+    updates: readonly StatusUpdate[],
+    force: boolean,
   ): Decision<StatusView | Failure> {
-    const time = deps.now().toISOString();
-    const applied = applyStatusUpdates(job, [{ time, status: to, minorStatus: minor, source }]);
+    const applied = applyStatusUpdates(job, updates, { force });
     if (!applied.ok) {
       return {
         refuse: { code: 'invalid_transition', detail: `Job ${job.jobId}: ${describeRefusal(applied.error)}` },
       };
     }
+    const time = deps.now().toISOString();
+    const killed = applied.next.status === 'Killed' && job.status !== 'Killed';
     return {
-      write: {
-        ...applied.next,
-        lastUpdateTime: time,
-        ...(kill && onAPilot.has(job.status)
-          ? { commands: [...job.commands, { command: 'Kill', issuedAt: time }] }
-          : {}),
-      },
+      write: { ...applied.next, lastUpdateTime: time, ...(killed ? killCommand(job, time) : {}) },
       history: applied.history,
       result: statusView,
     };
   }
 }
+
+/** The commands of a job with a Kill added, when a pilot may be running it; nothing otherwise. */
+function killCommand(job: JobRecord, time: string): { commands?: JobRecord['commands'] } {
+  return onAPilot.has(job.status) ? { commands: [...job.commands, { command: 'Kill', issuedAt: time }] } : {};
+}
+
 export type JobControl = ReturnType<typeof createJobControl>;
 
 const isFailure = (value: unknown): value is Failure =>

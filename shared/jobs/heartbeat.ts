@@ -9,6 +9,7 @@ import { mayAccess } from '#shared/jobs/access.ts';
 import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
+import { historyEntry } from '#shared/jobs/transitions.ts';
 
 /** DiracX's HeartbeatData: unknown fields are refused. */
 export const heartbeatDataSchema = z.strictObject({
@@ -68,15 +69,13 @@ function beat(job: JobRecord, data: z.infer<typeof heartbeatDataSchema>, time: s
   const { StandardOutput, ...figures } = data;
   const history: StatusHistoryEntry[] = wakes
     ? [
-        {
+        historyEntry({
           time,
           status: 'Running',
           minorStatus: job.status === 'Matched' ? minorStatus.jobInitialization : job.minorStatus,
           applicationStatus: job.applicationStatus,
           source: 'Heartbeat',
-          resultingStatus: 'Running',
-          applied: true,
-        },
+        }),
       ]
     : [];
   return {

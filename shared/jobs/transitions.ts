@@ -69,6 +69,18 @@ export interface StatusHistoryEntry {
   applied: boolean;
 }
 
+/**
+ * A history row for a status change muon decides itself (an executor, the matcher, an agent, the
+ * job manager) rather than one reported with its own time: applied, and resulting in what it says.
+ */
+export const historyEntry = (entry: {
+  time: string;
+  status: JobStatus;
+  minorStatus: string;
+  applicationStatus: string;
+  source: string;
+}): StatusHistoryEntry => ({ ...entry, resultingStatus: entry.status, applied: true });
+
 export interface TransitionRefusal {
   /** The job's status before the batch. */
   current: JobStatus;

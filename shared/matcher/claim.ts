@@ -5,9 +5,10 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import { fromJobItem, jobKey, statusKey } from '#shared/jobs/store/keys.ts';
+import { historyEntry } from '#shared/jobs/transitions.ts';
 
 export interface ClaimRequest {
   readonly vo: string;
@@ -25,15 +26,13 @@ export async function claimJob(
   table: string,
   request: ClaimRequest,
 ): Promise<ClaimResult> {
-  const history: StatusHistoryEntry = {
+  const history = historyEntry({
     time: request.time,
     status: 'Matched',
     minorStatus: minorStatus.assigned,
     applicationStatus: 'Unknown',
     source: 'Matcher',
-    resultingStatus: 'Matched',
-    applied: true,
-  };
+  });
   try {
     const { Attributes } = await dynamo.send(
       new UpdateCommand({

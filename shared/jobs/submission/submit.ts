@@ -13,6 +13,7 @@ import type { JobRepository } from '#shared/jobs/repository.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import type { IdempotencyRecord } from '#shared/jobs/store/idempotency.ts';
 import { checkDraft, type DraftJob, type SubmissionProblems } from '#shared/jobs/submission/checks.ts';
+import { historyEntry } from '#shared/jobs/transitions.ts';
 
 export interface InsertedJob {
   JobID: number;
@@ -193,15 +194,13 @@ export function newJobRecord(
     parameters: {},
     commands: [],
     history: [
-      {
+      historyEntry({
         time,
         status: 'Received',
         minorStatus: minorStatus.jobAccepted,
         applicationStatus: 'Unknown',
         source: 'JobManager',
-        resultingStatus: 'Received',
-        applied: true,
-      },
+      }),
     ],
     version: 1,
   };
