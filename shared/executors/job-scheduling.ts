@@ -3,6 +3,7 @@
  * intersect the requested sites with the banned ones and with the sites holding the input data,
  * derive the tags, and put the job in its task queue. The job is then Waiting.
  */
+import { compatiblePlatforms, isAny } from '#shared/config/platforms.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { Executor, ExecutorOutcome } from '#shared/executors/executor.ts';
 import { requiredTags } from '#shared/executors/tags.ts';
@@ -15,8 +16,6 @@ export interface TaskQueuePort {
 }
 
 export type { TaskQueueDefinition };
-
-const isAny = (site: string) => site.trim().toUpperCase() === 'ANY';
 
 export function createJobScheduling(
   config: MuonConfig,
@@ -101,17 +100,4 @@ export function createJobScheduling(
       return { kind: 'waiting', changes: { requirements, taskQueueId, site } };
     },
   };
-}
-
-/**
- * DIRAC platforms able to run the requested one: the platform itself if it is a DIRAC platform,
- * plus every platform whose OS compatibility list names it (`OSCompatibility`).
- */
-export function compatiblePlatforms(config: MuonConfig, requested: string | undefined): string[] {
-  if (!requested || isAny(requested)) return [];
-  const platforms = new Set<string>();
-  for (const [platform, compatible] of Object.entries(config.platforms)) {
-    if (platform === requested || compatible.includes(requested)) platforms.add(platform);
-  }
-  return [...platforms];
 }

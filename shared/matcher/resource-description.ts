@@ -4,7 +4,9 @@
  * `Matcher._processResourceDescription` does: processors, memory, whole node and GPU become tags;
  * `Tag` may be a list or DIRAC's string form `"[a, 'b']"`.
  */
+
 import { z } from 'zod';
+import { isAny } from '#shared/config/platforms.ts';
 import { ValidationError } from '#shared/errors.ts';
 
 const name = z.string().min(1).max(256);
@@ -56,9 +58,7 @@ export interface ResourceDescription {
 }
 
 /** DIRAC's "ANY": a value that, stripped of punctuation, reads `any` in any case. */
-export const isAnyValue = (value: string): boolean => value.replace(/[^A-Za-z]/g, '').toLowerCase() === 'any';
-export const containsAny = (values: readonly string[] | undefined): boolean =>
-  values?.some(isAnyValue) ?? false;
+export const containsAny = (values: readonly string[] | undefined): boolean => values?.some(isAny) ?? false;
 
 /** A list, or DIRAC's string form of one: `"[a, 'b']"`, `"a, b"`, `"a"`. */
 export function parseList(value: string | readonly string[] | undefined): string[] | undefined {

@@ -3,6 +3,7 @@
  * and JobManifest.check): VO defaults and limits, known sites, platforms and storage elements.
  * Each problem names where it is (`jdl[0]`, `inputs[3]`) and what to fix; all are reported at once.
  */
+import { compatiblePlatforms, isAny } from '#shared/config/platforms.ts';
 import type { MuonConfig, VirtualOrganizationConfig } from '#shared/config/schema.ts';
 import { type JobDescription, jobDescriptionSchema } from '#shared/jobs/model.ts';
 
@@ -24,8 +25,6 @@ export class SubmissionProblems {
     return this.list.length === 0;
   }
 }
-
-const isAny = (value: string) => value.trim().toUpperCase() === 'ANY';
 
 export function checkDraft(
   draft: DraftJob,
@@ -73,7 +72,7 @@ export function checkDraft(
   if (sites.length > 0 && sites.every((s) => bannedSites.includes(s))) {
     problems.add(where, 'Impossible site requirement: every requested site is also banned');
   }
-  if (d.platform && !isAny(d.platform) && !knownPlatform(config, d.platform)) {
+  if (d.platform && !isAny(d.platform) && compatiblePlatforms(config, d.platform).length === 0) {
     problems.add(
       where,
       `Platform "${d.platform}" is unknown (known: ${Object.keys(config.platforms).join(', ') || 'none'})`,
@@ -102,8 +101,4 @@ export function checkDraft(
     for (const issue of parsed.error.issues) problems.add(where, `${issue.path.join('.')}: ${issue.message}`);
   }
   return problems.list.length === before && parsed.success ? parsed.data : undefined;
-}
-
-function knownPlatform(config: MuonConfig, platform: string): boolean {
-  return platform in config.platforms || Object.values(config.platforms).some((os) => os.includes(platform));
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { compatiblePlatforms } from '#shared/config/platforms.ts';
 import { createInputData, type Replica } from '#shared/executors/input-data.ts';
 import { createJobPath } from '#shared/executors/job-path.ts';
 import { createJobSanity, type SandboxInfo } from '#shared/executors/job-sanity.ts';
-import { compatiblePlatforms, createJobScheduling } from '#shared/executors/job-scheduling.ts';
+import { createJobScheduling } from '#shared/executors/job-scheduling.ts';
 import { requiredTags } from '#shared/executors/tags.ts';
 import type { JobRequirements } from '#shared/jobs/model.ts';
 import { job, testConfig } from '#test/unit/executors/support.ts';
