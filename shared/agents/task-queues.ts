@@ -5,6 +5,7 @@
  * reading the shards, so that no match ever writes a counter.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapLimited } from '#shared/concurrency.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { Logger } from '#shared/log.ts';
 import { countEntriesByPriority } from '#shared/taskqueues/entries.ts';
@@ -116,20 +117,3 @@ const unchanged = (
   tq.priority === stats.priority &&
   tq.jobs === stats.jobs &&
   JSON.stringify(tq.levels ?? {}) === JSON.stringify(stats.levels);
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -5,6 +5,7 @@
  */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { chunk, forEachLimited } from '#shared/concurrency.ts';
 import { queueUrl, type ResourceNames } from '#shared/deps.ts';
 import type { QueueName } from '#shared/resources.ts';
 
@@ -32,29 +33,20 @@ export type Dispatch = (executor: string, jobIds: readonly number[], delaySecond
 export function createDispatcher(sqs: SQSClient, resources: ResourceNames, parallel = 8): Dispatch {
   return async (executor, jobIds, delaySeconds = 0) => {
     const url = queueUrl(resources, queueForExecutor(executor));
-    const messages: number[][] = [];
-    for (let i = 0; i < jobIds.length; i += jobsPerMessage)
-      messages.push(jobIds.slice(i, i + jobsPerMessage));
-    const batches: number[][][] = [];
-    for (let i = 0; i < messages.length; i += 10) batches.push(messages.slice(i, i + 10));
-    let cursor = 0;
-    const worker = async () => {
-      while (cursor < batches.length) {
-        const batch = batches[cursor++] as number[][];
-        let entries = batch.map((ids, index) => ({
-          Id: String(index),
-          MessageBody: JSON.stringify({ jobIds: ids, executor } satisfies ExecutorMessage),
-          // SQS caps a message delay at 15 minutes.
-          ...(delaySeconds > 0 ? { DelaySeconds: Math.min(900, Math.ceil(delaySeconds)) } : {}),
-        }));
-        for (let attempt = 0; entries.length > 0; attempt += 1) {
-          if (attempt > 5) throw new Error(`SQS refused ${entries.length} messages for ${executor}.`);
-          const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
-          const failed = new Set((result.Failed ?? []).map((f) => f.Id));
-          entries = entries.filter((e) => failed.has(e.Id));
-        }
+    const batches = chunk(chunk(jobIds, jobsPerMessage), 10);
+    await forEachLimited(batches, parallel, async (batch) => {
+      let entries = batch.map((ids, index) => ({
+        Id: String(index),
+        MessageBody: JSON.stringify({ jobIds: ids, executor } satisfies ExecutorMessage),
+        // SQS caps a message delay at 15 minutes.
+        ...(delaySeconds > 0 ? { DelaySeconds: Math.min(900, Math.ceil(delaySeconds)) } : {}),
+      }));
+      for (let attempt = 0; entries.length > 0; attempt += 1) {
+        if (attempt > 5) throw new Error(`SQS refused ${entries.length} messages for ${executor}.`);
+        const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
+        const failed = new Set((result.Failed ?? []).map((f) => f.Id));
+        entries = entries.filter((e) => failed.has(e.Id));
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, batches.length) }, worker));
+    });
   };
 }

@@ -4,6 +4,7 @@
  * one query.
  */
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { forEachLimited } from '#shared/concurrency.ts';
 import type { Replica } from '#shared/executors/input-data.ts';
 
 export interface ReplicaRecord extends Replica {
@@ -21,27 +22,23 @@ export async function listReplicas(
   parallel = 16,
 ): Promise<Map<string, ReplicaRecord[]>> {
   const found = new Map<string, ReplicaRecord[]>();
-  const queue = [...new Set(lfns)];
-  const worker = async () => {
-    for (let lfn = queue.shift(); lfn !== undefined; lfn = queue.shift()) {
-      const replicas: ReplicaRecord[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await dynamo.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'lfn = :lfn',
-            ExpressionAttributeValues: { ':lfn': lfn },
-            ExclusiveStartKey: start,
-          }),
-        );
-        replicas.push(...((page.Items ?? []) as ReplicaRecord[]));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      if (replicas.length > 0) found.set(lfn, replicas);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+  await forEachLimited([...new Set(lfns)], parallel, async (lfn) => {
+    const replicas: ReplicaRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'lfn = :lfn',
+          ExpressionAttributeValues: { ':lfn': lfn },
+          ExclusiveStartKey: start,
+        }),
+      );
+      replicas.push(...((page.Items ?? []) as ReplicaRecord[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    if (replicas.length > 0) found.set(lfn, replicas);
+  });
   return found;
 }
 

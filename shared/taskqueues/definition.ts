@@ -16,18 +16,8 @@ export function bucketCpuTime(cpuTime: number): number {
   return cpuTimeSegments.find((segment) => cpuTime <= segment) ?? 1_080_000;
 }
 
-export interface TaskQueueDefinition {
-  readonly vo: string;
-  readonly owner: string;
-  readonly ownerGroup: string;
-  readonly cpuTime: number;
-  readonly sites: readonly string[];
-  readonly gridCEs: readonly string[];
-  readonly bannedSites: readonly string[];
-  readonly platforms: readonly string[];
-  readonly jobTypes: readonly string[];
-  readonly tags: readonly string[];
-}
+/** A job's requirements without its own priority, CPU time bucketed and every list a sorted set. */
+export type TaskQueueDefinition = Omit<JobRequirements, 'priority'>;
 
 const sortedSet = (values: readonly string[]) => [...new Set(values)].sort();
 

@@ -18,13 +18,14 @@
  * asking for a filter on Status, Owner or JobID, rather than running into the function's timeout.
  * Results are sorted and paged in memory, so the bound is also what keeps memory in check.
  */
+
+import { forEachLimited } from '#shared/concurrency.ts';
 import { jobColumns } from '#shared/jobs/model.ts';
 import { type JobStatus, jobStatuses } from '#shared/jobs/status.ts';
 import { ownerKey, statusKey, voBlock, voKey } from '#shared/jobs/store/keys.ts';
 import type { Filter } from './query.ts';
 import {
   batchGetSearchable,
-  forEachLimited,
   highestJobId,
   type IdRange,
   type JobTables,

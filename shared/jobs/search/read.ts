@@ -4,7 +4,6 @@
  * `ReadBudget`, so a search that would read too much stops early with a 400 instead of timing out.
  */
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -12,7 +11,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError } from '#shared/errors.ts';
 import { jobColumns } from '#shared/jobs/model.ts';
-import { counterKeys, jobKey } from '#shared/jobs/store/keys.ts';
+import { counterKeys } from '#shared/jobs/store/keys.ts';
+import { getJobItems } from '#shared/jobs/store/read-jobs.ts';
 
 /** Where a search reads: what a route passes in, built from its granted tables. */
 export interface JobTables {
@@ -118,49 +118,9 @@ export async function batchGetSearchable(
 ): Promise<SearchItem[]> {
   const unique = [...new Set(jobIds)];
   budget.charge(unique.length);
-  const found: SearchItem[] = [];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Record<string, unknown>[] = unique.slice(i, i + 100).map(jobKey);
-    for (let attempt = 0; keys.length > 0; attempt += 1) {
-      if (attempt > 8) throw new Error('DynamoDB left reads unprocessed after 8 attempts.');
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-      const result = await tables.dynamo.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [tables.jobsTable]: {
-              Keys: keys,
-              ConsistentRead: true,
-              ProjectionExpression: projectionExpression,
-              ExpressionAttributeNames: projectionNames,
-            },
-          },
-        }),
-      );
-      for (const item of result.Responses?.[tables.jobsTable] ?? []) found.push(item as SearchItem);
-      keys = (result.UnprocessedKeys?.[tables.jobsTable]?.Keys ?? []) as Record<string, unknown>[];
-    }
-  }
-  return found;
-}
-
-/** Runs `work` on every item, at most `limit` at a time; the first failure fails the whole. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const items = await getJobItems(tables.dynamo, tables.jobsTable, unique, {
+    expression: projectionExpression,
+    names: projectionNames,
+  });
+  return items as SearchItem[];
 }

@@ -7,6 +7,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { chunk, forEachLimited } from '#shared/concurrency.ts';
 import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
 import { indexKeys, jobItem, jobKey } from '#shared/jobs/store/keys.ts';
 
@@ -19,16 +20,9 @@ export async function insertJobs(
   jobs: readonly JobRecord[],
   parallel = 8,
 ): Promise<void> {
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < jobs.length; i += batchSize) batches.push(jobs.slice(i, i + batchSize).map(jobItem));
-  let cursor = 0;
-  const worker = async () => {
-    while (cursor < batches.length) {
-      const batch = batches[cursor++] as Record<string, unknown>[];
-      await writeBatch(dynamo, table, batch);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, batches.length) }, worker));
+  await forEachLimited(chunk(jobs, batchSize), parallel, (batch) =>
+    writeBatch(dynamo, table, batch.map(jobItem)),
+  );
 }
 
 export async function writeBatch(
@@ -56,24 +50,19 @@ export async function insertJobsIfAbsent(
   jobs: readonly JobRecord[],
   parallel = 16,
 ): Promise<void> {
-  let cursor = 0;
-  const worker = async () => {
-    while (cursor < jobs.length) {
-      const job = jobs[cursor++] as JobRecord;
-      try {
-        await dynamo.send(
-          new PutCommand({
-            TableName: table,
-            Item: jobItem(job),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+  await forEachLimited(jobs, parallel, async (job) => {
+    try {
+      await dynamo.send(
+        new PutCommand({
+          TableName: table,
+          Item: jobItem(job),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
+  });
 }
 
 export type JobChanges = Partial<Omit<JobRecord, 'jobId' | 'vo' | 'owner' | 'history' | 'version'>>;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Identity } from '#shared/auth/identity.ts';
+import { chunk, forEachLimited } from '#shared/concurrency.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { BadRequestError, ConflictError } from '#shared/errors.ts';
 import { assertCanSubmit } from '#shared/jobs/access.ts';
@@ -106,18 +107,10 @@ export async function submitJobs(
  * messages of jobs that moved on.
  */
 async function writeAndStart(deps: SubmissionDeps, records: readonly JobRecord[], retry: boolean) {
-  const chunkSize = 250;
-  const chunks: JobRecord[][] = [];
-  for (let i = 0; i < records.length; i += chunkSize) chunks.push(records.slice(i, i + chunkSize));
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const chunk = chunks[next++] as JobRecord[];
-      await (retry ? deps.jobs.insertIfAbsent(chunk) : deps.jobs.insert(chunk));
-      await deps.startChain(chunk.map((job) => job.jobId));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, chunks.length) }, worker));
+  await forEachLimited(chunk(records, 250), 4, async (jobs) => {
+    await (retry ? deps.jobs.insertIfAbsent(jobs) : deps.jobs.insert(jobs));
+    await deps.startChain(jobs.map((job) => job.jobId));
+  });
 }
 
 async function reserve(
