@@ -41,11 +41,21 @@ export function createDispatcher(sqs: SQSClient, resources: ResourceNames, paral
         // SQS caps a message delay at 15 minutes.
         ...(delaySeconds > 0 ? { DelaySeconds: Math.min(900, Math.ceil(delaySeconds)) } : {}),
       }));
+      // Entries SQS refuses and requests that fail outright are both tried again, with backoff.
       for (let attempt = 0; entries.length > 0; attempt += 1) {
-        if (attempt > 5) throw new Error(`SQS refused ${entries.length} messages for ${executor}.`);
-        const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
-        const failed = new Set((result.Failed ?? []).map((f) => f.Id));
-        entries = entries.filter((e) => failed.has(e.Id));
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** attempt)));
+        try {
+          const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
+          const failed = new Set((result.Failed ?? []).map((f) => f.Id));
+          entries = entries.filter((e) => failed.has(e.Id));
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          continue;
+        }
+        if (entries.length > 0 && attempt >= 5) {
+          throw new Error(`SQS refused ${entries.length} messages for ${executor}.`);
+        }
       }
     });
   };

@@ -69,27 +69,15 @@ export function createExecutorHandler(deps: Deps, names: readonly string[]) {
           new Map((await jobs.getMany(messages.flatMap((m) => m.jobIds))).map((job) => [job.jobId, job])),
         ),
       // The jobs are already written as waiting for their next executor, so a redelivered batch
-      // would only be dropped: the hand-over is retried here, and what still fails is left to the
-      // recovery sweep.
+      // would only be dropped: a hand-over the dispatcher could not send after its own retries is
+      // logged and left to the recovery sweep.
       finish: async (batch) => {
         await Promise.all(
           [...batch.outgoing].map(async ([key, ids]) => {
             const [executor, delay] = key.split('|') as [string, string];
-            for (let attempt = 1; ; attempt += 1) {
-              try {
-                return await dispatch(executor, ids, Number(delay));
-              } catch (error) {
-                if (attempt >= 3) {
-                  deps.logger.error('hand-over failed; the recovery sweep will resend', {
-                    executor,
-                    ids,
-                    error,
-                  });
-                  return;
-                }
-                await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-              }
-            }
+            await dispatch(executor, ids, Number(delay)).catch((error: unknown) =>
+              deps.logger.error('hand-over failed; the recovery sweep will resend', { executor, ids, error }),
+            );
           }),
         );
       },

@@ -15,13 +15,7 @@ import type { Logger } from '#shared/log.ts';
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
 
-type HttpMiddleware = MiddlewareObj<
-  HttpEvent,
-  HttpResponse,
-  Error,
-  Context,
-  { logger?: Logger; startedAt?: number }
->;
+type HttpMiddleware = MiddlewareObj<HttpEvent, HttpResponse, Error, Context, { startedAt?: number }>;
 
 export const jsonResponse = (
   statusCode: number,
@@ -33,18 +27,25 @@ export const jsonResponse = (
   body: body === undefined ? '' : JSON.stringify(body),
 });
 
-/** Attaches a logger carrying the request id and route, and logs one line per request. */
+/** The request id and route that every log line of a request carries. */
+const requestFields = (event: HttpEvent) => ({
+  requestId: event.requestContext?.requestId ?? 'unknown',
+  route: event.routeKey,
+});
+
+/** Logs one line per answered request, with its status and duration. */
 export function requestLogging(logger: Logger): HttpMiddleware {
   return {
     before: (request) => {
-      const { requestId } = request.event.requestContext;
-      request.internal.logger = logger.child({ requestId, route: request.event.routeKey });
       request.internal.startedAt = performance.now();
     },
     after: (request) => {
-      const log = request.internal.logger ?? logger;
       const ms = performance.now() - (request.internal.startedAt ?? 0);
-      log.info('request', { statusCode: request.response?.statusCode, ms: Math.round(ms * 10) / 10 });
+      logger.info('request', {
+        ...requestFields(request.event),
+        statusCode: request.response?.statusCode,
+        ms: Math.round(ms * 10) / 10,
+      });
       const requestId = request.event.requestContext.requestId;
       if (request.response) {
         request.response.headers = { ...request.response.headers, 'x-request-id': requestId };
@@ -57,11 +58,12 @@ export function httpErrors(fallback: Logger): HttpMiddleware {
   return {
     onError: (request) => {
       const error = request.error;
-      const log = request.internal.logger ?? fallback;
-      const requestId = request.event.requestContext?.requestId ?? 'unknown';
+      const fields = requestFields(request.event);
+      const { requestId } = fields;
       const headers = { 'x-request-id': requestId };
       if (error instanceof MuonError && error.statusCode < 500) {
-        log.info('request refused', {
+        fallback.info('request refused', {
+          ...fields,
           statusCode: error.statusCode,
           code: error.code,
           reason: error.message,
@@ -72,7 +74,7 @@ export function httpErrors(fallback: Logger): HttpMiddleware {
         request.response = jsonResponse(error.statusCode, { detail }, { ...headers, ...extra });
         return;
       }
-      log.error('request failed', { error });
+      fallback.error('request failed', { ...fields, error });
       request.response = jsonResponse(
         500,
         { detail: `Internal server error (request ${requestId}).` },
