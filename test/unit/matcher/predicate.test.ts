@@ -5,21 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { matchTaskQueue } from '#shared/matcher/predicate.ts';
 import type { ResourceDescription } from '#shared/matcher/resource-description.ts';
-import type { TaskQueueDefinition } from '#shared/taskqueues/definition.ts';
+import { taskQueue } from '#test/unit/matcher/support.ts';
 
-const tq = (over: Partial<TaskQueueDefinition> = {}): TaskQueueDefinition => ({
-  vo: 'vo',
-  owner: 'alice',
-  ownerGroup: 'user',
-  cpuTime: 3600,
-  sites: [],
-  gridCEs: [],
-  bannedSites: [],
-  platforms: [],
-  jobTypes: ['User'],
-  tags: [],
-  ...over,
-});
+const tq = taskQueue;
 const pilot = (over: Partial<ResourceDescription> = {}): ResourceDescription => ({
   site: 'LCG.A.org',
   tags: [],

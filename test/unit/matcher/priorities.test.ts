@@ -3,7 +3,6 @@
  * notes §3.3) and the RealPriority hack.
  */
 import { describe, expect, it } from 'vitest';
-import type { TaskQueueDefinition } from '#shared/taskqueues/definition.ts';
 import {
   averageRealPriority,
   calculatePriority,
@@ -11,20 +10,9 @@ import {
   realPriority,
   taskQueuePriorities,
 } from '#shared/taskqueues/priorities.ts';
+import { taskQueue } from '#test/unit/matcher/support.ts';
 
-const definition = (over: Partial<TaskQueueDefinition> = {}): TaskQueueDefinition => ({
-  vo: 'vo',
-  owner: 'alice',
-  ownerGroup: 'user',
-  cpuTime: 3600,
-  sites: [],
-  gridCEs: [],
-  bannedSites: [],
-  platforms: [],
-  jobTypes: ['User'],
-  tags: [],
-  ...over,
-});
+const definition = taskQueue;
 const share = 1000;
 
 describe('RealPriority', () => {
