@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchTaskQueue } from '#shared/matcher/predicate.ts';
 import type { ResourceDescription } from '#shared/matcher/resource-description.ts';
+import type { TaskQueueDefinition } from '#shared/taskqueues/definition.ts';
 import { taskQueue } from '#test/unit/matcher/support.ts';
 
 const tq = taskQueue;
