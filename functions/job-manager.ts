@@ -6,7 +6,6 @@ import { z } from 'zod';
 import type { Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
-import { ConflictError } from '#shared/errors.ts';
 import { createDispatcher } from '#shared/executors/dispatch.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { respond, route } from '#shared/http/route.ts';
@@ -87,11 +86,9 @@ export function createHandler(deps: Deps) {
     'PATCH /api/jobs/heartbeat': route({
       body: heartbeatsSchema,
       handle: async ({ body, identity }) => {
-        const { commands, refused } = await recordHeartbeats(jobs, identity, body, deps.now);
-        if (Object.keys(refused).length === Object.keys(body).length) {
-          throw new ConflictError(Object.values(refused).join(' '), 'job.not_running');
-        }
-        return commands;
+        // DiracX answers the commands alone; a request none of whose jobs could beat is an error.
+        const result = bulkAnswer(await recordHeartbeats(jobs, identity, body, deps.now));
+        return Object.values(result.success).flat();
       },
     }),
     'POST /api/jobs/kill': route({

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Identity } from '#shared/auth/identity.ts';
 import { mayAccess } from '#shared/jobs/access.ts';
+import type { BulkResult, Failure } from '#shared/jobs/control.ts';
 import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
@@ -39,29 +40,39 @@ export interface JobCommandView {
 const beating = new Set(['Matched', 'Running', 'Stalled', 'Completing', 'Killed']);
 const peekLimit = 10_000;
 
+/** Per job: the commands delivered, or why its heartbeat was refused (as kill and reschedule report). */
 export async function recordHeartbeats(
   jobs: JobRepository,
   identity: Identity,
   beats: Readonly<Record<string, z.infer<typeof heartbeatDataSchema>>>,
   now: () => Date,
-): Promise<{ commands: JobCommandView[]; refused: Record<string, string> }> {
-  const commands: JobCommandView[] = [];
-  const refused: Record<string, string> = {};
+): Promise<BulkResult<JobCommandView[]>> {
+  const result: BulkResult<JobCommandView[]> = { success: {}, failed: {} };
+  const missing = (jobId: number): Failure => ({ code: 'not_found', detail: `Job ${jobId} does not exist.` });
   await Promise.all(
     Object.entries(beats).map(async ([id, data]) => {
       const jobId = Number(id);
-      const outcome = await jobs.mutate<JobCommandView[] | string>(jobId, (job) => {
-        if (job.vo !== identity.vo) return { refuse: `Job ${jobId} does not exist.` };
-        if (!mayAccess(identity, job, 'report')) return { refuse: `You may not report on job ${jobId}.` };
-        if (!beating.has(job.status)) return { refuse: `Job ${jobId} is ${job.status}; it is not running.` };
+      const outcome = await jobs.mutate<JobCommandView[] | Failure>(jobId, (job) => {
+        if (job.vo !== identity.vo) return { refuse: missing(jobId) };
+        if (!mayAccess(identity, job, 'report')) {
+          return { refuse: { code: 'forbidden', detail: `You may not report on job ${jobId}.` } };
+        }
+        if (!beating.has(job.status)) {
+          return {
+            refuse: {
+              code: 'invalid_transition',
+              detail: `Job ${jobId} is ${job.status}; it is not running.`,
+            },
+          };
+        }
         return beat(job, data, now().toISOString());
       });
-      if (!outcome.found) refused[id] = `Job ${jobId} does not exist.`;
-      else if (typeof outcome.value === 'string') refused[id] = outcome.value;
-      else commands.push(...outcome.value);
+      if (!outcome.found) result.failed[id] = missing(jobId);
+      else if (Array.isArray(outcome.value)) result.success[id] = outcome.value;
+      else result.failed[id] = outcome.value;
     }),
   );
-  return { commands, refused };
+  return result;
 }
 
 function beat(job: JobRecord, data: z.infer<typeof heartbeatDataSchema>, time: string) {

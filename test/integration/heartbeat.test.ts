@@ -58,5 +58,6 @@ describe('Heartbeats', () => {
     expect(response.status).toBe(409);
     expect((await bodyOf(response)).detail).toMatch(/is Waiting; it is not running/);
     expect((await beat(jobId as number, { Bogus: 1 })).status).toBe(422);
+    expect((await beat(999_999)).status).toBe(404);
   });
 });
