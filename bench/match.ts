@@ -1,8 +1,8 @@
 /**
  * `npm run bench:match`: the Matcher on the embedded runtime, with 100,000 Waiting jobs in 500
  * task queues over 60 sites and 100 tags, loaded straight into DynamoDB. The pilots run in a child
- * process (`bench/pilot-load.ts`), as real pilots do; this process holds the runtime, counts its
- * DynamoDB calls and checks the answers.
+ * process (`bench/pilot-load.ts`), registered with their own credentials as real pilots are; this
+ * process holds the runtime, counts its DynamoDB calls and checks the answers.
  *   (a) matches per second with 64 pilots asking back to back (closed loop);
  *   (b) latency p50/p99 at a steady 100 requests per second (open loop, measured from each
  *       request's scheduled time, so a slow server cannot hide its queueing);
@@ -35,7 +35,11 @@ const vo = 'vo.example.org';
 const sites = Array.from({ length: siteCount }, (_, i) => `BENCH.S${i}.org`);
 const tags = Array.from({ length: tagCount }, (_, i) => `Tag${i}`);
 const config = loadConfigFile('config/muon.yaml');
-for (const site of sites) config.sites[site] = { computingElements: {}, storageElements: [], banned: false };
+// Each site has one computing element, where the benchmark's pilots register.
+for (const site of sites) {
+  const ce = { type: 'Local' as const, maxPilots: 100, processors: 1, tags: [], settings: {} };
+  config.sites[site] = { computingElements: { [`ce.${site}`]: ce }, storageElements: [], banned: false };
+}
 
 /** Task queue i: one or two sites (none for every fifth), one or two tags, a CPU-time bucket. */
 const queues: { tqId: string; definition: TaskQueueDefinition }[] = Array.from(

@@ -1,12 +1,17 @@
 /**
  * The pilots of `bench/match.ts`, in a process of their own as real pilots are, so that their HTTP
  * clients do not share the event loop and CPU of the runtime they measure. Forked by match.ts, told
- * the API URL, the pilot token and the pilots' resources, it runs one phase per message and sends
- * back each request's latency and each match (job id, pilot reference).
+ * the API URL, the pilot token and the pilots' resources, it registers a pool of pilots (each at
+ * one site, with its own credential), then runs one phase per message and sends back each
+ * request's latency and each match (job id, pilot reference).
  */
 
 /** A pilot's resources: the site it runs at and the tags it offers. */
 export type PilotResource = { site: string; tags: string[] };
+
+/** Registered pilots, spread over the sites; each request is made by one of them, at random. */
+const poolSize = 256;
+type Pilot = { resource: PilotResource; reference: string; headers: Record<string, string> };
 
 export type LoadCommand =
   | { phase: 'setup'; apiUrl: string; token: string; resources: PilotResource[] }
@@ -26,27 +31,56 @@ export type LoadReport = {
 };
 
 let setup: Extract<LoadCommand, { phase: 'setup' }> | undefined;
-let sequence = 0;
+let pilots: Pilot[] = [];
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  if (!setup) throw new Error('pilot load: no setup message before the first phase');
+  const response = await fetch(`${setup.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${setup.token}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+/** Registers the pool, a few pilots at a time, each at the computing element of its site. */
+async function register(resources: readonly PilotResource[]): Promise<Pilot[]> {
+  const pool: Pilot[] = [];
+  for (let i = 0; i < poolSize; i += 32) {
+    const batch = Array.from({ length: Math.min(32, poolSize - i) }, async (_, k) => {
+      const resource = resources[(i + k) % resources.length] as PilotResource;
+      const answer = await post('/api/pilots', {
+        PilotReference: `bench-pilot-${i + k + 1}`,
+        Site: resource.site,
+        GridCE: `ce.${resource.site}`,
+        Version: 'bench',
+      });
+      const reference = answer.PilotReference as string;
+      const headers = { 'x-muon-pilot': reference, 'x-muon-pilot-secret': answer.Secret as string };
+      return { resource, reference, headers };
+    });
+    pool.push(...(await Promise.all(batch)));
+  }
+  return pool;
+}
 
 async function ask(matches: Match[]): Promise<void> {
-  if (!setup) throw new Error('pilot load: no setup message before the first phase');
-  const resource = setup.resources[Math.floor(Math.random() * setup.resources.length)] as PilotResource;
-  const reference = `bench-pilot-${++sequence}`;
-  const response = await fetch(`${setup.apiUrl}/api/matcher/request`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${setup.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      Site: resource.site,
-      GridCE: `ce.${resource.site}`,
+  const pilot = pilots[Math.floor(Math.random() * pilots.length)];
+  if (!pilot) throw new Error('pilot load: no pilots registered');
+  const body = await post(
+    '/api/matcher/request',
+    {
+      Site: pilot.resource.site,
+      GridCE: `ce.${pilot.resource.site}`,
       CPUTime: 172_800,
-      Tag: resource.tags,
-      PilotReference: reference,
-    }),
-  });
-  const body = (await response.json()) as { match?: boolean; job?: { JobID: number } };
-  if (response.status !== 200)
-    throw new Error(`matcher answered ${response.status}: ${JSON.stringify(body)}`);
-  if (body.match && body.job) matches.push({ jobId: body.job.JobID, reference });
+      Tag: pilot.resource.tags,
+    },
+    pilot.headers,
+  );
+  const job = body.job as { JobID: number } | undefined;
+  if (body.match && job) matches.push({ jobId: job.JobID, reference: pilot.reference });
 }
 
 async function run(command: LoadCommand): Promise<LoadReport> {
@@ -60,6 +94,7 @@ async function run(command: LoadCommand): Promise<LoadReport> {
   switch (command.phase) {
     case 'setup':
       setup = command;
+      pilots = await register(command.resources);
       break;
     case 'warmup':
       for (let i = 0; i < command.requests; i += 1) await timed(performance.now());

@@ -11,13 +11,15 @@ import { createHttpHandler } from '#shared/http/handler.ts';
 import { respond, route } from '#shared/http/route.ts';
 import { createJobControl } from '#shared/jobs/control.ts';
 import { heartbeatsSchema, recordHeartbeats } from '#shared/jobs/heartbeat.ts';
-import { bulkAnswer, jobIdsSchema } from '#shared/jobs/http.ts';
+import { bulkAnswer, jobIdParameter, jobIdsSchema } from '#shared/jobs/http.ts';
+import { createJobOutputs, jobOutputsSchema } from '#shared/jobs/outputs.ts';
 import { createJobRepository } from '#shared/jobs/repository.ts';
 import { forceAllowed, statusUpdatesSchema, toUpdateMap } from '#shared/jobs/status-request.ts';
 import { cwlSubmission, cwlSubmissionSchema } from '#shared/jobs/submission/cwl-request.ts';
 import { createIdempotencyPort } from '#shared/jobs/submission/idempotency-port.ts';
 import { jdlSubmission, jdlSubmissionSchema } from '#shared/jobs/submission/jdl-request.ts';
 import { submitJobs } from '#shared/jobs/submission/submit.ts';
+import { createPilotBinding } from '#shared/pilots/binding.ts';
 import { createTaskQueuePort } from '#shared/taskqueues/port.ts';
 import { putWorkflow } from '#shared/workflows/store.ts';
 
@@ -40,6 +42,9 @@ export function createHandler(deps: Deps) {
     startChain,
     now: deps.now,
   };
+  const outputs = createJobOutputs(jobs);
+  // Pilots report only on their own jobs, so their routes bind the pilot credential.
+  const bindPilot = createPilotBinding(deps);
 
   return createHttpHandler(deps, {
     'POST /api/jobs': route({
@@ -74,10 +79,10 @@ export function createHandler(deps: Deps) {
     'PATCH /api/jobs/status': route({
       body: statusUpdatesSchema,
       query: z.object({ force: z.enum(['true', 'false']).optional() }),
-      handle: async ({ body, query, identity }) =>
+      handle: async ({ body, query, identity, headers }) =>
         bulkAnswer(
           await control.setStatuses(
-            identity,
+            await bindPilot(identity, headers),
             toUpdateMap(body),
             forceAllowed(identity, query.force === 'true'),
           ),
@@ -85,9 +90,10 @@ export function createHandler(deps: Deps) {
     }),
     'PATCH /api/jobs/heartbeat': route({
       body: heartbeatsSchema,
-      handle: async ({ body, identity }) => {
+      handle: async ({ body, identity, headers }) => {
         // DiracX answers the commands alone; a request none of whose jobs could beat is an error.
-        const result = bulkAnswer(await recordHeartbeats(jobs, identity, body, deps.now));
+        const bound = await bindPilot(identity, headers);
+        const result = bulkAnswer(await recordHeartbeats(jobs, bound, body, deps.now));
         return Object.values(result.success).flat();
       },
     }),
@@ -101,7 +107,15 @@ export function createHandler(deps: Deps) {
     }),
     'POST /api/jobs/reschedule': route({
       body: jobIdsSchema,
-      handle: async ({ body, identity }) => bulkAnswer(await control.reschedule(identity, body.job_ids)),
+      handle: async ({ body, identity, headers }) =>
+        bulkAnswer(await control.reschedule(await bindPilot(identity, headers), body.job_ids)),
+    }),
+    'PUT /api/jobs/{jobId}/outputs': route({
+      body: jobOutputsSchema,
+      handle: async ({ body, identity, headers, pathParameters }) => {
+        await outputs.put(await bindPilot(identity, headers), jobIdParameter(pathParameters.jobId), body);
+        return respond(204);
+      },
     }),
   });
 }

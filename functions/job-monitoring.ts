@@ -1,6 +1,6 @@
 /**
- * Job monitoring: one job with its history, search and summary (DIRAC's JobMonitoring service,
- * DiracX's query routes).
+ * Job monitoring: one job with its history, a job's outputs, search and summary (DIRAC's
+ * JobMonitoring service, DiracX's query routes).
  */
 import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
@@ -8,6 +8,7 @@ import { createHttpHandler } from '#shared/http/handler.ts';
 import { route } from '#shared/http/route.ts';
 import { searchScope } from '#shared/jobs/access.ts';
 import { jobIdParameter } from '#shared/jobs/http.ts';
+import { createJobOutputs } from '#shared/jobs/outputs.ts';
 import { createJobRepository } from '#shared/jobs/repository.ts';
 import { searchPageQuerySchema, searchParamsSchema, summaryParamsSchema } from '#shared/jobs/search/query.ts';
 import { searchJobsResponse, searchTables } from '#shared/jobs/search/search.ts';
@@ -17,6 +18,7 @@ import { jobView } from '#shared/jobs/view.ts';
 export function createHandler(deps: Deps) {
   const jobs = createJobRepository(deps);
   const tables = searchTables(deps);
+  const outputs = createJobOutputs(jobs);
   return createHttpHandler(deps, {
     'POST /api/jobs/search': route({
       // DiracX accepts a search with no body: every job the caller may see.
@@ -34,6 +36,9 @@ export function createHandler(deps: Deps) {
         const jobId = jobIdParameter(pathParameters.jobId);
         return jobView(await jobs.get(jobId), jobId, identity);
       },
+    }),
+    'GET /api/jobs/{jobId}/outputs': route({
+      handle: ({ pathParameters, identity }) => outputs.get(identity, jobIdParameter(pathParameters.jobId)),
     }),
   });
 }

@@ -1,6 +1,7 @@
 /**
  * The Matcher service: pilots ask for a job (DIRAC's `MatcherHandler.requestJob`), and owners ask
- * why a waiting job is not matched.
+ * why a waiting job is not matched. A pilot asks with its pilot credential, and each job it gets is
+ * added to its pilot record.
  */
 import type { Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
@@ -13,12 +14,16 @@ import { createWorkflowCache } from '#shared/matcher/answer.ts';
 import { explainMatching } from '#shared/matcher/explain.ts';
 import { requestSchema } from '#shared/matcher/resource-description.ts';
 import { createMatcher } from '#shared/matcher/service.ts';
+import { createPilotBinding } from '#shared/pilots/binding.ts';
+import { recordMatchedJob } from '#shared/pilots/records.ts';
 
 export function createHandler(deps: Deps) {
   const tables = {
     jobs: tableName(deps.resources, 'jobs'),
     taskQueues: tableName(deps.resources, 'taskQueues'),
+    pilots: tableName(deps.resources, 'pilots'),
   };
+  const bindPilot = createPilotBinding(deps);
   const matcher = createMatcher({
     config: deps.config,
     dynamo: deps.aws.dynamo,
@@ -26,6 +31,14 @@ export function createHandler(deps: Deps) {
     workflow: createWorkflowCache(deps.aws.dynamo, tableName(deps.resources, 'workflows')),
     now: deps.now,
     logger: deps.logger,
+    recordMatch: (reference, job) =>
+      recordMatchedJob(
+        deps.aws.dynamo,
+        tables.pilots,
+        { vo: job.vo, reference },
+        job,
+        deps.now().toISOString(),
+      ),
   });
   const explain = {
     config: deps.config,
@@ -36,7 +49,8 @@ export function createHandler(deps: Deps) {
   return createHttpHandler(deps, {
     'POST /api/matcher/request': route({
       body: requestSchema,
-      handle: ({ body, identity }) => matcher.request(identity, body),
+      handle: async ({ body, identity, headers }) =>
+        matcher.request(await bindPilot(identity, headers), body),
     }),
     'GET /api/jobs/{jobId}/matching': route({
       handle: ({ pathParameters, identity }) =>

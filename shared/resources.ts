@@ -143,13 +143,25 @@ export const tables = {
     description: 'Logical file names and their replicas at storage elements.',
     partitionKey: key('lfn'),
     sortKey: key('se'),
-    indexes: {},
+    indexes: {
+      /** `muon data ls`: the replicas in one LFN directory. */
+      byDirectory: { partitionKey: key('directory'), sortKey: key('lfn'), projection: 'ALL' },
+    },
   },
   sandboxes: {
     description: 'Sandbox metadata: owner, size, checksum, and the jobs it is assigned to.',
     partitionKey: key('pk'),
     sortKey: key('sk'),
-    indexes: {},
+    indexes: {
+      /** A sandbox's item and its assignments, by object key: whether any job still holds it. */
+      byKey: { partitionKey: key('key'), sortKey: key('sk'), projection: 'KEYS_ONLY' },
+      /** Sandbox items only (assignments have no `vo`), oldest access first: the cleaning agent's walk. */
+      byLastAccess: {
+        partitionKey: key('vo'),
+        sortKey: key('lastAccessTime'),
+        projection: ['key', 'assigned'],
+      },
+    },
   },
   pilots: {
     description:
@@ -231,7 +243,7 @@ export const functions = {
     entry: 'functions/sandbox-store.ts',
     timeoutSeconds: 10,
     memoryMb: 256,
-    tables: { sandboxes: 'readWrite', jobs: 'read' },
+    tables: { sandboxes: 'readWrite', jobs: 'read', pilots: 'read' },
     queues: {},
     // Presigned PUTs are signed with this function's role, so it needs write access to the bucket.
     bucket: 'readWrite',
@@ -239,6 +251,7 @@ export const functions = {
       'POST /api/jobs/sandbox',
       'GET /api/jobs/sandbox',
       'GET /api/jobs/{jobId}/sandbox',
+      'POST /api/jobs/{jobId}/sandbox/output',
       'PATCH /api/jobs/{jobId}/sandbox/output',
     ],
   },
@@ -247,7 +260,13 @@ export const functions = {
     entry: 'functions/job-manager.ts',
     timeoutSeconds: 29,
     memoryMb: 1769,
-    tables: { jobs: 'readWrite', counters: 'readWrite', workflows: 'readWrite', taskQueues: 'readWrite' },
+    tables: {
+      jobs: 'readWrite',
+      counters: 'readWrite',
+      workflows: 'readWrite',
+      taskQueues: 'readWrite',
+      pilots: 'read',
+    },
     queues: { jobPath: 'send' },
     routes: [
       'POST /api/jobs',
@@ -257,6 +276,7 @@ export const functions = {
       'POST /api/jobs/kill',
       'POST /api/jobs/delete',
       'POST /api/jobs/reschedule',
+      'PUT /api/jobs/{jobId}/outputs',
     ],
   },
   jobMonitoring: {
@@ -266,16 +286,53 @@ export const functions = {
     memoryMb: 1769,
     tables: { jobs: 'read', counters: 'read' },
     queues: {},
-    routes: ['GET /api/jobs/{jobId}', 'POST /api/jobs/search', 'POST /api/jobs/summary'],
+    routes: [
+      'GET /api/jobs/{jobId}',
+      'GET /api/jobs/{jobId}/outputs',
+      'POST /api/jobs/search',
+      'POST /api/jobs/summary',
+    ],
   },
   matcher: {
     description: 'Matcher: pilots ask for a job; owners ask why a waiting job is not matched.',
     entry: 'functions/matcher.ts',
     timeoutSeconds: 10,
     memoryMb: 1769,
-    tables: { jobs: 'readWrite', taskQueues: 'readWrite', workflows: 'read' },
+    tables: { jobs: 'readWrite', taskQueues: 'readWrite', workflows: 'read', pilots: 'readWrite' },
     queues: {},
     routes: ['POST /api/matcher/request', 'GET /api/jobs/{jobId}/matching'],
+  },
+  pilots: {
+    description: 'Pilot registration, pilot status, and pilot logs (DIRAC PilotManager, DiracX pilots).',
+    entry: 'functions/pilots.ts',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    tables: { pilots: 'readWrite' },
+    queues: {},
+    bucket: 'readWrite',
+    routes: [
+      'POST /api/pilots',
+      'PATCH /api/pilots/metadata',
+      'GET /api/pilots/info',
+      'POST /api/pilots/logs',
+      'GET /api/pilots/logs',
+    ],
+  },
+  dataManager: {
+    description: 'Output data: uploads to storage elements, the file catalog, replicas and downloads.',
+    entry: 'functions/data-manager.ts',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    tables: { fileCatalog: 'readWrite', jobs: 'read', pilots: 'read' },
+    queues: {},
+    bucket: 'readWrite',
+    routes: [
+      'POST /api/data/upload',
+      'POST /api/data/register',
+      'GET /api/data/replicas',
+      'GET /api/data/download',
+      'GET /api/data/list',
+    ],
   },
   taskQueuesAgent: {
     description: 'Recomputes task-queue priorities from group shares and deletes long-empty task queues.',
@@ -326,6 +383,36 @@ export const functions = {
     },
     routes: [],
   },
+  stalledJobsAgent: {
+    description:
+      'Stalled jobs: marks them, then reschedules or fails them; Matched and Rescheduled timeouts.',
+    entry: 'functions/agents/stalled-jobs.ts',
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    tables: { jobs: 'readWrite', counters: 'readWrite', pilots: 'read' },
+    queues: { jobPath: 'send' },
+    routes: [],
+  },
+  jobCleaningAgent: {
+    description: 'Removes old finished and deleted jobs, unused sandboxes and expired counters records.',
+    entry: 'functions/agents/job-cleaning.ts',
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    tables: { jobs: 'readWrite', counters: 'readWrite', taskQueues: 'readWrite', sandboxes: 'readWrite' },
+    queues: {},
+    bucket: 'readWrite',
+    routes: [],
+  },
+  pilotStatusAgent: {
+    description: 'Aborts pilots not seen for long and purges ended pilots with their logs.',
+    entry: 'functions/agents/pilot-status.ts',
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    tables: { pilots: 'readWrite', counters: 'readWrite', jobs: 'read' },
+    queues: {},
+    bucket: 'readWrite',
+    routes: [],
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof functions;
@@ -366,6 +453,21 @@ export const schedules = {
     description: 'Task-queue priorities (fair share) and removal of long-empty task queues (DIRAC: 120 s).',
     function: 'taskQueuesAgent',
     everySeconds: 120,
+  },
+  stalledJobs: {
+    description: 'Stalled jobs, jobs of vanished pilots, Matched and Rescheduled timeouts (DIRAC: 3600 s).',
+    function: 'stalledJobsAgent',
+    everySeconds: 300,
+  },
+  cleaning: {
+    description: 'Removal of old finished jobs, deleted jobs and unused sandboxes (DIRAC: 3600 s).',
+    function: 'jobCleaningAgent',
+    everySeconds: 3600,
+  },
+  pilotStatus: {
+    description: 'Stale pilots Aborted, ended pilots purged (DIRAC: 300 s).',
+    function: 'pilotStatusAgent',
+    everySeconds: 300,
   },
 } as const satisfies Record<string, ScheduleDefinition>;
 

@@ -29,6 +29,11 @@ export interface Identity {
   readonly username: string;
   readonly group: string;
   readonly properties: readonly string[];
+  /**
+   * For a pilot: the registered pilot its request proved to be (X-Muon-Pilot and its secret, see
+   * shared/pilots/binding.ts). Absent for every other identity and for unbound requests.
+   */
+  readonly pilotReference?: string;
 }
 
 export const hasProperty = (identity: Identity, property: Property): boolean =>

@@ -1,10 +1,12 @@
 /**
  * The file catalog: logical file names (LFNs) and their replicas at storage elements. One item per
  * replica (`lfn`, `se`), so registering a replica is one write and listing an LFN's replicas is
- * one query.
+ * one query. Each item also carries its LFN's parent `directory`, the key of the `byDirectory`
+ * index that lists a directory a page at a time.
  */
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachLimited } from '#shared/concurrency.ts';
+import { parentDirectory } from '#shared/data/lfn.ts';
 import type { Replica } from '#shared/executors/input-data.ts';
 
 export interface ReplicaRecord extends Replica {
@@ -13,6 +15,14 @@ export interface ReplicaRecord extends Replica {
   /** Where the replica lives on its storage element (an S3 key or a path). */
   readonly pfn: string;
   readonly registeredAt: string;
+  /** The job whose wrapper uploaded it, if one did. */
+  readonly jobId?: number;
+}
+
+/** A page of a directory listing; `next` is where the following page starts. */
+export interface ReplicaPage {
+  readonly replicas: readonly ReplicaRecord[];
+  readonly next?: Record<string, unknown>;
 }
 
 export async function listReplicas(
@@ -42,10 +52,36 @@ export async function listReplicas(
   return found;
 }
 
+/** Registering the same (lfn, se) again replaces the replica. */
 export async function registerReplica(
   dynamo: DynamoDBDocumentClient,
   table: string,
   replica: ReplicaRecord,
 ): Promise<void> {
-  await dynamo.send(new PutCommand({ TableName: table, Item: { ...replica } }));
+  await dynamo.send(
+    new PutCommand({ TableName: table, Item: { ...replica, directory: parentDirectory(replica.lfn) } }),
+  );
+}
+
+/** The replicas of the files directly in `directory` (no trailing `/`), in LFN order. */
+export async function listDirectory(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  directory: string,
+  limit: number,
+  start?: Record<string, unknown>,
+): Promise<ReplicaPage> {
+  const page = await dynamo.send(
+    new QueryCommand({
+      TableName: table,
+      IndexName: 'byDirectory',
+      KeyConditionExpression: '#directory = :directory',
+      ExpressionAttributeNames: { '#directory': 'directory' },
+      ExpressionAttributeValues: { ':directory': directory },
+      Limit: limit,
+      ExclusiveStartKey: start,
+    }),
+  );
+  const replicas = (page.Items ?? []) as ReplicaRecord[];
+  return page.LastEvaluatedKey ? { replicas, next: page.LastEvaluatedKey } : { replicas };
 }

@@ -107,10 +107,17 @@ export interface JobRecord {
   /** Sites holding every input file, from InputData: site → {disk, tape} file counts. */
   readonly siteCandidates?: Readonly<Record<string, { disk: number; tape: number }>>;
   readonly taskQueueId?: string;
+  /** The pilot the matcher handed the job to; only that pilot may report on the job. */
+  readonly pilotReference?: string;
   /** An executor put the job on hold until then (reschedule delay, inactive sites). */
   readonly holdUntil?: string;
   /** How many times the recovery sweep re-sent the job to its executor. */
   readonly recoveries?: number;
+  /**
+   * What the job wrapper reported the job produced (`PUT /api/jobs/{jobId}/outputs`), as its JSON
+   * text: a CWL output object may nest deeper than DynamoDB's 32 levels of maps.
+   */
+  readonly outputs?: string;
   readonly parameters: Readonly<Record<string, string | number>>;
   readonly commands: readonly JobCommand[];
   readonly history: readonly StatusHistoryEntry[];

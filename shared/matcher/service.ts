@@ -1,14 +1,16 @@
 /**
  * The Matcher (DIRAC's `Matcher.selectJob`): a pilot sends what it offers and gets one job, or no
- * match with the reason. In order: the pilot's credentials and VO; the resource description,
- * normalised; the site mask (a banned site only gets Test jobs); the Limiter's exclusions; the
- * task queues that match; one job claimed by a single conditional write.
+ * match with the reason. In order: the pilot's credentials and VO (a bound pilot asks under its own
+ * reference only); the resource description, normalised; the site mask (a banned site only gets
+ * Test jobs); the Limiter's exclusions; the task queues that match; one job claimed by a single
+ * conditional write; then the job is added to the pilot's record, best effort.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Identity } from '#shared/auth/identity.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { ForbiddenError, ValidationError } from '#shared/errors.ts';
 import { isPilot } from '#shared/jobs/access.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
 import type { Logger } from '#shared/log.ts';
 import { type MatchAnswer, matchedJob, noMatch } from '#shared/matcher/answer.ts';
 import { createTaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
@@ -34,6 +36,22 @@ export interface MatcherDeps {
   readonly now: () => Date;
   readonly logger: Logger;
   readonly random?: Random;
+  /** Adds a claimed job to its bound pilot's record; false if there is no such record. */
+  readonly recordMatch?: (pilotReference: string, job: JobRecord) => Promise<boolean>;
+}
+
+/**
+ * The reference a request is made under: a bound pilot's own (a different PilotReference in the
+ * body is refused), else the body's, as before pilots registered.
+ */
+export function requestingPilot(identity: Identity, request: MatchRequest): string {
+  const bound = identity.pilotReference;
+  if (bound === undefined) return request.PilotReference ?? 'Unknown';
+  if (request.PilotReference !== undefined && request.PilotReference !== bound)
+    throw new ForbiddenError(
+      `PilotReference ${request.PilotReference} is not the pilot this request comes from (${bound}).`,
+    );
+  return bound;
 }
 
 export function createMatcher(deps: MatcherDeps) {
@@ -98,7 +116,7 @@ export function createMatcher(deps: MatcherDeps) {
     async request(identity: Identity, request: MatchRequest): Promise<MatchAnswer> {
       const { resource, masked } = describe(identity, request);
       const vo = identity.vo;
-      const pilotReference = request.PilotReference ?? 'Unknown';
+      const pilotReference = requestingPilot(identity, request);
       await pilots
         .report(vo, {
           site: resource.site,
@@ -114,7 +132,7 @@ export function createMatcher(deps: MatcherDeps) {
       if (request.JobID !== undefined) {
         const outcome = await claimRequestedJob(deps, request.JobID, resource, exclusions, claimant);
         if (!outcome.ok) return because(outcome.reason);
-        return matched(outcome.job);
+        return matched(identity, outcome.job);
       }
 
       const queues = await catalogue.list(vo);
@@ -133,7 +151,7 @@ export function createMatcher(deps: MatcherDeps) {
         candidates,
         claimant,
       );
-      if (found.found) return matched(found.job);
+      if (found.found) return matched(identity, found.job);
       return because(
         found.why === 'contention'
           ? 'contention: other pilots took the jobs this request tried; retry'
@@ -142,11 +160,23 @@ export function createMatcher(deps: MatcherDeps) {
     },
   };
 
-  async function matched(job: Parameters<typeof matchedJob>[0]): Promise<MatchAnswer> {
+  async function matched(identity: Identity, job: JobRecord): Promise<MatchAnswer> {
     limiter.recordMatch(job.vo, job.site, job.jobType);
-    const workflow =
-      job.description.kind === 'cwl' ? await deps.workflow(job.description.workflowId) : undefined;
+    const [workflow] = await Promise.all([
+      job.description.kind === 'cwl' ? deps.workflow(job.description.workflowId) : undefined,
+      addToPilot(identity.pilotReference, job),
+    ]);
     return matchedJob(job, workflow);
+  }
+
+  /** The job is the pilot's already: a record that misses it only hides the pilot from its owner. */
+  async function addToPilot(pilotReference: string | undefined, job: JobRecord): Promise<void> {
+    if (pilotReference === undefined || !deps.recordMatch) return;
+    const fields = { pilotReference, jobId: job.jobId };
+    await deps.recordMatch(pilotReference, job).then(
+      (added) => added || deps.logger.warn('no pilot record to add the job to', fields),
+      (error: unknown) => deps.logger.warn('could not add the job to the pilot record', { ...fields, error }),
+    );
   }
 }
 export type Matcher = ReturnType<typeof createMatcher>;

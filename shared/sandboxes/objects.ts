@@ -1,6 +1,6 @@
 /**
- * The sandbox objects in the bucket: whether one is there, and presigned URLs to put and get one.
- * Clients move the bytes to and from S3 themselves; the API never carries a sandbox.
+ * The objects in the bucket (sandboxes, and pilot logs too): whether one is there, and presigned
+ * URLs to put and get one. Clients move the bytes to and from S3 themselves; the API never carries them.
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -31,16 +31,36 @@ export async function headObject(
 export const base64Sha256 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
 /**
- * A presigned PUT that S3 accepts only with this length and sha256: both are signed headers, and
- * S3 checks the body against the checksum header (emulators skip that check).
+ * The checksum the SDK computes by default when none is given: at presign time there is no body,
+ * so it would sign the CRC32 of an empty one into the URL and S3 would refuse every real upload.
+ */
+const defaultChecksumHeaders = new Set(['x-amz-checksum-crc32', 'x-amz-sdk-checksum-algorithm']);
+
+/**
+ * A presigned PUT that S3 accepts only with this length and, when given, this sha256: both are
+ * signed headers, and S3 checks the body against the checksum header (emulators skip that check).
+ * Pilot logs, rewritten whole every few minutes, are signed without a checksum.
  */
 export async function presignUpload(
   s3: S3Client,
   bucket: string,
   key: string,
   size: number,
-  checksumHex: string,
+  checksumHex?: string,
 ): Promise<{ url: string; headers: Record<string, string> }> {
+  if (checksumHex === undefined) {
+    const url = await getSignedUrl(
+      s3,
+      new PutObjectCommand({ Bucket: bucket, Key: key, ContentLength: size }),
+      {
+        expiresIn: urlValiditySeconds,
+        // Left as headers, and unsigned, they are dropped from the URL.
+        unhoistableHeaders: defaultChecksumHeaders,
+        unsignableHeaders: defaultChecksumHeaders,
+      },
+    );
+    return { url, headers: { 'content-length': String(size) } };
+  }
   const checksum = base64Sha256(checksumHex);
   const url = await getSignedUrl(
     s3,

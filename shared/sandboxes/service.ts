@@ -85,6 +85,39 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
     return true;
   }
 
+  /** Registers `owner`'s sandbox; a presigned PUT unless the bucket holds that content already. */
+  async function startUpload(owner: SandboxOwner, info: SandboxInfo): Promise<SandboxUploadResponse> {
+    const { maxSandboxBytes } = deps.config.limits;
+    if (info.size > maxSandboxBytes) {
+      throw new BadRequestError(
+        `Sandbox too big (${info.size} bytes, the limit is ${maxSandboxBytes}): put it on a storage element and use it as input data.`,
+        { code: 'sandbox.too_big' },
+      );
+    }
+    const key = objectKey(owner, info.checksum);
+    const pfn = formatReference(bucket(), key);
+    const stored = await headObject(s3, bucket(), key);
+    await registerSandbox(
+      dynamo,
+      sandboxes(),
+      {
+        reference: pfn,
+        key,
+        seName: sandboxSE,
+        owner,
+        size: stored?.size ?? info.size,
+        checksumAlgorithm: info.checksum_algorithm,
+        checksum: info.checksum,
+        format: info.format,
+        uploaded: stored !== undefined,
+      },
+      now(),
+    );
+    if (stored) return { pfn };
+    const upload = await presignUpload(s3, bucket(), key, info.size, info.checksum);
+    return { pfn, url: upload.url, fields: {}, method: 'PUT', headers: upload.headers };
+  }
+
   async function readableJob(
     identity: Identity,
     jobId: number,
@@ -105,36 +138,20 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
     /** `POST /api/jobs/sandbox`: the reference, and a presigned PUT unless the owner has it already. */
     async initiateUpload(identity: Identity, info: SandboxInfo): Promise<SandboxUploadResponse> {
       assertCanUpload(identity);
-      const { maxSandboxBytes } = deps.config.limits;
-      if (info.size > maxSandboxBytes) {
-        throw new BadRequestError(
-          `Sandbox too big (${info.size} bytes, the limit is ${maxSandboxBytes}): put it on a storage element and use it as input data.`,
-          { code: 'sandbox.too_big' },
-        );
-      }
-      const owner = ownerOf(identity);
-      const key = objectKey(owner, info.checksum);
-      const pfn = formatReference(bucket(), key);
-      const stored = await headObject(s3, bucket(), key);
-      await registerSandbox(
-        dynamo,
-        sandboxes(),
-        {
-          reference: pfn,
-          key,
-          seName: sandboxSE,
-          owner,
-          size: stored?.size ?? info.size,
-          checksumAlgorithm: info.checksum_algorithm,
-          checksum: info.checksum,
-          format: info.format,
-          uploaded: stored !== undefined,
-        },
-        now(),
-      );
-      if (stored) return { pfn };
-      const upload = await presignUpload(s3, bucket(), key, info.size, info.checksum);
-      return { pfn, url: upload.url, fields: {}, method: 'PUT', headers: upload.headers };
+      return startUpload(ownerOf(identity), info);
+    },
+
+    /**
+     * `POST /api/jobs/{jobId}/sandbox/output`: the same, but the sandbox belongs to the job's owner,
+     * who downloads it later; the pilot running the job uploads it on the owner's behalf.
+     */
+    async initiateOutputUpload(
+      identity: Identity,
+      jobId: number,
+      info: SandboxInfo,
+    ): Promise<SandboxUploadResponse> {
+      const job = await readableJob(identity, jobId, mayAssignToJob);
+      return startUpload(checkedOwner({ vo: job.vo, group: job.ownerGroup, user: job.owner }), info);
     },
 
     /** `GET /api/jobs/sandbox?pfn=`: a presigned GET, not a redirect (S3 refuses a forwarded token). */
@@ -192,8 +209,10 @@ function parseOrRefuse(text: string): SandboxReference {
   return reference;
 }
 
-function ownerOf(identity: Identity): SandboxOwner {
-  const owner = { vo: identity.vo, group: identity.group, user: identity.username };
+const ownerOf = (identity: Identity): SandboxOwner =>
+  checkedOwner({ vo: identity.vo, group: identity.group, user: identity.username });
+
+function checkedOwner(owner: SandboxOwner): SandboxOwner {
   for (const value of Object.values(owner)) {
     if (!isOwnerSegment(value)) {
       throw new BadRequestError(

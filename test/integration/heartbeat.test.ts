@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 describe('Heartbeats', () => {
   let runtime: TestRuntime;
+  let pilot: RegisteredPilot;
   beforeAll(async () => {
     runtime = await startTestRuntime();
+    pilot = await registerPilot(runtime);
   });
   afterAll(() => runtime?.stop());
 
@@ -14,14 +17,14 @@ describe('Heartbeats', () => {
     await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
     const response = await runtime.api('/api/matcher/request', {
       method: 'POST',
-      as: 'pilot',
-      json: { Site: 'LOCAL.localhost.local', CPUTime: 1_000_000, PilotReference: 'pilot-hb', JobID: jobId },
+      ...asPilot(pilot),
+      json: { Site: 'LOCAL.localhost.local', CPUTime: 1_000_000, JobID: jobId },
     });
     expect((await bodyOf(response)).match).toBe(true);
     return jobId as number;
   };
   const beat = (jobId: number, data: Record<string, unknown> = { CPUConsumed: 1.5, WallClockTime: 2 }) =>
-    runtime.api('/api/jobs/heartbeat', { method: 'PATCH', as: 'pilot', json: { [jobId]: data } });
+    runtime.api('/api/jobs/heartbeat', { method: 'PATCH', ...asPilot(pilot), json: { [jobId]: data } });
 
   it('turns a Matched job Running and keeps the figures as job parameters', async () => {
     const jobId = await matchedJob();
@@ -52,12 +55,21 @@ describe('Heartbeats', () => {
   });
 
   it('refuses heartbeats for a job that is not running, and unknown fields', async () => {
+    const jobId = await matchedJob();
+    const done = { [jobId]: { [new Date().toISOString()]: { Status: 'Done', Source: 'Admin' } } };
+    await runtime.api('/api/jobs/status?force=true', { method: 'PATCH', as: 'admin', json: done });
+    const response = await beat(jobId);
+    expect(response.status).toBe(409);
+    expect((await bodyOf(response)).detail).toMatch(/is Done; it is not running/);
+    expect((await beat(jobId, { Bogus: 1 })).status).toBe(422);
+    expect((await beat(999_999)).status).toBe(404);
+  });
+
+  it('refuses heartbeats for a job the matcher did not hand to this pilot', async () => {
     const [jobId] = await jobIdsOf(await submitJdl(runtime, ['Executable = "x";']));
     await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
     const response = await beat(jobId as number);
-    expect(response.status).toBe(409);
-    expect((await bodyOf(response)).detail).toMatch(/is Waiting; it is not running/);
-    expect((await beat(jobId as number, { Bogus: 1 })).status).toBe(422);
-    expect((await beat(999_999)).status).toBe(404);
+    expect(response.status).toBe(403);
+    expect((await bodyOf(response)).detail).toMatch(/You may not report on job/);
   });
 });

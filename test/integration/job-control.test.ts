@@ -4,6 +4,7 @@ import { insertJobs } from '#shared/jobs/store/write-jobs.ts';
 import { newJobRecord } from '#shared/jobs/submission/submit.ts';
 import { taskQueueKeys } from '#shared/taskqueues/store.ts';
 import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { asPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { bodyOf, startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
 
 const jdl = 'Executable = "echo"; JobName = "ctl";';
@@ -16,7 +17,8 @@ describe('Job control: status updates, kill, delete, reschedule', () => {
     await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
     return jobId as number;
   };
-  const patch = (body: unknown, as: 'user' | 'admin' | 'pilot' = 'pilot', query = '') =>
+  // An administrator reports without force under the same state machine as a job wrapper.
+  const patch = (body: unknown, as: 'user' | 'admin' = 'admin', query = '') =>
     runtime.api(`/api/jobs/status${query}`, { method: 'PATCH', json: body, as });
 
   beforeAll(async () => {
@@ -124,19 +126,32 @@ describe('Job control: status updates, kill, delete, reschedule', () => {
     });
   });
 
-  it('lets a pilot report statuses but not kill or delete', async () => {
+  it('lets a pilot report statuses on the job it was handed, but not kill or delete it', async () => {
     const jobId = await waiting();
+    const pilot = await registerPilot(runtime);
+    const ask = await runtime.api('/api/matcher/request', {
+      method: 'POST',
+      ...asPilot(pilot),
+      json: { Site: 'LOCAL.localhost.local', CPUTime: 1_000_000, JobID: jobId },
+    });
+    expect((await bodyOf(ask)).match).toBe(true);
     for (const action of ['kill', 'delete']) {
       const response = await runtime.api(`/api/jobs/${action}`, {
         method: 'POST',
         json: { job_ids: [jobId] },
-        as: 'pilot',
+        ...asPilot(pilot),
       });
       expect(response.status, action).toBe(403);
     }
-    expect((await patch({ [jobId]: { [at(0)]: { Status: 'Matched', Source: 'Matcher' } } })).status).toBe(
-      200,
-    );
+    const running = { [jobId]: { [at(0)]: { Status: 'Running', Source: 'JobWrapper' } } };
+    const unbound = await runtime.api('/api/jobs/status', { method: 'PATCH', json: running, as: 'pilot' });
+    expect(unbound.status).toBe(403);
+    const reported = await runtime.api('/api/jobs/status', {
+      method: 'PATCH',
+      json: running,
+      ...asPilot(pilot),
+    });
+    expect(reported.status).toBe(200);
   });
 
   it('deletes a finished job', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recalculateTaskQueues } from '#shared/agents/task-queues.ts';
 import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { asPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
 
 describe('TaskQueues agent', () => {
@@ -52,10 +53,11 @@ describe('TaskQueues agent', () => {
     await agent();
     expect(await definitionOf(tqId)).toMatchObject({ jobs: 2, levels: { 1: 1, 3: 1 }, priority: 1 });
 
+    const pilot = await registerPilot(runtime);
     for (const _ of ids) {
       const answer = await runtime.api('/api/matcher/request', {
         method: 'POST',
-        as: 'pilot',
+        ...asPilot(pilot),
         json: { Site: 'LOCAL.localhost.local', CPUTime: 86_400, Tag: ['Agent'] },
       });
       expect(((await answer.json()) as { match: boolean }).match).toBe(true);

@@ -6,14 +6,20 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { bodyOf, startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
 
 type Answer = { match: boolean; reason?: string; job?: Record<string, unknown> };
 
 describe('Matcher', () => {
   let runtime: TestRuntime;
-  const ask = async (description: Record<string, unknown>, as: 'pilot' | 'user' = 'pilot') => {
-    const response = await runtime.api('/api/matcher/request', { method: 'POST', json: description, as });
+  let pilot: RegisteredPilot;
+  const ask = async (description: Record<string, unknown>, as: RegisteredPilot | 'user' = pilot) => {
+    const response = await runtime.api('/api/matcher/request', {
+      method: 'POST',
+      json: description,
+      ...(as === 'user' ? { as } : asPilot(as)),
+    });
     return { status: response.status, body: (await response.json()) as Answer & { detail?: string } };
   };
   const waiting = async (jdl: string, count = 1) => {
@@ -50,6 +56,7 @@ describe('Matcher', () => {
     config.matcher.taskQueueCacheSeconds = 0.05;
     config.matcher.pilotReportSeconds = 0.05;
     runtime = await startTestRuntime({ config });
+    pilot = await registerPilot(runtime, { reference: 'pilot-1' });
   });
   afterAll(() => runtime?.stop());
 
@@ -153,10 +160,11 @@ describe('Matcher', () => {
       'Executable = "echo"; JobName = "race"; Site = "LCG.Race.org"; Tags = {"Race"};',
       10,
     );
+    const racers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => registerPilot(runtime, { reference: `racer-${i}` })),
+    );
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
-        ask({ Site: 'LCG.Race.org', CPUTime: 86_400, Tag: ['Race'], PilotReference: `racer-${i}` }),
-      ),
+      racers.map((racer) => ask({ Site: 'LCG.Race.org', CPUTime: 86_400, Tag: ['Race'] }, racer)),
     );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     const matched = answers.filter((a) => a.body.match).map((a) => a.body.job?.JobID as number);

@@ -12,6 +12,7 @@ import { insertJobs } from '#shared/jobs/store/write-jobs.ts';
 import { newJobRecord } from '#shared/jobs/submission/submit.ts';
 import { createSandboxPort } from '#shared/sandboxes/port.ts';
 import { sandboxReferenceRegex } from '#shared/sandboxes/reference.ts';
+import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 const vo = 'vo.example.org';
@@ -209,6 +210,7 @@ describe('Sandbox store', () => {
   describe('assigned to a job', () => {
     const jobId = 990_001;
     let output: string;
+    let pilot: RegisteredPilot;
 
     beforeAll(async () => {
       const description = jobDescriptionSchema.parse({
@@ -219,15 +221,23 @@ describe('Sandbox store', () => {
         cpuTime: 100,
         inputSandbox: [pfn],
       });
-      const job = newJobRecord(alice, jobId, description, new Date().toISOString());
+      pilot = await registerPilot(runtime);
+      // As the matcher leaves it: handed to this pilot.
+      const job = {
+        ...newJobRecord(alice, jobId, description, new Date().toISOString()),
+        pilotReference: pilot.reference,
+      };
       await insertJobs(runtime.aws.dynamo, runtime.resources.tables.jobs as string, [job]);
       output = (await uploadText('stdout.txt', 'job output\n')).pfn;
     });
 
-    const sandboxesOf = (id: number, as: 'user' | 'admin' | 'pilot' = 'user') =>
-      runtime.api(`/api/jobs/${id}/sandbox`, { as });
-    const assignOutput = (reference: string, as: 'user' | 'admin' | 'pilot' = 'pilot', id = jobId) =>
-      runtime.api(`/api/jobs/${id}/sandbox/output`, { method: 'PATCH', as, json: reference });
+    type Caller = 'user' | 'admin' | 'pilot' | RegisteredPilot;
+    /** `'pilot'` is the job's pilot, with its credential. */
+    const by = (as: Caller) =>
+      typeof as !== 'string' ? asPilot(as) : as === 'pilot' ? asPilot(pilot) : { as };
+    const sandboxesOf = (id: number, as: Caller = 'user') => runtime.api(`/api/jobs/${id}/sandbox`, by(as));
+    const assignOutput = (reference: string, as: Caller = 'pilot', id = jobId) =>
+      runtime.api(`/api/jobs/${id}/sandbox/output`, { method: 'PATCH', json: reference, ...by(as) });
 
     it('lists nothing before anything is assigned', async () => {
       expect(await bodyOf(await sandboxesOf(jobId))).toEqual({ Input: [], Output: [] });
@@ -266,6 +276,15 @@ describe('Sandbox store', () => {
       expect((await bodyOf(response)).detail).toMatch(/Sandbox not found/);
       expect((await assignOutput('SB:nothing')).status).toBe(400);
       expect((await assignOutput(output, 'pilot', jobId + 1)).status).toBe(404);
+    });
+
+    it('refuses the sandboxes of a job to a pilot it was not handed to, and to an unregistered one', async () => {
+      const other = await registerPilot(runtime);
+      expect((await sandboxesOf(jobId, other)).status).toBe(403);
+      expect((await assignOutput(output, other)).status).toBe(403);
+      const unbound = await runtime.api(`/api/jobs/${jobId}/sandbox`, { as: 'pilot' });
+      expect(unbound.status).toBe(403);
+      expect((await bodyOf(unbound)).detail).toMatch(/register with POST \/api\/pilots/);
     });
 
     it("refuses to assign a sandbox to another user's job with 403", async () => {

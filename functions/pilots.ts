@@ -1,0 +1,50 @@
+/**
+ * Pilot management (DIRAC's PilotManager, DiracX's pilots router): registration and the pilot
+ * credential, pilot status, pilot info and pilot logs. Every route but registration binds the
+ * pilot credential (see docs/pilot-contract.md).
+ */
+import type { Deps } from '#shared/deps.ts';
+import { lambdaEntry } from '#shared/environment.ts';
+import { createHttpHandler } from '#shared/http/handler.ts';
+import { respond, route } from '#shared/http/route.ts';
+import { createPilotBinding } from '#shared/pilots/binding.ts';
+import { createPilotLogs, logUploadSchema } from '#shared/pilots/logs.ts';
+import { metadataSchema, referenceQuerySchema, registrationSchema } from '#shared/pilots/model.ts';
+import { createPilotRegistry } from '#shared/pilots/registry.ts';
+
+export function createHandler(deps: Deps) {
+  const bind = createPilotBinding(deps);
+  const registry = createPilotRegistry(deps);
+  const logs = createPilotLogs(deps, registry);
+  return createHttpHandler(deps, {
+    'POST /api/pilots': route({
+      body: registrationSchema,
+      handle: async ({ body, identity }) => respond(201, await registry.register(identity, body)),
+    }),
+    'PATCH /api/pilots/metadata': route({
+      body: metadataSchema,
+      handle: async ({ body, identity, headers }) => {
+        await registry.setMetadata(await bind(identity, headers), body);
+        // This instance must see the new status at once (an ended pilot's credential stops working).
+        bind.forget(body.PilotReference);
+        return respond(204);
+      },
+    }),
+    'GET /api/pilots/info': route({
+      query: referenceQuerySchema,
+      handle: async ({ query, identity, headers }) =>
+        registry.info(await bind(identity, headers), query.reference),
+    }),
+    'POST /api/pilots/logs': route({
+      body: logUploadSchema,
+      handle: async ({ body, identity, headers }) => logs.uploadUrl(await bind(identity, headers), body),
+    }),
+    'GET /api/pilots/logs': route({
+      query: referenceQuerySchema,
+      handle: async ({ query, identity, headers }) =>
+        logs.downloadUrl(await bind(identity, headers), query.reference),
+    }),
+  });
+}
+
+export const handler = lambdaEntry(createHandler);

@@ -1,0 +1,80 @@
+/**
+ * Who may write and list which LFNs. Every LFN starts with `/<vo>/`, and no identity crosses VOs.
+ * A pilot writes for a job the matcher handed it, under the job owner's user directory or where the
+ * job asked its outputs to go (OutputPath, and LFNs named in its OutputData); a normal user writes
+ * under their own user directory. Listing is for a user's own directory, or anywhere for a
+ * JobAdministrator; replicas and downloads are open to the whole VO, as in DIRAC's catalog.
+ */
+import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
+import { isLfn, isWithin, userDirectory } from '#shared/data/lfn.ts';
+import { ForbiddenError } from '#shared/errors.ts';
+import { isAdministrator } from '#shared/jobs/access.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
+
+export type WritingJob = Pick<JobRecord, 'jobId' | 'vo' | 'owner' | 'description'>;
+
+export function assertInVo(identity: Identity, lfn: string): void {
+  if (!isWithin(lfn, `/${identity.vo}`)) {
+    throw new ForbiddenError(`${lfn} is not a file of ${identity.vo}: its LFNs start with /${identity.vo}/.`);
+  }
+}
+
+/**
+ * Where a job's outputs may go: its owner's user directory, its OutputPath when that is an LFN of
+ * the VO (a relative one is under the user directory anyway), and the LFNs and output paths its
+ * OutputData names (JDL `LFN:/...` items; CWL `dirac:Job` entries, kept as JSON).
+ */
+export function jobOutputRoots(job: WritingJob): string[] {
+  const roots = [userDirectory(job.vo, job.owner)];
+  const add = (candidate: unknown) => {
+    if (typeof candidate !== 'string') return;
+    const lfn = candidate.replace(/^lfn:/i, '').replace(/\/+$/, '');
+    if (isLfn(lfn) && isWithin(lfn, `/${job.vo}`)) roots.push(lfn);
+  };
+  add(job.description.outputPath);
+  for (const item of job.description.outputData) {
+    if (item.startsWith('{')) add(parseJson(item)?.outputPath);
+    else if (/^lfn:/i.test(item)) add(item);
+  }
+  return roots;
+}
+
+/** A pilot writing for `job` (already proven to run it): only where the job's outputs may go. */
+export function assertJobMayWrite(job: WritingJob, lfn: string): void {
+  const roots = jobOutputRoots(job);
+  if (!roots.some((root) => isWithin(lfn, root))) {
+    throw new ForbiddenError(
+      `Job ${job.jobId} may write only under ${roots.join(', ')}; ${lfn} is elsewhere.`,
+    );
+  }
+}
+
+/** A normal user writing on their own behalf: only under their own user directory. */
+export function assertUserMayWrite(identity: Identity, lfn: string): void {
+  if (!hasProperty(identity, properties.normalUser)) {
+    throw new ForbiddenError(
+      `Writing data needs the ${properties.normalUser} property, or a JobID of a job this pilot runs.`,
+    );
+  }
+  const home = userDirectory(identity.vo, identity.username);
+  if (!isWithin(lfn, home))
+    throw new ForbiddenError(`You may write only under ${home}; ${lfn} is elsewhere.`);
+}
+
+export function assertMayList(identity: Identity, directory: string): void {
+  assertInVo(identity, directory);
+  if (isAdministrator(identity)) return;
+  const home = userDirectory(identity.vo, identity.username);
+  if (!hasProperty(identity, properties.normalUser) || !isWithin(directory, home)) {
+    throw new ForbiddenError(`You may list only your own directory, ${home}.`);
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

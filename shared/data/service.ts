@@ -1,0 +1,175 @@
+/**
+ * The data manager (DIRAC's DataManager over its FileCatalog): where to upload a file to a storage
+ * element, registering the replica once it is there, and finding, downloading and listing
+ * replicas. Clients move the bytes themselves; the API hands out presigned URLs or paths.
+ */
+import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
+import { assertInVo, assertJobMayWrite, assertMayList, assertUserMayWrite } from '#shared/data/access.ts';
+import { directoryPath, lfnProblem } from '#shared/data/lfn.ts';
+import {
+  type DownloadSource,
+  type ListResponse,
+  listPageSize,
+  type RegisterRequest,
+  type ReplicasResponse,
+  type UploadRequest,
+  type UploadTarget,
+} from '#shared/data/model.ts';
+import {
+  downloadSource,
+  type ObjectStore,
+  pfnFor,
+  storageElement,
+  storedSize,
+  uploadTarget,
+} from '#shared/data/storage.ts';
+import { bucketName, type Deps, tableName } from '#shared/deps.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
+import { listDirectory, listReplicas, type ReplicaRecord, registerReplica } from '#shared/files/catalog.ts';
+import { isPilot, mayAccess } from '#shared/jobs/access.ts';
+import { getJob } from '#shared/jobs/store/read-jobs.ts';
+
+export type DataManagerDeps = Pick<Deps, 'aws' | 'resources' | 'config' | 'now'>;
+
+export function createDataManager(deps: DataManagerDeps) {
+  const { dynamo } = deps.aws;
+  const catalog = () => tableName(deps.resources, 'fileCatalog');
+  const store: ObjectStore = { s3: deps.aws.s3, bucket: () => bucketName(deps.resources) };
+
+  /** Writing `lfn` for a job the caller runs (or owns, or administers), or on the caller's own behalf. */
+  async function assertMayWrite(identity: Identity, lfn: string, jobId: number | undefined): Promise<void> {
+    assertInVo(identity, lfn);
+    if (jobId === undefined) {
+      if (isPilot(identity) && !hasProperty(identity, properties.normalUser)) {
+        throw new ForbiddenError('A pilot writes data for a job: give the JobID of a job it runs.');
+      }
+      assertUserMayWrite(identity, lfn);
+      return;
+    }
+    const job = await getJob(dynamo, tableName(deps.resources, 'jobs'), jobId);
+    if (!job || job.vo !== identity.vo)
+      throw new NotFoundError(`Job ${jobId} does not exist.`, 'job.not_found');
+    if (!mayAccess(identity, job, 'report')) {
+      throw new ForbiddenError(`You may not write data for job ${jobId}: it is not yours to run.`);
+    }
+    assertJobMayWrite(job, lfn);
+  }
+
+  async function replicasOf(identity: Identity, lfn: string): Promise<ReplicaRecord[]> {
+    assertInVo(identity, lfn);
+    const replicas = (await listReplicas(dynamo, catalog(), [lfn])).get(lfn) ?? [];
+    if (replicas.length === 0)
+      throw new NotFoundError(`No replica of ${lfn} is registered.`, 'data.not_found');
+    return replicas;
+  }
+
+  return {
+    /** `POST /api/data/upload`. */
+    async upload(identity: Identity, request: UploadRequest): Promise<UploadTarget> {
+      const se = storageElement(deps.config, request.SE);
+      await assertMayWrite(identity, request.LFN, request.JobID);
+      return uploadTarget(store, se, request.LFN, request.Size);
+    },
+
+    /** `POST /api/data/register`: only the PFN the upload target named, and only once it is there. */
+    async register(identity: Identity, request: RegisterRequest): Promise<void> {
+      const se = storageElement(deps.config, request.SE);
+      await assertMayWrite(identity, request.LFN, request.JobID);
+      const pfn = pfnFor(se, request.LFN);
+      if (request.PFN !== pfn) {
+        throw new BadRequestError(`${request.LFN} on ${se.name} is at ${pfn}, not ${request.PFN}.`, {
+          code: 'data.wrong_pfn',
+        });
+      }
+      const stored = await storedSize(store, se, pfn);
+      if (stored === undefined) {
+        throw new BadRequestError(`Nothing is stored at ${pfn} on ${se.name}: upload the file first.`, {
+          code: 'data.not_uploaded',
+        });
+      }
+      if (stored !== 'unknown' && stored !== request.Size) {
+        throw new BadRequestError(
+          `${pfn} on ${se.name} holds ${stored} bytes, not the ${request.Size} registered.`,
+          { code: 'data.size_mismatch' },
+        );
+      }
+      await registerReplica(dynamo, catalog(), {
+        lfn: request.LFN,
+        se: se.name,
+        pfn,
+        size: request.Size,
+        checksum: request.Checksum,
+        registeredAt: deps.now().toISOString(),
+        ...(request.JobID !== undefined ? { jobId: request.JobID } : {}),
+      });
+    },
+
+    /** `GET /api/data/replicas?lfn=`. */
+    async replicas(identity: Identity, lfn: string): Promise<ReplicasResponse> {
+      const replicas = await replicasOf(identity, lfn);
+      return {
+        LFN: lfn,
+        Replicas: replicas.map((r) => ({
+          SE: r.se,
+          PFN: r.pfn,
+          Size: r.size ?? null,
+          Checksum: r.checksum ?? null,
+        })),
+      };
+    },
+
+    /** `GET /api/data/download?lfn=[&se=]`: the named SE's replica, else the first on a disk SE. */
+    async download(identity: Identity, lfn: string, seName?: string): Promise<DownloadSource> {
+      const replicas = (await replicasOf(identity, lfn)).filter((r) => r.se in deps.config.storageElements);
+      const kindOf = (r: ReplicaRecord) => deps.config.storageElements[r.se]?.kind;
+      const chosen =
+        seName === undefined
+          ? (replicas.find((r) => kindOf(r) === 'disk') ?? replicas[0])
+          : replicas.find((r) => r.se === seName);
+      if (!chosen) {
+        const where = seName === undefined ? 'a storage element this deployment knows' : seName;
+        throw new NotFoundError(`No replica of ${lfn} on ${where}.`, 'data.not_found');
+      }
+      return downloadSource(store, storageElement(deps.config, chosen.se), chosen.pfn);
+    },
+
+    /** `GET /api/data/list?path=`: the files directly in one directory, a page at a time. */
+    async list(identity: Identity, path: string, next?: string): Promise<ListResponse> {
+      const directory = directoryPath(path);
+      const problem = directory === '/' ? undefined : lfnProblem(directory);
+      if (problem) throw new BadRequestError(`"${path}" is not an LFN directory: ${problem}.`);
+      assertMayList(identity, directory);
+      const page = await listDirectory(
+        dynamo,
+        catalog(),
+        directory,
+        listPageSize,
+        decodeCursor(next, directory),
+      );
+      return {
+        Files: page.replicas.map((r) => ({ LFN: r.lfn, SE: r.se, Size: r.size ?? null })),
+        ...(page.next ? { next: encodeCursor(page.next) } : {}),
+      };
+    },
+  };
+}
+export type DataManager = ReturnType<typeof createDataManager>;
+
+const encodeCursor = (key: Record<string, unknown>): string =>
+  Buffer.from(JSON.stringify(key)).toString('base64url');
+
+/** The start key a `next` stands for; one from another directory, or not one at all, is refused. */
+function decodeCursor(next: string | undefined, directory: string): Record<string, unknown> | undefined {
+  if (next === undefined) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(next, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const { lfn, se, directory: keyDirectory } = (key ?? {}) as Record<string, unknown>;
+  if (typeof lfn !== 'string' || typeof se !== 'string' || keyDirectory !== directory) {
+    throw new BadRequestError('"next" is not a page of this listing: pass back the "next" it gave.');
+  }
+  return { lfn, se, directory };
+}

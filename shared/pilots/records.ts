@@ -1,0 +1,159 @@
+/**
+ * The pilots table: every key is built here, and every read and write of a pilot record is one
+ * call here. A pilot is one item, `PILOT#<reference>` / `PILOT`; its `statusKey` (`<vo>#<status>`)
+ * and `updatedAt` place it in the `byStatus` index, where a site director counts a VO's pilots.
+ * Writes are single conditional UpdateItems, so a failed condition is a typed answer, not an error.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PilotRecord, PilotStatus } from '#shared/pilots/model.ts';
+
+export const pilotKey = (reference: string) => ({ pk: `PILOT#${reference}`, sk: 'PILOT' });
+export const pilotStatusKey = (vo: string, status: PilotStatus) => `${vo}#${status}`;
+/** How a job's owner is named in a pilot's `owners`. */
+export const ownerName = (vo: string, owner: string) => `${vo}/${owner}`;
+
+export function fromPilotItem(item: Record<string, unknown>): PilotRecord {
+  const { pk: _pk, sk: _sk, statusKey: _statusKey, jobIds, owners, ...rest } = item;
+  // Sets come back as JavaScript Sets, and DynamoDB stores no empty set: absent means none yet.
+  return {
+    ...(rest as Omit<PilotRecord, 'jobIds' | 'owners'>),
+    jobIds: [...((jobIds as Set<number> | undefined) ?? [])].sort((a, b) => a - b),
+    owners: [...((owners as Set<string> | undefined) ?? [])].sort(),
+  };
+}
+
+export async function getPilot(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  reference: string,
+): Promise<PilotRecord | undefined> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: table, Key: pilotKey(reference), ConsistentRead: true }),
+  );
+  return Item ? fromPilotItem(Item) : undefined;
+}
+
+/** What a registration writes; the rest of the record is kept or filled in later. */
+export type PilotRegistration = Omit<
+  PilotRecord,
+  'jobIds' | 'owners' | 'logKey' | 'submittedAt' | 'updatedAt' | 'lastSeenAt' | 'registeredAt'
+>;
+
+/**
+ * Registers a pilot as of `time`. A record of the same VO that a site director created before the
+ * pilot started (`Submitted`) is taken over, keeping what the registration does not say; any
+ * other existing record is refused (`'exists'`).
+ */
+export async function registerPilot(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  pilot: PilotRegistration,
+  time: string,
+): Promise<'registered' | 'exists'> {
+  const fields: Record<string, unknown> = {
+    ...pilot,
+    statusKey: pilotStatusKey(pilot.vo, pilot.status),
+    registeredAt: time,
+    updatedAt: time,
+    lastSeenAt: time,
+  };
+  const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: pilotKey(pilot.pilotReference),
+        UpdateExpression: `SET ${entries.map(([field]) => `#${field} = :${field}`).join(', ')}`,
+        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :submitted AND #vo = :vo)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([field]) => [`#${field}`, field])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(entries.map(([field, value]) => [`:${field}`, value])),
+          ':submitted': 'Submitted' satisfies PilotStatus,
+        },
+      }),
+    );
+    return 'registered';
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return 'exists';
+    throw error;
+  }
+}
+
+/** Sets a pilot's status; false if the VO has no such pilot. */
+export function setPilotStatus(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  pilot: { vo: string; reference: string },
+  change: { status: PilotStatus; statusReason: string; time: string },
+): Promise<boolean> {
+  return updateExisting(dynamo, table, pilot, {
+    set: {
+      status: change.status,
+      statusReason: change.statusReason,
+      statusKey: pilotStatusKey(pilot.vo, change.status),
+      updatedAt: change.time,
+    },
+  });
+}
+
+/** Records where the pilot's log is, as the pilot asks to upload it. */
+export function setPilotLogKey(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  pilot: { vo: string; reference: string },
+  logKey: string,
+  time: string,
+): Promise<boolean> {
+  return updateExisting(dynamo, table, pilot, { set: { logKey, lastSeenAt: time } });
+}
+
+/** Adds a job the matcher handed to the pilot, and its owner, to the record. */
+export function recordMatchedJob(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  pilot: { vo: string; reference: string },
+  job: { jobId: number; owner: string },
+  time: string,
+): Promise<boolean> {
+  return updateExisting(dynamo, table, pilot, {
+    set: { lastSeenAt: time },
+    add: { jobIds: new Set([job.jobId]), owners: new Set([ownerName(pilot.vo, job.owner)]) },
+  });
+}
+
+/** One UpdateItem on an existing pilot of the VO; false when there is none. */
+async function updateExisting(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  pilot: { vo: string; reference: string },
+  changes: { set: Record<string, unknown>; add?: Record<string, Set<unknown>> },
+): Promise<boolean> {
+  const set = Object.entries(changes.set);
+  const add = Object.entries(changes.add ?? {});
+  const clauses = [`SET ${set.map(([field]) => `#${field} = :${field}`).join(', ')}`];
+  if (add.length > 0) clauses.push(`ADD ${add.map(([field]) => `#${field} :${field}`).join(', ')}`);
+  const all = [...set, ...add];
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: pilotKey(pilot.reference),
+        UpdateExpression: clauses.join(' '),
+        ConditionExpression: 'attribute_exists(pk) AND #vo = :vo',
+        ExpressionAttributeNames: {
+          '#vo': 'vo',
+          ...Object.fromEntries(all.map(([field]) => [`#${field}`, field])),
+        },
+        ExpressionAttributeValues: {
+          ':vo': pilot.vo,
+          ...Object.fromEntries(all.map(([field, value]) => [`:${field}`, value])),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The pilot registry (DIRAC's PilotManager): a pilot registers at a declared site and computing
+ * element and is given its credential; pilots and administrators set its status; its owners,
+ * administrators and the pilot itself read its record.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Identity } from '#shared/auth/identity.ts';
+import { type Deps, tableName } from '#shared/deps.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
+import { assertCanRegister, mayReadPilot, mayUpdatePilot } from '#shared/pilots/access.ts';
+import { sha256Hex } from '#shared/pilots/binding.ts';
+import {
+  type MetadataUpdate,
+  type PilotRecord,
+  type PilotView,
+  pilotView,
+  type Registration,
+  type RegistrationAnswer,
+} from '#shared/pilots/model.ts';
+import { getPilot, registerPilot, setPilotStatus } from '#shared/pilots/records.ts';
+
+export type PilotRegistryDeps = Pick<Deps, 'aws' | 'resources' | 'config' | 'now'>;
+
+export function createPilotRegistry(deps: PilotRegistryDeps) {
+  const { dynamo } = deps.aws;
+  const table = () => tableName(deps.resources, 'pilots');
+  const now = () => deps.now().toISOString();
+
+  /** The site and computing element, as declared in the configuration, or 400 naming what to fix. */
+  function computingElement(site: string, gridCE: string) {
+    const sites = deps.config.sites;
+    const declared = sites[site];
+    if (!declared) {
+      throw new BadRequestError(
+        `Site "${site}" is not declared in the configuration (sites: ${Object.keys(sites).join(', ') || 'none'}).`,
+        { code: 'pilot.unknown_site' },
+      );
+    }
+    const ce = declared.computingElements[gridCE];
+    if (!ce) {
+      const known = Object.keys(declared.computingElements).join(', ') || 'none';
+      throw new BadRequestError(
+        `GridCE "${gridCE}" is not a computing element of ${site} (computing elements: ${known}).`,
+        { code: 'pilot.unknown_ce' },
+      );
+    }
+    return ce;
+  }
+
+  /** The record, if `identity` may read it: 404 when the VO has no such pilot, 403 when not theirs. */
+  async function readable(identity: Identity, reference: string): Promise<PilotRecord> {
+    const pilot = await getPilot(dynamo, table(), reference);
+    if (!pilot || pilot.vo !== identity.vo)
+      throw new NotFoundError(`Pilot ${reference} does not exist.`, 'pilot.not_found');
+    if (!mayReadPilot(identity, pilot)) {
+      throw new ForbiddenError(
+        `You may not see pilot ${reference}: only administrators, the pilot itself, and the owners of the jobs it ran may.`,
+      );
+    }
+    return pilot;
+  }
+
+  return {
+    readable,
+
+    /** `POST /api/pilots`: the pilot's record, as Running, and its credential (shown only here). */
+    async register(identity: Identity, request: Registration): Promise<RegistrationAnswer> {
+      assertCanRegister(identity);
+      const ce = computingElement(request.Site, request.GridCE);
+      const reference = request.PilotReference ?? `pilot-${randomUUID()}`;
+      const stamp = randomBytes(16).toString('hex');
+      const secret = randomBytes(32).toString('hex');
+      const r = request.Resources;
+      const outcome = await registerPilot(
+        dynamo,
+        table(),
+        {
+          pilotReference: reference,
+          pilotStamp: stamp,
+          vo: identity.vo,
+          site: request.Site,
+          gridCE: request.GridCE,
+          ceType: request.CEType ?? ce.type,
+          ...(request.Queue !== undefined ? { queue: request.Queue } : {}),
+          ...(request.BatchJobID !== undefined ? { batchJobId: request.BatchJobID } : {}),
+          resources: {
+            cores: r.Cores,
+            memoryMb: r.MemoryMB,
+            diskMb: r.DiskMB,
+            wallClockSeconds: r.WallClockSeconds,
+          },
+          version: request.Version ?? 'unknown',
+          status: 'Running',
+          statusReason: 'Registered',
+          secretHash: sha256Hex(secret),
+        },
+        now(),
+      );
+      if (outcome === 'exists') {
+        throw new ConflictError(
+          `Pilot ${reference} is already registered: a pilot registers once, or leave PilotReference out to get a new one.`,
+          'pilot.exists',
+        );
+      }
+      return { PilotReference: reference, PilotStamp: stamp, Secret: secret };
+    },
+
+    /** `PATCH /api/pilots/metadata`: the pilot itself, or an administrator of its VO. */
+    async setMetadata(identity: Identity, update: MetadataUpdate): Promise<void> {
+      const reference = update.PilotReference;
+      if (!mayUpdatePilot(identity, reference)) {
+        throw new ForbiddenError(
+          `You may not change pilot ${reference}: only that pilot, with its credential, or an administrator may.`,
+        );
+      }
+      const changed = await setPilotStatus(
+        dynamo,
+        table(),
+        { vo: identity.vo, reference },
+        { status: update.Status, statusReason: update.StatusReason ?? '', time: now() },
+      );
+      if (!changed) throw new NotFoundError(`Pilot ${reference} does not exist.`, 'pilot.not_found');
+    },
+
+    /** `GET /api/pilots/info`. */
+    async info(identity: Identity, reference: string): Promise<PilotView> {
+      return pilotView(await readable(identity, reference));
+    },
+  };
+}
+export type PilotRegistry = ReturnType<typeof createPilotRegistry>;

@@ -1,0 +1,232 @@
+/**
+ * The data manager over HTTP on the embedded runtime: upload targets on an `s3` and a `file`
+ * storage element, replica registration, replicas, downloads and directory listings, and who may
+ * write where (a pilot only for the job it runs and where that job's outputs may go).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
+import { bodyOf, startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
+
+const vo = 'vo.example.org';
+const site = 'LOCAL.localhost.local';
+const home = `/${vo}/user/a/alice`;
+
+describe('Data manager', () => {
+  let runtime: TestRuntime;
+  let fileRoot: string;
+  let pilot: RegisteredPilot;
+  let otherPilot: RegisteredPilot;
+  let jobId: number;
+  let bobToken: string;
+  const asBob = () => ({ as: 'none' as const, headers: { authorization: `Bearer ${bobToken}` } });
+
+  type Init = Parameters<TestRuntime['api']>[1];
+  const upload = (json: Record<string, unknown>, init: Init = asPilot(pilot)) =>
+    runtime.api('/api/data/upload', { method: 'POST', json, ...init });
+  const register = (json: Record<string, unknown>, init: Init = asPilot(pilot)) =>
+    runtime.api('/api/data/register', { method: 'POST', json, ...init });
+  const get = (path: string, init: Init = {}) => runtime.api(path, init);
+  const query = (path: string, params: Record<string, string>) => `${path}?${new URLSearchParams(params)}`;
+
+  /** Uploads `text` as `lfn` to an SE through the target the API hands out, and registers it. */
+  async function store(lfn: string, se: string, text: string, init: Init = asPilot(pilot), job = jobId) {
+    const size = Buffer.byteLength(text);
+    const target = await bodyOf(await upload({ LFN: lfn, SE: se, Size: size, JobID: job }, init));
+    if (target.backend === 's3') {
+      const put = await fetch(target.url as string, {
+        method: 'PUT',
+        headers: target.headers as Record<string, string>,
+        body: text,
+      });
+      expect(put.status).toBe(200);
+    } else {
+      mkdirSync(dirname(target.path as string), { recursive: true });
+      writeFileSync(target.path as string, text);
+    }
+    const registered = await register(
+      { LFN: lfn, SE: se, PFN: target.pfn, Size: size, Checksum: 'adler32:0a1b2c3d', JobID: job },
+      init,
+    );
+    expect(registered.status, JSON.stringify(await registered.clone().text())).toBe(204);
+    return target;
+  }
+
+  beforeAll(async () => {
+    fileRoot = mkdtempSync(join(tmpdir(), 'muon-file-se-'));
+    const config = testConfig();
+    config.storageElements['LOCAL-FILE'] = { kind: 'disk', backend: 'file', path: fileRoot };
+    runtime = await startTestRuntime({ config });
+    bobToken = await runtime.authority.sign({
+      vo,
+      username: 'bob',
+      group: 'user',
+      properties: ['NormalUser'],
+    });
+    pilot = await registerPilot(runtime);
+    otherPilot = await registerPilot(runtime);
+    [jobId] = (await jobIdsOf(
+      await submitJdl(runtime, [`Executable = "echo"; OutputPath = "/${vo}/data/run1";`]),
+    )) as [number];
+    await waitForJob(runtime, jobId, hasStatus('Waiting'));
+    const matched = await runtime.api('/api/matcher/request', {
+      method: 'POST',
+      ...asPilot(pilot),
+      json: { Site: site, CPUTime: 1_000_000, JobID: jobId },
+    });
+    expect((await bodyOf(matched)).match).toBe(true);
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    if (fileRoot) rmSync(fileRoot, { recursive: true, force: true });
+  });
+
+  it('hands a pilot a presigned PUT on an s3 SE, and serves the registered replica back', async () => {
+    const lfn = `${home}/${jobId}/out.txt`;
+    const target = await store(lfn, 'LOCAL-DISK', 'hello s3');
+    expect(target).toMatchObject({ backend: 's3', method: 'PUT', pfn: `output-data${lfn}` });
+
+    const replicas = await get(query('/api/data/replicas', { lfn }));
+    expect(await bodyOf(replicas)).toEqual({
+      LFN: lfn,
+      Replicas: [{ SE: 'LOCAL-DISK', PFN: `output-data${lfn}`, Size: 8, Checksum: 'adler32:0a1b2c3d' }],
+    });
+    const source = await bodyOf(await get(query('/api/data/download', { lfn })));
+    expect(source).toMatchObject({ backend: 's3', url: expect.any(String) });
+    expect(await (await fetch(source.url as string)).text()).toBe('hello s3');
+  });
+
+  it('gives a path under the root of a file SE, and the same path to download', async () => {
+    const lfn = `${home}/${jobId}/local.txt`;
+    const target = await store(lfn, 'LOCAL-FILE', 'hello file');
+    const path = join(fileRoot, vo, 'user', 'a', 'alice', String(jobId), 'local.txt');
+    expect(target).toEqual({ backend: 'file', path, pfn: path });
+    expect(await bodyOf(await get(query('/api/data/download', { lfn, se: 'LOCAL-FILE' })))).toEqual({
+      backend: 'file',
+      path,
+    });
+  });
+
+  it('keeps one replica per LFN and SE, and prefers the SE asked for', async () => {
+    const lfn = `${home}/${jobId}/both.txt`;
+    await store(lfn, 'LOCAL-DISK', 'one');
+    await store(lfn, 'LOCAL-FILE', 'one');
+    await store(lfn, 'LOCAL-FILE', 'two');
+    const { Replicas } = (await bodyOf(await get(query('/api/data/replicas', { lfn })))) as {
+      Replicas: { SE: string; Size: number }[];
+    };
+    expect(Replicas.map((r) => [r.SE, r.Size]).sort()).toEqual([
+      ['LOCAL-DISK', 3],
+      ['LOCAL-FILE', 3],
+    ]);
+    expect((await bodyOf(await get(query('/api/data/download', { lfn, se: 'LOCAL-FILE' })))).backend).toBe(
+      'file',
+    );
+  });
+
+  it("lets a pilot write where the job's OutputPath says", async () => {
+    await store(`/${vo}/data/run1/${jobId}.dat`, 'LOCAL-DISK', 'data');
+  });
+
+  it("refuses a pilot writing outside the owner's directory and the job's output path", async () => {
+    const response = await upload({
+      LFN: `/${vo}/user/b/bob/stolen.txt`,
+      SE: 'LOCAL-DISK',
+      Size: 1,
+      JobID: jobId,
+    });
+    expect(response.status).toBe(403);
+    expect((await bodyOf(response)).detail).toMatch(
+      `Job ${jobId} may write only under ${home}, /${vo}/data/run1`,
+    );
+    // A sibling directory whose name starts like the allowed one is elsewhere too.
+    const sibling = await upload({ LFN: `/${vo}/data/run10/x`, SE: 'LOCAL-DISK', Size: 1, JobID: jobId });
+    expect(sibling.status).toBe(403);
+  });
+
+  it('refuses another pilot, an unbound pilot, and a pilot naming no job', async () => {
+    const lfn = `${home}/${jobId}/other.txt`;
+    const body = { LFN: lfn, SE: 'LOCAL-DISK', Size: 1, JobID: jobId };
+    expect((await upload(body, asPilot(otherPilot))).status).toBe(403);
+    expect(
+      (await register({ ...body, PFN: `output-data${lfn}`, Checksum: 'adler32:1' }, asPilot(otherPilot)))
+        .status,
+    ).toBe(403);
+    const unbound = await upload(body, { as: 'pilot' });
+    expect(unbound.status).toBe(403);
+    expect((await bodyOf(unbound)).detail).toMatch(/X-Muon-Pilot/);
+    const { JobID: _, ...noJob } = body;
+    expect((await upload(noJob)).status).toBe(403);
+  });
+
+  it('answers an unknown SE with 400 naming the known ones', async () => {
+    const response = await upload({ LFN: `${home}/${jobId}/x`, SE: 'NOWHERE', Size: 1, JobID: jobId });
+    expect(response.status).toBe(400);
+    expect((await bodyOf(response)).detail).toBe(
+      'Unknown storage element "NOWHERE"; known ones: LOCAL-DISK, LOCAL-FILE.',
+    );
+  });
+
+  it('registers only the PFN it handed out, once the object is there with that size', async () => {
+    const lfn = `${home}/${jobId}/never.txt`;
+    const body = { LFN: lfn, SE: 'LOCAL-DISK', Size: 4, Checksum: 'adler32:1', JobID: jobId };
+    const wrongPfn = await register({ ...body, PFN: 'output-data/elsewhere' });
+    expect(wrongPfn.status).toBe(400);
+    expect((await bodyOf(wrongPfn)).detail).toMatch(`is at output-data${lfn}`);
+    const missing = await register({ ...body, PFN: `output-data${lfn}` });
+    expect(missing.status).toBe(400);
+    expect((await bodyOf(missing)).detail).toMatch(/upload the file first/);
+    await store(`${home}/${jobId}/sized.txt`, 'LOCAL-DISK', 'four');
+    const wrongSize = await register({
+      ...body,
+      LFN: `${home}/${jobId}/sized.txt`,
+      PFN: `output-data${home}/${jobId}/sized.txt`,
+      Size: 5,
+    });
+    expect(wrongSize.status).toBe(400);
+    expect((await bodyOf(wrongSize)).detail).toMatch(/holds 4 bytes, not the 5/);
+  });
+
+  it('lets a user write under their own directory only', async () => {
+    const mine = await upload({ LFN: `${home}/mine.txt`, SE: 'LOCAL-DISK', Size: 1 }, { as: 'user' });
+    expect(mine.status).toBe(200);
+    const theirs = await upload({ LFN: `${home}/mine.txt`, SE: 'LOCAL-DISK', Size: 1 }, asBob());
+    expect(theirs.status).toBe(403);
+    expect((await bodyOf(theirs)).detail).toMatch('You may write only under /vo.example.org/user/b/bob');
+  });
+
+  it('refuses malformed LFNs and LFNs of another VO', async () => {
+    const dots = await upload({ LFN: `${home}/../bob/x`, SE: 'LOCAL-DISK', Size: 1, JobID: jobId });
+    expect(dots.status).toBe(422);
+    const foreign = await get(query('/api/data/replicas', { lfn: '/other.vo/user/a/alice/x' }));
+    expect(foreign.status).toBe(403);
+    expect((await get(query('/api/data/replicas', { lfn: `${home}/nothing` }))).status).toBe(404);
+    expect(
+      (await get(query('/api/data/download', { lfn: `${home}/${jobId}/out.txt`, se: 'LOCAL-FILE' }))).status,
+    ).toBe(404);
+  });
+
+  it("lists a directory's files, for its owner and administrators only", async () => {
+    const directory = `${home}/${jobId}`;
+    const listing = await get(query('/api/data/list', { path: `${directory}/` }));
+    expect(listing.status).toBe(200);
+    const { Files, next } = (await bodyOf(listing)) as {
+      Files: { LFN: string; SE: string }[];
+      next?: string;
+    };
+    expect(next).toBeUndefined();
+    expect(Files).toEqual(
+      expect.arrayContaining([
+        { LFN: `${directory}/out.txt`, SE: 'LOCAL-DISK', Size: 8 },
+        { LFN: `${directory}/local.txt`, SE: 'LOCAL-FILE', Size: 10 },
+      ]),
+    );
+    expect(Files.every((f) => f.LFN.startsWith(`${directory}/`))).toBe(true);
+    expect((await get(query('/api/data/list', { path: directory }), asBob())).status).toBe(403);
+    expect((await get(query('/api/data/list', { path: directory }), { as: 'admin' })).status).toBe(200);
+    expect((await get(query('/api/data/list', { path: directory, next: 'bogus' }))).status).toBe(400);
+  });
+});

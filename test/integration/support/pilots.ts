@@ -1,0 +1,37 @@
+/** Helpers for tests that act as a pilot: registration, and the credential headers of later calls. */
+import type { TestRuntime } from '#test/integration/support/runtime.ts';
+
+export interface RegisteredPilot {
+  readonly reference: string;
+  readonly secret: string;
+  /** `X-Muon-Pilot` and `X-Muon-Pilot-Secret`, to send with every call the pilot makes. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Registers a pilot with the development pilot token (at the configuration's local CE by default). */
+export async function registerPilot(
+  runtime: TestRuntime,
+  options: { site?: string; gridCE?: string; reference?: string } = {},
+): Promise<RegisteredPilot> {
+  const response = await runtime.api('/api/pilots', {
+    method: 'POST',
+    as: 'pilot',
+    json: {
+      Site: options.site ?? 'LOCAL.localhost.local',
+      GridCE: options.gridCE ?? 'localhost',
+      ...(options.reference !== undefined ? { PilotReference: options.reference } : {}),
+      Version: 'test',
+    },
+  });
+  const body = (await response.json()) as { PilotReference: string; Secret: string };
+  if (response.status !== 201)
+    throw new Error(`pilot registration failed: ${response.status} ${JSON.stringify(body)}`);
+  return {
+    reference: body.PilotReference,
+    secret: body.Secret,
+    headers: { 'x-muon-pilot': body.PilotReference, 'x-muon-pilot-secret': body.Secret },
+  };
+}
+
+/** `runtime.api` options of a call made by `pilot`. */
+export const asPilot = (pilot: RegisteredPilot) => ({ as: 'pilot' as const, headers: { ...pilot.headers } });
