@@ -4,6 +4,7 @@
  * Later features add their own sections here rather than inventing settings of their own.
  */
 import { z } from 'zod';
+import { awsBatchSettingsSchema, localSettingsSchema, slurmSettingsSchema } from '#shared/ce/settings.ts';
 
 const identifier = z
   .string()
@@ -63,18 +64,29 @@ const virtualOrganizationSchema = z
     }
   });
 
-const computingElementSchema = z
-  .object({
-    type: z.enum(['Local', 'Slurm', 'AwsBatch']),
-    /** Most pilots this element may hold at once, queued plus running. */
-    maxPilots: z.number().int().nonnegative().default(10),
-    processors: z.number().int().positive().default(1),
-    memoryMb: z.number().int().positive().optional(),
-    tags: z.array(z.string().min(1)).default([]),
-    platform: z.string().min(1).optional(),
-    settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  })
-  .strict();
+/** What every type of computing element has; `settings` depend on the type (shared/ce/settings.ts). */
+const computingElementBase = z.object({
+  /** Most pilots this element may hold at once, queued plus running. */
+  maxPilots: z.number().int().nonnegative().default(10),
+  /** Most pilots queued at once (DIRAC's MaxWaitingJobs); default `maxPilots`. */
+  maxWaitingPilots: z.number().int().nonnegative().optional(),
+  processors: z.number().int().positive().default(1),
+  memoryMb: z.number().int().positive().optional(),
+  tags: z.array(z.string().min(1)).default([]),
+  platform: z.string().min(1).optional(),
+});
+
+const computingElementSchema = z.discriminatedUnion('type', [
+  computingElementBase
+    .extend({ type: z.literal('Local'), settings: localSettingsSchema.prefault({}) })
+    .strict(),
+  computingElementBase
+    .extend({ type: z.literal('Slurm'), settings: slurmSettingsSchema.prefault({}) })
+    .strict(),
+  computingElementBase
+    .extend({ type: z.literal('AwsBatch'), settings: awsBatchSettingsSchema.prefault({}) })
+    .strict(),
+]);
 
 const siteSchema = z
   .object({
@@ -161,6 +173,148 @@ const matcherSchema = z
   })
   .strict();
 
+/**
+ * The watchdog that supervises every payload from the job wrapper's first step (DIRAC's Watchdog
+ * options, with its defaults, except that the CPU limit is checked: DIRAC's CheckCPULimitFlag).
+ */
+const watchdogSchema = z
+  .object({
+    /** Seconds between samples of the payload's CPU, memory, wall clock and disk. */
+    checkSeconds: z.number().positive().default(30),
+    /** Wall-clock limit of a job, from its first step (DIRAC's MaxWallClockTime, 3 days). */
+    maxWallClockSeconds: z.number().positive().default(259_200),
+    /** Kill when the work directory's file system has less free space (DIRAC: 10 MB). */
+    minDiskSpaceMb: z.number().nonnegative().default(10),
+    /** CPU limit = job CPUTime / CPU normalization factor x (1 + margin) (DIRAC: 20 %). */
+    cpuLimitMargin: z.number().nonnegative().default(0.2),
+    /** Stall check: CPU/wall below `minCpuWallRatio` over this window kills (DIRAC: 1800 s, 5 %). */
+    stalledWindowSeconds: z.number().positive().default(1800),
+    minCpuWallRatio: z.number().min(0).max(1).default(0.05),
+    /** Seconds between SIGTERM and SIGKILL when a payload is killed. */
+    killGraceSeconds: z.number().nonnegative().default(30),
+  })
+  .strict();
+
+/** A module and the function it exports: `path/to/hooks.ts#postProcess` (path from the config file). */
+const hookReference = z
+  .string()
+  .regex(
+    /^[^#]+#[A-Za-z_$][\w$]*$/,
+    'write <module path>#<exported function>, e.g. hooks/lhcb.ts#postProcess',
+  );
+
+/** Pilots and their job wrappers (DIRAC's JobAgent and JobWrapper options). */
+const pilotSchema = z
+  .object({
+    /** Seconds between two matcher requests while the pilot finds work (DIRAC: PollingTime 20). */
+    pollSeconds: z.number().positive().default(20),
+    /** After this many empty answers in a row the wait grows, up to `maxPollSeconds`. */
+    maxPollSeconds: z.number().positive().default(120),
+    /** Stop after no work for this long (DIRAC: StopAfterFailedMatches x PollingTime). */
+    idleStopSeconds: z.number().positive().default(600),
+    /** Statuses and heartbeats are sent together this often (DIRAC's watchdog CheckingTime). */
+    heartbeatSeconds: z.number().positive().default(60),
+    /** On SIGTERM: seconds running jobs get to finish before they are rescheduled. */
+    graceSeconds: z.number().nonnegative().default(60),
+    /** Do not take new jobs with less wall-clock time than this left (DIRAC: MinimumTimeLeft). */
+    minTimeLeftSeconds: z.number().nonnegative().default(300),
+    /** The pilot's CPU power in normalised units per second (DIRAC's CPUNormalizationFactor). */
+    cpuNormalizationFactor: z.number().positive().default(1),
+    /** Largest output sandbox, compressed (DIRAC's OutputSandboxLimit: 10 MiB). */
+    outputSandboxLimitBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024),
+    /** Lines of the payload's output kept as StandardOutput and in the sandbox's tail files. */
+    peekLines: z.number().int().positive().default(20),
+    /** Storage elements tried after the job's own when an output-data upload fails (DIRAC's failover). */
+    failoverStorageElements: z.array(identifier).default([]),
+    /** How often the pilot uploads its log (seconds). */
+    logUploadSeconds: z.number().positive().default(300),
+    /** The cwltool command (Debian's, run with Debian's python3). */
+    cwltool: z.array(z.string().min(1)).min(1).default(['/usr/bin/cwltool']),
+    /** Community hooks replacing the job wrapper's preProcess and postProcess steps. */
+    hooks: z
+      .object({ preProcess: hookReference.optional(), postProcess: hookReference.optional() })
+      .strict()
+      .default({}),
+    watchdog: watchdogSchema.prefault({}),
+  })
+  .strict();
+
+/** Seconds, as every agent setting is (DIRAC counts some in hours, days or watchdog cycles). */
+const seconds = z.number().nonnegative();
+const days = (n: number) => n * 86_400;
+
+/**
+ * The scheduled agents that keep jobs moving and the databases tidy (DIRAC's StalledJobAgent,
+ * JobCleaningAgent and PilotStatusAgent, with their defaults); see docs/agents.md.
+ */
+const agentsSchema = z
+  .object({
+    stalledJobs: z
+      .object({
+        /** Running or Completing without a sign of life this long: Stalled (DIRAC 1800 x 2.5). */
+        stalledAfterSeconds: seconds.default(4500),
+        /** Stalled this long while its pilot still lives: Failed (DIRAC 1800 x 6.5). */
+        failAfterSeconds: seconds.default(11_700),
+        /** A pilot not seen this long (lastSeenAt) is gone, as is one that ended. */
+        pilotGoneAfterSeconds: seconds.default(1800),
+        /** A stalled job whose pilot is gone is rescheduled; false fails it, as DIRAC does. */
+        rescheduleWhenPilotGone: z.boolean().default(true),
+        /** Matched this long without starting: rescheduled (DIRAC's MatchedTime). */
+        matchedTimeoutSeconds: seconds.default(7200),
+        /** Left in Rescheduled this long: rescheduled again (DIRAC's RescheduledTime). */
+        rescheduledTimeoutSeconds: seconds.default(600),
+        /** Jobs changed per run; the rest wait for the next run. */
+        maxJobsPerRun: z.number().int().positive().default(500),
+      })
+      .strict()
+      .prefault({}),
+    cleaning: z
+      .object({
+        /** Jobs in these statuses are removed once not updated for this long (DIRAC: 7 days). */
+        removeAfterSeconds: z
+          .object({
+            Done: seconds.default(days(7)),
+            Failed: seconds.default(days(7)),
+            Killed: seconds.default(days(7)),
+            Deleted: seconds.default(0),
+          })
+          .strict()
+          .prefault({}),
+        /** A sandbox never assigned to a job is removed after this long unused (DIRAC: 15 days). */
+        orphanSandboxAfterSeconds: seconds.default(days(15)),
+        /** A sandbox whose jobs are all removed goes after this long unused (DIRAC: 0). */
+        releasedSandboxAfterSeconds: seconds.default(days(1)),
+        /** Jobs removed per run (DIRAC's MaxJobsAtOnce); sandboxes removed per run likewise. */
+        maxJobsPerRun: z.number().int().positive().default(500),
+        maxSandboxesPerRun: z.number().int().positive().default(500),
+      })
+      .strict()
+      .prefault({}),
+    pilots: z
+      .object({
+        /** A pilot not seen, and none of its jobs updated, for this long is Aborted (DIRAC: 3 days). */
+        stalePilotAfterSeconds: seconds.default(days(3)),
+        /** Ended pilots are deleted, with their logs, this long after their last change. */
+        purgeAfterSeconds: z
+          .object({
+            Done: seconds.default(days(30)),
+            Failed: seconds.default(days(30)),
+            Aborted: seconds.default(days(7)),
+          })
+          .strict()
+          .prefault({}),
+        /** Pilot records changed per run. */
+        maxPilotsPerRun: z.number().int().positive().default(500),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 const authSchema = z
   .object({
     /** The identity provider that issues access tokens (the JWT authorizer's issuer). */
@@ -185,6 +339,8 @@ export const configSchema = z
     executors: executorsSchema.prefault({}),
     jobs: jobsSchema.prefault({}),
     matcher: matcherSchema.prefault({}),
+    pilot: pilotSchema.prefault({}),
+    agents: agentsSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -109,6 +109,8 @@ export const minorStatus = {
   // Matcher and JobAgent
   assigned: 'Assigned',
   jobReceivedByAgent: 'Job Received by Agent',
+  /** The payload waits in the computing element's queue (push mode: Slurm took it). */
+  submittingToCe: 'Submitting To CE',
   // JobWrapper
   jobWrapperInitialization: 'Job Wrapper Initialization',
   jobInitialization: 'Job Initialization',
@@ -122,6 +124,13 @@ export const minorStatus = {
   applicationThreadFailed: 'Application thread failed',
   applicationThreadDidNotComplete: 'Application thread did not complete',
   exceptionDuringExecution: 'Exception During Execution',
+  // muon's job wrapper: bad input and CWL payloads
+  unsafeInputSandbox: 'Unsafe input sandbox',
+  inputSandboxDownloadFailed: 'Input Sandbox Download Failed',
+  inputDataResolutionFailed: 'Input Data Resolution Failed',
+  outputSandboxTooLarge: 'Output Sandbox Too Large',
+  missingOutputFiles: 'Missing Output Files',
+  unsupportedCwlRequirement: 'Unsupported CWL requirement',
   uploadingOutputSandbox: 'Uploading Output Sandbox',
   outputSandboxUploaded: 'Output Sandbox Uploaded',
   uploadingOutputData: 'Uploading Output Data',

@@ -1,0 +1,175 @@
+/**
+ * What the pilot and its job wrappers need from the muon API (see docs/pilot-contract.md). The
+ * pilot implements it over HTTP (pilot/http-api.ts); tests may implement it in memory. Every call
+ * of a registered pilot carries its credential.
+ */
+import type { JobDescription } from '#shared/jobs/model.ts';
+
+/** The matcher's answer for one job (shared/matcher/answer.ts `matchedJob`). */
+export interface MatchedJob {
+  readonly JobID: number;
+  readonly VO: string;
+  readonly Owner: string;
+  readonly OwnerGroup: string;
+  readonly JobType: string;
+  readonly JobName: string;
+  readonly CPUTime: number;
+  readonly Kind: 'cwl' | 'jdl';
+  readonly JDL?: string;
+  /** The CWL document (the canonical JSON stored once per workflow). */
+  readonly Workflow?: unknown;
+  /** The CWL job order. */
+  readonly Inputs?: Record<string, unknown>;
+  readonly Executable?: string;
+  readonly Arguments?: string;
+  readonly InputSandbox: readonly string[];
+  readonly InputData: readonly string[];
+  readonly OutputSandbox: readonly string[];
+  /** For CWL jobs, JSON-encoded `dirac:Job` outputData entries; for JDL jobs, file names or globs. */
+  readonly OutputData: readonly string[];
+  readonly OutputSE: readonly string[];
+  readonly OutputPath?: string;
+  readonly Description: JobDescription;
+}
+
+/** What a pilot tells the matcher about itself (DIRAC's ceDict; shared/matcher/resource-description.ts). */
+export interface ResourceRequest {
+  readonly Site: string;
+  readonly GridCE: string;
+  readonly CPUTime: number;
+  readonly NumberOfProcessors: number;
+  readonly MaxRAM?: number;
+  readonly Platform?: string | readonly string[];
+  readonly Tag?: readonly string[];
+  readonly RequiredTag?: readonly string[];
+  readonly WholeNode?: boolean;
+  readonly PilotReference?: string;
+}
+
+export interface StatusUpdate {
+  readonly Status?: string;
+  readonly MinorStatus?: string;
+  readonly ApplicationStatus?: string;
+  readonly Source?: string;
+}
+
+/** DiracX's HeartbeatData. */
+export interface HeartbeatData {
+  readonly LoadAverage?: number;
+  readonly MemoryUsed?: number;
+  readonly Vsize?: number;
+  readonly AvailableDiskSpace?: number;
+  readonly CPUConsumed?: number;
+  readonly WallClockTime?: number;
+  readonly StandardOutput?: string;
+}
+
+export interface JobCommand {
+  readonly job_id: number;
+  readonly command: string;
+}
+
+export interface OutputDataRecord {
+  readonly LFN: string;
+  readonly SE: string;
+  readonly Size: number;
+  readonly Checksum: string;
+}
+
+export interface JobOutputs {
+  readonly CWLOutput?: unknown;
+  readonly OutputData?: readonly OutputDataRecord[];
+  readonly OutputSandbox?: string;
+  readonly MissingFiles?: readonly string[];
+}
+
+export type UploadTarget =
+  | {
+      readonly backend: 's3';
+      readonly url: string;
+      readonly method: 'PUT';
+      readonly headers: Readonly<Record<string, string>>;
+      readonly pfn: string;
+    }
+  | { readonly backend: 'file'; readonly path: string; readonly pfn: string };
+
+export type DownloadSource =
+  | { readonly backend: 's3'; readonly url: string }
+  | { readonly backend: 'file'; readonly path: string };
+
+export interface PilotRegistration {
+  readonly PilotReference: string;
+  readonly PilotStamp: string;
+  readonly Secret: string;
+}
+
+export interface PilotApi {
+  // The pilot
+  register(body: Record<string, unknown>): Promise<PilotRegistration>;
+  setPilotStatus(status: string, reason: string): Promise<void>;
+  uploadPilotLog(content: Buffer): Promise<void>;
+  /** One job, or undefined when the matcher has none for these resources. */
+  requestJob(request: ResourceRequest): Promise<MatchedJob | undefined>;
+  /** Status updates keyed by job id, then by ISO time (DiracX's shape). */
+  sendStatuses(updates: Readonly<Record<string, Readonly<Record<string, StatusUpdate>>>>): Promise<void>;
+  /** Heartbeats; the answer carries the commands (Kill) waiting for these jobs. */
+  sendHeartbeats(beats: Readonly<Record<string, HeartbeatData>>): Promise<JobCommand[]>;
+  reschedule(jobIds: readonly number[]): Promise<void>;
+
+  // The job wrapper
+  /** Downloads a sandbox (`SB:...` reference) to `destination` (a file path). */
+  downloadSandbox(reference: string, destination: string): Promise<void>;
+  /** Uploads a job's output sandbox archive (tar.gz) on its owner's behalf and assigns it; returns its reference. */
+  uploadOutputSandbox(jobId: number, archive: string, sha256: string, size: number): Promise<string>;
+  /** Where to download an LFN from (a replica, preferring `se` when given). */
+  downloadData(lfn: string, se?: string): Promise<DownloadSource>;
+  uploadTarget(jobId: number, lfn: string, se: string, size: number): Promise<UploadTarget>;
+  registerReplica(jobId: number, record: OutputDataRecord & { readonly PFN: string }): Promise<void>;
+  putOutputs(jobId: number, outputs: JobOutputs): Promise<void>;
+}
+
+/** How a job wrapper reports: each update is stamped when it happens and sent in the next batch. */
+export interface JobReporter {
+  /** Records an update for this job, stamped now; sent with the next heartbeat batch. */
+  status(update: StatusUpdate): void;
+  /** Sends this job's queued updates now (the wrapper calls it before it ends). */
+  flush(): Promise<void>;
+}
+
+/** Where and on what a job wrapper runs. */
+export interface WrapperContext {
+  readonly api: PilotApi;
+  readonly reporter: JobReporter;
+  /** The validated `pilot` section of the configuration. */
+  readonly config: import('#shared/config/schema.ts').MuonConfig['pilot'];
+  /** Directory of the configuration file: hook module paths are relative to it. */
+  readonly configDir: string;
+  /** The wrapper creates `<workRoot>/<jobId>/` and touches nothing outside it. */
+  readonly workRoot: string;
+  readonly pilotReference: string;
+  readonly site: string;
+  readonly gridCE: string;
+  /** Cores given to this job. */
+  readonly processors: number;
+  readonly logger: import('#shared/log.ts').Logger;
+  /** Where the payload runs: this machine when absent; push mode's submits it to Slurm (pilot/push/). */
+  readonly payloadRunner?: import('#pilot/wrapper/payload.ts').PayloadRunner;
+}
+
+export type WrapperOutcome =
+  | { readonly status: 'Done' }
+  | { readonly status: 'Failed'; readonly minorStatus: string }
+  | { readonly status: 'Killed' }
+  | { readonly status: 'Rescheduled'; readonly reason: string };
+
+/** A running job wrapper, as the pilot sees it. */
+export interface WrapperHandle {
+  readonly jobId: number;
+  /** The watchdog's current figures, for the next heartbeat. */
+  heartbeat(): HeartbeatData;
+  /** A Kill command arrived with a heartbeat: stop the payload, the job ends Killed. */
+  kill(): void;
+  /** The pilot must stop (SIGTERM after its grace period): stop the payload and reschedule the job. */
+  interrupt(reason: string): void;
+  readonly done: Promise<WrapperOutcome>;
+}

@@ -1,0 +1,61 @@
+/**
+ * Output data (DIRAC's FailoverTransfer): each file is written to the first storage element that
+ * takes it (the job's OutputSE in order, then the pilot's failover ones) and registered in the
+ * file catalogue with its size and Adler-32 checksum. A file no storage element took is reported
+ * as failed; the job then fails "Uploading Output Data".
+ */
+import { stat } from 'node:fs/promises';
+import type { OutputDataRecord, PilotApi } from '#pilot/api.ts';
+import { uploadToTarget } from '#pilot/transfer.ts';
+import type { Logger } from '#shared/log.ts';
+import { adler32File } from './checksum.ts';
+import type { DataFile } from './outputs.ts';
+
+export interface DataUpload {
+  readonly records: readonly OutputDataRecord[];
+  /** LFNs that no storage element took. */
+  readonly failed: readonly string[];
+}
+
+export async function uploadOutputData(
+  api: PilotApi,
+  jobId: number,
+  files: readonly DataFile[],
+  logger: Logger,
+): Promise<DataUpload> {
+  const records: OutputDataRecord[] = [];
+  const failed: string[] = [];
+  for (const file of files) {
+    const record = await uploadOne(api, jobId, file, logger);
+    if (record) records.push(record);
+    else failed.push(file.lfn);
+  }
+  return { records, failed };
+}
+
+async function uploadOne(
+  api: PilotApi,
+  jobId: number,
+  file: DataFile,
+  logger: Logger,
+): Promise<OutputDataRecord | undefined> {
+  const size = (await stat(file.path)).size;
+  const checksum = await adler32File(file.path);
+  if (file.storageElements.length === 0) logger.warn('no storage element to upload to', { lfn: file.lfn });
+  for (const se of file.storageElements) {
+    try {
+      const target = await api.uploadTarget(jobId, file.lfn, se, size);
+      await uploadToTarget(target, file.path);
+      const record = { LFN: file.lfn, SE: se, Size: size, Checksum: checksum };
+      await api.registerReplica(jobId, { ...record, PFN: target.pfn });
+      return record;
+    } catch (error) {
+      logger.warn('output data upload failed, trying the next storage element', {
+        lfn: file.lfn,
+        se,
+        error: (error as Error).message,
+      });
+    }
+  }
+  return undefined;
+}

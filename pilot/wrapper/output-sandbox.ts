@@ -1,0 +1,65 @@
+/**
+ * The output sandbox: the planned files packed as one tar.gz (portable headers, symbolic links
+ * kept as links) and uploaded through the API, which assigns it to the job. Over the limit
+ * (compressed, DIRAC's OutputSandboxLimit) the job fails "Output Sandbox Too Large", and a small
+ * sandbox with the last lines of std.out and std.err (`std.out.tail`, `std.err.tail`) is uploaded
+ * instead, so that the owner can still see why.
+ */
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { create } from 'tar';
+import type { PilotApi } from '#pilot/api.ts';
+import { digestFile } from '#pilot/transfer.ts';
+import { tailLines } from '#pilot/watchdog/peek.ts';
+import { minorStatus } from '#shared/jobs/status.ts';
+import { JobStepError } from './errors.ts';
+import type { JobPaths } from './workdir.ts';
+
+export interface SandboxUpload {
+  /** The stored sandbox's reference, when one was uploaded. */
+  readonly reference?: string;
+  readonly tooLarge: boolean;
+  readonly bytes: number;
+}
+
+export async function uploadOutputSandbox(
+  api: PilotApi,
+  jobId: number,
+  paths: JobPaths,
+  entries: readonly string[],
+  limits: { readonly outputSandboxLimitBytes: number; readonly peekLines: number },
+): Promise<SandboxUpload> {
+  if (entries.length === 0) return { tooLarge: false, bytes: 0 };
+  const archive = join(paths.private, 'output-sandbox.tar.gz');
+  await pack(archive, paths.root, entries);
+  const size = (await stat(archive)).size;
+  if (size <= limits.outputSandboxLimitBytes) {
+    return { reference: await upload(api, jobId, archive), tooLarge: false, bytes: size };
+  }
+  const tails = join(paths.private, 'tails');
+  await mkdir(tails, { recursive: true });
+  await writeFile(join(tails, 'std.out.tail'), tailLines(paths.stdout, limits.peekLines));
+  await writeFile(join(tails, 'std.err.tail'), tailLines(paths.stderr, limits.peekLines));
+  await pack(archive, tails, ['std.out.tail', 'std.err.tail']);
+  const small = (await stat(archive)).size;
+  if (small > limits.outputSandboxLimitBytes) return { tooLarge: true, bytes: size };
+  return { reference: await upload(api, jobId, archive), tooLarge: true, bytes: size };
+}
+
+async function pack(archive: string, cwd: string, entries: readonly string[]): Promise<void> {
+  await rm(archive, { force: true });
+  await create({ gzip: true, portable: true, cwd, file: archive }, [...entries]);
+}
+
+async function upload(api: PilotApi, jobId: number, archive: string): Promise<string> {
+  try {
+    const { sha256, size } = await digestFile(archive);
+    return await api.uploadOutputSandbox(jobId, archive, sha256, size);
+  } catch (error) {
+    throw new JobStepError(
+      minorStatus.uploadingOutputSandbox,
+      `cannot upload the output sandbox: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
