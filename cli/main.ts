@@ -1,8 +1,11 @@
 /** The `muon` command line. */
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from '#cli/commands/config.ts';
+import { registerCwlRunner } from '#cli/commands/cwl-runner.ts';
+import { registerData } from '#cli/commands/data.ts';
 import { registerJob } from '#cli/commands/job.ts';
 import { registerLocal } from '#cli/commands/local.ts';
+import { registerPilot } from '#cli/commands/pilot.ts';
 import { CliError } from '#cli/errors.ts';
 import { MuonError } from '#shared/errors.ts';
 import { version } from '#shared/version.ts';
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerLocal(program);
   registerConfig(program);
   registerJob(program);
+  registerPilot(program);
+  registerData(program);
+  registerCwlRunner(program);
   return program;
 }
 

@@ -4,10 +4,11 @@
  * forces the exit.
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { lockHome, resolveHome, writeLocalFile } from '#local/home.ts';
 import { startLocalRuntime } from '#local/runtime.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
 import { createLogger, parseLogLevel } from '#shared/log.ts';
 
 export interface LocalCommandOptions {
@@ -46,6 +47,8 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
       logger,
       port: options.port,
       inMemory: options.inMemory ?? false,
+      pilots: true,
+      configDir: dirname(resolve(options.config)),
     });
   } catch (error) {
     lock.release();
@@ -64,6 +67,7 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
   Home:       ${home}
   Log:        ${join(home, 'logs', 'muon.log')}
   Tokens:     ${join(home, 'local.json')} (the muon CLI reads them from there)
+  Pilots:     ${describePilots(config)}
 
   User token:  ${runtime.tokens.user}
   Admin token: ${runtime.tokens.admin}
@@ -75,9 +79,15 @@ Press Ctrl-C to stop.`);
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
-        console.error(`\n${signal} again: stopping now.`);
-        lock.release();
-        process.exit(130);
+        console.error(`\n${signal} again: interrupting running jobs and stopping now.`);
+        // Interrupted jobs are rescheduled and their payloads stopped; then nothing waits any more.
+        const forced = runtime.pilots?.stop({ force: true }) ?? Promise.resolve();
+        const deadline = new Promise((done) => setTimeout(done, 10_000));
+        void Promise.race([forced, deadline]).finally(() => {
+          lock.release();
+          process.exit(130);
+        });
+        return;
       }
       stopping = true;
       console.log(`\n${signal}: draining (press Ctrl-C again to force)...`);
@@ -95,4 +105,15 @@ Press Ctrl-C to stop.`);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+function describePilots(config: MuonConfig): string {
+  const local = Object.entries(config.sites).flatMap(([site, siteConfig]) =>
+    Object.entries(siteConfig.computingElements)
+      .filter(([, ce]) => ce.type === 'Local')
+      .map(([name, ce]) => `${site}/${name} (${ce.processors} cores)`),
+  );
+  return local.length > 0
+    ? `one per Local computing element: ${local.join(', ')}`
+    : 'none (the configuration has no Local computing element)';
 }

@@ -10,6 +10,7 @@ import { startEmulatorProcesses } from '#local/emulator-child.ts';
 import { type Emulators, emulatorCredentials, startEmulators } from '#local/emulators.ts';
 import { type EventSource, startEventSource } from '#local/event-source.ts';
 import type { LambdaHandler, LocalFunction } from '#local/invoke.ts';
+import { type LocalPilots, type LocalPilotsOptions, startLocalPilots } from '#local/pilots.ts';
 import { provisionResources } from '#local/provision.ts';
 import { type Scheduler, startScheduler } from '#local/scheduler.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
@@ -40,6 +41,13 @@ export interface LocalRuntimeOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Run agents every N ms instead of their schedule (tests). */
   readonly scheduleEveryMs?: number;
+  /**
+   * Start one pilot per Local computing element (`muon local` does; tests choose), with these
+   * test settings when an object. Off by default.
+   */
+  readonly pilots?: boolean | Pick<LocalPilotsOptions, 'idleStopSeconds' | 'restartSeconds' | 'startWrapper'>;
+  /** Directory of the configuration file (pilot hook paths are relative to it). */
+  readonly configDir?: string;
 }
 
 export interface DevTokens {
@@ -58,6 +66,8 @@ export interface LocalRuntime {
   readonly scheduler: Scheduler;
   /** Dependencies as a function with every grant would see them (tests and tools). */
   readonly deps: Deps;
+  /** The local pilots, when the runtime starts them. */
+  readonly pilots?: LocalPilots;
   /** Drains: stops taking requests and messages, finishes what is in flight, stops the emulators. */
   stop(): Promise<void>;
 }
@@ -125,6 +135,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const gateway = await startApiGateway({ functions: loaded, authority, logger, port: options.port });
     stops.push(() => gateway.close());
 
+    // Pilots stop first (stops run in reverse): their jobs report through the API until they end.
+    const pilots = options.pilots
+      ? startLocalPilots({
+          config,
+          configDir: options.configDir ?? process.cwd(),
+          apiUrl: gateway.url,
+          token: tokens.pilot,
+          home: options.home,
+          logger: logger.child({ component: 'pilots' }),
+          ...(typeof options.pilots === 'object' ? options.pilots : {}),
+        })
+      : undefined;
+    if (pilots) stops.push(() => pilots.stop());
+
     return {
       apiUrl: gateway.url,
       tokens,
@@ -134,6 +158,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       endpoints: emulators.endpoints,
       scheduler,
       deps,
+      ...(pilots ? { pilots } : {}),
       stop: stopAll,
     };
   } catch (error) {

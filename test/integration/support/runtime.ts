@@ -44,6 +44,8 @@ export async function startTestRuntime(
       : {}),
     ...(options.scheduleEveryMs !== undefined ? { scheduleEveryMs: options.scheduleEveryMs } : {}),
     ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    // Local pilots (off unless asked): `true`, or test settings such as a fake job wrapper.
+    ...(options.pilots !== undefined ? { pilots: options.pilots } : {}),
   });
   return {
     ...runtime,

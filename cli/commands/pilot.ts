@@ -1,0 +1,149 @@
+/**
+ * `muon pilot`: run a pilot on this machine (a batch job, a container, a laptop), and
+ * `muon pilot logs <reference>`: print a pilot's log. Usage errors exit with 2.
+ */
+import { type Command, CommanderError, InvalidArgumentError } from 'commander';
+import { describeDetail, resolveClient } from '#cli/client.ts';
+import { CliError } from '#cli/errors.ts';
+import { USAGE } from '#cli/inputs.ts';
+import { readLocalFile, resolveHome } from '#local/home.ts';
+
+interface Global {
+  apiUrl?: string;
+  token?: string;
+}
+
+interface RunOptions {
+  config: string;
+  site?: string;
+  ce?: string;
+  cores?: number;
+  memoryMb?: number;
+  wallclockSeconds?: number;
+  workDir?: string;
+  reference?: string;
+  maxJobs?: number;
+  idleStop?: number;
+  quiet?: boolean;
+}
+
+const positiveInteger = (value: string): number => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0)
+    throw new InvalidArgumentError('a positive integer is needed.');
+  return number;
+};
+
+const positiveNumber = (value: string): number => {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('a positive number is needed.');
+  return number;
+};
+
+/** The API and the pilot token: flags, then MUON_API_URL / MUON_TOKEN, then the local runtime's. */
+export function pilotConnection(global: Global, env = process.env): { apiUrl: string; token: string } {
+  const local = readLocalFile(resolveHome(env));
+  const apiUrl = global.apiUrl ?? env.MUON_API_URL ?? local?.apiUrl;
+  const token = global.token ?? env.MUON_TOKEN ?? local?.tokens.pilot;
+  if (!apiUrl) {
+    throw new CliError('No API to talk to: pass --api-url, set MUON_API_URL, or start the local runtime.');
+  }
+  if (!token)
+    throw new CliError('A pilot needs a token of a GenericPilot group: pass --token or set MUON_TOKEN.');
+  return { apiUrl, token };
+}
+
+export function registerPilot(program: Command): void {
+  const pilot = program
+    .command('pilot')
+    .description('run a pilot: register, pull jobs from the matcher, run them, report')
+    .exitOverride((error) => {
+      throw error.exitCode === 0 ? error : new CommanderError(USAGE, error.code, error.message);
+    });
+
+  pilot
+    .command('run', { isDefault: true })
+    .description(
+      'run a pilot until it is idle, out of time, or stopped (SIGTERM drains, a second one interrupts)',
+    )
+    .option('-c, --config <file>', 'configuration document', process.env.MUON_CONFIG ?? 'config/muon.yaml')
+    .option(
+      '--site <site>',
+      'the site the pilot runs at (default: that of the first Local computing element)',
+    )
+    .option('--ce <name>', 'its computing element (default: the first Local one)')
+    .option('--cores <n>', 'cores to fill (default: SLURM_CPUS_ON_NODE, else the node’s)', positiveInteger)
+    .option(
+      '--memory-mb <mb>',
+      'memory (default: SLURM_MEM_PER_NODE, else the node’s or its cgroup’s)',
+      positiveInteger,
+    )
+    .option(
+      '--wallclock-seconds <s>',
+      'seconds the pilot may run (default: MUON_PILOT_WALLCLOCK_SECONDS, else SLURM’s time left, else unlimited)',
+      positiveNumber,
+    )
+    .option(
+      '--work-dir <dir>',
+      'where jobs run and the pilot log is written (default: a new temporary directory)',
+    )
+    .option(
+      '--reference <reference>',
+      'the pilot reference (default: the batch system’s job, else one from the API)',
+    )
+    .option('--max-jobs <n>', 'stop taking jobs after this many', positiveInteger)
+    .option(
+      '--idle-stop <seconds>',
+      'stop after this long without work (default: pilot.idleStopSeconds)',
+      positiveNumber,
+    )
+    .option('-q, --quiet', 'do not echo the pilot log to stderr')
+    .action(async (options: RunOptions, command: Command) => {
+      const connection = pilotConnection(command.optsWithGlobals<Global>());
+      // Loaded on use: `muon pilot logs` and the other commands do not need the pilot's modules.
+      const { runPilotProcess } = await import('#pilot/main.ts');
+      process.exitCode = await runPilotProcess({
+        ...connection,
+        config: options.config,
+        resources: {
+          ...(options.cores !== undefined ? { cores: options.cores } : {}),
+          ...(options.memoryMb !== undefined ? { memoryMb: options.memoryMb } : {}),
+          ...(options.wallclockSeconds !== undefined ? { wallClockSeconds: options.wallclockSeconds } : {}),
+        },
+        ...(options.site !== undefined ? { site: options.site } : {}),
+        ...(options.ce !== undefined ? { ce: options.ce } : {}),
+        ...(options.reference !== undefined ? { reference: options.reference } : {}),
+        ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
+        ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
+        ...(options.idleStop !== undefined ? { idleStopSeconds: options.idleStop } : {}),
+        ...(options.quiet ? { quiet: true } : {}),
+      });
+    });
+
+  pilot
+    .command('logs')
+    .description(
+      'print the log a pilot uploaded (its owner’s jobs’ users, admins, and the pilot may read it)',
+    )
+    .argument('<reference>', 'the pilot reference')
+    .action(async (reference: string, _options: unknown, command: Command) => {
+      const { apiUrl, token } = command.optsWithGlobals<Global>();
+      const client = resolveClient({ ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) });
+      const { body } = await client.request<{ url: string }>(
+        'GET',
+        `/api/pilots/logs?reference=${encodeURIComponent(reference)}`,
+      );
+      let response: Response;
+      try {
+        response = await fetch(body.url);
+      } catch (error) {
+        throw new CliError(
+          `Cannot reach the log store: ${(error as Error).cause ?? (error as Error).message}`,
+        );
+      }
+      const text = await response.text();
+      if (!response.ok)
+        throw new CliError(`The log download failed (${response.status}): ${describeDetail(text)}`);
+      process.stdout.write(text);
+    });
+}

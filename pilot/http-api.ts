@@ -1,0 +1,192 @@
+/**
+ * The pilot's `PilotApi` over HTTP (docs/pilot-contract.md): a bearer token on every call and, once
+ * registered, the pilot credential (`X-Muon-Pilot`, `X-Muon-Pilot-Secret`). Network errors,
+ * timeouts, 5xx and 429 are retried with a growing, jittered wait (pilot/retry.ts); any other 4xx
+ * is an answer and is never retried. Sandboxes and logs move through the presigned URLs the API
+ * hands out (pilot/transfer.ts).
+ */
+import type {
+  DownloadSource,
+  JobCommand,
+  MatchedJob,
+  PilotApi,
+  PilotRegistration,
+  UploadTarget,
+} from '#pilot/api.ts';
+import { ApiCallError, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import { getFile, putFile } from '#pilot/transfer.ts';
+import type { Logger } from '#shared/log.ts';
+import type { SandboxDownloadResponse, SandboxInfo, SandboxUploadResponse } from '#shared/sandboxes/model.ts';
+import { parseReference } from '#shared/sandboxes/reference.ts';
+
+export interface HttpPilotApiOptions {
+  readonly apiUrl: string;
+  readonly token: string;
+  readonly logger?: Logger;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Seconds one API call may take before it counts as a network failure. */
+  readonly requestTimeoutSeconds?: number;
+  /** Seconds one presigned transfer (sandbox, log) may take. */
+  readonly transferTimeoutSeconds?: number;
+}
+
+export interface HttpPilotApi extends PilotApi {
+  /** The registered pilot's reference, once `register` succeeded. */
+  readonly pilotReference: string | undefined;
+}
+
+const defaultRetry: RetryPolicy = { attempts: 6, baseMs: 500, maxMs: 30_000 };
+
+export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
+  const retry: RetryPolicy = { ...defaultRetry, ...options.retry };
+  const requestTimeoutMs = (options.requestTimeoutSeconds ?? 60) * 1000;
+  const transferTimeoutMs = (options.transferTimeoutSeconds ?? 900) * 1000;
+  let credential: PilotRegistration | undefined;
+
+  const headers = (json: boolean): Record<string, string> => ({
+    authorization: `Bearer ${options.token}`,
+    ...(credential
+      ? { 'x-muon-pilot': credential.PilotReference, 'x-muon-pilot-secret': credential.Secret }
+      : {}),
+    ...(json ? { 'content-type': 'application/json' } : {}),
+  });
+
+  /** One API call with retries; a non-2xx answer after them is an ApiCallError. */
+  const call = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    withRetries(retry, `${method} ${path.split('?')[0]}`, options.logger, async () => {
+      let response: Response;
+      try {
+        response = await fetch(new URL(path, options.apiUrl), {
+          method,
+          headers: headers(body !== undefined),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(requestTimeoutMs),
+        });
+      } catch (error) {
+        throw ApiCallError.unreachable(`${method} ${path}`, error);
+      }
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw ApiCallError.unreachable(`${method} ${path}`, error);
+      }
+      const answer = parse(text);
+      if (response.status < 200 || response.status >= 300) {
+        throw ApiCallError.answered(`${method} ${path}`, response.status, answer);
+      }
+      return answer as T;
+    });
+
+  const put = (url: string, extra: Readonly<Record<string, string>>, file: string) =>
+    putFile(url, extra, file, retry, transferTimeoutMs);
+  const job = (jobId: number) => `/api/jobs/${jobId}`;
+  const query = (values: Record<string, string | undefined>) =>
+    new URLSearchParams(
+      Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ).toString();
+  const reference = () => credential?.PilotReference;
+
+  return {
+    get pilotReference() {
+      return reference();
+    },
+
+    async register(body) {
+      credential = undefined;
+      credential = await call<PilotRegistration>('POST', '/api/pilots', body);
+      return credential;
+    },
+
+    async setPilotStatus(status, reason) {
+      await call('PATCH', '/api/pilots/metadata', {
+        PilotReference: reference(),
+        Status: status,
+        StatusReason: reason,
+      });
+    },
+
+    async uploadPilotLog(content) {
+      if (content.length === 0) return;
+      const target = await call<{ url: string; headers?: Record<string, string> }>(
+        'POST',
+        '/api/pilots/logs',
+        { PilotReference: reference(), Size: content.length },
+      );
+      await withRetries(retry, 'PUT pilot log', options.logger, async () => {
+        let response: Response;
+        try {
+          response = await fetch(target.url, {
+            method: 'PUT',
+            headers: target.headers ?? {},
+            body: content,
+            signal: AbortSignal.timeout(transferTimeoutMs),
+          });
+        } catch (error) {
+          throw ApiCallError.unreachable('PUT pilot log', error);
+        }
+        if (!response.ok)
+          throw ApiCallError.answered('PUT pilot log', response.status, await response.text());
+        await response.body?.cancel();
+      });
+    },
+
+    async requestJob(request) {
+      const answer = await call<{ match: boolean; job?: MatchedJob }>('POST', '/api/matcher/request', {
+        ...request,
+        ...(reference() && request.PilotReference === undefined ? { PilotReference: reference() } : {}),
+      });
+      return answer.match ? answer.job : undefined;
+    },
+
+    async sendStatuses(updates) {
+      await call('PATCH', '/api/jobs/status', updates);
+    },
+
+    sendHeartbeats: (beats) => call<JobCommand[]>('PATCH', '/api/jobs/heartbeat', beats),
+
+    async reschedule(jobIds) {
+      await call('POST', '/api/jobs/reschedule', { job_ids: jobIds });
+    },
+
+    async downloadSandbox(pfn, destination) {
+      const parsed = parseReference(pfn);
+      if (!parsed) throw new ApiCallError(`"${pfn}" is not a sandbox reference`, 400, false);
+      const { url } = await call<SandboxDownloadResponse>('GET', `/api/jobs/sandbox?${query({ pfn })}`);
+      const { sha256 } = await getFile(url, destination, retry, transferTimeoutMs);
+      if (sha256 !== parsed.checksum) {
+        throw new ApiCallError(`the downloaded sandbox does not match its checksum: ${pfn}`, 502, false);
+      }
+    },
+
+    async uploadOutputSandbox(jobId, archive, sha256, size) {
+      const info: SandboxInfo = { checksum_algorithm: 'sha256', checksum: sha256, size, format: 'tar.gz' };
+      const answer = await call<SandboxUploadResponse>('POST', `${job(jobId)}/sandbox/output`, info);
+      if ('url' in answer) await put(answer.url, answer.headers, archive);
+      await call('PATCH', `${job(jobId)}/sandbox/output`, answer.pfn);
+      return answer.pfn;
+    },
+
+    downloadData: (lfn, se) => call<DownloadSource>('GET', `/api/data/download?${query({ lfn, se })}`),
+
+    uploadTarget: (jobId, lfn, se, size) =>
+      call<UploadTarget>('POST', '/api/data/upload', { LFN: lfn, SE: se, Size: size, JobID: jobId }),
+
+    async registerReplica(jobId, record) {
+      await call('POST', '/api/data/register', { ...record, JobID: jobId });
+    },
+
+    async putOutputs(jobId, outputs) {
+      await call('PUT', `${job(jobId)}/outputs`, outputs);
+    },
+  };
+}
+
+function parse(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

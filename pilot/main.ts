@@ -1,0 +1,62 @@
+/**
+ * `muon pilot` as a process (a batch job, a container, a terminal): loads the configuration, runs
+ * one pilot until it ends, and owns the signals. The first SIGTERM or SIGINT drains (no new jobs;
+ * running ones get `pilot.graceSeconds`, then are interrupted and rescheduled); a second one
+ * interrupts them at once. The exit code is 0 when the pilot ended Done, 1 when it failed.
+ */
+import { dirname, resolve } from 'node:path';
+import { startPilot } from '#pilot/pilot.ts';
+import type { ResourceOverrides } from '#pilot/resources.ts';
+import { loadConfigFile } from '#shared/config/load.ts';
+import { parseLogLevel } from '#shared/log.ts';
+
+export interface PilotCommandOptions {
+  readonly apiUrl: string;
+  readonly token: string;
+  readonly config: string;
+  readonly site?: string;
+  readonly ce?: string;
+  readonly reference?: string;
+  readonly resources: ResourceOverrides;
+  readonly workDir?: string;
+  readonly maxJobs?: number;
+  readonly idleStopSeconds?: number;
+  /** Log lines also go to stderr (the pilot's own log file always gets them). */
+  readonly quiet?: boolean;
+}
+
+export async function runPilotProcess(options: PilotCommandOptions): Promise<number> {
+  const config = loadConfigFile(options.config);
+  const pilot = startPilot({
+    config,
+    configDir: dirname(resolve(options.config)),
+    apiUrl: options.apiUrl,
+    token: options.token,
+    resources: options.resources,
+    logLevel: parseLogLevel(process.env.MUON_LOG_LEVEL),
+    ...(options.quiet ? {} : { echo: (line: string) => process.stderr.write(`${line}\n`) }),
+    ...(options.site !== undefined ? { site: options.site } : {}),
+    ...(options.ce !== undefined ? { ce: options.ce } : {}),
+    ...(options.reference !== undefined ? { reference: options.reference } : {}),
+    ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
+    ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
+    ...(options.idleStopSeconds !== undefined ? { idleStopSeconds: options.idleStopSeconds } : {}),
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    void pilot.stop({ reason: `${signal} received`, force: signals > 1 });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await pilot.done;
+    return 0;
+  } catch (error) {
+    process.stderr.write(`muon pilot: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Fakes for the pilot's tests: an in-memory PilotApi that hands out queued jobs and records every
+ * call, and a job wrapper whose jobs report like the real one and end when the test says.
+ */
+import type {
+  HeartbeatData,
+  JobCommand,
+  MatchedJob,
+  PilotApi,
+  ResourceRequest,
+  StatusUpdate,
+  WrapperContext,
+  WrapperHandle,
+  WrapperOutcome,
+} from '#pilot/api.ts';
+import type { WrapperFactory } from '#pilot/job-agent.ts';
+import type { Reporter } from '#pilot/reporter.ts';
+import { loadConfigFile } from '#shared/config/load.ts';
+import { createLogger, type Logger } from '#shared/log.ts';
+
+export const quietLogger = (lines: string[] = []): Logger =>
+  createLogger({ level: 'debug', write: (line) => lines.push(line) });
+
+/** What the agent gives each wrapper, as the pilot builds it. */
+export const contextFor =
+  (api: PilotApi, reporter: Reporter, logger: Logger = quietLogger()) =>
+  (job: MatchedJob, processors: number): WrapperContext => ({
+    api,
+    reporter: reporter.forJob(job.JobID),
+    config: loadConfigFile('config/muon.yaml').pilot,
+    configDir: 'config',
+    workRoot: '/nonexistent',
+    pilotReference: 'pilot-fake',
+    site: 'LOCAL.localhost.local',
+    gridCE: 'localhost',
+    processors,
+    logger,
+  });
+
+export function matchedJob(jobId: number, description: Partial<MatchedJob['Description']> = {}): MatchedJob {
+  return {
+    JobID: jobId,
+    VO: 'vo.example.org',
+    Owner: 'alice',
+    OwnerGroup: 'user',
+    JobType: 'User',
+    JobName: `job-${jobId}`,
+    CPUTime: 100,
+    Kind: 'jdl',
+    Executable: '/bin/true',
+    InputSandbox: [],
+    InputData: [],
+    OutputSandbox: [],
+    OutputData: [],
+    OutputSE: [],
+    Description: {
+      kind: 'jdl',
+      jobName: `job-${jobId}`,
+      jobType: 'User',
+      jobGroup: '',
+      priority: 1,
+      cpuTime: 100,
+      sites: [],
+      bannedSites: [],
+      tags: [],
+      minProcessors: 1,
+      wholeNode: false,
+      gpus: 0,
+      inputSandbox: [],
+      outputSandbox: [],
+      inputData: [],
+      outputData: [],
+      outputSE: [],
+      ...description,
+    },
+  };
+}
+
+type StatusBody = Readonly<Record<string, Readonly<Record<string, StatusUpdate>>>>;
+
+export interface FakeApi extends PilotApi {
+  /** Jobs the matcher will hand out, first that fits first. */
+  readonly queue: MatchedJob[];
+  readonly requests: ResourceRequest[];
+  readonly requestTimes: number[];
+  readonly statusBodies: StatusBody[];
+  readonly heartbeatBodies: Record<string, HeartbeatData>[];
+  readonly pilotStatuses: { status: string; reason: string }[];
+  readonly logs: Buffer[];
+  readonly rescheduled: number[];
+  /** The order of calls, by name. */
+  readonly calls: string[];
+  /** Commands the next heartbeat answers with. */
+  commands: JobCommand[];
+  /** Throw this from the next sendStatuses calls (one each). */
+  statusFailures: Error[];
+  requestFailure?: Error;
+}
+
+export function fakeApi(jobs: MatchedJob[] = []): FakeApi {
+  const api: FakeApi = {
+    queue: [...jobs],
+    requests: [],
+    requestTimes: [],
+    statusBodies: [],
+    heartbeatBodies: [],
+    pilotStatuses: [],
+    logs: [],
+    rescheduled: [],
+    calls: [],
+    commands: [],
+    statusFailures: [],
+    async register() {
+      api.calls.push('register');
+      return { PilotReference: 'pilot-fake', PilotStamp: '0'.repeat(32), Secret: 'f'.repeat(64) };
+    },
+    async setPilotStatus(status, reason) {
+      api.calls.push(`status:${status}`);
+      api.pilotStatuses.push({ status, reason });
+    },
+    async uploadPilotLog(content) {
+      api.calls.push('log');
+      api.logs.push(content);
+    },
+    async requestJob(request) {
+      api.calls.push('request');
+      api.requests.push(request);
+      api.requestTimes.push(Date.now());
+      if (api.requestFailure) throw api.requestFailure;
+      const index = api.queue.findIndex((job) => job.Description.minProcessors <= request.NumberOfProcessors);
+      if (index < 0) return undefined;
+      return api.queue.splice(index, 1)[0];
+    },
+    async sendStatuses(updates) {
+      api.calls.push('statuses');
+      const failure = api.statusFailures.shift();
+      if (failure) throw failure;
+      api.statusBodies.push(structuredClone(updates));
+    },
+    async sendHeartbeats(beats) {
+      api.calls.push('heartbeats');
+      api.heartbeatBodies.push({ ...beats });
+      const commands = api.commands;
+      api.commands = [];
+      return commands;
+    },
+    async reschedule(jobIds) {
+      api.calls.push('reschedule');
+      api.rescheduled.push(...jobIds);
+    },
+    downloadSandbox: async () => undefined,
+    uploadOutputSandbox: async () => 'SB:SandboxSE|/S3/bucket/key',
+    downloadData: async () => ({ backend: 'file', path: '/dev/null' }),
+    uploadTarget: async () => ({ backend: 'file', path: '/dev/null', pfn: '/dev/null' }),
+    registerReplica: async () => undefined,
+    putOutputs: async () => undefined,
+  };
+  return api;
+}
+
+export interface FakeJob {
+  readonly job: MatchedJob;
+  readonly context: WrapperContext;
+  readonly handle: WrapperHandle;
+  readonly killed: boolean;
+  readonly interrupted: string | undefined;
+  /** Ends the job Done (as its payload ending would). */
+  finish(outcome?: WrapperOutcome): void;
+}
+
+/**
+ * A job wrapper that reports Running/"Job Initialization" and Running/"Application", and ends Done
+ * after `runMs` (or when `finish()` is called, when `runMs` is undefined). A Kill ends it Killed,
+ * an interrupt Rescheduled.
+ */
+export function fakeWrapper(options: { runMs?: number } = {}): {
+  start: WrapperFactory;
+  jobs: Map<number, FakeJob>;
+} {
+  const jobs = new Map<number, FakeJob>();
+  const start: WrapperFactory = (job, context) => {
+    let end: (outcome: WrapperOutcome) => void = () => undefined;
+    let killed = false;
+    let interrupted: string | undefined;
+    let ended = false;
+    const finishWith = async (outcome: WrapperOutcome, update: StatusUpdate, after?: () => Promise<void>) => {
+      if (ended) return;
+      ended = true;
+      context.reporter.status(update);
+      await context.reporter.flush();
+      await after?.();
+      end(outcome);
+    };
+    const done = new Promise<WrapperOutcome>((resolve) => {
+      end = resolve;
+    });
+    context.reporter.status({ Status: 'Running', MinorStatus: 'Job Initialization' });
+    context.reporter.status({ Status: 'Running', MinorStatus: 'Application' });
+    const fake: FakeJob = {
+      job,
+      context,
+      get killed() {
+        return killed;
+      },
+      get interrupted() {
+        return interrupted;
+      },
+      handle: {
+        jobId: job.JobID,
+        heartbeat: () => ({ CPUConsumed: 0.5, WallClockTime: 1 }),
+        kill: () => {
+          killed = true;
+          void finishWith({ status: 'Killed' }, { MinorStatus: 'Received Kill signal' });
+        },
+        interrupt: (reason) => {
+          interrupted = reason;
+          void finishWith({ status: 'Rescheduled', reason }, { MinorStatus: 'Going to reschedule job' }, () =>
+            context.api.reschedule([job.JobID]),
+          );
+        },
+        done,
+      },
+      finish: (outcome = { status: 'Done' }) =>
+        void finishWith(outcome, { Status: 'Done', MinorStatus: 'Execution Complete' }),
+    };
+    jobs.set(job.JobID, fake);
+    if (options.runMs !== undefined) setTimeout(() => fake.finish(), options.runMs);
+    return fake.handle;
+  };
+  return { start, jobs };
+}
+
+export const until = async (check: () => boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
