@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
-import { create, extract } from 'tar';
+import { create } from 'tar';
 import type { ApiClient } from '#cli/client.ts';
 import { CliError } from '#cli/errors.ts';
+import { unpackSafely } from '#cli/unpack.ts';
 import type { SandboxDownloadResponse, SandboxInfo, SandboxUploadResponse } from '#shared/sandboxes/model.ts';
 import { parseReference } from '#shared/sandboxes/reference.ts';
 
@@ -57,11 +58,8 @@ export async function uploadSandbox(
   return body.pfn;
 }
 
-/**
- * Downloads a sandbox, checks its bytes against the checksum in its reference, and unpacks it into
- * `destDir`. Returns the paths it unpacked, relative to `destDir`.
- */
-export async function downloadSandbox(client: ApiClient, pfn: string, destDir: string): Promise<string[]> {
+/** Downloads a sandbox's bytes and checks them against the checksum in its reference. */
+export async function fetchSandbox(client: ApiClient, pfn: string): Promise<Buffer> {
   const reference = parseReference(pfn);
   if (!reference) throw new CliError(`"${pfn}" is not a sandbox reference.`);
   const { body } = await client.request<SandboxDownloadResponse>(
@@ -83,19 +81,18 @@ export async function downloadSandbox(client: ApiClient, pfn: string, destDir: s
   if (sha256Hex(bytes) !== reference.checksum) {
     throw new CliError(`The downloaded sandbox does not match its checksum: ${pfn} is damaged.`);
   }
-  mkdirSync(destDir, { recursive: true });
-  return unpack(bytes, destDir);
+  return bytes;
 }
 
-/** Unpacks a tar.gz; entries that would land outside `destDir` make it fail (strict). */
-function unpack(bytes: Buffer, destDir: string): Promise<string[]> {
-  const paths: string[] = [];
-  return new Promise((done, fail) => {
-    const unpacker = extract({ cwd: destDir, strict: true, onReadEntry: (entry) => paths.push(entry.path) });
-    unpacker.on('error', (error: Error) => fail(new CliError(`Cannot unpack the sandbox: ${error.message}`)));
-    unpacker.on('finish', () => done(paths));
-    unpacker.end(bytes);
-  });
+/**
+ * Downloads a sandbox, checks its bytes against the checksum in its reference, and unpacks it into
+ * `destDir`, refusing entries that would reach outside it. Returns the paths it unpacked, relative
+ * to `destDir`.
+ */
+export async function downloadSandbox(client: ApiClient, pfn: string, destDir: string): Promise<string[]> {
+  const bytes = await fetchSandbox(client, pfn);
+  mkdirSync(destDir, { recursive: true });
+  return unpackSafely(bytes, destDir);
 }
 
 function insideBase(file: string, baseDir: string): string {

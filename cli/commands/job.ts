@@ -13,6 +13,7 @@ import {
   parseSort,
 } from '#cli/commands/job-conditions.ts';
 import { controlJobs } from '#cli/commands/job-control.ts';
+import { fetchJobOutput, type OutputOptions } from '#cli/commands/job-output.ts';
 import { searchJobs, showLogging, showStatus, showSummary } from '#cli/commands/job-query.ts';
 import { type SubmitOptions, submitJobs } from '#cli/commands/job-submit.ts';
 import { CliError } from '#cli/errors.ts';
@@ -128,6 +129,26 @@ Examples:
       const ids = parseJobIds(id === undefined ? [] : [id]);
       if (ids.length > 1) throw new CliError('logging shows one job; give one id.', USAGE);
       return showLogging(connect(command)(), ids[0] as number, options.json ?? false, out);
+    });
+
+  job
+    .command('output')
+    .description("download a job's output sandboxes, and its output data with --data")
+    .argument('<id>', 'the job id')
+    .option('--dir <dir>', 'where to put them (default: ./job-<id>)')
+    .option('--data', 'also download the output data (lfn: outputs) into <dir>/outputs/')
+    .option('--json', 'print what was written as JSON')
+    .addHelpText(
+      'after',
+      `
+The sandboxes are unpacked into the directory, and the job's CWL output object is written to
+<dir>/cwl.output.json with the locations of the unpacked files as local file:// URLs. Without
+--data, outputs uploaded to storage elements keep their lfn: locations.`,
+    )
+    .action((id: string, options: OutputOptions, command: Command) => {
+      const ids = parseJobIds([id]);
+      if (ids.length > 1) throw new CliError('output takes one job; give one id.', USAGE);
+      return fetchJobOutput(connect(command)().client, ids[0] as number, options, out);
     });
 
   const actions: [BulkAction, string][] = [
