@@ -1,0 +1,182 @@
+/**
+ * The Slurm computing element: one `sbatch` job per pilot, read back with `squeue` and stopped with
+ * `scancel`, run on a host that is a Slurm submit node (DIRAC's SLURM batch system, run locally).
+ * Slurm keeps finished jobs for MinJobAge (300 s by default), so `squeue -t all` sees them end;
+ * accounting (`sacct`) is not needed.
+ */
+import { mkdirSync } from 'node:fs';
+import { chunk } from '#shared/concurrency.ts';
+import type { Logger } from '#shared/log.ts';
+import { CommandNotFoundError, type CommandResult, runCommand } from './command.ts';
+import {
+  availability,
+  type ComputingElement,
+  type PilotLimits,
+  type PilotState,
+  unknownStates,
+} from './computing-element.ts';
+import { ComputingElementError, ComputingElementUnavailableError } from './errors.ts';
+import { pilotReference, referenceId, schemes } from './reference.ts';
+import type { SlurmSettings } from './settings.ts';
+import {
+  batchScript,
+  controllerUnavailable,
+  firstLine,
+  parseClusterName,
+  parseSbatch,
+  parseSqueue,
+  pilotStateOfSlurm,
+} from './slurm-commands.ts';
+
+export interface SlurmOptions {
+  readonly site: string;
+  readonly name: string;
+  readonly limits: PilotLimits;
+  readonly settings: SlurmSettings;
+  /** Where pilot logs go: a directory the worker nodes can write. */
+  readonly workDir: string;
+  readonly processors: number;
+  readonly memoryMb?: number;
+  /** The environment of the Slurm commands (`SLURM_CONF`, `PATH`); submitted jobs inherit it. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger?: Logger;
+  readonly commandTimeoutMs?: number;
+}
+
+/** Job ids per squeue call: keeps the command line short. */
+const idsPerQuery = 200;
+
+export function createSlurmComputingElement(options: SlurmOptions): ComputingElement {
+  const { settings, site, name } = options;
+  const jobName = `muon-${site}-${name}`;
+  const label = `Slurm CE ${site}/${name}`;
+  let cluster = settings.cluster;
+
+  const run = async (program: string, args: readonly string[], input?: string): Promise<CommandResult> => {
+    try {
+      return await runCommand(program, args, {
+        env: options.env,
+        timeoutMs: options.commandTimeoutMs ?? 60_000,
+        ...(input !== undefined ? { input } : {}),
+      });
+    } catch (error) {
+      if (error instanceof CommandNotFoundError) {
+        throw new ComputingElementError(
+          `${label}: ${error.message} on this host; install the Slurm clients (apt-get install slurm-client).`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  };
+
+  /** The command's result, or the error it means. */
+  const checked = (program: string, result: CommandResult): CommandResult => {
+    if (result.code === 0) return result;
+    const why = result.timedOut
+      ? `${program} gave no answer in ${options.commandTimeoutMs ?? 60_000} ms`
+      : firstLine(result.stderr);
+    if (result.timedOut || controllerUnavailable(result.stderr)) {
+      throw new ComputingElementUnavailableError(`${label} is unavailable: ${why}`);
+    }
+    throw new ComputingElementError(`${label}: ${program} failed (exit code ${result.code}): ${why}`);
+  };
+
+  const clusterName = async (): Promise<string> => {
+    if (cluster) return cluster;
+    const found = parseClusterName(checked('scontrol', await run('scontrol', ['show', 'config'])).stdout);
+    if (!found) throw new ComputingElementError(`${label}: scontrol show config names no ClusterName`);
+    cluster = found;
+    return found;
+  };
+
+  const sbatchArguments = (): string[] => [
+    '--parsable',
+    `--job-name=${jobName}`,
+    `--output=${options.workDir}/%j.log`,
+    `--chdir=${options.workDir}`,
+    '--ntasks=1',
+    `--cpus-per-task=${options.processors}`,
+    ...(options.memoryMb !== undefined ? [`--mem=${options.memoryMb}M`] : []),
+    ...(settings.partition ? [`--partition=${settings.partition}`] : []),
+    ...(settings.account ? [`--account=${settings.account}`] : []),
+    ...(settings.timeLimitMinutes ? [`--time=${settings.timeLimitMinutes}`] : []),
+    ...settings.sbatchOptions,
+  ];
+
+  return {
+    name,
+    type: 'Slurm',
+    site,
+
+    async submitPilots(count, spec) {
+      const place = await clusterName();
+      mkdirSync(options.workDir, { recursive: true });
+      const script = batchScript(place, spec.env, [...settings.command, ...spec.arguments]);
+      const references: string[] = [];
+      for (let i = 0; i < count; i++) {
+        try {
+          const result = checked('sbatch', await run('sbatch', sbatchArguments(), script));
+          const id = parseSbatch(result.stdout);
+          if (!id)
+            throw new ComputingElementError(
+              `${label}: sbatch printed no job id: ${firstLine(result.stdout)}`,
+            );
+          references.push(pilotReference(schemes.Slurm, place, id));
+        } catch (error) {
+          // The pilots already submitted run: hand them back so they are recorded.
+          if (references.length === 0) throw error;
+          options.logger?.warn('submitted fewer pilots than asked', { ce: name, site, asked: count, error });
+          break;
+        }
+      }
+      return references;
+    },
+
+    async status(references) {
+      const states = unknownStates(references);
+      const place = await clusterName();
+      const byId = new Map<string, string>();
+      for (const reference of references) {
+        const id = referenceId(reference, schemes.Slurm, place);
+        if (id !== undefined && /^\d+$/.test(id)) byId.set(id, reference);
+      }
+      for (const ids of chunk([...byId.keys()], idsPerQuery)) {
+        const result = await run('squeue', ['-h', '-t', 'all', '-o', '%i %T', '-j', ids.join(',')]);
+        // Slurm answers "Invalid job id" when it has forgotten every one of them: they stay Unknown.
+        if (result.code !== 0 && /Invalid job id/i.test(result.stderr)) continue;
+        for (const [id, state] of parseSqueue(checked('squeue', result).stdout)) {
+          const reference = byId.get(id);
+          if (reference) states.set(reference, pilotStateOfSlurm(state));
+        }
+      }
+      return states;
+    },
+
+    async cancel(references) {
+      const place = await clusterName();
+      const ids = references
+        .map((reference) => referenceId(reference, schemes.Slurm, place))
+        .filter((id): id is string => id !== undefined && /^\d+$/.test(id));
+      for (const batch of chunk(ids, idsPerQuery)) {
+        const result = await run('scancel', ['--quiet', ...batch]);
+        // Jobs that already ended or were forgotten need no cancelling.
+        if (result.code !== 0 && /Invalid job id|already completing or completed/i.test(result.stderr))
+          continue;
+        checked('scancel', result);
+      }
+    },
+
+    async available() {
+      const result = checked('squeue', await run('squeue', ['-h', '-n', jobName, '-o', '%i %T']));
+      let running = 0;
+      let waiting = 0;
+      for (const state of parseSqueue(result.stdout).values()) {
+        const pilotState: PilotState = pilotStateOfSlurm(state);
+        if (pilotState === 'Waiting') waiting++;
+        else if (pilotState === 'Running') running++;
+      }
+      return availability(running, waiting, options.limits);
+    },
+  };
+}
