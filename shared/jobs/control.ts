@@ -6,15 +6,11 @@
 import type { Identity } from '#shared/auth/identity.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { type JobAction, mayAccess } from '#shared/jobs/access.ts';
-import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
 import type { Decision, JobRepository } from '#shared/jobs/repository.ts';
+import { killCommand, rescheduleJob } from '#shared/jobs/reschedule.ts';
 import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
-import {
-  applyStatusUpdates,
-  describeRefusal,
-  historyEntry,
-  type StatusUpdate,
-} from '#shared/jobs/transitions.ts';
+import { applyStatusUpdates, describeRefusal, type StatusUpdate } from '#shared/jobs/transitions.ts';
 
 export type Failure = { detail: string; code: 'not_found' | 'forbidden' | 'invalid_transition' | 'limit' };
 export interface BulkResult<T> {
@@ -45,8 +41,6 @@ export type StatusView = ReturnType<typeof statusView>;
 
 /** Statuses in which a job may hold a place in a task queue. */
 const inTaskQueue = (job: JobRecord) => job.taskQueueId !== undefined;
-/** Statuses in which a pilot may be running the job: a kill must reach it through a command. */
-const onAPilot: ReadonlySet<JobStatus> = new Set(['Matched', 'Running', 'Stalled', 'Completing']);
 
 export function createJobControl(deps: ControlDeps) {
   async function eachJob<T>(
@@ -82,15 +76,6 @@ export function createJobControl(deps: ControlDeps) {
     );
     return result;
   }
-
-  const record = (job: JobRecord, time: string, source: string): StatusHistoryEntry =>
-    historyEntry({
-      time,
-      status: job.status,
-      minorStatus: job.minorStatus,
-      applicationStatus: job.applicationStatus,
-      source,
-    });
 
   /** The TQ entry goes when a job stops Waiting; pilots learn of kills from their next heartbeat. */
   const afterStatusChange = async (job: JobRecord, before: JobRecord) => {
@@ -161,24 +146,15 @@ export function createJobControl(deps: ControlDeps) {
               },
             };
           }
-          const time = deps.now().toISOString();
-          if (job.rescheduleCounter >= maxRescheduling) {
-            const failed = {
-              ...job,
-              status: 'Failed' as const,
-              minorStatus: minorStatus.maximumReschedulingsReached,
-            };
+          const decided = rescheduleJob(job, {
+            time: deps.now().toISOString(),
+            maxRescheduling,
+            source: 'JobManager',
+          });
+          if (decided.outcome === 'limit') {
             return {
-              write: {
-                status: failed.status,
-                minorStatus: failed.minorStatus,
-                lastUpdateTime: time,
-                lastStatusTime: time,
-                endExecTime: job.endExecTime ?? time,
-                // A pilot still running it must stop.
-                ...killCommand(job, time),
-              },
-              history: [record(failed, time, 'JobManager')],
+              write: decided.write,
+              history: decided.history,
               result: () =>
                 ({
                   code: 'limit',
@@ -186,32 +162,10 @@ export function createJobControl(deps: ControlDeps) {
                 }) as Failure,
             };
           }
-          const rescheduled = {
-            ...job,
-            status: 'Rescheduled' as const,
-            minorStatus: minorStatus.jobRescheduled,
-          };
-          const received = {
-            ...job,
-            status: 'Received' as const,
-            minorStatus: minorStatus.jobRescheduled,
-            applicationStatus: 'Unknown',
-          };
           return {
-            write: {
-              status: 'Received',
-              minorStatus: minorStatus.jobRescheduled,
-              applicationStatus: 'Unknown',
-              site: 'ANY',
-              rescheduleCounter: job.rescheduleCounter + 1,
-              rescheduleTime: time,
-              lastUpdateTime: time,
-              lastStatusTime: time,
-              commands: [],
-              parameters: {},
-            },
-            remove: ['startExecTime', 'endExecTime', 'heartBeatTime', 'requirements', 'taskQueueId', 'chain'],
-            history: [record(rescheduled, time, 'JobManager'), record(received, time, 'JobManager')],
+            write: decided.write,
+            remove: decided.remove,
+            history: decided.history,
             result: statusView,
           };
         },
@@ -255,11 +209,6 @@ export function createJobControl(deps: ControlDeps) {
       result: statusView,
     };
   }
-}
-
-/** The commands of a job with a Kill added, when a pilot may be running it; nothing otherwise. */
-function killCommand(job: JobRecord, time: string): { commands?: JobRecord['commands'] } {
-  return onAPilot.has(job.status) ? { commands: [...job.commands, { command: 'Kill', issuedAt: time }] } : {};
 }
 
 export type JobControl = ReturnType<typeof createJobControl>;

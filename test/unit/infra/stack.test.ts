@@ -298,6 +298,17 @@ describe('MuonStack HTTP API', () => {
   });
 });
 
+/** EventBridge's rate expression for a number of minutes, in the largest whole unit (as CDK writes it). */
+const rateExpression = (minutes: number) => {
+  const [count, unit] =
+    minutes % 1440 === 0
+      ? [minutes / 1440, 'day']
+      : minutes % 60 === 0
+        ? [minutes / 60, 'hour']
+        : [minutes, 'minute'];
+  return `rate(${count} ${unit}${count === 1 ? '' : 's'})`;
+};
+
 describe('MuonStack schedules', () => {
   it('invokes each scheduled agent at its rate, rounded up to whole minutes', () => {
     expect(Object.keys(definition.schedules).length).toBeGreaterThan(0);
@@ -306,7 +317,7 @@ describe('MuonStack schedules', () => {
       if (!rule) throw new Error(`no rule for ${name}`);
       const minutes = Math.max(1, Math.ceil(schedule.everySeconds / 60));
       expect(resource(synthesized.template, logicalId(synthesized.stack, rule)).Properties).toMatchObject({
-        ScheduleExpression: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`,
+        ScheduleExpression: rateExpression(minutes),
         State: 'ENABLED',
         Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [functionId(schedule.function), 'Arn'] } })],
       });

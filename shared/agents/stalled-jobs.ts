@@ -1,0 +1,228 @@
+/**
+ * The StalledJobs agent (DIRAC's StalledJobAgent). Each run, per VO:
+ * - Running or Completing jobs with no sign of life (heartbeat, status update, start) for
+ *   `stalledAfterSeconds` become Stalled, their minor status kept;
+ * - a Stalled job whose pilot is gone (it ended, or was not seen for `pilotGoneAfterSeconds`) is
+ *   rescheduled, as the job manager reschedules (so `jobs.maxRescheduling` still fails it); one
+ *   whose pilot lives but that stays Stalled for `failAfterSeconds` is Failed;
+ * - Matched jobs older than `matchedTimeoutSeconds` and Rescheduled ones older than
+ *   `rescheduledTimeoutSeconds` are rescheduled.
+ * At most `maxJobsPerRun` jobs change per run; each walk keeps its place for the next run.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { runBudget, walk } from '#shared/agents/sweep.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
+import type { Decision, JobRepository } from '#shared/jobs/repository.ts';
+import { killCommand, rescheduleJob } from '#shared/jobs/reschedule.ts';
+import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
+import { fromJobItem, statusKey } from '#shared/jobs/store/keys.ts';
+import { historyEntry } from '#shared/jobs/transitions.ts';
+import type { Logger } from '#shared/log.ts';
+import { endedStatuses, type PilotRecord } from '#shared/pilots/model.ts';
+import { getPilot } from '#shared/pilots/records.ts';
+import { tables } from '#shared/resources.ts';
+
+export type StalledJobsSettings = MuonConfig['agents']['stalledJobs'];
+
+export interface StalledJobsDeps {
+  readonly config: MuonConfig;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly jobsTable: string;
+  readonly countersTable: string;
+  readonly pilotsTable: string;
+  readonly jobs: JobRepository;
+  /** Sends rescheduled jobs to the start of the executor chain. */
+  readonly startChain: (jobIds: readonly number[]) => Promise<void>;
+  readonly now: () => Date;
+  readonly logger: Logger;
+}
+
+export interface StalledJobsRun {
+  examined: number;
+  stalled: number;
+  rescheduled: number;
+  failed: number;
+}
+
+/** Stalled first (they wait on a decision), Running last (the most jobs by far). */
+const swept: readonly JobStatus[] = ['Stalled', 'Matched', 'Rescheduled', 'Completing', 'Running'];
+
+export const agentSource = 'StalledJobAgent';
+
+/** A pilot that ended, or that was not seen for `pilotGoneAfterSeconds`, is gone. */
+export type PilotState = 'alive' | 'gone';
+
+export type Verdict =
+  | { readonly act: 'stall' }
+  | { readonly act: 'reschedule' }
+  | { readonly act: 'fail'; readonly minorStatus: string };
+
+type Timed = Pick<JobRecord, 'status' | 'lastUpdateTime' | 'heartBeatTime' | 'startExecTime'>;
+
+/** The newest sign that the job lives: a heartbeat, any update, its start (DIRAC: max(HB, LUT)). */
+export const lastSignOfLife = (job: Timed): number =>
+  Math.max(
+    Date.parse(job.lastUpdateTime),
+    job.heartBeatTime ? Date.parse(job.heartBeatTime) : 0,
+    job.startExecTime ? Date.parse(job.startExecTime) : 0,
+  );
+
+/** No record, or no pilot named by the job, counts as gone: nothing will report on the job. */
+export function pilotState(
+  pilot: Pick<PilotRecord, 'status' | 'lastSeenAt'> | undefined,
+  settings: StalledJobsSettings,
+  now: number,
+): PilotState {
+  if (!pilot || endedStatuses.has(pilot.status)) return 'gone';
+  const seen = Date.parse(pilot.lastSeenAt);
+  return now - seen > settings.pilotGoneAfterSeconds * 1000 ? 'gone' : 'alive';
+}
+
+/**
+ * What the agent does with a job as of `now`, or nothing. A Stalled job needs its pilot's state;
+ * without one (`undefined`) only the other statuses are judged.
+ */
+export function judge(
+  job: Timed,
+  settings: StalledJobsSettings,
+  now: number,
+  pilot?: PilotState,
+): Verdict | undefined {
+  const quietFor = now - lastSignOfLife(job);
+  const olderThan = (seconds: number) => quietFor > seconds * 1000;
+  switch (job.status) {
+    case 'Running':
+    case 'Completing':
+      return olderThan(settings.stalledAfterSeconds) ? { act: 'stall' } : undefined;
+    case 'Stalled':
+      if (pilot === 'gone') {
+        return settings.rescheduleWhenPilotGone
+          ? { act: 'reschedule' }
+          : { act: 'fail', minorStatus: minorStatus.stalledPilotNotRunning };
+      }
+      // Marking a job Stalled updates it, so this counts from then, as in DIRAC.
+      if (pilot === 'alive' && olderThan(settings.failAfterSeconds)) {
+        return { act: 'fail', minorStatus: `Stalling for more than ${settings.failAfterSeconds} sec` };
+      }
+      return undefined;
+    case 'Matched':
+      return olderThan(settings.matchedTimeoutSeconds) ? { act: 'reschedule' } : undefined;
+    case 'Rescheduled':
+      return olderThan(settings.rescheduledTimeoutSeconds) ? { act: 'reschedule' } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+type Outcome = 'stalled' | 'rescheduled' | 'failed';
+
+export async function findStalledJobs(deps: StalledJobsDeps): Promise<StalledJobsRun> {
+  const settings = deps.config.agents.stalledJobs;
+  const budget = runBudget(settings.maxJobsPerRun);
+  const run: StalledJobsRun = { examined: 0, stalled: 0, rescheduled: 0, failed: 0 };
+  const now = deps.now().getTime();
+  const restart: number[] = [];
+  try {
+    for (const vo of Object.keys(deps.config.virtualOrganizations)) {
+      for (const status of swept) {
+        const target = {
+          cursor: `stalledJobs#${vo}#${status}`,
+          table: deps.jobsTable,
+          definition: tables.jobs,
+          index: { name: 'byStatus', partition: statusKey(vo, status) },
+        };
+        run.examined += await walk(deps, target, budget, async (item) => {
+          const summary = fromJobItem(item);
+          // Stalled jobs are judged with their pilot, read only for them.
+          if (status !== 'Stalled' && !judge(summary, settings, now)) return 'skipped';
+          const outcome = await settle(deps, summary.jobId, now);
+          if (!outcome) return 'skipped';
+          run[outcome] += 1;
+          if (outcome === 'rescheduled') restart.push(summary.jobId);
+          return 'changed';
+        });
+      }
+    }
+  } finally {
+    // Whatever happened, rescheduled jobs go to the chain (the recovery sweep would find them too).
+    if (restart.length > 0) await deps.startChain(restart);
+  }
+  return run;
+}
+
+/** Judges the job again as it is now, and writes the verdict with one versioned write. */
+async function settle(deps: StalledJobsDeps, jobId: number, now: number): Promise<Outcome | undefined> {
+  const settings = deps.config.agents.stalledJobs;
+  const read = await deps.jobs.get(jobId);
+  if (!read) return undefined;
+  const pilotReference = read.pilotReference;
+  const pilot =
+    read.status === 'Stalled'
+      ? pilotState(
+          pilotReference ? await getPilot(deps.dynamo, deps.pilotsTable, pilotReference) : undefined,
+          settings,
+          now,
+        )
+      : undefined;
+  const time = new Date(now).toISOString();
+  const result = await deps.jobs.mutate<Outcome | undefined>(jobId, (job): Decision<Outcome | undefined> => {
+    // The pilot read belongs to the job as it was; a job handed to another pilot since waits.
+    if (job.pilotReference !== pilotReference) return { refuse: undefined };
+    const verdict = judge(job, settings, now, pilot);
+    if (!verdict) return { refuse: undefined };
+    return decision(job, verdict, time, deps.config.jobs.maxRescheduling);
+  });
+  if (result.found && result.value) {
+    deps.logger.info('stalled jobs agent', { jobId, outcome: result.value, pilotReference, pilot });
+    return result.value;
+  }
+  return undefined;
+}
+
+function decision(
+  job: JobRecord,
+  verdict: Verdict,
+  time: string,
+  maxRescheduling: number,
+): Decision<Outcome | undefined> {
+  const entry = (status: JobStatus, minor: string) =>
+    historyEntry({
+      time,
+      status,
+      minorStatus: minor,
+      applicationStatus: job.applicationStatus,
+      source: agentSource,
+    });
+  switch (verdict.act) {
+    case 'stall':
+      return {
+        write: { status: 'Stalled', lastUpdateTime: time, lastStatusTime: time },
+        history: [entry('Stalled', job.minorStatus)],
+        result: () => 'stalled',
+      };
+    case 'fail':
+      return {
+        write: {
+          status: 'Failed',
+          minorStatus: verdict.minorStatus,
+          lastUpdateTime: time,
+          lastStatusTime: time,
+          endExecTime: job.endExecTime ?? time,
+          // A pilot that is only out of touch learns of it if it ever comes back.
+          ...killCommand(job, time),
+        },
+        history: [entry('Failed', verdict.minorStatus)],
+        result: () => 'failed',
+      };
+    case 'reschedule': {
+      const rescheduling = rescheduleJob(job, { time, maxRescheduling, source: agentSource });
+      return {
+        write: rescheduling.write,
+        history: rescheduling.history,
+        ...(rescheduling.outcome === 'rescheduled' ? { remove: rescheduling.remove } : {}),
+        result: () => (rescheduling.outcome === 'rescheduled' ? 'rescheduled' : 'failed'),
+      };
+    }
+  }
+}

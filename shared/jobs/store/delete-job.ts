@@ -1,0 +1,31 @@
+/** Removing a job's record, as the JobCleaning agent does (DIRAC's `JobDB.removeJobFromDB`). */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { JobRecord } from '#shared/jobs/model.ts';
+import { jobKey } from '#shared/jobs/store/keys.ts';
+
+/**
+ * Deletes the job (its attributes, description, parameters and history are one item) if it is
+ * still at the version read; false when it changed since, or is gone.
+ */
+export async function deleteJob(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  job: Pick<JobRecord, 'jobId' | 'version'>,
+): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new DeleteCommand({
+        TableName: table,
+        Key: jobKey(job.jobId),
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': job.version },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
