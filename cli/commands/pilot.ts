@@ -25,6 +25,14 @@ interface RunOptions {
   maxJobs?: number;
   idleStop?: number;
   quiet?: boolean;
+  // Push mode
+  push?: string;
+  partition?: string;
+  account?: string;
+  nodes?: number;
+  coresPerNode?: number;
+  isolateNetwork?: boolean;
+  pollSeconds?: number;
 }
 
 const positiveInteger = (value: string): number => {
@@ -98,8 +106,27 @@ export function registerPilot(program: Command): void {
       positiveNumber,
     )
     .option('-q, --quiet', 'do not echo the pilot log to stderr')
+    .option(
+      '--push <batch system>',
+      'push mode on an HPC edge node: run the network steps here, hand the payloads to the batch system (slurm)',
+    )
+    .option('--partition <name>', 'push mode: the Slurm partition (default: the CE’s settings)')
+    .option('--account <name>', 'push mode: the Slurm account (default: the CE’s settings)')
+    .option('--nodes <n>', 'push mode: compute nodes to fill', positiveInteger)
+    .option('--cores-per-node <n>', 'push mode: cores of each compute node', positiveInteger)
+    .option('--no-isolate-network', 'push mode: let payloads reach the network (default: unshare --net)')
+    .option('--poll-seconds <s>', 'push mode: seconds between two squeue calls', positiveNumber)
+    .addHelpText(
+      'after',
+      '\nIn push mode --max-jobs is the number of payloads in the batch system at once; --cores,\n' +
+        '--memory-mb, --wallclock-seconds and --reference do not apply. See docs/push-mode.md.',
+    )
     .action(async (options: RunOptions, command: Command) => {
       const connection = pilotConnection(command.optsWithGlobals<Global>());
+      if (options.push !== undefined) {
+        process.exitCode = await runPush(connection, options, command);
+        return;
+      }
       // Loaded on use: `muon pilot logs` and the other commands do not need the pilot's modules.
       const { runPilotProcess } = await import('#pilot/main.ts');
       process.exitCode = await runPilotProcess({
@@ -146,4 +173,39 @@ export function registerPilot(program: Command): void {
         throw new CliError(`The log download failed (${response.status}): ${describeDetail(text)}`);
       process.stdout.write(text);
     });
+}
+
+async function runPush(
+  connection: { apiUrl: string; token: string },
+  options: RunOptions,
+  command: Command,
+): Promise<number> {
+  const { pushTargets, runPushPilotFromCli } = await import('#pilot/push/main.ts');
+  if (!(pushTargets as readonly string[]).includes(options.push ?? '')) {
+    throw new CliError(`--push takes one of: ${pushTargets.join(', ')} (got "${options.push}").`, USAGE);
+  }
+  for (const pullOnly of ['cores', 'memoryMb', 'wallclockSeconds', 'reference'] as const) {
+    if (options[pullOnly] !== undefined) {
+      const flag = `--${pullOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new CliError(`${flag} does not apply in push mode.`, USAGE);
+    }
+  }
+  // Commander sets isolateNetwork to true unless --no-isolate-network: only the flag overrides the CE.
+  const isolateSource = command.getOptionValueSource('isolateNetwork');
+  return runPushPilotFromCli({
+    ...connection,
+    config: options.config,
+    site: options.site,
+    ce: options.ce,
+    partition: options.partition,
+    account: options.account,
+    maxJobs: options.maxJobs,
+    nodes: options.nodes,
+    coresPerNode: options.coresPerNode,
+    workDir: options.workDir,
+    pollSeconds: options.pollSeconds,
+    ...(isolateSource === 'cli' ? { isolateNetwork: false } : {}),
+    ...(options.idleStop !== undefined ? { idleStopSeconds: options.idleStop } : {}),
+    ...(options.quiet ? { quiet: true } : {}),
+  });
 }
