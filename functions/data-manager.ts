@@ -1,5 +1,5 @@
 /**
- * The data manager's routes (docs/pilot-contract.md, section 5): upload targets on storage
+ * The data manager's routes (docs/pilots.md, API, Data): upload targets on storage
  * elements, replica registration, replicas, downloads and directory listings. Writes bind the
  * pilot credential first, so a pilot writes only for the jobs it runs.
  */

@@ -1,7 +1,7 @@
 /**
  * Pilot management (DIRAC's PilotManager, DiracX's pilots router): registration and the pilot
  * credential, pilot status, pilot info and pilot logs. Every route but registration binds the
- * pilot credential (see docs/pilot-contract.md).
+ * pilot credential (see docs/pilots.md).
  */
 import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';

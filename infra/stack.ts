@@ -7,6 +7,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '#shared/errors.ts';
 import { stageConfig } from './config.ts';
+import { grantPilotBatch } from './constructs/access.ts';
 import { Api } from './constructs/api.ts';
 import { PilotBatch, type PilotSettings, pilotSettings } from './constructs/batch.ts';
 import { SandboxBucket } from './constructs/bucket.ts';
@@ -73,6 +74,11 @@ export class MuonStack extends Stack {
       prefix: props.prefix,
       apiUrl: this.api.url,
     });
+
+    for (const [name, fn] of Object.entries(definition.functions)) {
+      const handler = this.functions.byName[name];
+      if (fn.pilotBatch && handler) grantPilotBatch(handler, this.pilots, this.api.url);
+    }
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the muon HTTP API.', value: this.api.url });
     new CfnOutput(this, 'PilotJobQueueArn', {

@@ -4,7 +4,7 @@
  * forces the exit.
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { lockHome, resolveHome, writeLocalFile } from '#local/home.ts';
 import { startLocalRuntime } from '#local/runtime.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
@@ -48,7 +48,7 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
       port: options.port,
       inMemory: options.inMemory ?? false,
       pilots: true,
-      configDir: dirname(resolve(options.config)),
+      configFile: resolve(options.config),
     });
   } catch (error) {
     lock.release();
@@ -111,9 +111,9 @@ function describePilots(config: MuonConfig): string {
   const local = Object.entries(config.sites).flatMap(([site, siteConfig]) =>
     Object.entries(siteConfig.computingElements)
       .filter(([, ce]) => ce.type === 'Local')
-      .map(([name, ce]) => `${site}/${name} (${ce.processors} cores)`),
+      .map(([name, ce]) => `${site}/${name} (up to ${ce.maxPilots}, ${ce.processors} cores each)`),
   );
   return local.length > 0
-    ? `one per Local computing element: ${local.join(', ')}`
+    ? `started by the site director while jobs wait, at ${local.join(', ')}`
     : 'none (the configuration has no Local computing element)';
 }

@@ -1,109 +1,168 @@
 /**
- * The local runtime's pilots: one per Local computing element of the configuration, with the
- * element's processors and memory, run in this process (`startPilot`), so that submitted jobs run
- * with nothing else to start. A pilot that stops (idle, or crashed) is started again after a short
- * pause. `stop()` drains them before the API and the emulators stop. A later SiteDirector replaces
- * this with pilots started on demand.
+ * The local runtime's pilots: the SiteDirector (shared/agents/site-director.ts) driving the
+ * configuration's Local computing elements, which fork `muon pilot` processes. Waiting jobs bring
+ * pilots up by themselves; a pilot stops after `agents.siteDirector.localIdleStopSeconds` without
+ * work. Each pilot offers its element's `processors` and `memoryMb`, not the whole machine.
+ * `stop()` stops submitting and cancels (SIGTERM) the pilots this runtime started; those still
+ * running after 5 s (at once with `force`) get a second SIGTERM, which interrupts and reschedules
+ * their jobs while the API still answers.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WrapperFactory } from '#pilot/job-agent.ts';
-import { type RunningPilot, startPilot } from '#pilot/pilot.ts';
+import {
+  createSiteDirector,
+  pilotArguments,
+  type SiteDirector,
+  type SiteDirectorRun,
+} from '#shared/agents/site-director.ts';
+import { type ComputingElement, createComputingElement } from '#shared/ce/index.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
+import type { Deps } from '#shared/deps.ts';
+import { tableName } from '#shared/deps.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface LocalPilotsOptions {
-  readonly config: MuonConfig;
-  readonly configDir: string;
+  readonly deps: Deps;
+  /** The configuration file pilots load; default: the configuration written under `home`. */
+  readonly configFile?: string;
   readonly apiUrl: string;
   /** A GenericPilot token. */
   readonly token: string;
-  /** Each pilot works in `<home>/pilots/<site>/<ce>/` (its log is `pilot.log` there). */
+  /** Pilots work under `<home>/pilots/<site>/<ce>/<pid>/` (their log is `pilot.log` there). */
   readonly home: string;
   readonly logger: Logger;
-  /** Pause before a stopped pilot is started again. */
-  readonly restartSeconds?: number;
-  /** Replaces `pilot.idleStopSeconds` (tests). */
+  /** Replaces `agents.siteDirector.localIdleStopSeconds` (tests). */
   readonly idleStopSeconds?: number;
-  /** Replaces the job wrapper (tests). */
-  readonly startWrapper?: WrapperFactory;
+  /** Seconds `stop()` waits for the pilots to end; default 20. */
+  readonly stopWaitSeconds?: number;
 }
 
 export interface LocalPilots {
-  /** The pilots running now, by `<site>/<ce>`. */
-  readonly current: ReadonlyMap<string, RunningPilot>;
-  /** Stops every pilot (running jobs get `pilot.graceSeconds`; `force` interrupts them at once). */
+  readonly director: SiteDirector;
+  /** The Local elements the director drives. */
+  readonly elements: readonly ComputingElement[];
+  /** References of the pilots this runtime started, in submission order. */
+  readonly started: readonly string[];
+  /** One cycle of the site director (nothing once stopping). */
+  run(): Promise<SiteDirectorRun | undefined>;
+  /** The started pilots that still run. */
+  running(): Promise<string[]>;
   stop(options?: { force?: boolean }): Promise<void>;
 }
 
 export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
-  const { config, logger } = options;
-  const current = new Map<string, RunningPilot>();
-  const stopping = new AbortController();
+  const { deps, logger } = options;
+  const config: MuonConfig = deps.config;
+  const started: string[] = [];
+  const startedBy = new Map<ComputingElement, string[]>();
+  let stopping = false;
+  const configFile = options.configFile ?? writeConfig(options.home, config);
+  const idleStop = options.idleStopSeconds ?? config.agents.siteDirector.localIdleStopSeconds;
+
+  // The elements record what they start, so the runtime can stop exactly its own pilots.
   const elements = Object.entries(config.sites).flatMap(([site, siteConfig]) =>
     Object.entries(siteConfig.computingElements)
       .filter(([, ce]) => ce.type === 'Local')
-      .map(([gridCE, ce]) => ({ site, gridCE, ce })),
+      .map(([name, ce]): ComputingElement => {
+        const element = createComputingElement(site, name, ce, {
+          home: options.home,
+          env: process.env,
+          logger,
+        });
+        const own: string[] = [];
+        const recording: ComputingElement = {
+          ...element,
+          submitPilots: async (count, spec) => {
+            const references = await element.submitPilots(count, spec);
+            own.push(...references);
+            started.push(...references);
+            return references;
+          },
+        };
+        startedBy.set(recording, own);
+        return recording;
+      }),
   );
+  const director = createSiteDirector({
+    config,
+    dynamo: deps.aws.dynamo,
+    pilotsTable: tableName(deps.resources, 'pilots'),
+    taskQueuesTable: tableName(deps.resources, 'taskQueues'),
+    elements,
+    pilotSpec: (ce) => ({
+      arguments: pilotArguments(ce, options.apiUrl, [
+        '--config',
+        configFile,
+        '--idle-stop',
+        String(idleStop),
+        // A local pilot is one slot of its element's size, not the whole machine.
+        ...sizeArguments(config.sites[ce.site]?.computingElements[ce.name]),
+      ]),
+      env: { MUON_TOKEN: options.token },
+    }),
+    now: deps.now,
+    logger,
+  });
 
-  const keep = async ({ site, gridCE, ce }: (typeof elements)[number]) => {
-    const name = `${site}/${gridCE}`;
-    const workDir = join(options.home, 'pilots', site, gridCE);
-    while (!stopping.signal.aborted) {
-      mkdirSync(workDir, { recursive: true });
-      const pilot = startPilot({
-        config,
-        configDir: options.configDir,
-        apiUrl: options.apiUrl,
-        token: options.token,
-        site,
-        ce: gridCE,
-        resources: { cores: ce.processors, ...(ce.memoryMb !== undefined ? { memoryMb: ce.memoryMb } : {}) },
-        workDir,
-        ...(options.idleStopSeconds !== undefined ? { idleStopSeconds: options.idleStopSeconds } : {}),
-        ...(options.startWrapper ? { startWrapper: options.startWrapper } : {}),
-      });
-      current.set(name, pilot);
-      pilot.reference.then(
-        (reference) => logger.info('local pilot started', { computingElement: name, reference, workDir }),
-        () => undefined,
-      );
-      let pause = options.restartSeconds ?? 2;
-      try {
-        await pilot.done;
-        logger.info('local pilot ended', { computingElement: name });
-      } catch (error) {
-        logger.error('local pilot failed', { computingElement: name, error });
-        // A pilot that cannot register (say, the configuration is wrong) should not spin.
-        pause = Math.max(pause, 30);
-      }
-      current.delete(name);
-      await pauseUnlessStopped(pause * 1000, stopping.signal);
+  const running = async (): Promise<string[]> => {
+    const alive: string[] = [];
+    for (const [ce, own] of startedBy) {
+      const states = await ce.status(own);
+      for (const [reference, state] of states) if (state === 'Running') alive.push(reference);
     }
+    return alive;
   };
-  const kept = Promise.all(elements.map(keep));
+  const cancel = async (references: readonly string[]) => {
+    for (const [ce, own] of startedBy) await ce.cancel(references.filter((r) => own.includes(r)));
+  };
 
   return {
-    current,
+    director,
+    elements,
+    started,
+    run: () => (stopping ? Promise.resolve(undefined) : director.run()),
+    running,
     stop: async ({ force = false } = {}) => {
-      stopping.abort();
-      await Promise.all(
-        [...current.values()].map((pilot) => pilot.stop({ reason: 'the local runtime stops', force })),
-      );
-      await kept;
+      stopping = true;
+      const alive = await running();
+      if (alive.length === 0) return;
+      logger.info('stopping local pilots', { pilots: alive, force });
+      await cancel(alive);
+      // The pilot's second SIGTERM interrupts its jobs at once (pilot/main.ts), which reschedules
+      // them while the API still answers: the runtime stops its API only after its pilots.
+      const waitMs = (options.stopWaitSeconds ?? 20) * 1000;
+      const interruptAt = Date.now() + (force ? 0 : Math.min(5000, waitMs / 2));
+      const deadline = Date.now() + waitMs;
+      let interrupted = false;
+      while (Date.now() < deadline) {
+        const left = await running();
+        if (left.length === 0) break;
+        if (!interrupted && Date.now() >= interruptAt) {
+          interrupted = true;
+          await cancel(left);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const left = await running();
+      if (left.length > 0) logger.warn('local pilots still draining at shutdown', { pilots: left });
     },
   };
 }
 
-function pauseUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+function sizeArguments(ce: MuonConfig['sites'][string]['computingElements'][string] | undefined): string[] {
+  if (!ce) return [];
+  return [
+    '--cores',
+    String(ce.processors),
+    ...(ce.memoryMb !== undefined ? ['--memory-mb', String(ce.memoryMb)] : []),
+  ];
+}
+
+/** The configuration as the pilots' file (they run in processes of their own). */
+function writeConfig(home: string, config: MuonConfig): string {
+  const dir = join(home, 'pilots');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
 }

@@ -24,6 +24,7 @@ import {
   type ScheduleDefinition,
   schedules,
 } from '#shared/resources.ts';
+import { createScheduleHandler } from '#shared/schedule/handler.ts';
 
 export interface LocalRuntimeOptions {
   readonly config: MuonConfig;
@@ -42,12 +43,13 @@ export interface LocalRuntimeOptions {
   /** Run agents every N ms instead of their schedule (tests). */
   readonly scheduleEveryMs?: number;
   /**
-   * Start one pilot per Local computing element (`muon local` does; tests choose), with these
-   * test settings when an object. Off by default.
+   * Run the SiteDirector over the Local computing elements, so waiting jobs bring up pilot
+   * processes (`muon local` does; tests choose), with these test settings when an object. Off by
+   * default: then the siteDirector schedule does nothing.
    */
-  readonly pilots?: boolean | Pick<LocalPilotsOptions, 'idleStopSeconds' | 'restartSeconds' | 'startWrapper'>;
-  /** Directory of the configuration file (pilot hook paths are relative to it). */
-  readonly configDir?: string;
+  readonly pilots?: boolean | Pick<LocalPilotsOptions, 'idleStopSeconds' | 'stopWaitSeconds'>;
+  /** The configuration file the pilots load (default: the configuration, written under `home`). */
+  readonly configFile?: string;
 }
 
 export interface DevTokens {
@@ -66,7 +68,7 @@ export interface LocalRuntime {
   readonly scheduler: Scheduler;
   /** Dependencies as a function with every grant would see them (tests and tools). */
   readonly deps: Deps;
-  /** The local pilots, when the runtime starts them. */
+  /** The local pilots and their site director, when the runtime runs them. */
   readonly pilots?: LocalPilots;
   /** Drains: stops taking requests and messages, finishes what is in flight, stops the emulators. */
   stop(): Promise<void>;
@@ -93,7 +95,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const resources = await provisionResources(aws, prefix);
     const deps: Deps = { config, logger, aws, resources, now: () => new Date() };
 
-    const loaded = await loadFunctions(deps);
+    // The site director's Lambda drives AwsBatch elements; here it drives the Local ones, once started.
+    let localPilots: LocalPilots | undefined;
+    const loaded = await loadFunctions(deps, {
+      siteDirectorAgent: (functionDeps) =>
+        createScheduleHandler(functionDeps.logger, 'siteDirector', async () =>
+          localPilots ? await localPilots.run() : undefined,
+        ) as LambdaHandler,
+    });
     const authority = await createTokenAuthority(`${options.home}/dev-signing-key.json`, config);
     const identities = devIdentities(config);
     const tokens: DevTokens = {
@@ -122,31 +131,38 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stops.push(() => source.stop());
     }
 
+    const gateway = await startApiGateway({ functions: loaded, authority, logger, port: options.port });
+    stops.push(() => gateway.close());
+
+    // Locally the site director drives the Local elements (the cloud's drives AwsBatch ones).
+    const pilots = options.pilots
+      ? startLocalPilots({
+          deps: { ...deps, resources: grantedResources(functions.siteDirectorAgent, deps.resources) },
+          ...(options.configFile ? { configFile: options.configFile } : {}),
+          apiUrl: gateway.url,
+          token: tokens.pilot,
+          home: options.home,
+          logger: logger.child({ function: 'siteDirectorAgent' }),
+          ...(typeof options.pilots === 'object' ? options.pilots : {}),
+        })
+      : undefined;
+    localPilots = pilots;
+    const localEveryMs = config.agents.siteDirector.localEverySeconds * 1000;
+
     const scheduler = startScheduler(
       (Object.entries(schedules) as [string, ScheduleDefinition][]).map(([name, schedule]) => ({
         name,
         fn: loaded.find((f) => f.name === schedule.function) as LocalFunction,
-        everyMs: options.scheduleEveryMs ?? schedule.everySeconds * 1000,
+        everyMs:
+          options.scheduleEveryMs ??
+          (name === 'siteDirector' && pilots ? localEveryMs : schedule.everySeconds * 1000),
       })),
       logger,
     );
     stops.push(() => scheduler.stop());
-
-    const gateway = await startApiGateway({ functions: loaded, authority, logger, port: options.port });
-    stops.push(() => gateway.close());
+    if (pilots) wakeSiteDirectorOnWaiting(aws, resources, () => void scheduler.runNow('siteDirector'));
 
     // Pilots stop first (stops run in reverse): their jobs report through the API until they end.
-    const pilots = options.pilots
-      ? startLocalPilots({
-          config,
-          configDir: options.configDir ?? process.cwd(),
-          apiUrl: gateway.url,
-          token: tokens.pilot,
-          home: options.home,
-          logger: logger.child({ component: 'pilots' }),
-          ...(typeof options.pilots === 'object' ? options.pilots : {}),
-        })
-      : undefined;
     if (pilots) stops.push(() => pilots.stop());
 
     return {
@@ -178,19 +194,28 @@ export function grantedResources(definition: FunctionDefinition, all: ResourceNa
   };
 }
 
-async function loadFunctions(deps: Deps): Promise<LocalFunction[]> {
+type HandlerFactory = (deps: Deps) => LambdaHandler;
+
+async function loadFunctions(
+  deps: Deps,
+  overrides: Partial<Record<FunctionName, HandlerFactory>> = {},
+): Promise<LocalFunction[]> {
   const entries = Object.entries(functions) as [FunctionName, FunctionDefinition][];
   return Promise.all(
     entries.map(async ([name, definition]) => {
-      const module = (await import(new URL(`../${definition.entry}`, import.meta.url).href)) as {
-        createHandler: (deps: Deps) => LambdaHandler;
-      };
+      const create =
+        overrides[name] ??
+        (
+          (await import(new URL(`../${definition.entry}`, import.meta.url).href)) as {
+            createHandler: HandlerFactory;
+          }
+        ).createHandler;
       const functionDeps: Deps = {
         ...deps,
         logger: deps.logger.child({ function: name }),
         resources: grantedResources(definition, deps.resources),
       };
-      return { name, definition, handler: module.createHandler(functionDeps) };
+      return { name, definition, handler: create(functionDeps) };
     }),
   );
 }
@@ -206,6 +231,30 @@ function wakePollersOnSend(aws: AwsClients, eventSources: Map<string, EventSourc
       return result;
     },
     { step: 'initialize', name: 'muonWakeLocalPollers' },
+  );
+}
+
+/**
+ * A job entering a task queue (an entry written to the taskQueues table) runs the site director
+ * soon, so a local job does not wait for the next cycle to get a pilot.
+ */
+function wakeSiteDirectorOnWaiting(aws: AwsClients, resources: ResourceNames, wake: () => void): void {
+  const table = resources.tables.taskQueues;
+  let pending: NodeJS.Timeout | undefined;
+  aws.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const input = args.input as { TableName?: string };
+      if (/^Put(Item)?Command$/.test(context.commandName ?? '') && input.TableName === table && !pending) {
+        pending = setTimeout(() => {
+          pending = undefined;
+          wake();
+        }, 200);
+        pending.unref();
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'muonWakeSiteDirector' },
   );
 }
 

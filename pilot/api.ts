@@ -1,8 +1,9 @@
 /**
- * What the pilot and its job wrappers need from the muon API (see docs/pilot-contract.md). The
+ * What the pilot and its job wrappers need from the muon API (see docs/pilots.md, API). The
  * pilot implements it over HTTP (pilot/http-api.ts); tests may implement it in memory. Every call
  * of a registered pilot carries its credential.
  */
+import type { DownloadSource, UploadTarget } from '#shared/data/model.ts';
 import type { JobDescription } from '#shared/jobs/model.ts';
 
 /** The matcher's answer for one job (shared/matcher/answer.ts `matchedJob`). */
@@ -83,19 +84,8 @@ export interface JobOutputs {
   readonly MissingFiles?: readonly string[];
 }
 
-export type UploadTarget =
-  | {
-      readonly backend: 's3';
-      readonly url: string;
-      readonly method: 'PUT';
-      readonly headers: Readonly<Record<string, string>>;
-      readonly pfn: string;
-    }
-  | { readonly backend: 'file'; readonly path: string; readonly pfn: string };
-
-export type DownloadSource =
-  | { readonly backend: 's3'; readonly url: string }
-  | { readonly backend: 'file'; readonly path: string };
+/** Where to write an output file, and where to read an input file: the data manager's answers. */
+export type { DownloadSource, UploadTarget };
 
 export interface PilotRegistration {
   readonly PilotReference: string;

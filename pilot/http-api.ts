@@ -1,5 +1,5 @@
 /**
- * The pilot's `PilotApi` over HTTP (docs/pilot-contract.md): a bearer token on every call and, once
+ * The pilot's `PilotApi` over HTTP (docs/pilots.md, API): a bearer token on every call and, once
  * registered, the pilot credential (`X-Muon-Pilot`, `X-Muon-Pilot-Secret`). Network errors,
  * timeouts, 5xx and 429 are retried with a growing, jittered wait (pilot/retry.ts); any other 4xx
  * is an answer and is never retried. Sandboxes and logs move through the presigned URLs the API

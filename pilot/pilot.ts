@@ -22,6 +22,8 @@ import {
   type ResourceOverrides,
 } from '#pilot/resources.ts';
 import { createSlots, matcherRequest } from '#pilot/slots.ts';
+import { defaultHooks } from '#pilot/wrapper/default-hooks.ts';
+import { loadHooks } from '#pilot/wrapper/hooks.ts';
 import { startJobWrapper } from '#pilot/wrapper/index.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { LogLevel } from '#shared/log.ts';
@@ -40,7 +42,7 @@ export interface PilotOptions {
   /** Default: the first Local computing element of the configuration. */
   readonly site?: string;
   readonly ce?: string;
-  /** Default: the batch system's (SLURM, AWS Batch), else the API makes one up. */
+  /** Default: the one its computing element gave it (`pilotReferenceFromEnvironment`), else the API makes one up. */
   readonly reference?: string;
   readonly resources?: ResourceOverrides;
   /** Default: a new temporary directory, removed when the pilot ends. */
@@ -127,6 +129,8 @@ async function runPilot(options: PilotOptions, control: Control): Promise<void> 
   let pilotReference: string;
   let resources: PilotResources;
   try {
+    // A hook that cannot load would bounce every job the pilot takes: fail here, before matching.
+    await loadHooks(pilotConfig.hooks, options.configDir ?? process.cwd(), defaultHooks);
     api =
       options.api ??
       createHttpPilotApi({
@@ -136,11 +140,11 @@ async function runPilot(options: PilotOptions, control: Control): Promise<void> 
       });
     resources = await discoverResources(workDir, options.resources, options.probe);
     const registration = await api.register(
-      registrationBody(computingElement, resources, options.reference ?? resources.batch?.reference),
+      registrationBody(computingElement, resources, options.reference ?? resources.reference),
     );
     pilotReference = registration.PilotReference;
   } catch (error) {
-    logger.error('the pilot could not register', { error });
+    logger.error('the pilot could not start', { error });
     await cleanUp();
     throw error;
   }

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { availableParallelism, hostname, totalmem } from 'node:os';
+import { pilotReferenceFromEnvironment } from '#shared/ce/reference.ts';
 
 export interface ResourceOverrides {
   readonly cores?: number;
@@ -19,8 +20,6 @@ export interface ResourceOverrides {
 export interface BatchJob {
   readonly system: 'slurm' | 'awsbatch';
   readonly jobId: string;
-  /** The pilot reference the batch system implies (`slurm://<cluster>/<id>`, `awsbatch://<queue>/<id>`). */
-  readonly reference: string;
 }
 
 export interface PilotResources {
@@ -32,6 +31,12 @@ export interface PilotResources {
   /** Where the wall clock came from: `slurm` is asked again as time goes by. */
   readonly wallClockFrom?: 'given' | 'slurm';
   readonly batch?: BatchJob;
+  /**
+   * The reference the pilot's computing element knows it by (`pilotReferenceFromEnvironment`: the
+   * one the CE set, else the batch system's), so its registration takes over the site director's
+   * record; absent for a pilot started by hand.
+   */
+  readonly reference?: string;
 }
 
 /** The node as the pilot sees it (replaced in tests). */
@@ -71,19 +76,9 @@ export const nodeProbe = (env: Readonly<Record<string, string | undefined>> = pr
 
 const mib = 1024 * 1024;
 
-export function batchJob(env: NodeProbe['env'], host: string): BatchJob | undefined {
-  if (env.SLURM_JOB_ID) {
-    const cluster = env.SLURM_CLUSTER_NAME || host;
-    return { system: 'slurm', jobId: env.SLURM_JOB_ID, reference: `slurm://${cluster}/${env.SLURM_JOB_ID}` };
-  }
-  if (env.AWS_BATCH_JOB_ID) {
-    const queue = env.AWS_BATCH_JQ_NAME || 'awsbatch';
-    return {
-      system: 'awsbatch',
-      jobId: env.AWS_BATCH_JOB_ID,
-      reference: `awsbatch://${queue}/${env.AWS_BATCH_JOB_ID}`,
-    };
-  }
+export function batchJob(env: NodeProbe['env']): BatchJob | undefined {
+  if (env.SLURM_JOB_ID) return { system: 'slurm', jobId: env.SLURM_JOB_ID };
+  if (env.AWS_BATCH_JOB_ID) return { system: 'awsbatch', jobId: env.AWS_BATCH_JOB_ID };
   return undefined;
 }
 
@@ -92,7 +87,8 @@ export async function discoverResources(
   overrides: ResourceOverrides = {},
   probe: NodeProbe = nodeProbe(),
 ): Promise<PilotResources> {
-  const batch = batchJob(probe.env, probe.hostname());
+  const batch = batchJob(probe.env);
+  const reference = pilotReferenceFromEnvironment(probe.env);
   const given = overrides.wallClockSeconds ?? positive(probe.env.MUON_PILOT_WALLCLOCK_SECONDS);
   const wallClockSeconds = given ?? (await slurmTimeLeft(probe));
   return {
@@ -103,6 +99,7 @@ export async function discoverResources(
       ? { wallClockSeconds, wallClockFrom: given !== undefined ? 'given' : 'slurm' }
       : {}),
     ...(batch ? { batch } : {}),
+    ...(reference ? { reference } : {}),
   };
 }
 

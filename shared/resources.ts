@@ -64,6 +64,12 @@ export interface FunctionDefinition {
   readonly routes: readonly string[];
   /** Routes in `routes` that need no token. */
   readonly publicRoutes?: readonly string[];
+  /**
+   * The function submits, reads and cancels pilots on the stack's AWS Batch pilot queue (the site
+   * director): infra grants exactly that and sets `MUON_PILOT_JOB_QUEUE`,
+   * `MUON_PILOT_JOB_DEFINITION` and `MUON_API_URL`.
+   */
+  readonly pilotBatch?: boolean;
   /** The queue whose messages invoke this function (an SQS event source). */
   readonly consumes?: {
     readonly queue: QueueName;
@@ -413,6 +419,16 @@ export const functions = {
     bucket: 'readWrite',
     routes: [],
   },
+  siteDirectorAgent: {
+    description: 'Site director: submits pilots to AWS Batch where jobs wait, and follows their status.',
+    entry: 'functions/agents/site-director.ts',
+    timeoutSeconds: 120,
+    memoryMb: 512,
+    tables: { pilots: 'readWrite', taskQueues: 'read' },
+    queues: {},
+    routes: [],
+    pilotBatch: true,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof functions;
@@ -468,6 +484,11 @@ export const schedules = {
     description: 'Stale pilots Aborted, ended pilots purged (DIRAC: 300 s).',
     function: 'pilotStatusAgent',
     everySeconds: 300,
+  },
+  siteDirector: {
+    description: 'Pilots submitted where jobs wait, and their status followed (DIRAC: 120 s).',
+    function: 'siteDirectorAgent',
+    everySeconds: 120,
   },
 } as const satisfies Record<string, ScheduleDefinition>;
 

@@ -3,11 +3,14 @@
  * environment variable that names the resource, so what a function may touch and what it is told
  * about cannot drift apart. A function is granted nothing else.
  */
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { batchEnvironmentNames } from '#shared/ce/factory.ts';
 import type {
   BucketAccess,
   FunctionDefinition,
@@ -17,6 +20,7 @@ import type {
   TableName,
 } from '#shared/resources.ts';
 import { environmentNames } from '#shared/resources.ts';
+import type { PilotBatch } from './batch.ts';
 
 export function grantTable(
   fn: lambda.Function,
@@ -67,3 +71,38 @@ export function grantBucket(fn: lambda.Function, bucket: s3.IBucket, access: Buc
  */
 export const lambdaMaxConcurrency = (requested: number): number =>
   Math.min(1000, Math.max(2, Math.round(requested)));
+
+/**
+ * The site director's access to the pilot queue: submit from the pilot job definition (any
+ * revision) to the pilot queue, terminate pilots, and read the queue (DescribeJobs and ListJobs
+ * take no resource). It learns the queue, the job definition and the API the pilots talk to.
+ */
+export function grantPilotBatch(fn: lambda.Function, pilots: PilotBatch, apiUrl: string): void {
+  const stack = Stack.of(fn);
+  const definitionName = pilots.jobDefinitionName;
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['batch:SubmitJob'],
+      resources: [
+        pilots.jobQueue.jobQueueArn,
+        stack.formatArn({
+          service: 'batch',
+          resource: 'job-definition',
+          resourceName: `${definitionName}:*`,
+        }),
+      ],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['batch:TerminateJob'],
+      resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['batch:DescribeJobs', 'batch:ListJobs'], resources: ['*'] }),
+  );
+  fn.addEnvironment(batchEnvironmentNames.jobQueue, pilots.jobQueue.jobQueueArn);
+  fn.addEnvironment(batchEnvironmentNames.jobDefinition, pilots.jobDefinition.jobDefinitionArn);
+  fn.addEnvironment('MUON_API_URL', apiUrl);
+}

@@ -43,6 +43,8 @@ export class PilotBatch extends Construct {
   readonly jobQueue: batch.JobQueue;
   readonly jobDefinition: batch.EcsJobDefinition;
   readonly jobRole: iam.Role;
+  /** The job definition's name, known at synth (a grant covers all its revisions). */
+  readonly jobDefinitionName: string;
 
   constructor(scope: Construct, id: string, props: PilotBatchProps) {
     super(scope, id);
@@ -78,15 +80,20 @@ export class PilotBatch extends Construct {
       cpu: props.vcpus,
       memory: Size.mebibytes(props.memoryMiB),
       command: ['pilot'],
-      environment: { MUON_API_URL: props.apiUrl },
+      // The pilot stops taking jobs in time to finish them before Batch's timeout ends it.
+      environment: {
+        MUON_API_URL: props.apiUrl,
+        MUON_PILOT_WALLCLOCK_SECONDS: String(props.timeoutHours * 3600),
+      },
       jobRole: this.jobRole,
       // Public subnets without NAT: the task needs a public address to pull its image and reach the API.
       assignPublicIp: true,
       // An init process forwards SIGTERM to the pilot (so it drains) and reaps its payloads' children.
       linuxParameters: new batch.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
     });
+    this.jobDefinitionName = physicalName(props.prefix, 'pilot');
     this.jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
-      jobDefinitionName: physicalName(props.prefix, 'pilot'),
+      jobDefinitionName: this.jobDefinitionName,
       container,
       // A failed pilot is not retried: the site director submits fresh pilots while work waits.
       retryAttempts: 1,

@@ -12,6 +12,7 @@
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MatchedJob } from '#pilot/api.ts';
+import { userDirectory } from '#shared/data/lfn.ts';
 import { mapFileObjects } from './cwl.ts';
 import { hasGlob, matchGlob, type TreeEntry, walkTree } from './glob.ts';
 import { type JobPaths, privateDirName } from './workdir.ts';
@@ -54,7 +55,7 @@ const stripLfn = (lfn: string) => lfn.replace(/^LFN:/i, '');
 
 /** DIRAC's LFN for an output file given by name: under OutputPath, or `<user dir>/<jobId/1000>/<jobId>`. */
 export function outputLfn(job: MatchedJob, name: string): string {
-  const userDir = `/${job.VO}/user/${job.Owner.slice(0, 1)}/${job.Owner}`;
+  const userDir = userDirectory(job.VO, job.Owner);
   const outputPath = job.OutputPath ? stripLfn(job.OutputPath) : undefined;
   if (outputPath?.startsWith(`/${job.VO}/`)) return posix.join(outputPath, name);
   const dir = outputPath ? outputPath.replace(/^\/+/, '') : `${Math.floor(job.JobID / 1000)}/${job.JobID}`;

@@ -1,7 +1,7 @@
 /**
  * The job wrapper (DIRAC's JobWrapper and JobWrapperTemplate): runs one matched job in
  * `<workRoot>/<jobId>/` and reports every step through the pilot's reporter, in DIRAC's words
- * (docs/pilot-contract.md §7):
+ * (docs/pilots.md, The job wrapper):
  *   initialize → input sandbox → input data → execute (preProcess, payload, postProcess)
  *   → output sandbox → output data → job outputs → finalize (final status, flush, remove the directory).
  * The watchdog starts at initialization, so downloads count toward the wall clock. The payload

@@ -74,6 +74,8 @@ const computingElementBase = z.object({
   memoryMb: z.number().int().positive().optional(),
   tags: z.array(z.string().min(1)).default([]),
   platform: z.string().min(1).optional(),
+  /** Normalised CPU seconds a pilot here offers, for the site director's demand; default generous. */
+  cpuTimeSeconds: z.number().int().positive().optional(),
 });
 
 const computingElementSchema = z.discriminatedUnion('type', [
@@ -208,7 +210,7 @@ const pilotSchema = z
   .object({
     /** Seconds between two matcher requests while the pilot finds work (DIRAC: PollingTime 20). */
     pollSeconds: z.number().positive().default(20),
-    /** After this many empty answers in a row the wait grows, up to `maxPollSeconds`. */
+    /** The longest wait between two requests: after N empty answers the pilot waits min(this, N x pollSeconds). */
     maxPollSeconds: z.number().positive().default(120),
     /** Stop after no work for this long (DIRAC: StopAfterFailedMatches x PollingTime). */
     idleStopSeconds: z.number().positive().default(600),
@@ -309,6 +311,27 @@ const agentsSchema = z
           .prefault({}),
         /** Pilot records changed per run. */
         maxPilotsPerRun: z.number().int().positive().default(500),
+      })
+      .strict()
+      .prefault({}),
+    siteDirector: z
+      .object({
+        /** The VO whose jobs pilots are submitted for; default the first of `virtualOrganizations`. */
+        vo: identifier.optional(),
+        /** Most pilots submitted to one element per cycle (DIRAC's MaxPilotsToSubmit). */
+        maxPilotsPerCycle: z.number().int().nonnegative().default(100),
+        /** No submission while waiting pilots / maxPilots is at least this (DIRAC's epsilon). */
+        availabilityEpsilon: z.number().positive().default(0.3),
+        /** Cycles an element is left alone after it failed (DIRAC's FailedQueueCycleFactor). */
+        failedElementCycles: z.number().int().positive().default(10),
+        /** Pilot statuses are read from the elements every N cycles (PilotStatusUpdateCycleFactor). */
+        pilotStatusUpdateCycles: z.number().int().positive().default(10),
+        /** A pilot its element does not know for this long is Aborted (DIRAC: 3600 s). */
+        unknownPilotAbortSeconds: seconds.default(3600),
+        /** Local pilots stop after this long without work (`muon pilot --idle-stop`). */
+        localIdleStopSeconds: z.number().positive().default(30),
+        /** How often the local runtime runs the site director (the cloud schedule is 120 s). */
+        localEverySeconds: z.number().positive().default(5),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,5 @@
 /**
- * The data manager's messages (docs/pilot-contract.md, section 5): upload targets, replica
+ * The data manager's messages (docs/pilots.md, API, Data): upload targets, replica
  * registration, replicas, downloads and directory listings. Wire names are DIRAC's (LFN, SE, PFN).
  *
  * Glossary: an *LFN* names a file VO-wide; a *replica* is one copy of it at a storage element

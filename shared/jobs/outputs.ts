@@ -1,5 +1,5 @@
 /**
- * A job's outputs as its job wrapper reports them (docs/pilot-contract.md, section 4): the CWL
+ * A job's outputs as its job wrapper reports them (docs/pilots.md, Outputs): the CWL
  * output object with its locations rewritten to `sandbox:` and `lfn:`, the output data uploaded,
  * the output sandbox, and the files the job should have produced but did not. The pilot running
  * the job (or an administrator) writes them; the owner and administrators read them.

@@ -1,6 +1,6 @@
 /**
  * The pilot model (DIRAC's PilotAgentsDB, DiracX's pilots router): what a pilot sends when it
- * registers or reports its status, and the record the pilots table keeps (docs/pilot-contract.md).
+ * registers or reports its status, and the record the pilots table keeps (docs/pilots.md, API).
  *
  * Glossary: a *pilot* is the process a computing element starts on a worker node; it asks the
  * matcher for jobs and runs them with job wrappers. Its *reference* names it (the batch system's

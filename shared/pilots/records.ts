@@ -5,7 +5,13 @@
  * Writes are single conditional UpdateItems, so a failed condition is a typed answer, not an error.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { PilotRecord, PilotStatus } from '#shared/pilots/model.ts';
 
 export const pilotKey = (reference: string) => ({ pk: `PILOT#${reference}`, sk: 'PILOT' });
@@ -42,7 +48,7 @@ export type PilotRegistration = Omit<
 
 /**
  * Registers a pilot as of `time`. A record of the same VO that a site director created before the
- * pilot started (`Submitted`) is taken over, keeping what the registration does not say; any
+ * pilot started (`Submitted`, or `Waiting` once its computing element said it is queued) is taken over, keeping what the registration does not say; any
  * other existing record is refused (`'exists'`).
  */
 export async function registerPilot(
@@ -65,11 +71,12 @@ export async function registerPilot(
         TableName: table,
         Key: pilotKey(pilot.pilotReference),
         UpdateExpression: `SET ${entries.map(([field]) => `#${field} = :${field}`).join(', ')}`,
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :submitted AND #vo = :vo)',
+        ConditionExpression: 'attribute_not_exists(pk) OR (#status IN (:submitted, :waiting) AND #vo = :vo)',
         ExpressionAttributeNames: Object.fromEntries(entries.map(([field]) => [`#${field}`, field])),
         ExpressionAttributeValues: {
           ...Object.fromEntries(entries.map(([field, value]) => [`:${field}`, value])),
           ':submitted': 'Submitted' satisfies PilotStatus,
+          ':waiting': 'Waiting' satisfies PilotStatus,
         },
       }),
     );
@@ -148,6 +155,124 @@ async function updateExisting(
         ExpressionAttributeValues: {
           ':vo': pilot.vo,
           ...Object.fromEntries(all.map(([field, value]) => [`:${field}`, value])),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** What a site director knows of a pilot it just submitted. */
+export interface SubmittedPilot {
+  readonly pilotReference: string;
+  readonly vo: string;
+  readonly site: string;
+  readonly gridCE: string;
+  readonly ceType: string;
+}
+
+/**
+ * The record of a pilot a site director submitted, `Submitted` until the pilot registers (and
+ * takes it over) or its computing element says otherwise. False if the reference has a record.
+ */
+export async function createSubmittedPilot(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  pilot: SubmittedPilot,
+  time: string,
+): Promise<boolean> {
+  const status: PilotStatus = 'Submitted';
+  try {
+    await dynamo.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...pilotKey(pilot.pilotReference),
+          ...pilot,
+          // No stamp and no secret until the pilot registers: nothing can act as this pilot yet.
+          pilotStamp: '',
+          secretHash: '',
+          resources: {},
+          version: 'unknown',
+          status,
+          statusReason: 'Submitted by the site director',
+          statusKey: pilotStatusKey(pilot.vo, status),
+          submittedAt: time,
+          updatedAt: time,
+          lastSeenAt: time,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** A VO's pilots in one status, through the byStatus index, at most `limit` of them. */
+export async function listPilotsByStatus(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  vo: string,
+  status: PilotStatus,
+  limit: number,
+): Promise<PilotRecord[]> {
+  const found: PilotRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'byStatus',
+        KeyConditionExpression: 'statusKey = :key',
+        ExpressionAttributeValues: { ':key': pilotStatusKey(vo, status) },
+        Limit: Math.min(500, limit - found.length),
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) found.push(fromPilotItem(item));
+    start = page.LastEvaluatedKey;
+  } while (start && found.length < limit);
+  return found;
+}
+
+/**
+ * Sets a pilot's status if it is still `from` (what the caller read): a pilot that reported in
+ * between wins. False when the record changed or is gone.
+ */
+export async function setPilotStatusFrom(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  pilot: { vo: string; reference: string; from: PilotStatus },
+  change: { status: PilotStatus; statusReason: string; time: string },
+): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: pilotKey(pilot.reference),
+        UpdateExpression:
+          'SET #status = :status, #statusReason = :reason, #statusKey = :statusKey, #updatedAt = :time',
+        ConditionExpression: '#vo = :vo AND #status = :from',
+        ExpressionAttributeNames: {
+          '#vo': 'vo',
+          '#status': 'status',
+          '#statusReason': 'statusReason',
+          '#statusKey': 'statusKey',
+          '#updatedAt': 'updatedAt',
+        },
+        ExpressionAttributeValues: {
+          ':vo': pilot.vo,
+          ':from': pilot.from,
+          ':status': change.status,
+          ':reason': change.statusReason,
+          ':statusKey': pilotStatusKey(pilot.vo, change.status),
+          ':time': change.time,
         },
       }),
     );

@@ -2,7 +2,7 @@
  * A pilot in this process against the embedded runtime, with a fake job wrapper (the end-to-end
  * tests with real payloads are in pilot-jobs.test.ts): it registers, pulls jobs, reports their
  * statuses and heartbeats, routes Kill commands, uploads its log and ends Done. The local
- * runtime's pilots run submitted jobs with nothing else started.
+ * runtime's pilots (the site director's) are tested in site-director.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,39 +155,5 @@ describe('Pilot against the API', () => {
     expect(log).toContain('"message":"pilot registered"');
     expect(log).toContain('"message":"job started"');
     expect(log).toContain('"message":"pilot ends"');
-  });
-});
-
-describe('Local runtime pilots', () => {
-  let runtime: TestRuntime;
-  const wrapper = fakeWrapper({ runMs: 200 });
-
-  beforeAll(async () => {
-    runtime = await startTestRuntime({
-      config: config(),
-      scheduleEveryMs: 500,
-      pilots: { startWrapper: wrapper.start, idleStopSeconds: 1, restartSeconds: 0.2 },
-    });
-  });
-  afterAll(() => runtime?.stop());
-
-  it('start one pilot per Local computing element, which runs submitted jobs', async () => {
-    expect([...(runtime.pilots?.current.keys() ?? [])]).toEqual(['LOCAL.localhost.local/localhost']);
-    const [jobId] = await jobIdsOf(await submitJdl(runtime, ['Executable = "/bin/true";']));
-    const done = await waitForJob(runtime, jobId as number, hasStatus('Done'), 30_000);
-    expect(done.Parameters).toMatchObject({ Pilot_Reference: expect.stringMatching(/^pilot-/) });
-  });
-
-  it('start a pilot again after it stopped idle', async () => {
-    const first = await runtime.pilots?.current.get('LOCAL.localhost.local/localhost')?.reference;
-    await vi.waitFor(
-      async () => {
-        const current = runtime.pilots?.current.get('LOCAL.localhost.local/localhost');
-        expect(current && (await current.reference)).not.toBe(first);
-      },
-      { timeout: 10_000, interval: 100 },
-    );
-    const info = await bodyOf(await runtime.api(`/api/pilots/info?reference=${first}`, { as: 'admin' }));
-    expect(info).toMatchObject({ status: 'Done', statusReason: 'no work for 1 s' });
   });
 });

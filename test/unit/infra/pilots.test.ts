@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { physicalName } from '#shared/resources.ts';
+import { batchEnvironmentNames } from '#shared/ce/index.ts';
+import { type FunctionDefinition, functions, physicalName } from '#shared/resources.ts';
 import {
+  actionsOf,
   logicalId,
   prefix,
   removeTemporaryDirectories,
   resource,
+  roleOfFunction,
   type Synthesized,
   statementsOfRole,
   synthesize,
@@ -57,6 +60,8 @@ describe('MuonStack pilots on AWS Batch', () => {
             Name: 'MUON_API_URL',
             Value: { 'Fn::GetAtt': [logicalId(stack, stack.api.httpApi), 'ApiEndpoint'] },
           },
+          // Batch ends the pilot at the job definition's timeout (24 h): it stops taking jobs in time.
+          { Name: 'MUON_PILOT_WALLCLOCK_SECONDS', Value: String(24 * 3600) },
         ],
         NetworkConfiguration: { AssignPublicIp: 'ENABLED' },
         RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
@@ -86,5 +91,64 @@ describe('MuonStack pilots on AWS Batch', () => {
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
       ComputeResources: { Type: 'FARGATE_SPOT', MaxvCpus: 16 },
     });
+  });
+});
+
+describe('MuonStack site director', () => {
+  const directors = (Object.entries(functions) as [string, FunctionDefinition][]).filter(
+    ([, fn]) => fn.pilotBatch,
+  );
+  const functionId = (name: string) =>
+    logicalId(synthesized.stack, synthesized.stack.functions.byName[name] as never);
+
+  it('is the one function that drives the pilot queue', () => {
+    expect(directors.map(([name]) => name)).toEqual(['siteDirectorAgent']);
+  });
+
+  it('may submit to the pilot queue from the pilot job definition, and nothing else of Batch', () => {
+    const { stack, template } = synthesized;
+    for (const [name] of directors) {
+      const statements = statementsOfRole(template, roleOfFunction(template, functionId(name)));
+      const batch = statements.filter((statement) =>
+        actionsOf(statement).some((a) => a.startsWith('batch:')),
+      );
+      expect(batch.flatMap(actionsOf).sort()).toEqual([
+        'batch:DescribeJobs',
+        'batch:ListJobs',
+        'batch:SubmitJob',
+        'batch:TerminateJob',
+      ]);
+      const submit = batch.find((statement) => actionsOf(statement).includes('batch:SubmitJob'));
+      const resources = JSON.stringify(submit?.Resource);
+      expect(resources).toContain(logicalId(stack, stack.pilots.jobQueue));
+      expect(resources).toContain(`job-definition/${physicalName(prefix, 'pilot')}:*`);
+      const terminate = batch.find((statement) => actionsOf(statement).includes('batch:TerminateJob'));
+      expect(JSON.stringify(terminate?.Resource)).toContain(':job/*');
+    }
+  });
+
+  it('is told the pilot queue, the job definition and the API the pilots use', () => {
+    const { stack, template } = synthesized;
+    for (const [name] of directors) {
+      const variables = (
+        resource(template, functionId(name)).Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+      expect(variables[batchEnvironmentNames.jobQueue]).toEqual({
+        'Fn::GetAtt': [logicalId(stack, stack.pilots.jobQueue), 'JobQueueArn'],
+      });
+      expect(variables[batchEnvironmentNames.jobDefinition]).toEqual({
+        Ref: logicalId(stack, stack.pilots.jobDefinition),
+      });
+      expect(variables.MUON_API_URL).toEqual({
+        'Fn::GetAtt': [logicalId(stack, stack.api.httpApi), 'ApiEndpoint'],
+      });
+    }
+  });
+
+  it('runs every 2 minutes, as DIRAC’s SiteDirector', () => {
+    const rules = Object.values(synthesized.template.findResources('AWS::Events::Rule')).map(
+      (rule) => rule.Properties.ScheduleExpression,
+    );
+    expect(rules).toContain('rate(2 minutes)');
   });
 });

@@ -3,6 +3,7 @@ import { lambdaMaxConcurrency } from '#infra/constructs/access.ts';
 import { bundledConfigPath } from '#infra/constructs/functions.ts';
 import { scheduleRate } from '#infra/constructs/schedules.ts';
 import { resourceDefinition, visibilityTimeoutFactor } from '#infra/definition.ts';
+import { batchEnvironmentNames } from '#shared/ce/index.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import {
   deadLetterName,
@@ -217,6 +218,10 @@ describe('MuonStack functions', () => {
         ...tables.map((table) => [environmentNames.table(table as TableName), { Ref: tableId(table) }]),
         ...queues.map((queue) => [environmentNames.queue(queue as QueueName), { Ref: queueId(queue) }]),
         ...(fn.bucket ? [[environmentNames.bucket, { Ref: bucketId() }]] : []),
+        // Checked in pilots.test.ts.
+        ...(fn.pilotBatch
+          ? [...Object.values(batchEnvironmentNames), 'MUON_API_URL'].map((key) => [key, expect.anything()])
+          : []),
         ['NODE_OPTIONS', '--enable-source-maps'],
       ];
       expect(Object.fromEntries(named), name).toEqual(Object.fromEntries(expected));

@@ -69,16 +69,26 @@ describe('Pilot resources', () => {
       diskMb: 51_200,
       wallClockSeconds: 3600,
       wallClockFrom: 'slurm',
-      batch: { system: 'slurm', jobId: '4242', reference: 'slurm://hpc/4242' },
+      batch: { system: 'slurm', jobId: '4242' },
+      reference: 'slurm://hpc/4242',
     });
     expect(node.runs).toEqual([['squeue', '-h', '-j', '4242', '-o', '%L']]);
+  });
+
+  it('takes the reference its computing element set over the batch system’s', async () => {
+    const node = probe({ env: { MUON_PILOT_REFERENCE: 'local://host/77', SLURM_JOB_ID: '5' } });
+    expect(await discoverResources('/work', {}, node)).toMatchObject({
+      batch: { system: 'slurm', jobId: '5' },
+      reference: 'local://host/77',
+    });
+    expect((await discoverResources('/work', {}, probe({}))).reference).toBeUndefined();
   });
 
   it('lets options and MUON_PILOT_WALLCLOCK_SECONDS win, and names AWS Batch jobs', async () => {
     const node = probe({
       env: {
         AWS_BATCH_JOB_ID: 'abc-123',
-        AWS_BATCH_JQ_NAME: 'muon-pilots',
+        AWS_REGION: 'eu-west-1',
         MUON_PILOT_WALLCLOCK_SECONDS: '7200',
       },
     });
@@ -88,7 +98,9 @@ describe('Pilot resources', () => {
       diskMb: 51_200,
       wallClockSeconds: 7200,
       wallClockFrom: 'given',
-      batch: { system: 'awsbatch', jobId: 'abc-123', reference: 'awsbatch://muon-pilots/abc-123' },
+      batch: { system: 'awsbatch', jobId: 'abc-123' },
+      // The reference the AwsBatch CE returned on submission.
+      reference: 'awsbatch://eu-west-1/abc-123',
     });
     expect(await discoverResources('/work', { wallClockSeconds: 60 }, node)).toMatchObject({
       wallClockSeconds: 60,

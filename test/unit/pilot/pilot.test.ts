@@ -38,6 +38,16 @@ const node: NodeProbe = {
 };
 
 describe('Pilot', () => {
+  it('fails at start, before taking any job, when a configured hook cannot be loaded', async () => {
+    const settings = config();
+    settings.pilot = { ...settings.pilot, hooks: { postProcess: 'no/such/module.mjs#postProcess' } };
+    const api = fakeApi([matchedJob(1)]);
+    const pilot = startPilot({ config: settings, configDir: scratch, api, probe: node });
+    await expect(pilot.done).rejects.toThrow(/no\/such\/module\.mjs|Cannot find module/);
+    expect(api.calls).not.toContain('register');
+    expect(api.requests).toEqual([]);
+  });
+
   it('registers, runs jobs, reports, uploads its log and ends Done when idle', async () => {
     const api = fakeApi([matchedJob(1), matchedJob(2, { minProcessors: 2 })]);
     const wrapper = fakeWrapper({ runMs: 120 });

@@ -1,0 +1,71 @@
+/**
+ * The SiteDirector agent (shared/agents/site-director.ts), run on a schedule. From Lambda it drives
+ * the AwsBatch elements only: Local and Slurm elements cannot be reached from here (the local
+ * runtime drives Local ones, `muon site-director` on an edge node Slurm ones). Pilots get
+ * `MUON_API_URL` and, when set, `MUON_PILOT_TOKEN` of this function as their `MUON_TOKEN`.
+ */
+import { BatchClient } from '@aws-sdk/client-batch';
+import { createSiteDirector, pilotArguments } from '#shared/agents/site-director.ts';
+import { createComputingElement } from '#shared/ce/index.ts';
+import type { Deps } from '#shared/deps.ts';
+import { tableName } from '#shared/deps.ts';
+import { lambdaEntry } from '#shared/environment.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+import { createScheduleHandler } from '#shared/schedule/handler.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The pilot's token, handed to every pilot this director submits. */
+export const pilotTokenVariable = 'MUON_PILOT_TOKEN';
+
+export function createHandler(deps: Deps, env: Env = process.env) {
+  const { config, logger } = deps;
+  const all = Object.entries(config.sites).flatMap(([site, siteConfig]) =>
+    Object.entries(siteConfig.computingElements).map(([name, ce]) => ({ site, name, ce })),
+  );
+  const unreachable = all
+    .filter(({ ce }) => ce.type !== 'AwsBatch')
+    .map(({ site, name }) => `${site}/${name}`);
+  if (unreachable.length > 0) {
+    logger.info('site director: Local and Slurm computing elements are not driven from Lambda', {
+      elements: unreachable,
+    });
+  }
+  const clients = new Map<string, BatchClient>();
+  const batchClient = (region: string) => {
+    let client = clients.get(region);
+    if (!client) {
+      client = new BatchClient({ region });
+      clients.set(region, client);
+    }
+    return client;
+  };
+  const elements = all
+    .filter(({ ce }) => ce.type === 'AwsBatch')
+    .map(({ site, name, ce }) =>
+      createComputingElement(site, name, ce, { home: '/tmp', env, batchClient, logger }),
+    );
+  const apiUrl = env.MUON_API_URL;
+  const token = env[pilotTokenVariable];
+  if (elements.length > 0 && !apiUrl)
+    throw new ConfigurationError('MUON_API_URL is not set: the site director tells pilots where the API is.');
+  if (elements.length > 0 && !token)
+    logger.warn(`${pilotTokenVariable} is not set: pilots get no MUON_TOKEN from the site director`);
+
+  const director = createSiteDirector({
+    config,
+    dynamo: deps.aws.dynamo,
+    pilotsTable: tableName(deps.resources, 'pilots'),
+    taskQueuesTable: tableName(deps.resources, 'taskQueues'),
+    elements,
+    pilotSpec: (ce) => ({
+      arguments: pilotArguments(ce, apiUrl ?? ''),
+      env: token ? { MUON_TOKEN: token } : ({} as Record<string, string>),
+    }),
+    now: deps.now,
+    logger,
+  });
+  return createScheduleHandler(logger, 'siteDirector', () => director.run());
+}
+
+export const handler = lambdaEntry(createHandler);
