@@ -6,6 +6,7 @@ import { registerData } from '#cli/commands/data.ts';
 import { registerJob } from '#cli/commands/job.ts';
 import { registerLocal } from '#cli/commands/local.ts';
 import { registerPilot } from '#cli/commands/pilot.ts';
+import { registerSiteDirector } from '#cli/commands/site-director.ts';
 import { CliError } from '#cli/errors.ts';
 import { MuonError } from '#shared/errors.ts';
 import { version } from '#shared/version.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerJob(program);
   registerPilot(program);
+  registerSiteDirector(program);
   registerData(program);
   registerCwlRunner(program);
   return program;

@@ -1,7 +1,7 @@
 /**
  * The runtime's home: `.muon/` in the working directory unless MUON_HOME says otherwise. It holds
  * the emulators' data, the development signing key, the log, and `local.json`, where the CLI finds
- * the API URL and the development tokens.
+ * the API URL, the development tokens, and the emulators' endpoints and table names.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,12 @@ export const localFileSchema = z.object({
   tokens: z.object({ user: z.string(), admin: z.string(), pilot: z.string() }),
   pid: z.number().int().optional(),
   startedAt: z.string().optional(),
+  /**
+   * The emulators and the tables in them, for tools that talk to the tables rather than the API
+   * (`muon site-director` on this machine). Loopback addresses; the file is the user's alone.
+   */
+  endpoints: z.object({ dynamodb: z.string(), sqs: z.string(), s3: z.string() }).optional(),
+  tables: z.record(z.string(), z.string()).optional(),
 });
 export type LocalFile = z.infer<typeof localFileSchema>;
 

@@ -59,6 +59,9 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
     tokens: runtime.tokens,
     pid: process.pid,
     startedAt: new Date().toISOString(),
+    // `muon site-director` on this machine reads and writes the tables directly.
+    endpoints: runtime.endpoints,
+    tables: { ...runtime.resources.tables },
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`muon is running (started in ${seconds} s)

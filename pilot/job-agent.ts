@@ -165,9 +165,18 @@ export async function drainJobs(options: {
     jobs: running.size,
     graceSeconds: options.graceSeconds,
   });
-  await Promise.race([allDone(), delay(options.graceSeconds * 1000, options.force), aborted(options.force)]);
+  // Each wait's timer goes with it: a pending timer would keep a finished pilot process alive.
+  const grace = new AbortController();
+  await Promise.race([
+    allDone(),
+    delay(options.graceSeconds * 1000, AbortSignal.any([options.force, grace.signal])),
+    aborted(options.force),
+  ]);
+  grace.abort();
   interruptAll(running, `the pilot stopped (${stopReason(options.stop)})`, logger);
-  await Promise.race([allDone(), delay(options.interruptSeconds * 1000)]);
+  const interrupting = new AbortController();
+  await Promise.race([allDone(), delay(options.interruptSeconds * 1000, interrupting.signal)]);
+  interrupting.abort();
   if (running.size > 0) logger.error('job wrappers did not stop in time', { jobIds: [...running.keys()] });
 }
 

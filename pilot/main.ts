@@ -6,6 +6,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { startPilot } from '#pilot/pilot.ts';
+import { superviseProcess } from '#pilot/process.ts';
 import type { ResourceOverrides } from '#pilot/resources.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { parseLogLevel } from '#shared/log.ts';
@@ -42,21 +43,5 @@ export async function runPilotProcess(options: PilotCommandOptions): Promise<num
     ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
     ...(options.idleStopSeconds !== undefined ? { idleStopSeconds: options.idleStopSeconds } : {}),
   });
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    void pilot.stop({ reason: `${signal} received`, force: signals > 1 });
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    await pilot.done;
-    return 0;
-  } catch (error) {
-    process.stderr.write(`muon pilot: ${(error as Error).message}\n`);
-    return 1;
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
+  return superviseProcess(pilot, 'muon pilot');
 }

@@ -8,12 +8,17 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { PilotApi, WrapperContext, WrapperHandle } from '#pilot/api.ts';
+import type { PilotApi } from '#pilot/api.ts';
 import { type ChosenComputingElement, chooseComputingElement } from '#pilot/computing-element.ts';
-import { createHttpPilotApi } from '#pilot/http-api.ts';
-import { drainJobs, interruptAll, takeJobs, type WrapperFactory } from '#pilot/job-agent.ts';
+import type { WrapperFactory } from '#pilot/job-agent.ts';
+import {
+  type PilotControl,
+  pilotApi,
+  type RunningPilot,
+  runRegisteredPilot,
+  startRunning,
+} from '#pilot/lifecycle.ts';
 import { openPilotLog } from '#pilot/log.ts';
-import { createReporter } from '#pilot/reporter.ts';
 import {
   createTimeLeft,
   discoverResources,
@@ -30,6 +35,7 @@ import type { LogLevel } from '#shared/log.ts';
 import { version } from '#shared/version.ts';
 
 export type { WrapperFactory } from '#pilot/job-agent.ts';
+export type { RunningPilot } from '#pilot/lifecycle.ts';
 
 export interface PilotOptions {
   readonly config: MuonConfig;
@@ -59,54 +65,11 @@ export interface PilotOptions {
   readonly probe?: NodeProbe;
 }
 
-export interface RunningPilot {
-  /** The pilot's reference once it registered (rejects when it could not). */
-  readonly reference: Promise<string>;
-  /**
-   * Stops taking jobs; running ones get `pilot.graceSeconds` to finish, then are interrupted (and
-   * rescheduled); with `force` they are interrupted at once. Resolves when the pilot has ended.
-   */
-  stop(options?: { reason?: string; force?: boolean }): Promise<void>;
-  /** Resolves when the pilot ends normally, rejects when it crashed. */
-  readonly done: Promise<void>;
-}
-
 export function startPilot(options: PilotOptions): RunningPilot {
-  const stopping = new AbortController();
-  const forcing = new AbortController();
-  let registered: (reference: string) => void = () => undefined;
-  let unregistered: (error: unknown) => void = () => undefined;
-  const reference = new Promise<string>((resolve, reject) => {
-    registered = resolve;
-    unregistered = reject;
-  });
-  const done = runPilot(options, { stop: stopping.signal, force: forcing.signal, registered }).catch(
-    (error) => {
-      unregistered(error);
-      throw error;
-    },
-  );
-  // The caller may only await one of them; neither must be an unhandled rejection.
-  reference.catch(() => undefined);
-  done.catch(() => undefined);
-  return {
-    reference,
-    done,
-    stop: async ({ reason = 'stop requested', force = false } = {}) => {
-      if (!stopping.signal.aborted) stopping.abort(new Error(reason));
-      if (force) forcing.abort(new Error(reason));
-      await done.catch(() => undefined);
-    },
-  };
+  return startRunning((control) => runPilot(options, control));
 }
 
-interface Control {
-  readonly stop: AbortSignal;
-  readonly force: AbortSignal;
-  readonly registered: (reference: string) => void;
-}
-
-async function runPilot(options: PilotOptions, control: Control): Promise<void> {
+async function runPilot(options: PilotOptions, control: PilotControl): Promise<void> {
   const { config } = options;
   const pilotConfig = config.pilot;
   const computingElement = chooseComputingElement(config, options.site, options.ce);
@@ -131,13 +94,7 @@ async function runPilot(options: PilotOptions, control: Control): Promise<void> 
   try {
     // A hook that cannot load would bounce every job the pilot takes: fail here, before matching.
     await loadHooks(pilotConfig.hooks, options.configDir ?? process.cwd(), defaultHooks);
-    api =
-      options.api ??
-      createHttpPilotApi({
-        apiUrl: required(options.apiUrl, 'apiUrl'),
-        token: required(options.token, 'token'),
-        logger,
-      });
+    api = pilotApi(options, logger, 'startPilot');
     resources = await discoverResources(workDir, options.resources, options.probe);
     const registration = await api.register(
       registrationBody(computingElement, resources, options.reference ?? resources.reference),
@@ -151,101 +108,47 @@ async function runPilot(options: PilotOptions, control: Control): Promise<void> 
   logger = logger.child({ pilot: pilotReference });
   control.registered(pilotReference);
   logger.info('pilot registered', { version, workDir, resources });
-  await api
-    .setPilotStatus('Running', 'Pilot started')
-    .catch((error) => logger.warn('pilot status not set', { error }));
 
-  const running = new Map<number, WrapperHandle>();
   const slots = createSlots(resources.cores, resources.memoryMb);
-  const reporter = createReporter({ api, logger });
-  const uploadLog = async () => {
-    try {
-      await api.uploadPilotLog(await log.read());
-    } catch (error) {
-      logger.warn('pilot log not uploaded', { error: (error as Error).message });
-    }
-  };
-  // At once too, so that `muon pilot logs` shows a pilot from its start.
-  await uploadLog();
-  const timers = [
-    every(pilotConfig.heartbeatSeconds, () => reporter.cycle(running)),
-    every(pilotConfig.logUploadSeconds, uploadLog),
-  ];
-  const startWrapper = options.startWrapper ?? startJobWrapper;
-  const context = (job: { JobID: number }, processors: number): WrapperContext => ({
-    api,
-    reporter: reporter.forJob(job.JobID),
-    config: pilotConfig,
-    configDir: options.configDir ?? process.cwd(),
-    workRoot: workDir,
-    pilotReference,
-    site,
-    gridCE,
-    processors,
-    logger,
-  });
-
-  let ending: { status: 'Done' | 'Failed'; reason: string };
-  let crash: unknown;
   try {
-    const reason = await takeJobs({
+    await runRegisteredPilot({
+      kind: 'pilot',
       api,
-      reporter,
-      slots,
-      running,
+      log,
+      logger,
       config: pilotConfig,
-      idleStopSeconds: options.idleStopSeconds ?? pilotConfig.idleStopSeconds,
-      ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
-      timeLeft: createTimeLeft(resources, options.probe ? { probe: options.probe } : {}),
-      request: (timeLeftSeconds) =>
-        matcherRequest({
-          site,
-          gridCE,
-          pilotReference,
-          slots,
-          timeLeftSeconds,
-          cpuNormalizationFactor: pilotConfig.cpuNormalizationFactor,
-          tags: computingElement.ce.tags,
-          ...(computingElement.ce.platform ? { platform: computingElement.ce.platform } : {}),
-        }),
-      startWrapper,
-      context,
-      logger,
-      signal: control.stop,
-    });
-    logger.info('the pilot takes no more jobs', { reason, running: running.size });
-    await drainJobs({
-      running,
-      stop: control.stop,
-      force: control.force,
-      graceSeconds: pilotConfig.graceSeconds,
+      control,
+      where: {
+        configDir: options.configDir ?? process.cwd(),
+        workRoot: workDir,
+        pilotReference,
+        site,
+        gridCE,
+      },
+      jobs: {
+        slots,
+        idleStopSeconds: options.idleStopSeconds ?? pilotConfig.idleStopSeconds,
+        ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
+        timeLeft: createTimeLeft(resources, options.probe ? { probe: options.probe } : {}),
+        request: (timeLeftSeconds) =>
+          matcherRequest({
+            site,
+            gridCE,
+            pilotReference,
+            slots,
+            timeLeftSeconds,
+            cpuNormalizationFactor: pilotConfig.cpuNormalizationFactor,
+            tags: computingElement.ce.tags,
+            ...(computingElement.ce.platform ? { platform: computingElement.ce.platform } : {}),
+          }),
+        startWrapper: options.startWrapper ?? startJobWrapper,
+      },
+      uploadLogAtStart: true,
       interruptSeconds: pilotConfig.watchdog.killGraceSeconds + 30,
-      logger,
     });
-    ending = { status: 'Done', reason };
-  } catch (error) {
-    crash = error;
-    ending = { status: 'Failed', reason: (error as Error).message };
-    logger.error('the pilot crashed', { error });
-    interruptAll(running, 'the pilot crashed', logger);
-    await Promise.race([
-      Promise.allSettled([...running.values()].map((handle) => handle.done)),
-      new Promise((resolve) => setTimeout(resolve, (pilotConfig.watchdog.killGraceSeconds + 30) * 1000)),
-    ]);
+  } finally {
+    await cleanUp();
   }
-  for (const timer of timers) timer.stop();
-  await Promise.all(timers.map((timer) => timer.idle()));
-  await reporter.flush();
-  if (reporter.pending() > 0)
-    logger.error('status updates could not be sent', { updates: reporter.pending() });
-  logger.info('pilot ends', ending);
-  // The log goes first: once the pilot is Done its credential no longer works.
-  await uploadLog();
-  await api
-    .setPilotStatus(ending.status, ending.reason)
-    .catch((error) => logger.warn('pilot status not set', { error: (error as Error).message }));
-  await cleanUp();
-  if (crash !== undefined) throw crash;
 }
 
 /** `POST /api/pilots` (docs/pilot-contract.md §1). */
@@ -270,23 +173,4 @@ function registrationBody(
     },
     Version: version,
   };
-}
-
-/** Runs `task` every `seconds`, one at a time; `idle()` waits for the one in flight. */
-function every(seconds: number, task: () => Promise<void>) {
-  let inFlight: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (inFlight) return;
-    inFlight = task()
-      .catch(() => undefined)
-      .finally(() => {
-        inFlight = undefined;
-      });
-  }, seconds * 1000);
-  return { stop: () => clearInterval(timer), idle: () => inFlight ?? Promise.resolve() };
-}
-
-function required<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw new Error(`startPilot needs ${name} (or an api)`);
-  return value;
 }

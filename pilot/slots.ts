@@ -81,6 +81,8 @@ export interface RequestInputs {
   readonly cpuNormalizationFactor: number;
   readonly tags?: readonly string[];
   readonly platform?: string;
+  /** Whether a whole-node job fits; default: when no job runs. */
+  readonly wholeNode?: boolean;
 }
 
 /**
@@ -98,7 +100,7 @@ export function matcherRequest(inputs: RequestInputs): ResourceRequest {
     NumberOfProcessors: slots.free,
     CPUTime: Math.floor(seconds * inputs.cpuNormalizationFactor * slots.free),
     ...(slots.freeMemoryMb > 0 ? { MaxRAM: slots.freeMemoryMb } : {}),
-    ...(slots.running === 0 ? { WholeNode: true } : {}),
+    ...((inputs.wholeNode ?? slots.running === 0) ? { WholeNode: true } : {}),
     ...(inputs.tags && inputs.tags.length > 0 ? { Tag: inputs.tags } : {}),
     ...(inputs.platform ? { Platform: inputs.platform } : {}),
   };

@@ -6,7 +6,7 @@
  * which node runs what; this only bounds what the pilot hands it.
  */
 import type { ResourceRequest } from '#pilot/api.ts';
-import { createSlots, type Slots, unlimitedSeconds } from '#pilot/slots.ts';
+import { createSlots, matcherRequest, type RequestInputs, type Slots } from '#pilot/slots.ts';
 
 export interface Capacity {
   readonly nodes: number;
@@ -37,35 +37,21 @@ export function createPushSlots(capacity: Capacity, memoryMbPerNode?: number): S
   };
 }
 
-export interface PushRequestInputs {
-  readonly site: string;
-  readonly gridCE: string;
-  readonly pilotReference: string;
-  readonly slots: Slots;
+export interface PushRequestInputs extends Omit<RequestInputs, 'timeLeftSeconds' | 'wholeNode'> {
   /** Each payload's longest run (the partition's limit); undefined when unlimited. */
   readonly timeLimitMinutes: number | undefined;
-  readonly cpuNormalizationFactor: number;
-  readonly memoryMbPerNode?: number | undefined;
-  readonly tags: readonly string[];
-  readonly platform?: string | undefined;
 }
 
 /**
- * One matcher request for one more payload: the cores one node can still give it, the CPU work
- * those cores do within the partition's time limit, and WholeNode when a node's worth is free.
+ * One matcher request for one more payload (`slots` from `createPushSlots`): the cores one node can
+ * still give it, the CPU work those cores do within the partition's time limit, a node's memory,
+ * and WholeNode when a node's worth of cores is free.
  */
 export function pushRequest(inputs: PushRequestInputs): ResourceRequest {
-  const { slots } = inputs;
-  const seconds = inputs.timeLimitMinutes === undefined ? unlimitedSeconds : inputs.timeLimitMinutes * 60;
-  return {
-    Site: inputs.site,
-    GridCE: inputs.gridCE,
-    PilotReference: inputs.pilotReference,
-    NumberOfProcessors: slots.free,
-    CPUTime: Math.floor(seconds * inputs.cpuNormalizationFactor * slots.free),
-    ...(inputs.memoryMbPerNode !== undefined ? { MaxRAM: inputs.memoryMbPerNode } : {}),
-    ...(slots.free === slots.total ? { WholeNode: true } : {}),
-    ...(inputs.tags.length > 0 ? { Tag: inputs.tags } : {}),
-    ...(inputs.platform ? { Platform: inputs.platform } : {}),
-  };
+  const { timeLimitMinutes, ...request } = inputs;
+  return matcherRequest({
+    ...request,
+    timeLeftSeconds: timeLimitMinutes === undefined ? undefined : timeLimitMinutes * 60,
+    wholeNode: inputs.slots.free === inputs.slots.total,
+  });
 }

@@ -5,6 +5,7 @@
  * second one cancels them at once. The exit code is 0 when the pilot ended Done, 1 when it failed.
  */
 import { dirname, resolve } from 'node:path';
+import { superviseProcess } from '#pilot/process.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { parseLogLevel } from '#shared/log.ts';
 import type { PushOverrides } from './settings.ts';
@@ -36,21 +37,5 @@ export async function runPushPilotFromCli(options: PushPilotCommandOptions): Pro
     logLevel: parseLogLevel(process.env.MUON_LOG_LEVEL),
     ...(quiet ? {} : { echo: (line: string) => process.stderr.write(`${line}\n`) }),
   });
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    void pilot.stop({ reason: `${signal} received`, force: signals > 1 });
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    await pilot.done;
-    return 0;
-  } catch (error) {
-    process.stderr.write(`muon pilot --push: ${(error as Error).message}\n`);
-    return 1;
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
+  return superviseProcess(pilot, 'muon pilot --push');
 }

@@ -14,12 +14,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { PilotApi, WrapperContext, WrapperHandle } from '#pilot/api.ts';
-import { createHttpPilotApi } from '#pilot/http-api.ts';
-import { drainJobs, interruptAll, takeJobs, type WrapperFactory } from '#pilot/job-agent.ts';
+import type { PilotApi } from '#pilot/api.ts';
+import type { WrapperFactory } from '#pilot/job-agent.ts';
+import {
+  type PilotControl,
+  pilotApi,
+  type RunningPilot,
+  runRegisteredPilot,
+  startRunning,
+} from '#pilot/lifecycle.ts';
 import { openPilotLog } from '#pilot/log.ts';
-import type { RunningPilot } from '#pilot/pilot.ts';
-import { createReporter } from '#pilot/reporter.ts';
 import { startJobWrapper } from '#pilot/wrapper/index.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { LogLevel } from '#shared/log.ts';
@@ -49,40 +53,10 @@ export interface PushPilotOptions extends PushOverrides {
 }
 
 export function startPushPilot(options: PushPilotOptions): RunningPilot {
-  const stopping = new AbortController();
-  const forcing = new AbortController();
-  let registered: (reference: string) => void = () => undefined;
-  let unregistered: (error: unknown) => void = () => undefined;
-  const reference = new Promise<string>((resolve, reject) => {
-    registered = resolve;
-    unregistered = reject;
-  });
-  const done = runPushPilot(options, { stop: stopping.signal, force: forcing.signal, registered }).catch(
-    (error) => {
-      unregistered(error);
-      throw error;
-    },
-  );
-  reference.catch(() => undefined);
-  done.catch(() => undefined);
-  return {
-    reference,
-    done,
-    stop: async ({ reason = 'stop requested', force = false } = {}) => {
-      if (!stopping.signal.aborted) stopping.abort(new Error(reason));
-      if (force) forcing.abort(new Error(reason));
-      await done.catch(() => undefined);
-    },
-  };
+  return startRunning((control) => runPushPilot(options, control));
 }
 
-interface Control {
-  readonly stop: AbortSignal;
-  readonly force: AbortSignal;
-  readonly registered: (reference: string) => void;
-}
-
-async function runPushPilot(options: PushPilotOptions, control: Control): Promise<void> {
+async function runPushPilot(options: PushPilotOptions, control: PilotControl): Promise<void> {
   const { config } = options;
   const pilotConfig = config.pilot;
   const settings = resolvePushSettings(config, options);
@@ -107,13 +81,7 @@ async function runPushPilot(options: PushPilotOptions, control: Control): Promis
   let api: PilotApi;
   let pilotReference: string;
   try {
-    api =
-      options.api ??
-      createHttpPilotApi({
-        apiUrl: required(options.apiUrl, 'apiUrl'),
-        token: required(options.token, 'token'),
-        logger,
-      });
+    api = pilotApi(options, logger, 'startPushPilot');
     const registration = await api.register(await registrationOf(settings, workRoot, id));
     pilotReference = registration.PilotReference;
   } catch (error) {
@@ -129,9 +97,6 @@ async function runPushPilot(options: PushPilotOptions, control: Control): Promis
       workRoot,
     });
   }
-  await api
-    .setPilotStatus('Running', 'Push pilot started')
-    .catch((error) => logger.warn('pilot status not set', { error }));
 
   const runner = createSlurmPayloadRunner({
     client: createSlurmClient({ env: options.env ?? process.env }),
@@ -145,96 +110,49 @@ async function runPushPilot(options: PushPilotOptions, control: Control): Promis
     pollSeconds: settings.pollSeconds,
     logger,
   });
-  const running = new Map<number, WrapperHandle>();
   const slots = createPushSlots(settings, settings.memoryMbPerNode);
-  const reporter = createReporter({ api, logger });
-  const uploadLog = async () => {
-    try {
-      await api.uploadPilotLog(await log.read());
-    } catch (error) {
-      logger.warn('pilot log not uploaded', { error: (error as Error).message });
-    }
-  };
-  const timers = [
-    every(pilotConfig.heartbeatSeconds, () => reporter.cycle(running)),
-    every(pilotConfig.logUploadSeconds, uploadLog),
-  ];
-  const context = (job: { JobID: number }, processors: number): WrapperContext => ({
-    api,
-    reporter: reporter.forJob(job.JobID),
-    config: pilotConfig,
-    configDir: options.configDir ?? process.cwd(),
-    workRoot,
-    pilotReference,
-    site,
-    gridCE,
-    processors,
-    logger,
-    payloadRunner: runner,
-  });
-
-  let ending: { status: 'Done' | 'Failed'; reason: string };
-  let crash: unknown;
   try {
-    const reason = await takeJobs({
+    await runRegisteredPilot({
+      kind: 'push pilot',
       api,
-      reporter,
-      slots,
-      running,
+      log,
+      logger,
       config: pilotConfig,
-      idleStopSeconds: options.idleStopSeconds ?? pilotConfig.idleStopSeconds,
-      // The edge node has no end of its own; each payload's time is bounded by its --time.
-      timeLeft: async () => undefined,
-      request: () =>
-        pushRequest({
-          site,
-          gridCE,
-          pilotReference,
-          slots,
-          timeLimitMinutes: settings.timeLimitMinutes,
-          cpuNormalizationFactor: pilotConfig.cpuNormalizationFactor,
-          memoryMbPerNode: settings.memoryMbPerNode,
-          tags: settings.ce.tags,
-          platform: settings.ce.platform,
-        }),
-      startWrapper: options.startWrapper ?? startJobWrapper,
-      context,
-      logger,
-      signal: control.stop,
-    });
-    logger.info('the push pilot takes no more jobs', { reason, running: running.size });
-    await drainJobs({
-      running,
-      stop: control.stop,
-      force: control.force,
-      graceSeconds: pilotConfig.graceSeconds,
+      control,
+      where: {
+        configDir: options.configDir ?? process.cwd(),
+        workRoot,
+        pilotReference,
+        site,
+        gridCE,
+        payloadRunner: runner,
+      },
+      jobs: {
+        slots,
+        idleStopSeconds: options.idleStopSeconds ?? pilotConfig.idleStopSeconds,
+        // The edge node has no end of its own; each payload's time is bounded by its --time.
+        timeLeft: async () => undefined,
+        request: () =>
+          pushRequest({
+            site,
+            gridCE,
+            pilotReference,
+            slots,
+            timeLimitMinutes: settings.timeLimitMinutes,
+            cpuNormalizationFactor: pilotConfig.cpuNormalizationFactor,
+            tags: settings.ce.tags,
+            ...(settings.ce.platform ? { platform: settings.ce.platform } : {}),
+          }),
+        startWrapper: options.startWrapper ?? startJobWrapper,
+      },
+      uploadLogAtStart: false,
+      // An interrupted payload's end is only seen at the runner's next polls of Slurm.
       interruptSeconds: pilotConfig.watchdog.killGraceSeconds + 30 + 4 * settings.pollSeconds,
-      logger,
+      onJobsEnded: () => runner.close(),
     });
-    ending = { status: 'Done', reason };
-  } catch (error) {
-    crash = error;
-    ending = { status: 'Failed', reason: (error as Error).message };
-    logger.error('the push pilot crashed', { error });
-    interruptAll(running, 'the pilot crashed', logger);
-    await Promise.race([
-      Promise.allSettled([...running.values()].map((handle) => handle.done)),
-      new Promise((resolve) => setTimeout(resolve, (pilotConfig.watchdog.killGraceSeconds + 30) * 1000)),
-    ]);
+  } finally {
+    await cleanUp();
   }
-  runner.close();
-  for (const timer of timers) timer.stop();
-  await Promise.all(timers.map((timer) => timer.idle()));
-  await reporter.flush();
-  if (reporter.pending() > 0)
-    logger.error('status updates could not be sent', { updates: reporter.pending() });
-  logger.info('push pilot ends', ending);
-  await uploadLog();
-  await api
-    .setPilotStatus(ending.status, ending.reason)
-    .catch((error) => logger.warn('pilot status not set', { error: (error as Error).message }));
-  await cleanUp();
-  if (crash !== undefined) throw crash;
 }
 
 /** `POST /api/pilots`: the HPC's capacity under a reference of this edge node. */
@@ -255,23 +173,4 @@ async function registrationOf(settings: PushSettings, workRoot: string, id: stri
     },
     Version: version,
   };
-}
-
-/** Runs `task` every `seconds`, one at a time; `idle()` waits for the one in flight. */
-function every(seconds: number, task: () => Promise<void>) {
-  let inFlight: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (inFlight) return;
-    inFlight = task()
-      .catch(() => undefined)
-      .finally(() => {
-        inFlight = undefined;
-      });
-  }, seconds * 1000);
-  return { stop: () => clearInterval(timer), idle: () => inFlight ?? Promise.resolve() };
-}
-
-function required<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw new Error(`startPushPilot needs ${name} (or an api)`);
-  return value;
 }

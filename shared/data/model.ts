@@ -61,9 +61,13 @@ export type UploadTarget =
     }
   | { readonly backend: 'file'; readonly path: string; readonly pfn: string };
 
-export type DownloadSource =
+export type DownloadSource = (
   | { readonly backend: 's3'; readonly url: string; readonly expires_in: number }
-  | { readonly backend: 'file'; readonly path: string };
+  | { readonly backend: 'file'; readonly path: string }
+) & {
+  /** The catalog's checksum of the replica (`adler32:0a1b2c3d`), for the downloader to verify. */
+  readonly checksum?: string;
+};
 
 export interface ReplicaView {
   readonly SE: string;

@@ -130,7 +130,8 @@ export function createDataManager(deps: DataManagerDeps) {
         const where = seName === undefined ? 'a storage element this deployment knows' : seName;
         throw new NotFoundError(`No replica of ${lfn} on ${where}.`, 'data.not_found');
       }
-      return downloadSource(store, storageElement(deps.config, chosen.se), chosen.pfn);
+      const source = await downloadSource(store, storageElement(deps.config, chosen.se), chosen.pfn);
+      return chosen.checksum ? { ...source, checksum: chosen.checksum } : source;
     },
 
     /** `GET /api/data/list?path=`: the files directly in one directory, a page at a time. */

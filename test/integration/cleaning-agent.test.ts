@@ -13,7 +13,7 @@ import { createJobRepository } from '#shared/jobs/repository.ts';
 import { counterKeys } from '#shared/jobs/store/keys.ts';
 import { entityPartition, sandboxItemKey } from '#shared/sandboxes/store/keys.ts';
 import { createTaskQueuePort } from '#shared/taskqueues/port.ts';
-import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { getJob, jobIdsOf, submitJdl, submitWaiting } from '#test/integration/support/jobs.ts';
 import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
 
 const day = 86_400;
@@ -79,17 +79,8 @@ describe('JobCleaning agent', () => {
       )
     ).Items ?? [];
 
-  const waitingJobs = async (count: number, sandbox?: string) => {
-    const jdl = `Executable = "echo";${sandbox ? ` InputSandbox = {"${sandbox}"};` : ''}`;
-    const ids = await jobIdsOf(
-      await submitJdl(
-        runtime,
-        Array.from({ length: count }, () => jdl),
-      ),
-    );
-    for (const id of ids) await waitForJob(runtime, id, hasStatus('Waiting'));
-    return ids;
-  };
+  const waitingJobs = (count: number, sandbox?: string) =>
+    submitWaiting(runtime, `Executable = "echo";${sandbox ? ` InputSandbox = {"${sandbox}"};` : ''}`, count);
   const force = async (jobId: number, status: string) => {
     const json = { [jobId]: { [new Date().toISOString()]: { Status: status, Source: 'Test' } } };
     const response = await runtime.api('/api/jobs/status?force=true', { method: 'PATCH', as: 'admin', json });

@@ -7,12 +7,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
-import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
-import { bodyOf, startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
+import { submitWaiting } from '#test/integration/support/jobs.ts';
+import { asPilot, matchJob, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
+import {
+  asOtherUser,
+  bodyOf,
+  startTestRuntime,
+  type TestRuntime,
+  testConfig,
+} from '#test/integration/support/runtime.ts';
 
 const vo = 'vo.example.org';
-const site = 'LOCAL.localhost.local';
 const home = `/${vo}/user/a/alice`;
 
 describe('Data manager', () => {
@@ -21,8 +26,8 @@ describe('Data manager', () => {
   let pilot: RegisteredPilot;
   let otherPilot: RegisteredPilot;
   let jobId: number;
-  let bobToken: string;
-  const asBob = () => ({ as: 'none' as const, headers: { authorization: `Bearer ${bobToken}` } });
+  let bob: Awaited<ReturnType<typeof asOtherUser>>;
+  const asBob = () => bob;
 
   type Init = Parameters<TestRuntime['api']>[1];
   const upload = (json: Record<string, unknown>, init: Init = asPilot(pilot)) =>
@@ -60,24 +65,13 @@ describe('Data manager', () => {
     const config = testConfig();
     config.storageElements['LOCAL-FILE'] = { kind: 'disk', backend: 'file', path: fileRoot };
     runtime = await startTestRuntime({ config });
-    bobToken = await runtime.authority.sign({
-      vo,
-      username: 'bob',
-      group: 'user',
-      properties: ['NormalUser'],
-    });
+    bob = await asOtherUser(runtime, 'bob');
     pilot = await registerPilot(runtime);
     otherPilot = await registerPilot(runtime);
-    [jobId] = (await jobIdsOf(
-      await submitJdl(runtime, [`Executable = "echo"; OutputPath = "/${vo}/data/run1";`]),
-    )) as [number];
-    await waitForJob(runtime, jobId, hasStatus('Waiting'));
-    const matched = await runtime.api('/api/matcher/request', {
-      method: 'POST',
-      ...asPilot(pilot),
-      json: { Site: site, CPUTime: 1_000_000, JobID: jobId },
-    });
-    expect((await bodyOf(matched)).match).toBe(true);
+    [jobId] = (await submitWaiting(runtime, `Executable = "echo"; OutputPath = "/${vo}/data/run1";`)) as [
+      number,
+    ];
+    await matchJob(runtime, pilot, jobId);
   });
   afterAll(async () => {
     await runtime?.stop();
@@ -95,7 +89,7 @@ describe('Data manager', () => {
       Replicas: [{ SE: 'LOCAL-DISK', PFN: `output-data${lfn}`, Size: 8, Checksum: 'adler32:0a1b2c3d' }],
     });
     const source = await bodyOf(await get(query('/api/data/download', { lfn })));
-    expect(source).toMatchObject({ backend: 's3', url: expect.any(String) });
+    expect(source).toMatchObject({ backend: 's3', url: expect.any(String), checksum: 'adler32:0a1b2c3d' });
     expect(await (await fetch(source.url as string)).text()).toBe('hello s3');
   });
 
@@ -107,6 +101,7 @@ describe('Data manager', () => {
     expect(await bodyOf(await get(query('/api/data/download', { lfn, se: 'LOCAL-FILE' })))).toEqual({
       backend: 'file',
       path,
+      checksum: 'adler32:0a1b2c3d',
     });
   });
 

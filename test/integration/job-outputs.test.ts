@@ -13,12 +13,16 @@ import { type ApiClient, resolveClient } from '#cli/client.ts';
 import { downloadJobOutputs } from '#cli/outputs.ts';
 import { packSandbox } from '#cli/sandbox.ts';
 import { writeLocalFile } from '#local/home.ts';
-import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
-import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
-import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { submitWaiting } from '#test/integration/support/jobs.ts';
+import { asPilot, matchJob, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
+import {
+  asOtherUser,
+  bodyOf,
+  startTestRuntime,
+  type TestRuntime,
+} from '#test/integration/support/runtime.ts';
 
 const vo = 'vo.example.org';
-const site = 'LOCAL.localhost.local';
 
 // The CLI must find the API through local.json alone.
 const { MUON_API_URL: _url, MUON_TOKEN: _token, ...cliEnv } = process.env;
@@ -30,9 +34,9 @@ describe('Job outputs', () => {
   let user: ApiClient;
   let pilot: RegisteredPilot;
   let otherPilot: RegisteredPilot;
-  let bobToken: string;
+  let bob: Awaited<ReturnType<typeof asOtherUser>>;
   type Init = Parameters<TestRuntime['api']>[1];
-  const asBob = () => ({ as: 'none' as const, headers: { authorization: `Bearer ${bobToken}` } });
+  const asBob = () => bob;
   const putOutputs = (jobId: number, json: unknown, init: Init = asPilot(pilot)) =>
     runtime.api(`/api/jobs/${jobId}/outputs`, { method: 'PUT', json, ...init });
   const getOutputs = (jobId: number, init: Init = {}) => runtime.api(`/api/jobs/${jobId}/outputs`, init);
@@ -49,14 +53,8 @@ describe('Job outputs', () => {
 
   /** A job of alice's that the matcher has handed to `pilot`. */
   async function matchedJob(): Promise<number> {
-    const [jobId] = (await jobIdsOf(await submitJdl(runtime, ['Executable = "echo";']))) as [number];
-    await waitForJob(runtime, jobId, hasStatus('Waiting'));
-    const answer = await runtime.api('/api/matcher/request', {
-      method: 'POST',
-      ...asPilot(pilot),
-      json: { Site: site, CPUTime: 1_000_000, JobID: jobId },
-    });
-    expect((await bodyOf(answer)).match).toBe(true);
+    const [jobId] = (await submitWaiting(runtime, 'Executable = "echo";')) as [number];
+    await matchJob(runtime, pilot, jobId);
     return jobId;
   }
 
@@ -134,12 +132,7 @@ describe('Job outputs', () => {
     cliHome = mkdtempSync(join(tmpdir(), 'muon-outputs-home-'));
     writeLocalFile(cliHome, { apiUrl: runtime.apiUrl, tokens: runtime.tokens });
     user = resolveClient({ apiUrl: runtime.apiUrl, token: runtime.tokens.user }, { MUON_HOME: runtime.home });
-    bobToken = await runtime.authority.sign({
-      vo,
-      username: 'bob',
-      group: 'user',
-      properties: ['NormalUser'],
-    });
+    bob = await asOtherUser(runtime, 'bob');
     pilot = await registerPilot(runtime);
     otherPilot = await registerPilot(runtime);
   });
@@ -217,8 +210,7 @@ describe('Job outputs', () => {
   });
 
   it('muon job output says when a job has no output yet, and lists what it wrote', async () => {
-    const waiting = (await jobIdsOf(await submitJdl(runtime, ['Executable = "echo";'])))[0] as number;
-    await waitForJob(runtime, waiting, hasStatus('Waiting'));
+    const [waiting] = (await submitWaiting(runtime, 'Executable = "echo";')) as [number];
     const early = await muon('job', 'output', String(waiting));
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(`muon: Job ${waiting} has no output yet: it is Waiting`);

@@ -5,7 +5,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
-import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { getJob, submitWaiting } from '#test/integration/support/jobs.ts';
 import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { bodyOf, startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
 
@@ -22,16 +22,7 @@ describe('Matcher', () => {
     });
     return { status: response.status, body: (await response.json()) as Answer & { detail?: string } };
   };
-  const waiting = async (jdl: string, count = 1) => {
-    const ids = await jobIdsOf(
-      await submitJdl(
-        runtime,
-        Array.from({ length: count }, () => jdl),
-      ),
-    );
-    for (const id of ids) await waitForJob(runtime, id, hasStatus('Waiting'));
-    return ids;
-  };
+  const waiting = (jdl: string, count = 1) => submitWaiting(runtime, jdl, count);
   const entriesOf = async (tqId: string) => {
     let count = 0;
     for (let shard = 0; shard < 8; shard += 1) {

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCwl } from '#cli/commands/cwl-runner.ts';
 import { main } from '#cli/main.ts';
 import { type RunningPilot, startPilot } from '#pilot/pilot.ts';
-import type { MuonConfig } from '#shared/config/schema.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import {
   getJob,
@@ -21,30 +20,9 @@ import {
   submitJdl,
   waitForJob,
 } from '#test/integration/support/jobs.ts';
-import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
+import { quickPilotConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'muon-pilot-jobs-'));
-
-function config(): MuonConfig {
-  const base = testConfig();
-  const vo = base.virtualOrganizations['vo.example.org'];
-  if (!vo) throw new Error('the test config lacks vo.example.org');
-  return {
-    ...base,
-    virtualOrganizations: {
-      'vo.example.org': { ...vo, jobDescription: { ...vo.jobDescription, minCpuTime: 1 } },
-    },
-    jobs: { ...base.jobs, rescheduleDelays: [0] },
-    pilot: {
-      ...base.pilot,
-      pollSeconds: 0.2,
-      maxPollSeconds: 0.5,
-      heartbeatSeconds: 0.3,
-      graceSeconds: 2,
-      watchdog: { ...base.pilot.watchdog, checkSeconds: 0.2, killGraceSeconds: 1 },
-    },
-  };
-}
 
 let runtime: TestRuntime;
 let pilot: RunningPilot;
@@ -52,7 +30,7 @@ const cli = (...args: string[]) =>
   main(['node', 'muon', '--api-url', runtime.apiUrl, '--token', runtime.tokens.user, ...args]);
 
 beforeAll(async () => {
-  const settings = config();
+  const settings = quickPilotConfig(2);
   runtime = await startTestRuntime({ config: settings, scheduleEveryMs: 500 });
   pilot = startPilot({
     config: settings,

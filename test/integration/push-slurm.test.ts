@@ -24,7 +24,7 @@ import type { MuonConfig } from '#shared/config/schema.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import { computingElementConfig } from '#test/integration/support/computing-elements.ts';
 import { hasStatus, jobIdsOf, readYaml, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
-import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
+import { quickPilotConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 import { startSlurm, type TestSlurm } from '#test/integration/support/slurm.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'muon-push-slurm-'));
@@ -32,14 +32,9 @@ const workDir = join(scratch, 'shared');
 const site = 'HPC.slurm.test';
 
 function config(): MuonConfig {
-  const base = testConfig();
-  const vo = base.virtualOrganizations['vo.example.org'];
-  if (!vo) throw new Error('the test config lacks vo.example.org');
+  const base = quickPilotConfig(1);
   return {
     ...base,
-    virtualOrganizations: {
-      'vo.example.org': { ...vo, jobDescription: { ...vo.jobDescription, minCpuTime: 1 } },
-    },
     sites: {
       ...base.sites,
       [site]: {
@@ -56,15 +51,6 @@ function config(): MuonConfig {
           }),
         },
       },
-    },
-    jobs: { ...base.jobs, rescheduleDelays: [0] },
-    pilot: {
-      ...base.pilot,
-      pollSeconds: 0.2,
-      maxPollSeconds: 0.5,
-      heartbeatSeconds: 0.3,
-      graceSeconds: 1,
-      watchdog: { ...base.pilot.watchdog, checkSeconds: 0.2, killGraceSeconds: 1 },
     },
   };
 }

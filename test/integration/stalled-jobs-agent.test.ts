@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findStalledJobs, type StalledJobsSettings } from '#shared/agents/stalled-jobs.ts';
 import { createDispatcher } from '#shared/executors/dispatch.ts';
 import { createJobRepository } from '#shared/jobs/repository.ts';
-import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { getJob, hasStatus, submitWaiting, waitForJob } from '#test/integration/support/jobs.ts';
 import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
 
@@ -38,17 +38,8 @@ describe('StalledJobs agent', () => {
   };
 
   /** Jobs that only a pilot offering `tag` matches, Waiting in their task queue. */
-  const waitingJobs = async (tag: string, count = 1) => {
-    const jdl = `Executable = "echo"; JobName = "${tag}"; Tags = {"${tag}"};`;
-    const ids = await jobIdsOf(
-      await submitJdl(
-        runtime,
-        Array.from({ length: count }, () => jdl),
-      ),
-    );
-    for (const id of ids) await waitForJob(runtime, id, hasStatus('Waiting'));
-    return ids;
-  };
+  const waitingJobs = (tag: string, count = 1) =>
+    submitWaiting(runtime, `Executable = "echo"; JobName = "${tag}"; Tags = {"${tag}"};`, count);
   const match = async (pilot: RegisteredPilot, tag: string) => {
     const response = await runtime.api('/api/matcher/request', {
       method: 'POST',

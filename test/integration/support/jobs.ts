@@ -51,3 +51,15 @@ export const hasStatus =
   (...statuses: string[]) =>
   (job: Record<string, unknown>) =>
     statuses.includes(job.Status as string);
+
+/** Submits `count` jobs of this JDL and waits until each is Waiting in its task queue; their ids. */
+export async function submitWaiting(runtime: TestRuntime, jdl: string, count = 1): Promise<number[]> {
+  const ids = await jobIdsOf(
+    await submitJdl(
+      runtime,
+      Array.from({ length: count }, () => jdl),
+    ),
+  );
+  for (const id of ids) await waitForJob(runtime, id, hasStatus('Waiting'));
+  return ids;
+}

@@ -35,3 +35,19 @@ export async function registerPilot(
 
 /** `runtime.api` options of a call made by `pilot`. */
 export const asPilot = (pilot: RegisteredPilot) => ({ as: 'pilot' as const, headers: { ...pilot.headers } });
+
+/** Has the matcher hand job `jobId` (Waiting) to `pilot` at `site`; fails when it does not. */
+export async function matchJob(
+  runtime: TestRuntime,
+  pilot: RegisteredPilot,
+  jobId: number,
+  site = 'LOCAL.localhost.local',
+): Promise<void> {
+  const response = await runtime.api('/api/matcher/request', {
+    method: 'POST',
+    ...asPilot(pilot),
+    json: { Site: site, CPUTime: 1_000_000, JobID: jobId },
+  });
+  const answer = (await response.json()) as { match?: boolean };
+  if (answer.match !== true) throw new Error(`job ${jobId} was not matched: ${JSON.stringify(answer)}`);
+}

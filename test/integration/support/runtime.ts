@@ -21,6 +21,42 @@ export interface TestRuntime extends LocalRuntime {
 
 export const testConfig = (): MuonConfig => loadConfigFile('config/muon.yaml');
 
+/**
+ * The test configuration for real jobs on a real pilot: any CPU time will do, a failed job is
+ * rescheduled at once, and the pilot polls, beats and stops its payloads within a second or two.
+ */
+export function quickPilotConfig(graceSeconds: number): MuonConfig {
+  const base = testConfig();
+  const vo = base.virtualOrganizations['vo.example.org'];
+  if (!vo) throw new Error('the test config lacks vo.example.org');
+  return {
+    ...base,
+    virtualOrganizations: {
+      'vo.example.org': { ...vo, jobDescription: { ...vo.jobDescription, minCpuTime: 1 } },
+    },
+    jobs: { ...base.jobs, rescheduleDelays: [0] },
+    pilot: {
+      ...base.pilot,
+      pollSeconds: 0.2,
+      maxPollSeconds: 0.5,
+      heartbeatSeconds: 0.3,
+      graceSeconds,
+      watchdog: { ...base.pilot.watchdog, checkSeconds: 0.2, killGraceSeconds: 1 },
+    },
+  };
+}
+
+/** `runtime.api` options of a call made by another user of vo.example.org (a NormalUser). */
+export async function asOtherUser(runtime: LocalRuntime, username: string) {
+  const token = await runtime.authority.sign({
+    vo: 'vo.example.org',
+    username,
+    group: 'user',
+    properties: ['NormalUser'],
+  });
+  return { as: 'none' as const, headers: { authorization: `Bearer ${token}` } };
+}
+
 export async function startTestRuntime(
   options: Partial<Omit<LocalRuntimeOptions, 'logger'>> & { logLevel?: LogLevel; keepHome?: boolean } = {},
 ): Promise<TestRuntime> {

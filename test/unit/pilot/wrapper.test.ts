@@ -157,6 +157,22 @@ describe('Job wrapper with a JDL payload', () => {
     expect(pilot.minors()).toContain('Input Data Resolution');
   });
 
+  it('accepts input data whose adler32 matches the catalog checksum', async () => {
+    pilot.addLfn('/vo.example.org/data/run1/events.txt', 'event data', 'adler32:15A003DD');
+    const job = scriptJob('cat events.txt', { InputData: ['/vo.example.org/data/run1/events.txt'] });
+    expect(await run(job)).toEqual({ status: 'Done' });
+  });
+
+  it('fails "Input Data Resolution Failed", naming the LFN, when input data does not match the catalog checksum', async () => {
+    pilot.addLfn('/vo.example.org/data/run1/events.txt', 'event data', 'adler32:0a1b2c3d');
+    const job = scriptJob('true', { InputData: ['/vo.example.org/data/run1/events.txt'] });
+    expect(await run(job)).toEqual({ status: 'Failed', minorStatus: 'Input Data Resolution Failed' });
+    expect(pilot.minors()).not.toContain('Application');
+    expect(pilot.last()?.ApplicationStatus).toMatch(
+      /\/vo\.example\.org\/data\/run1\/events\.txt.*adler32:0a1b2c3d/,
+    );
+  });
+
   it('fails "Input Data Resolution Failed" when an LFN has no replica', async () => {
     const job = scriptJob('true', { InputData: ['/vo.example.org/data/none.txt'] });
     expect(await run(job)).toEqual({ status: 'Failed', minorStatus: 'Input Data Resolution Failed' });

@@ -1,0 +1,27 @@
+/**
+ * A pilot as a process (`muon pilot`, `muon pilot --push`): it owns the signals until the pilot
+ * ends. The first SIGTERM or SIGINT drains (no new jobs; running ones get `pilot.graceSeconds`,
+ * then are interrupted and rescheduled); a second one interrupts them at once.
+ */
+import type { RunningPilot } from '#pilot/lifecycle.ts';
+
+/** Waits for `pilot` to end: 0 when it ended Done, 1 (the reason on stderr after `command`) when it failed. */
+export async function superviseProcess(pilot: RunningPilot, command: string): Promise<number> {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    void pilot.stop({ reason: `${signal} received`, force: signals > 1 });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await pilot.done;
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${command}: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * `muon site-director` on an "edge node" (this process): a waiting job brings a pilot to a real
+ * single-node Slurm cluster, through the tables of the embedded runtime that `$MUON_HOME/local.json`
+ * names. The pilot record is Submitted under a `slurm://` reference, the Slurm job exists, and the
+ * pilot it runs (`muon pilot` of this checkout) takes the job to Done.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runSiteDirector } from '#cli/commands/site-director.ts';
+import { CliError } from '#cli/errors.ts';
+import { writeLocalFile } from '#local/home.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
+import { createLogger } from '#shared/log.ts';
+import { getPilot, listPilotsByStatus } from '#shared/pilots/records.ts';
+import { computingElementConfig } from '#test/integration/support/computing-elements.ts';
+import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
+import { startSlurm, type TestSlurm } from '#test/integration/support/slurm.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'muon-site-director-slurm-'));
+const configFile = join(scratch, 'muon.json');
+const site = 'HPC.slurm.test';
+
+function config(): MuonConfig {
+  const base = testConfig();
+  const vo = base.virtualOrganizations['vo.example.org'];
+  if (!vo) throw new Error('the test config lacks vo.example.org');
+  return {
+    ...base,
+    virtualOrganizations: {
+      'vo.example.org': { ...vo, jobDescription: { ...vo.jobDescription, minCpuTime: 1 } },
+    },
+    sites: {
+      ...base.sites,
+      [site]: {
+        storageElements: ['LOCAL-DISK'],
+        banned: false,
+        computingElements: {
+          slurm1: computingElementConfig({
+            type: 'Slurm',
+            maxPilots: 2,
+            settings: {
+              partition: 'debug',
+              workDir: join(scratch, 'pilots'),
+              // This checkout's muon, run by this Node.js, on the "worker node".
+              command: [process.execPath, resolve('bin/muon.mjs')],
+            },
+          }),
+        },
+      },
+    },
+    pilot: {
+      ...base.pilot,
+      pollSeconds: 0.3,
+      maxPollSeconds: 0.5,
+      heartbeatSeconds: 0.5,
+      logUploadSeconds: 1,
+      graceSeconds: 1,
+      idleStopSeconds: 3,
+    },
+  };
+}
+
+let slurm: TestSlurm;
+let runtime: TestRuntime;
+let env: Record<string, string | undefined>;
+const lines: string[] = [];
+const logger = createLogger({ level: 'info', write: (line) => lines.push(line) });
+
+beforeAll(async () => {
+  const settings = config();
+  writeFileSync(configFile, JSON.stringify(settings));
+  [slurm, runtime] = await Promise.all([
+    startSlurm('muonsd'),
+    startTestRuntime({ config: settings, scheduleEveryMs: 500, prefix: 'muon-sd-slurm' }),
+  ]);
+  // What `muon local` writes: the API, the tokens, and the emulators with their tables.
+  writeLocalFile(runtime.home, {
+    apiUrl: runtime.apiUrl,
+    tokens: runtime.tokens,
+    endpoints: runtime.endpoints,
+    tables: { ...runtime.resources.tables },
+  });
+  env = { ...slurm.env, MUON_HOME: runtime.home };
+  for (const name of ['MUON_API_URL', 'MUON_PILOT_TOKEN', 'MUON_TABLE_PILOTS', 'MUON_TABLE_TASK_QUEUES'])
+    delete env[name];
+}, 60_000);
+
+afterAll(async () => {
+  await slurm?.stop();
+  await runtime?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('muon site-director with a Slurm computing element', () => {
+  it('submits a Slurm pilot for a waiting job: Submitted under slurm://, then the job is Done', async () => {
+    const [jobId] = await jobIdsOf(await submitJdl(runtime, ['Executable = "/bin/true";']));
+    await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
+
+    expect(await runSiteDirector({ config: configFile, once: true }, { env, logger })).toBe(0);
+
+    const pilots = runtime.resources.tables.pilots as string;
+    const [record] = await listPilotsByStatus(runtime.aws.dynamo, pilots, 'vo.example.org', 'Submitted', 10);
+    expect(record).toMatchObject({ site, gridCE: 'slurm1', ceType: 'Slurm', status: 'Submitted' });
+    const reference = record?.pilotReference as string;
+    expect(reference).toMatch(/^slurm:\/\/muonsd\/\d+$/);
+    const slurmId = reference.slice(reference.lastIndexOf('/') + 1);
+    const squeue = spawnSync('squeue', ['-h', '-t', 'all', '-j', slurmId, '-o', '%i %j'], {
+      env: slurm.env,
+      encoding: 'utf8',
+    });
+    expect(squeue.stdout.trim()).toBe(`${slurmId} muon-${site}-slurm1`);
+
+    const done = await waitForJob(runtime, jobId as number, hasStatus('Done'), 60_000);
+    expect((done.Parameters as Record<string, string>).Pilot_Reference).toBe(reference);
+    await vi.waitFor(
+      async () => expect((await getPilot(runtime.aws.dynamo, pilots, reference))?.status).toBe('Done'),
+      { timeout: 20_000, interval: 200 },
+    );
+    // One pilot covers the one job: a second cycle submits none.
+    expect(await runSiteDirector({ config: configFile, once: true }, { env, logger })).toBe(0);
+    const cycles = lines.filter((line) => line.includes('"message":"site director cycle"'));
+    expect(cycles.at(-1)).toContain('"submitted":0');
+  }, 120_000);
+
+  it('stops the loop after the current cycle when its signal aborts', async () => {
+    const cycles = () => lines.filter((line) => line.includes('"message":"site director cycle"')).length;
+    const before = cycles();
+    const controller = new AbortController();
+    const running = runSiteDirector(
+      { config: configFile, every: 3600 },
+      { env, logger, signal: controller.signal },
+    );
+    await vi.waitFor(() => expect(cycles()).toBe(before + 1), { timeout: 10_000 });
+    controller.abort();
+    expect(await running).toBe(0);
+  });
+
+  it('refuses an element it cannot drive, and one the configuration lacks', async () => {
+    await expect(
+      runSiteDirector({ config: configFile, once: true, ces: ['NOPE.site/ce'] }, { env, logger }),
+    ).rejects.toThrow(CliError);
+    const withBatch = join(scratch, 'batch.json');
+    const settings = config();
+    settings.sites[site] = {
+      storageElements: [],
+      banned: false,
+      computingElements: { batch1: computingElementConfig({ type: 'AwsBatch' }) },
+    };
+    writeFileSync(withBatch, JSON.stringify(settings));
+    await expect(
+      runSiteDirector({ config: withBatch, once: true, ces: [`${site}/batch1`] }, { env, logger }),
+    ).rejects.toThrow(/is an AwsBatch element: the siteDirectorAgent Lambda drives those/);
+  });
+});
