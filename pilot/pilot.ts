@@ -151,7 +151,7 @@ async function runPilot(options: PilotOptions, control: PilotControl): Promise<v
   }
 }
 
-/** `POST /api/pilots` (docs/pilot-contract.md §1). */
+/** The body of `POST /api/pilots` (docs/pilots.md, "Registration"). */
 function registrationBody(
   where: ChosenComputingElement,
   resources: PilotResources,
