@@ -151,7 +151,7 @@ async function runPilot(options: PilotOptions, control: PilotControl): Promise<v
   }
 }
 
-/** The body of `POST /api/pilots` (docs/pilots.md, "Registration"). */
+/** The body of `POST /api/pilots` (docs/pilots.md, "Registration and the pilot credential"). */
 function registrationBody(
   where: ChosenComputingElement,
   resources: PilotResources,
