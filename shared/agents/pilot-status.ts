@@ -9,15 +9,19 @@
  *   change, with their log in the bucket.
  * At most `maxPilotsPerRun` records change per run; each walk keeps its place for the next run.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { runBudget, walk } from '#shared/agents/sweep.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { getJobItems } from '#shared/jobs/store/read-jobs.ts';
 import type { Logger } from '#shared/log.ts';
 import type { PilotRecord, PilotStatus } from '#shared/pilots/model.ts';
-import { fromPilotItem, pilotKey, pilotStatusKey } from '#shared/pilots/records.ts';
+import {
+  abortPilotAsRead,
+  deletePilotAsRead,
+  fromPilotItem,
+  pilotStatusKey,
+} from '#shared/pilots/records.ts';
 import { tables } from '#shared/resources.ts';
 
 export interface PilotStatusDeps {
@@ -83,7 +87,8 @@ export async function checkPilots(deps: PilotStatusDeps): Promise<PilotStatusRun
           )
             return 'skipped';
           const reason = `stale: not seen since ${new Date(lastHeardOf(pilot)).toISOString()}`;
-          if (!(await abortAsRead(deps, pilot, reason, time))) return 'skipped';
+          const changed = { statusReason: reason, time };
+          if (!(await abortPilotAsRead(deps.dynamo, deps.pilotsTable, pilot, changed))) return 'skipped';
           deps.logger.info('pilot aborted', { pilotReference: pilot.pilotReference, reason });
           run.aborted += 1;
           return 'changed';
@@ -98,7 +103,7 @@ export async function checkPilots(deps: PilotStatusDeps): Promise<PilotStatusRun
         budget,
         async (item) => {
           const pilot = fromPilotItem(item);
-          if (!(await deleteAsRead(deps, pilot))) return 'skipped';
+          if (!(await deletePilotAsRead(deps.dynamo, deps.pilotsTable, pilot))) return 'skipped';
           // The record first: a log whose record is gone is unreachable, and the bucket's lifecycle ends it.
           if (pilot.logKey)
             await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: pilot.logKey }));
@@ -129,66 +134,4 @@ async function jobsUpdatedSince(deps: PilotStatusDeps, pilot: PilotRecord, since
   return items.some((job) =>
     [job.lastUpdateTime, job.heartBeatTime].some((t) => typeof t === 'string' && Date.parse(t) > since),
   );
-}
-
-/** The pilot's state as read, as a condition: any change since (a match, a report) wins. */
-function unchanged(pilot: PilotRecord) {
-  return {
-    expression:
-      '#status = :status AND #updatedAt = :updatedAt AND (attribute_not_exists(#lastSeenAt) OR #lastSeenAt = :lastSeenAt)',
-    names: { '#status': 'status', '#updatedAt': 'updatedAt', '#lastSeenAt': 'lastSeenAt' },
-    values: { ':status': pilot.status, ':updatedAt': pilot.updatedAt, ':lastSeenAt': pilot.lastSeenAt ?? '' },
-  };
-}
-
-async function abortAsRead(deps: PilotStatusDeps, pilot: PilotRecord, reason: string, time: string) {
-  const condition = unchanged(pilot);
-  return conditional(() =>
-    deps.dynamo.send(
-      new UpdateCommand({
-        TableName: deps.pilotsTable,
-        Key: pilotKey(pilot.pilotReference),
-        UpdateExpression:
-          'SET #status = :aborted, #statusKey = :statusKey, #statusReason = :reason, #updatedAt = :time',
-        ConditionExpression: condition.expression,
-        ExpressionAttributeNames: {
-          ...condition.names,
-          '#statusKey': 'statusKey',
-          '#statusReason': 'statusReason',
-        },
-        ExpressionAttributeValues: {
-          ...condition.values,
-          ':aborted': 'Aborted' satisfies PilotStatus,
-          ':statusKey': pilotStatusKey(pilot.vo, 'Aborted'),
-          ':reason': reason,
-          ':time': time,
-        },
-      }),
-    ),
-  );
-}
-
-async function deleteAsRead(deps: PilotStatusDeps, pilot: PilotRecord) {
-  const condition = unchanged(pilot);
-  return conditional(() =>
-    deps.dynamo.send(
-      new DeleteCommand({
-        TableName: deps.pilotsTable,
-        Key: pilotKey(pilot.pilotReference),
-        ConditionExpression: condition.expression,
-        ExpressionAttributeNames: condition.names,
-        ExpressionAttributeValues: condition.values,
-      }),
-    ),
-  );
-}
-
-async function conditional(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
 }

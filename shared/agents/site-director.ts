@@ -37,8 +37,6 @@ import { countEntriesByPriority } from '#shared/taskqueues/entries.ts';
 import { entryShards } from '#shared/taskqueues/keys.ts';
 import { listTaskQueues, type TaskQueueItem } from '#shared/taskqueues/store.ts';
 
-export type SiteDirectorSettings = MuonConfig['agents']['siteDirector'];
-
 export interface SiteDirectorDeps {
   readonly config: MuonConfig;
   readonly dynamo: DynamoDBDocumentClient;

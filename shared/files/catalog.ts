@@ -4,7 +4,7 @@
  * one query. Each item also carries its LFN's parent `directory`, the key of the `byDirectory`
  * index that lists a directory a page at a time.
  */
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachLimited } from '#shared/concurrency.ts';
 import { parentDirectory } from '#shared/data/lfn.ts';
 import type { Replica } from '#shared/executors/input-data.ts';
@@ -34,19 +34,11 @@ export async function listReplicas(
   const found = new Map<string, ReplicaRecord[]>();
   await forEachLimited([...new Set(lfns)], parallel, async (lfn) => {
     const replicas: ReplicaRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await dynamo.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'lfn = :lfn',
-          ExpressionAttributeValues: { ':lfn': lfn },
-          ExclusiveStartKey: start,
-        }),
-      );
-      replicas.push(...((page.Items ?? []) as ReplicaRecord[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: dynamo },
+      { TableName: table, KeyConditionExpression: 'lfn = :lfn', ExpressionAttributeValues: { ':lfn': lfn } },
+    );
+    for await (const page of pages) replicas.push(...((page.Items ?? []) as ReplicaRecord[]));
     if (replicas.length > 0) found.set(lfn, replicas);
   });
   return found;

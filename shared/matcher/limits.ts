@@ -11,7 +11,7 @@
  * - Matching delays: after a match of a job type at a site, that type is excluded there for the
  *   delay. Per instance and in memory, as DIRAC keeps them per Matcher process.
  */
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { statusKey } from '#shared/jobs/store/keys.ts';
@@ -99,25 +99,23 @@ export type Limiter = ReturnType<typeof createLimiter>;
 async function countOccupying(dynamo: DynamoDBDocumentClient, table: string, vo: string) {
   const counts = new Map<string, number>();
   for (const status of occupying) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await dynamo.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: 'byStatus',
-          KeyConditionExpression: '#statusKey = :key',
-          ExpressionAttributeValues: { ':key': statusKey(vo, status) },
-          ProjectionExpression: '#site, #jobType',
-          ExpressionAttributeNames: { '#site': 'site', '#jobType': 'jobType', '#statusKey': 'statusKey' },
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: dynamo },
+      {
+        TableName: table,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#statusKey = :key',
+        ExpressionAttributeValues: { ':key': statusKey(vo, status) },
+        ProjectionExpression: '#site, #jobType',
+        ExpressionAttributeNames: { '#site': 'site', '#jobType': 'jobType', '#statusKey': 'statusKey' },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const key = slot(String(item.site), String(item.jobType));
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
   }
   return counts;
 }

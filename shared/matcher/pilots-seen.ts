@@ -4,7 +4,7 @@
  * most once per `pilotReportSeconds`, so however many pilots ask, the items never become hot. The
  * matching explainer reads them.
  */
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { ResourceDescription } from '#shared/matcher/resource-description.ts';
 import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 
@@ -43,21 +43,17 @@ export function createPilotsSeen(deps: PilotsSeenDeps) {
     async recent(vo: string): Promise<SeenPilot[]> {
       const since = new Date(deps.now().getTime() - deps.keepSeconds * 1000).toISOString();
       const found: SeenPilot[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await deps.dynamo.send(
-          new QueryCommand({
-            TableName: deps.table,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: '#seenAt >= :since',
-            ExpressionAttributeNames: { '#seenAt': 'seenAt' },
-            ExpressionAttributeValues: { ':pk': taskQueueKeys.pilots(vo), ':since': since },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) found.push(item as SeenPilot);
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const pages = paginateQuery(
+        { client: deps.dynamo },
+        {
+          TableName: deps.table,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: '#seenAt >= :since',
+          ExpressionAttributeNames: { '#seenAt': 'seenAt' },
+          ExpressionAttributeValues: { ':pk': taskQueueKeys.pilots(vo), ':since': since },
+        },
+      );
+      for await (const page of pages) found.push(...((page.Items ?? []) as SeenPilot[]));
       return found.sort((a, b) => b.seenAt.localeCompare(a.seenAt));
     },
   };

@@ -44,7 +44,3 @@ export function shardOrder(shards: number, random: Random): number[] {
   const start = Math.floor(random() * shards);
   return Array.from({ length: shards }, (_, i) => (start + i) % shards);
 }
-
-export function pickOne<T>(items: readonly T[], random: Random): T | undefined {
-  return items[Math.floor(random() * items.length)];
-}

@@ -117,15 +117,18 @@ export function createMatcher(deps: MatcherDeps) {
       const { resource, masked } = describe(identity, request);
       const vo = identity.vo;
       const pilotReference = requestingPilot(identity, request);
-      await pilots
-        .report(vo, {
-          site: resource.site,
-          gridCE: request.GridCE ?? 'Unknown',
-          pilotReference,
-          description: resource,
-        })
-        .catch((error: unknown) => deps.logger.warn('could not record the pilot', { error }));
-      const exclusions = await limiter.exclusions(vo, resource.site);
+      const seen = {
+        site: resource.site,
+        gridCE: request.GridCE ?? 'Unknown',
+        pilotReference,
+        description: resource,
+      };
+      const [, exclusions] = await Promise.all([
+        pilots
+          .report(vo, seen)
+          .catch((error: unknown) => deps.logger.warn('could not record the pilot', { error })),
+        limiter.exclusions(vo, resource.site),
+      ]);
       const claimant = { vo, site: resource.site, pilotReference, time: deps.now().toISOString() };
       const because = (reason: string) => noMatch(masked ? `${reason} (${masked})` : reason);
 

@@ -6,6 +6,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -87,21 +88,23 @@ export async function registerPilot(
   }
 }
 
+type StatusChange = { status: PilotStatus; statusReason: string; time: string };
+
+const statusFields = (vo: string, change: StatusChange) => ({
+  status: change.status,
+  statusReason: change.statusReason,
+  statusKey: pilotStatusKey(vo, change.status),
+  updatedAt: change.time,
+});
+
 /** Sets a pilot's status; false if the VO has no such pilot. */
 export function setPilotStatus(
   dynamo: DynamoDBDocumentClient,
   table: string,
   pilot: { vo: string; reference: string },
-  change: { status: PilotStatus; statusReason: string; time: string },
+  change: StatusChange,
 ): Promise<boolean> {
-  return updateExisting(dynamo, table, pilot, {
-    set: {
-      status: change.status,
-      statusReason: change.statusReason,
-      statusKey: pilotStatusKey(pilot.vo, change.status),
-      updatedAt: change.time,
-    },
-  });
+  return updateExisting(dynamo, table, pilot, { set: statusFields(pilot.vo, change) });
 }
 
 /** Records where the pilot's log is, as the pilot asks to upload it. */
@@ -129,35 +132,55 @@ export function recordMatchedJob(
   });
 }
 
-/** One UpdateItem on an existing pilot of the VO; false when there is none. */
+/** A condition on the record besides its existence and VO, with its names and values. */
+interface Condition {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+}
+
+/**
+ * One UpdateItem on an existing pilot of the VO, if `also` holds; false when there is none or it
+ * does not hold.
+ */
 async function updateExisting(
   dynamo: DynamoDBDocumentClient,
   table: string,
   pilot: { vo: string; reference: string },
   changes: { set: Record<string, unknown>; add?: Record<string, Set<unknown>> },
+  also?: Condition,
 ): Promise<boolean> {
   const set = Object.entries(changes.set);
   const add = Object.entries(changes.add ?? {});
   const clauses = [`SET ${set.map(([field]) => `#${field} = :${field}`).join(', ')}`];
   if (add.length > 0) clauses.push(`ADD ${add.map(([field]) => `#${field} :${field}`).join(', ')}`);
   const all = [...set, ...add];
-  try {
-    await dynamo.send(
+  return conditional(
+    dynamo.send(
       new UpdateCommand({
         TableName: table,
         Key: pilotKey(pilot.reference),
         UpdateExpression: clauses.join(' '),
-        ConditionExpression: 'attribute_exists(pk) AND #vo = :vo',
+        ConditionExpression: `attribute_exists(pk) AND #vo = :vo${also ? ` AND (${also.expression})` : ''}`,
         ExpressionAttributeNames: {
           '#vo': 'vo',
           ...Object.fromEntries(all.map(([field]) => [`#${field}`, field])),
+          ...also?.names,
         },
         ExpressionAttributeValues: {
           ':vo': pilot.vo,
           ...Object.fromEntries(all.map(([field, value]) => [`:${field}`, value])),
+          ...also?.values,
         },
       }),
-    );
+    ),
+  );
+}
+
+/** Whether a conditional write held: a failed condition is `false`, any other error is thrown. */
+async function conditional(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;
@@ -185,8 +208,8 @@ export async function createSubmittedPilot(
   time: string,
 ): Promise<boolean> {
   const status: PilotStatus = 'Submitted';
-  try {
-    await dynamo.send(
+  return conditional(
+    dynamo.send(
       new PutCommand({
         TableName: table,
         Item: {
@@ -206,12 +229,8 @@ export async function createSubmittedPilot(
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** A VO's pilots in one status, through the byStatus index, at most `limit` of them. */
@@ -245,40 +264,66 @@ export async function listPilotsByStatus(
  * Sets a pilot's status if it is still `from` (what the caller read): a pilot that reported in
  * between wins. False when the record changed or is gone.
  */
-export async function setPilotStatusFrom(
+export function setPilotStatusFrom(
   dynamo: DynamoDBDocumentClient,
   table: string,
   pilot: { vo: string; reference: string; from: PilotStatus },
-  change: { status: PilotStatus; statusReason: string; time: string },
+  change: StatusChange,
 ): Promise<boolean> {
-  try {
-    await dynamo.send(
-      new UpdateCommand({
+  return updateExisting(
+    dynamo,
+    table,
+    pilot,
+    { set: statusFields(pilot.vo, change) },
+    { expression: '#status = :from', names: { '#status': 'status' }, values: { ':from': pilot.from } },
+  );
+}
+
+/** The pilot as the caller read it, as a condition: any change since (a match, a report) wins. */
+const unchanged = (pilot: PilotRecord): Condition => ({
+  expression:
+    '#status = :readStatus AND #updatedAt = :readUpdatedAt AND (attribute_not_exists(#lastSeenAt) OR #lastSeenAt = :readLastSeenAt)',
+  names: { '#status': 'status', '#updatedAt': 'updatedAt', '#lastSeenAt': 'lastSeenAt' },
+  values: {
+    ':readStatus': pilot.status,
+    ':readUpdatedAt': pilot.updatedAt,
+    ':readLastSeenAt': pilot.lastSeenAt ?? '',
+  },
+});
+
+/** Marks a pilot Aborted if its record is still as read; false otherwise. */
+export function abortPilotAsRead(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  pilot: PilotRecord,
+  change: Omit<StatusChange, 'status'>,
+): Promise<boolean> {
+  const set = statusFields(pilot.vo, { ...change, status: 'Aborted' });
+  return updateExisting(
+    dynamo,
+    table,
+    { vo: pilot.vo, reference: pilot.pilotReference },
+    { set },
+    unchanged(pilot),
+  );
+}
+
+/** Deletes a pilot's record if it is still as read; false otherwise. */
+export function deletePilotAsRead(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  pilot: PilotRecord,
+): Promise<boolean> {
+  const condition = unchanged(pilot);
+  return conditional(
+    dynamo.send(
+      new DeleteCommand({
         TableName: table,
-        Key: pilotKey(pilot.reference),
-        UpdateExpression:
-          'SET #status = :status, #statusReason = :reason, #statusKey = :statusKey, #updatedAt = :time',
-        ConditionExpression: '#vo = :vo AND #status = :from',
-        ExpressionAttributeNames: {
-          '#vo': 'vo',
-          '#status': 'status',
-          '#statusReason': 'statusReason',
-          '#statusKey': 'statusKey',
-          '#updatedAt': 'updatedAt',
-        },
-        ExpressionAttributeValues: {
-          ':vo': pilot.vo,
-          ':from': pilot.from,
-          ':status': change.status,
-          ':reason': change.statusReason,
-          ':statusKey': pilotStatusKey(pilot.vo, change.status),
-          ':time': change.time,
-        },
+        Key: pilotKey(pilot.pilotReference),
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: condition.names,
+        ExpressionAttributeValues: condition.values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }

@@ -4,7 +4,13 @@
  * is written per match.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { parseEntrySortKey, taskQueueKeys } from '#shared/taskqueues/keys.ts';
 
 export interface TaskQueueEntry {
@@ -99,25 +105,24 @@ export async function countEntriesByPriority(
   maxPages = 20,
 ): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
-  let start: Record<string, unknown> | undefined;
-  let pages = 0;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': taskQueueKeys.shard(tqId, shard) },
-        ProjectionExpression: '#sk',
-        ExpressionAttributeNames: { '#sk': 'sk' },
-        ExclusiveStartKey: start,
-      }),
-    );
+  const pages = paginateQuery(
+    { client: dynamo },
+    {
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': taskQueueKeys.shard(tqId, shard) },
+      ProjectionExpression: '#sk',
+      ExpressionAttributeNames: { '#sk': 'sk' },
+    },
+  );
+  let read = 0;
+  for await (const page of pages) {
     for (const item of page.Items ?? []) {
       const { priority } = parseEntrySortKey(item.sk as string);
       counts.set(priority, (counts.get(priority) ?? 0) + 1);
     }
-    start = page.LastEvaluatedKey;
-    pages += 1;
-  } while (start && pages < maxPages);
+    read += 1;
+    if (read >= maxPages) break;
+  }
   return counts;
 }

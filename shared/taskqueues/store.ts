@@ -9,7 +9,7 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { TaskQueueDefinition } from '#shared/taskqueues/definition.ts';
@@ -66,20 +66,16 @@ export async function listTaskQueues(
   vo: string,
 ): Promise<TaskQueueItem[]> {
   const found: TaskQueueItem[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: 'byVo',
-        KeyConditionExpression: 'voKey = :vo',
-        ExpressionAttributeValues: { ':vo': taskQueueKeys.voKey(vo) },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) found.push(toTaskQueueItem(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: dynamo },
+    {
+      TableName: table,
+      IndexName: 'byVo',
+      KeyConditionExpression: 'voKey = :vo',
+      ExpressionAttributeValues: { ':vo': taskQueueKeys.voKey(vo) },
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) found.push(toTaskQueueItem(item));
   return found;
 }
 

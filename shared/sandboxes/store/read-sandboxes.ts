@@ -1,5 +1,5 @@
 /** Reading sandbox metadata and a job's assignments. */
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { SandboxAssignment, SandboxRecord } from '#shared/sandboxes/model.ts';
 import {
   assignmentSortPrefix,
@@ -26,19 +26,15 @@ export async function listJobAssignments(
   jobId: number,
 ): Promise<SandboxAssignment[]> {
   const found: SandboxAssignment[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': entityPartition(jobId), ':prefix': assignmentSortPrefix },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) found.push(fromAssignmentItem(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const pages = paginateQuery(
+    { client: dynamo },
+    {
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': entityPartition(jobId), ':prefix': assignmentSortPrefix },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) found.push(fromAssignmentItem(item));
   return found;
 }
