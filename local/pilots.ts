@@ -15,7 +15,7 @@ import {
   type SiteDirector,
   type SiteDirectorRun,
 } from '#shared/agents/site-director.ts';
-import { type ComputingElement, createComputingElement } from '#shared/ce/index.ts';
+import { type ComputingElement, createComputingElements } from '#shared/ce/index.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
@@ -60,29 +60,21 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   const idleStop = options.idleStopSeconds ?? config.agents.siteDirector.localIdleStopSeconds;
 
   // The elements record what they start, so the runtime can stop exactly its own pilots.
-  const elements = Object.entries(config.sites).flatMap(([site, siteConfig]) =>
-    Object.entries(siteConfig.computingElements)
-      .filter(([, ce]) => ce.type === 'Local')
-      .map(([name, ce]): ComputingElement => {
-        const element = createComputingElement(site, name, ce, {
-          home: options.home,
-          env: process.env,
-          logger,
-        });
-        const own: string[] = [];
-        const recording: ComputingElement = {
-          ...element,
-          submitPilots: async (count, spec) => {
-            const references = await element.submitPilots(count, spec);
-            own.push(...references);
-            started.push(...references);
-            return references;
-          },
-        };
-        startedBy.set(recording, own);
-        return recording;
-      }),
-  );
+  const ceDeps = { home: options.home, env: process.env, logger };
+  const elements = createComputingElements(config, ceDeps, ['Local']).map((element): ComputingElement => {
+    const own: string[] = [];
+    const recording: ComputingElement = {
+      ...element,
+      submitPilots: async (count, spec) => {
+        const references = await element.submitPilots(count, spec);
+        own.push(...references);
+        started.push(...references);
+        return references;
+      },
+    };
+    startedBy.set(recording, own);
+    return recording;
+  });
   const director = createSiteDirector({
     config,
     dynamo: deps.aws.dynamo,

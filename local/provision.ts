@@ -176,7 +176,7 @@ async function until(failure: string, done: () => Promise<boolean>): Promise<voi
   throw new Error(failure);
 }
 
-async function queueArn(aws: AwsClients, queueUrl: string): Promise<string> {
+export async function queueArn(aws: AwsClients, queueUrl: string): Promise<string> {
   const { Attributes } = await aws.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
   );

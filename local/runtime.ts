@@ -3,7 +3,6 @@
  * resources of the shared definition, and runs the same handler modules the cloud runs behind an
  * API Gateway emulation, SQS event sources and schedules.
  */
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { startApiGateway } from '#local/api-gateway.ts';
 import { createTokenAuthority, devIdentities, type TokenAuthority } from '#local/dev-auth.ts';
 import { startEmulatorProcesses } from '#local/emulator-child.ts';
@@ -11,7 +10,7 @@ import { type Emulators, emulatorCredentials, startEmulators } from '#local/emul
 import { type EventSource, startEventSource } from '#local/event-source.ts';
 import type { LambdaHandler, LocalFunction } from '#local/invoke.ts';
 import { type LocalPilots, type LocalPilotsOptions, startLocalPilots } from '#local/pilots.ts';
-import { provisionResources } from '#local/provision.ts';
+import { provisionResources, queueArn } from '#local/provision.ts';
 import { type Scheduler, startScheduler } from '#local/scheduler.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
@@ -256,11 +255,4 @@ function wakeSiteDirectorOnWaiting(aws: AwsClients, resources: ResourceNames, wa
     },
     { step: 'initialize', name: 'muonWakeSiteDirector' },
   );
-}
-
-async function queueArn(aws: AwsClients, queueUrl: string): Promise<string> {
-  const { Attributes } = await aws.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  return Attributes?.QueueArn ?? queueUrl;
 }

@@ -180,37 +180,21 @@ export const tables = {
   },
 } as const satisfies Record<string, TableDefinition>;
 
+/** Every queue feeds an executor and has the same delivery settings. */
+function executorQueue(description: string) {
+  return { description, maxReceiveCount: 5, visibilityTimeoutSeconds: 180, retentionDays: 14 } as const;
+}
+
 export const queues = {
-  jobPath: {
-    description: 'Jobs waiting for the JobPath executor (entry of the executor chain).',
-    maxReceiveCount: 5,
-    visibilityTimeoutSeconds: 180,
-    retentionDays: 14,
-  },
-  jobSanity: {
-    description: 'Jobs waiting for the JobSanity executor.',
-    maxReceiveCount: 5,
-    visibilityTimeoutSeconds: 180,
-    retentionDays: 14,
-  },
-  inputData: {
-    description: 'Jobs waiting for the InputData executor.',
-    maxReceiveCount: 5,
-    visibilityTimeoutSeconds: 180,
-    retentionDays: 14,
-  },
-  jobScheduling: {
-    description: 'Jobs waiting for the JobScheduling executor (end of the chain, hands jobs to task queues).',
-    maxReceiveCount: 5,
-    visibilityTimeoutSeconds: 180,
-    retentionDays: 14,
-  },
-  customExecutors: {
-    description: 'Jobs waiting for a community executor (the message names which); see docs/executors.md.',
-    maxReceiveCount: 5,
-    visibilityTimeoutSeconds: 180,
-    retentionDays: 14,
-  },
+  jobPath: executorQueue('Jobs waiting for the JobPath executor (entry of the executor chain).'),
+  jobSanity: executorQueue('Jobs waiting for the JobSanity executor.'),
+  inputData: executorQueue('Jobs waiting for the InputData executor.'),
+  jobScheduling: executorQueue(
+    'Jobs waiting for the JobScheduling executor (end of the chain, hands jobs to task queues).',
+  ),
+  customExecutors: executorQueue(
+    'Jobs waiting for a community executor (the message names which); see docs/executors.md.',
+  ),
 } as const satisfies Record<string, QueueDefinition>;
 
 export const bucket = {
@@ -223,6 +207,15 @@ export const bucket = {
 
 export type TableName = keyof typeof tables;
 export type QueueName = keyof typeof queues;
+
+/** Send access to every executor queue: the chain's next step is decided per job. */
+const sendToEveryExecutor = {
+  jobPath: 'send',
+  jobSanity: 'send',
+  inputData: 'send',
+  jobScheduling: 'send',
+  customExecutors: 'send',
+} as const satisfies Record<QueueName, QueueAccess>;
 
 export const functions = {
   health: {
@@ -380,13 +373,7 @@ export const functions = {
     timeoutSeconds: 120,
     memoryMb: 512,
     tables: { jobs: 'readWrite', counters: 'readWrite' },
-    queues: {
-      jobPath: 'send',
-      jobSanity: 'send',
-      inputData: 'send',
-      jobScheduling: 'send',
-      customExecutors: 'send',
-    },
+    queues: sendToEveryExecutor,
     routes: [],
   },
   stalledJobsAgent: {
@@ -445,11 +432,7 @@ function executor(queue: QueueName, entry: string, description: string) {
     memoryMb: 1024,
     tables: { jobs: 'readWrite', fileCatalog: 'read', sandboxes: 'readWrite', taskQueues: 'readWrite' },
     queues: {
-      jobPath: 'send',
-      jobSanity: 'send',
-      inputData: 'send',
-      jobScheduling: 'send',
-      customExecutors: 'send',
+      ...sendToEveryExecutor,
       // An executor holding a job sends it back to its own queue with a delay.
       [queue]: 'consumeAndSend',
     },

@@ -6,7 +6,7 @@
  */
 import { BatchClient } from '@aws-sdk/client-batch';
 import { createSiteDirector, pilotArguments } from '#shared/agents/site-director.ts';
-import { createComputingElement } from '#shared/ce/index.ts';
+import { createComputingElements } from '#shared/ce/index.ts';
 import type { Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
@@ -16,16 +16,15 @@ import { createScheduleHandler } from '#shared/schedule/handler.ts';
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The pilot's token, handed to every pilot this director submits. */
-export const pilotTokenVariable = 'MUON_PILOT_TOKEN';
+const pilotTokenVariable = 'MUON_PILOT_TOKEN';
 
 export function createHandler(deps: Deps, env: Env = process.env) {
   const { config, logger } = deps;
-  const all = Object.entries(config.sites).flatMap(([site, siteConfig]) =>
-    Object.entries(siteConfig.computingElements).map(([name, ce]) => ({ site, name, ce })),
+  const unreachable = Object.entries(config.sites).flatMap(([site, siteConfig]) =>
+    Object.entries(siteConfig.computingElements)
+      .filter(([, ce]) => ce.type !== 'AwsBatch')
+      .map(([name]) => `${site}/${name}`),
   );
-  const unreachable = all
-    .filter(({ ce }) => ce.type !== 'AwsBatch')
-    .map(({ site, name }) => `${site}/${name}`);
   if (unreachable.length > 0) {
     logger.info('site director: Local and Slurm computing elements are not driven from Lambda', {
       elements: unreachable,
@@ -40,11 +39,7 @@ export function createHandler(deps: Deps, env: Env = process.env) {
     }
     return client;
   };
-  const elements = all
-    .filter(({ ce }) => ce.type === 'AwsBatch')
-    .map(({ site, name, ce }) =>
-      createComputingElement(site, name, ce, { home: '/tmp', env, batchClient, logger }),
-    );
+  const elements = createComputingElements(config, { home: '/tmp', env, batchClient, logger }, ['AwsBatch']);
   const apiUrl = env.MUON_API_URL;
   const token = env[pilotTokenVariable];
   if (elements.length > 0 && !apiUrl)

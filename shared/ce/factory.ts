@@ -11,7 +11,12 @@ import type { MuonConfig, SiteConfig } from '#shared/config/schema.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
 import { createAwsBatchComputingElement } from './aws-batch.ts';
-import type { ComputingElement, PilotLimits } from './computing-element.ts';
+import {
+  type ComputingElement,
+  type ComputingElementType,
+  computingElementTypes,
+  type PilotLimits,
+} from './computing-element.ts';
 import { createLocalComputingElement } from './local.ts';
 import { createSlurmComputingElement } from './slurm.ts';
 
@@ -98,13 +103,17 @@ export function createComputingElement(
 }
 
 /**
- * Every computing element of every site, banned sites included: their pilots still need watching.
- * The site director decides where to submit.
+ * Every computing element of every site (of the given types only, when named), banned sites
+ * included: their pilots still need watching. The site director decides where to submit.
  */
-export function createComputingElements(config: MuonConfig, deps: ComputingElementDeps): ComputingElement[] {
+export function createComputingElements(
+  config: MuonConfig,
+  deps: ComputingElementDeps,
+  types: readonly ComputingElementType[] = computingElementTypes,
+): ComputingElement[] {
   return Object.entries(config.sites).flatMap(([site, siteConfig]) =>
-    Object.entries(siteConfig.computingElements).map(([name, ce]) =>
-      createComputingElement(site, name, ce, deps),
-    ),
+    Object.entries(siteConfig.computingElements)
+      .filter(([, ce]) => types.includes(ce.type))
+      .map(([name, ce]) => createComputingElement(site, name, ce, deps)),
   );
 }
