@@ -5,26 +5,26 @@
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 
-type ComputingElementConfig = MuonConfig['sites'][string]['computingElements'][string];
+export type ComputingElementConfig = MuonConfig['sites'][string]['computingElements'][string];
 
-export interface ChosenComputingElement {
+export interface ChosenComputingElement<CE extends ComputingElementConfig = ComputingElementConfig> {
   readonly site: string;
   readonly gridCE: string;
-  readonly ce: ComputingElementConfig;
+  readonly ce: CE;
 }
+
+/** Every computing element of the configuration, site by site. */
+export const computingElements = (config: MuonConfig): ChosenComputingElement[] =>
+  Object.entries(config.sites).flatMap(([site, siteConfig]) =>
+    Object.entries(siteConfig.computingElements).map(([gridCE, ce]) => ({ site, gridCE, ce })),
+  );
 
 export function chooseComputingElement(
   config: MuonConfig,
   site?: string,
   gridCE?: string,
 ): ChosenComputingElement {
-  const all = Object.entries(config.sites).flatMap(([siteName, siteConfig]) =>
-    Object.entries(siteConfig.computingElements).map(([ceName, ce]) => ({
-      site: siteName,
-      gridCE: ceName,
-      ce,
-    })),
-  );
+  const all = computingElements(config);
   const candidates = all.filter(
     (entry) =>
       (site === undefined || entry.site === site) && (gridCE === undefined || entry.gridCE === gridCE),

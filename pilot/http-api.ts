@@ -13,8 +13,8 @@ import type {
   PilotRegistration,
   UploadTarget,
 } from '#pilot/api.ts';
-import { ApiCallError, type RetryPolicy, withRetries } from '#pilot/retry.ts';
-import { getFile, putFile } from '#pilot/transfer.ts';
+import { ApiCallError, defaultRetryPolicy, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import { getFile, putBytes, putFile } from '#pilot/transfer.ts';
 import type { Logger } from '#shared/log.ts';
 import type { SandboxDownloadResponse, SandboxInfo, SandboxUploadResponse } from '#shared/sandboxes/model.ts';
 import { parseReference } from '#shared/sandboxes/reference.ts';
@@ -35,10 +35,8 @@ export interface HttpPilotApi extends PilotApi {
   readonly pilotReference: string | undefined;
 }
 
-const defaultRetry: RetryPolicy = { attempts: 6, baseMs: 500, maxMs: 30_000 };
-
 export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
-  const retry: RetryPolicy = { ...defaultRetry, ...options.retry };
+  const retry: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
   const requestTimeoutMs = (options.requestTimeoutSeconds ?? 60) * 1000;
   const transferTimeoutMs = (options.transferTimeoutSeconds ?? 900) * 1000;
   let credential: PilotRegistration | undefined;
@@ -113,21 +111,10 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
         '/api/pilots/logs',
         { PilotReference: reference(), Size: content.length },
       );
-      await withRetries(retry, 'PUT pilot log', options.logger, async () => {
-        let response: Response;
-        try {
-          response = await fetch(target.url, {
-            method: 'PUT',
-            headers: target.headers ?? {},
-            body: content,
-            signal: AbortSignal.timeout(transferTimeoutMs),
-          });
-        } catch (error) {
-          throw ApiCallError.unreachable('PUT pilot log', error);
-        }
-        if (!response.ok)
-          throw ApiCallError.answered('PUT pilot log', response.status, await response.text());
-        await response.body?.cancel();
+      await putBytes('PUT pilot log', target.url, target.headers ?? {}, content, {
+        retry,
+        timeoutMs: transferTimeoutMs,
+        logger: options.logger,
       });
     },
 

@@ -154,44 +154,55 @@ export async function drainJobs(options: {
   readonly logger: Logger;
 }): Promise<void> {
   const { running, logger } = options;
-  const allDone = () => Promise.allSettled([...running.values()].map((handle) => handle.done));
   if (running.size === 0) return;
   if (!options.stop.aborted) {
     logger.info('waiting for running jobs', { jobs: running.size });
-    await Promise.race([allDone(), aborted(options.stop)]);
+    await Promise.race([settled(running), aborted(options.stop)]);
   }
   if (running.size === 0) return;
   logger.info('stopping: running jobs get the grace period', {
     jobs: running.size,
     graceSeconds: options.graceSeconds,
   });
-  // Each wait's timer goes with it: a pending timer would keep a finished pilot process alive.
+  // The wait's timer goes with it: a pending timer would keep a finished pilot process alive.
   const grace = new AbortController();
   await Promise.race([
-    allDone(),
+    settled(running),
     delay(options.graceSeconds * 1000, AbortSignal.any([options.force, grace.signal])),
     aborted(options.force),
   ]);
   grace.abort();
-  interruptAll(running, `the pilot stopped (${stopReason(options.stop)})`, logger);
-  const interrupting = new AbortController();
-  await Promise.race([allDone(), delay(options.interruptSeconds * 1000, interrupting.signal)]);
-  interrupting.abort();
+  await interruptAll(running, `the pilot stopped (${stopReason(options.stop)})`, {
+    logger,
+    waitSeconds: options.interruptSeconds,
+  });
   if (running.size > 0) logger.error('job wrappers did not stop in time', { jobIds: [...running.keys()] });
 }
 
-export function interruptAll(running: ReadonlyMap<number, WrapperHandle>, reason: string, logger: Logger) {
+/** Interrupts every running wrapper, then waits until they end, at most `waitSeconds`. */
+export async function interruptAll(
+  running: ReadonlyMap<number, WrapperHandle>,
+  reason: string,
+  options: { readonly logger: Logger; readonly waitSeconds: number },
+): Promise<void> {
   for (const [jobId, handle] of running) {
-    logger.warn('interrupting job', { jobId, reason });
+    options.logger.warn('interrupting job', { jobId, reason });
     try {
       handle.interrupt(reason);
     } catch (error) {
-      logger.error('interrupt failed', { jobId, error });
+      options.logger.error('interrupt failed', { jobId, error });
     }
   }
+  // The wait's timer goes with it: a pending timer would keep an ended pilot's process alive.
+  const waiting = new AbortController();
+  await Promise.race([settled(running), delay(options.waitSeconds * 1000, waiting.signal)]);
+  waiting.abort();
 }
 
-export const stopReason = (signal: AbortSignal): string =>
+const settled = (running: ReadonlyMap<number, WrapperHandle>) =>
+  Promise.allSettled([...running.values()].map((handle) => handle.done));
+
+const stopReason = (signal: AbortSignal): string =>
   signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'stop requested');
 
 /** Waits that end early when the pilot stops or, if `wake` is called, when a slot frees. */

@@ -6,11 +6,17 @@
  */
 import type { PilotApi, WrapperContext, WrapperHandle } from '#pilot/api.ts';
 import { createHttpPilotApi } from '#pilot/http-api.ts';
-import { drainJobs, interruptAll, type JobAgentDeps, takeJobs } from '#pilot/job-agent.ts';
+import {
+  drainJobs,
+  interruptAll,
+  type JobAgentDeps,
+  takeJobs,
+  type WrapperFactory,
+} from '#pilot/job-agent.ts';
 import type { PilotLog } from '#pilot/log.ts';
 import { createReporter } from '#pilot/reporter.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
-import type { Logger } from '#shared/log.ts';
+import type { Logger, LogLevel } from '#shared/log.ts';
 
 export interface RunningPilot {
   /** The pilot's reference once it registered (rejects when it could not). */
@@ -22,6 +28,24 @@ export interface RunningPilot {
   stop(options?: { reason?: string; force?: boolean }): Promise<void>;
   /** Resolves when the pilot ends normally, rejects when it crashed. */
   readonly done: Promise<void>;
+}
+
+/** What a pull pilot and a push pilot are both given. */
+export interface PilotBaseOptions {
+  readonly config: MuonConfig;
+  /** Directory of the configuration file (hook paths are relative to it); default: the working directory. */
+  readonly configDir?: string;
+  /** The API to use (tests); otherwise one over HTTP to `apiUrl` with `token`. */
+  readonly api?: PilotApi;
+  readonly apiUrl?: string;
+  readonly token?: string;
+  /** Default: `pilot.idleStopSeconds`. */
+  readonly idleStopSeconds?: number;
+  /** Default: the job wrapper (pilot/wrapper/). */
+  readonly startWrapper?: WrapperFactory;
+  readonly logLevel?: LogLevel;
+  /** Also gets every log line (the pilot always writes them to its `pilot.log`). */
+  readonly echo?: (line: string) => void;
 }
 
 /** What `stop()` tells a running pilot, and how it says it registered. */
@@ -61,7 +85,7 @@ export function startRunning(run: (control: PilotControl) => Promise<void>): Run
 
 /** The API given (tests), else one over HTTP; `caller` names the function missing its options. */
 export function pilotApi(
-  options: { readonly api?: PilotApi; readonly apiUrl?: string; readonly token?: string },
+  options: Pick<PilotBaseOptions, 'api' | 'apiUrl' | 'token'>,
   logger: Logger,
   caller: string,
 ): PilotApi {
@@ -166,16 +190,10 @@ export async function runRegisteredPilot(pilot: RegisteredPilot): Promise<void> 
     crash = error;
     ending = { status: 'Failed', reason: (error as Error).message };
     logger.error(`${label} crashed`, { error });
-    interruptAll(running, 'the pilot crashed', logger);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...running.values()].map((handle) => handle.done)),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, (config.watchdog.killGraceSeconds + 30) * 1000);
-      }),
-    ]);
-    // A pending timer would keep the ended pilot's process alive.
-    clearTimeout(timer);
+    await interruptAll(running, 'the pilot crashed', {
+      logger,
+      waitSeconds: config.watchdog.killGraceSeconds + 30,
+    });
   }
   pilot.onJobsEnded?.();
   for (const timer of timers) timer.stop();

@@ -27,21 +27,13 @@ export interface PilotCommandOptions {
 }
 
 export async function runPilotProcess(options: PilotCommandOptions): Promise<number> {
-  const config = loadConfigFile(options.config);
+  const { config: path, quiet, ...rest } = options;
   const pilot = startPilot({
-    config,
-    configDir: dirname(resolve(options.config)),
-    apiUrl: options.apiUrl,
-    token: options.token,
-    resources: options.resources,
+    ...rest,
+    config: loadConfigFile(path),
+    configDir: dirname(resolve(path)),
     logLevel: parseLogLevel(process.env.MUON_LOG_LEVEL),
-    ...(options.quiet ? {} : { echo: (line: string) => process.stderr.write(`${line}\n`) }),
-    ...(options.site !== undefined ? { site: options.site } : {}),
-    ...(options.ce !== undefined ? { ce: options.ce } : {}),
-    ...(options.reference !== undefined ? { reference: options.reference } : {}),
-    ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
-    ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
-    ...(options.idleStopSeconds !== undefined ? { idleStopSeconds: options.idleStopSeconds } : {}),
+    ...(quiet ? {} : { echo: (line: string) => process.stderr.write(`${line}\n`) }),
   });
   return superviseProcess(pilot, 'muon pilot');
 }

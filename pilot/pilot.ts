@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PilotApi } from '#pilot/api.ts';
 import { type ChosenComputingElement, chooseComputingElement } from '#pilot/computing-element.ts';
-import type { WrapperFactory } from '#pilot/job-agent.ts';
 import {
+  type PilotBaseOptions,
   type PilotControl,
   pilotApi,
   type RunningPilot,
@@ -30,21 +30,12 @@ import { createSlots, matcherRequest } from '#pilot/slots.ts';
 import { defaultHooks } from '#pilot/wrapper/default-hooks.ts';
 import { loadHooks } from '#pilot/wrapper/hooks.ts';
 import { startJobWrapper } from '#pilot/wrapper/index.ts';
-import type { MuonConfig } from '#shared/config/schema.ts';
-import type { LogLevel } from '#shared/log.ts';
 import { version } from '#shared/version.ts';
 
 export type { WrapperFactory } from '#pilot/job-agent.ts';
 export type { RunningPilot } from '#pilot/lifecycle.ts';
 
-export interface PilotOptions {
-  readonly config: MuonConfig;
-  /** Directory of the configuration file (hook paths are relative to it); default: the working directory. */
-  readonly configDir?: string;
-  /** The API to use (tests); otherwise one over HTTP to `apiUrl` with `token`. */
-  readonly api?: PilotApi;
-  readonly apiUrl?: string;
-  readonly token?: string;
+export interface PilotOptions extends PilotBaseOptions {
   /** Default: the first Local computing element of the configuration. */
   readonly site?: string;
   readonly ce?: string;
@@ -55,13 +46,6 @@ export interface PilotOptions {
   readonly workDir?: string;
   /** Stop taking jobs after this many. */
   readonly maxJobs?: number;
-  /** Default: `pilot.idleStopSeconds`. */
-  readonly idleStopSeconds?: number;
-  /** Default: the job wrapper (pilot/wrapper/). */
-  readonly startWrapper?: WrapperFactory;
-  readonly logLevel?: LogLevel;
-  /** Also gets every log line (the pilot always writes them to `<work dir>/pilot.log`). */
-  readonly echo?: (line: string) => void;
   readonly probe?: NodeProbe;
 }
 

@@ -16,6 +16,9 @@ export interface RetryPolicy {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** The pilot's policy for API calls and presigned transfers alike. */
+export const defaultRetryPolicy: RetryPolicy = { attempts: 6, baseMs: 500, maxMs: 30_000 };
+
 /** A call to the API (or to a presigned URL) that failed; `status` is absent when nothing answered. */
 export class ApiCallError extends MuonError {
   readonly status: number | undefined;
@@ -41,9 +44,9 @@ export class ApiCallError extends MuonError {
   }
 }
 
-export const isRetryableStatus = (status: number): boolean => status >= 500 || status === 429;
+const isRetryableStatus = (status: number): boolean => status >= 500 || status === 429;
 
-export const retryDelayMs = (policy: RetryPolicy, attempt: number, random = Math.random): number =>
+const retryDelayMs = (policy: RetryPolicy, attempt: number, random = Math.random): number =>
   Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)) * (0.5 + random() / 2);
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

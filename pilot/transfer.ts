@@ -11,23 +11,25 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { DownloadSource, UploadTarget } from '#pilot/api.ts';
-import { ApiCallError, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import { ApiCallError, defaultRetryPolicy, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import type { Logger } from '#shared/log.ts';
 
 export interface FileDigest {
   readonly sha256: string;
   readonly size: number;
 }
 
-export const defaultTransferRetry: RetryPolicy = { attempts: 6, baseMs: 500, maxMs: 30_000 };
 const transferTimeoutMs = 900_000;
 
-export const fileBody = (path: string): Promise<Blob> => openAsBlob(path);
-
-/** One PUT of a file to a presigned URL (no retry: see `putFile`). */
-export async function putOnce(
+/**
+ * One PUT to a presigned URL (no retry: see `putFile`); `body` is called for each attempt. `what`
+ * names the call in errors.
+ */
+async function putOnce(
+  what: string,
   url: string,
   headers: Readonly<Record<string, string>>,
-  file: string,
+  body: () => Blob | Buffer | Promise<Blob>,
   timeoutMs: number,
 ) {
   let response: Response;
@@ -35,18 +37,18 @@ export async function putOnce(
     response = await fetch(url, {
       method: 'PUT',
       headers: { ...headers },
-      body: await fileBody(file),
+      body: await body(),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw ApiCallError.unreachable('PUT', error);
+    throw ApiCallError.unreachable(what, error);
   }
-  if (!response.ok) throw ApiCallError.answered('PUT', response.status, await response.text());
+  if (!response.ok) throw ApiCallError.answered(what, response.status, await response.text());
   await response.body?.cancel();
 }
 
 /** One GET of a presigned URL into `destination`, hashed on the way (no retry). */
-export async function getOnce(url: string, destination: string, timeoutMs: number): Promise<FileDigest> {
+async function getOnce(url: string, destination: string, timeoutMs: number): Promise<FileDigest> {
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
@@ -81,16 +83,31 @@ export function putFile(
   url: string,
   headers: Readonly<Record<string, string>>,
   file: string,
-  retry: RetryPolicy = defaultTransferRetry,
+  retry: RetryPolicy = defaultRetryPolicy,
   timeoutMs = transferTimeoutMs,
 ): Promise<void> {
-  return withRetries(retry, 'PUT presigned URL', undefined, () => putOnce(url, headers, file, timeoutMs));
+  return withRetries(retry, 'PUT presigned URL', undefined, () =>
+    putOnce('PUT', url, headers, () => openAsBlob(file), timeoutMs),
+  );
+}
+
+/** `bytes` to a presigned URL, with retries; `what` names the call in errors and the retry log. */
+export function putBytes(
+  what: string,
+  url: string,
+  headers: Readonly<Record<string, string>>,
+  bytes: Buffer,
+  options: { readonly retry: RetryPolicy; readonly timeoutMs: number; readonly logger?: Logger | undefined },
+): Promise<void> {
+  return withRetries(options.retry, what, options.logger, () =>
+    putOnce(what, url, headers, () => bytes, options.timeoutMs),
+  );
 }
 
 export async function getFile(
   url: string,
   destination: string,
-  retry: RetryPolicy = defaultTransferRetry,
+  retry: RetryPolicy = defaultRetryPolicy,
   timeoutMs = transferTimeoutMs,
 ): Promise<FileDigest> {
   await mkdir(dirname(destination), { recursive: true });
@@ -107,16 +124,18 @@ export async function uploadToTarget(target: UploadTarget, file: string, retry?:
   await copyFile(file, target.path);
 }
 
-/** Fetches a replica from where `PilotApi.downloadData` said; returns its sha256 and size. */
+/** Fetches a replica from where `PilotApi.downloadData` said (its checksum is the caller's to verify). */
 export async function downloadFromSource(
   source: DownloadSource,
   destination: string,
   retry?: RetryPolicy,
-): Promise<FileDigest> {
-  if (source.backend === 's3') return getFile(source.url, destination, retry);
+): Promise<void> {
+  if (source.backend === 's3') {
+    await getFile(source.url, destination, retry);
+    return;
+  }
   await mkdir(dirname(destination), { recursive: true });
   await copyFile(source.path, destination);
-  return digestFile(destination);
 }
 
 export async function digestFile(path: string): Promise<FileDigest> {

@@ -15,8 +15,8 @@ import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PilotApi } from '#pilot/api.ts';
-import type { WrapperFactory } from '#pilot/job-agent.ts';
 import {
+  type PilotBaseOptions,
   type PilotControl,
   pilotApi,
   type RunningPilot,
@@ -25,31 +25,15 @@ import {
 } from '#pilot/lifecycle.ts';
 import { openPilotLog } from '#pilot/log.ts';
 import { startJobWrapper } from '#pilot/wrapper/index.ts';
-import type { MuonConfig } from '#shared/config/schema.ts';
-import type { LogLevel } from '#shared/log.ts';
 import { version } from '#shared/version.ts';
 import { createPushSlots, pushRequest } from './capacity.ts';
 import { type PushOverrides, type PushSettings, resolvePushSettings } from './settings.ts';
 import { createSlurmClient } from './slurm-client.ts';
 import { createSlurmPayloadRunner } from './slurm-runner.ts';
 
-export interface PushPilotOptions extends PushOverrides {
-  readonly config: MuonConfig;
-  /** Directory of the configuration file (hook paths are relative to it); default: the working directory. */
-  readonly configDir?: string;
-  /** The API to use (tests); otherwise one over HTTP to `apiUrl` with `token`. */
-  readonly api?: PilotApi;
-  readonly apiUrl?: string;
-  readonly token?: string;
-  /** Default: `pilot.idleStopSeconds`. */
-  readonly idleStopSeconds?: number;
+export interface PushPilotOptions extends PilotBaseOptions, PushOverrides {
   /** Environment of the Slurm commands (`SLURM_CONF`, `PATH`); default this process's. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Default: the job wrapper (pilot/wrapper/). */
-  readonly startWrapper?: WrapperFactory;
-  readonly logLevel?: LogLevel;
-  /** Also gets every log line (the pilot always writes them to its `pilot.log`). */
-  readonly echo?: (line: string) => void;
 }
 
 export function startPushPilot(options: PushPilotOptions): RunningPilot {
@@ -99,15 +83,10 @@ async function runPushPilot(options: PushPilotOptions, control: PilotControl): P
   }
 
   const runner = createSlurmPayloadRunner({
+    ...settings,
     client: createSlurmClient({ env: options.env ?? process.env }),
     pilotReference,
     config: pilotConfig,
-    partition: settings.partition,
-    account: settings.account,
-    sbatchOptions: settings.sbatchOptions,
-    timeLimitMinutes: settings.timeLimitMinutes,
-    isolateNetwork: settings.isolateNetwork,
-    pollSeconds: settings.pollSeconds,
     logger,
   });
   const slots = createPushSlots(settings, settings.memoryMbPerNode);

@@ -4,10 +4,14 @@
  * push settings (`settings.push`: capacity, shared work directory, network isolation, polling),
  * each overridden by the command line's options.
  */
+import {
+  type ChosenComputingElement,
+  type ComputingElementConfig,
+  computingElements,
+} from '#pilot/computing-element.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 
-type ComputingElementConfig = MuonConfig['sites'][string]['computingElements'][string];
 type SlurmComputingElement = Extract<ComputingElementConfig, { type: 'Slurm' }>;
 
 export interface PushOverrides {
@@ -66,11 +70,9 @@ export function resolvePushSettings(config: MuonConfig, overrides: PushOverrides
 
 /** The Slurm CE named, or the configuration's only one. */
 function chooseSlurmElement(config: MuonConfig, site?: string, gridCE?: string) {
-  const all = Object.entries(config.sites).flatMap(([siteName, siteConfig]) =>
-    Object.entries(siteConfig.computingElements).map(([name, ce]) => ({ site: siteName, gridCE: name, ce })),
-  );
+  const all = computingElements(config);
   const slurm = all.filter(
-    (entry): entry is { site: string; gridCE: string; ce: SlurmComputingElement } =>
+    (entry): entry is ChosenComputingElement<SlurmComputingElement> =>
       entry.ce.type === 'Slurm' &&
       (site === undefined || entry.site === site) &&
       (gridCE === undefined || entry.gridCE === gridCE),

@@ -20,20 +20,19 @@ import {
   sbatchArguments,
   timeLimitMinutes,
 } from './script.ts';
+import type { PushSettings } from './settings.ts';
 import type { SlurmClient } from './slurm-client.ts';
 
-export interface SlurmRunnerOptions {
+/** The push settings it uses: where and how to submit (`timeLimitMinutes`: the partition's limit), how often to poll. */
+export interface SlurmRunnerOptions
+  extends Pick<
+    PushSettings,
+    'partition' | 'account' | 'sbatchOptions' | 'timeLimitMinutes' | 'isolateNetwork' | 'pollSeconds'
+  > {
   readonly client: SlurmClient;
   readonly pilotReference: string;
   /** `cpuNormalizationFactor` and the watchdog's limits give each payload's `--time`. */
   readonly config: MuonConfig['pilot'];
-  readonly partition?: string | undefined;
-  readonly account?: string | undefined;
-  readonly sbatchOptions: readonly string[];
-  /** The partition's time limit, when the configuration says it. */
-  readonly timeLimitMinutes?: number | undefined;
-  readonly isolateNetwork: boolean;
-  readonly pollSeconds: number;
   readonly logger: Logger;
 }
 

@@ -9,6 +9,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isRecord } from '#shared/cwl/types.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import { JobStepError } from './errors.ts';
 import type { JobPaths } from './workdir.ts';
@@ -18,9 +19,6 @@ export const unsupportedRequirementExit = 33;
 
 /** Has a URI scheme (two letters at least, so that `C:\` is a path). */
 const withScheme = /^[A-Za-z][A-Za-z0-9+.-]+:/;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isFileObject = (value: unknown): value is Record<string, unknown> =>
   isRecord(value) && (value.class === 'File' || value.class === 'Directory');

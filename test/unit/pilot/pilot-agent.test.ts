@@ -1,52 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { WrapperHandle } from '#pilot/api.ts';
-import { drainJobs, type JobAgentDeps, takeJobs } from '#pilot/job-agent.ts';
+import { drainJobs } from '#pilot/job-agent.ts';
 import { createIdleClock, pollWaitSeconds } from '#pilot/polling.ts';
-import { createReporter } from '#pilot/reporter.ts';
 import { ApiCallError } from '#pilot/retry.ts';
-import { createSlots, matcherRequest } from '#pilot/slots.ts';
-import {
-  contextFor,
-  type FakeApi,
-  fakeApi,
-  fakeWrapper,
-  matchedJob,
-  quietLogger,
-  until,
-} from '#test/unit/pilot/pilot-fakes.ts';
-
-/** A job agent of `cores` cores over a fake API; `overrides` replace any of its dependencies. */
-function agent(api: FakeApi, overrides: Partial<JobAgentDeps> = {}) {
-  const wrapper = fakeWrapper();
-  const slots = createSlots(overrides.slots?.total ?? 2, 4000);
-  const reporter = createReporter({ api, logger: quietLogger() });
-  const stop = new AbortController();
-  const running = new Map<number, WrapperHandle>();
-  const deps: JobAgentDeps = {
-    api,
-    reporter,
-    slots,
-    running,
-    config: { pollSeconds: 0.02, maxPollSeconds: 0.06, minTimeLeftSeconds: 100 },
-    idleStopSeconds: 60,
-    timeLeft: async () => undefined,
-    request: (timeLeftSeconds) =>
-      matcherRequest({
-        site: 's',
-        gridCE: 'ce',
-        pilotReference: 'p',
-        slots,
-        timeLeftSeconds,
-        cpuNormalizationFactor: 2,
-      }),
-    startWrapper: wrapper.start,
-    context: contextFor(api, reporter),
-    logger: quietLogger(),
-    signal: stop.signal,
-    ...overrides,
-  };
-  return { deps, wrapper, stop, running, taking: () => takeJobs(deps) };
-}
+import { createSlots } from '#pilot/slots.ts';
+import { fakeApi, jobAgent, matchedJob, quietLogger, until } from '#test/unit/pilot/pilot-fakes.ts';
 
 describe('Pilot polling', () => {
   it('waits longer after each empty answer in a row, up to maxPollSeconds', () => {
@@ -69,7 +27,7 @@ describe('Pilot polling', () => {
 describe('Job agent', () => {
   it('backs off when the matcher has nothing, and stops after idleStopSeconds', async () => {
     const api = fakeApi();
-    const { taking } = agent(api, { idleStopSeconds: 0.3 });
+    const { taking } = jobAgent(api, { idleStopSeconds: 0.3 });
     const started = Date.now();
     expect(await taking()).toBe('no work for 0.3 s');
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
@@ -84,7 +42,7 @@ describe('Job agent', () => {
 
   it('is not idle while jobs run, and counts idle time again from the last one’s end', async () => {
     const api = fakeApi([matchedJob(1)]);
-    const { taking, wrapper, running } = agent(api, { idleStopSeconds: 0.15 });
+    const { taking, wrapper, running } = jobAgent(api, { idleStopSeconds: 0.15 });
     const result = taking();
     await until(() => running.size === 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -98,7 +56,7 @@ describe('Job agent', () => {
   it('asks for the CPU work of its time left, and takes no job with less than minTimeLeftSeconds left', async () => {
     const api = fakeApi([matchedJob(1), matchedJob(2)]);
     const left = [1000, 99];
-    const { taking, running } = agent(api, { timeLeft: async () => left.shift() ?? 0 });
+    const { taking, running } = jobAgent(api, { timeLeft: async () => left.shift() ?? 0 });
     expect(await taking()).toBe('99 s left, less than pilot.minTimeLeftSeconds (100 s)');
     expect(api.requests).toEqual([expect.objectContaining({ CPUTime: 1000 * 2 * 2, NumberOfProcessors: 2 })]);
     expect([...running.keys()]).toEqual([1]);
@@ -106,7 +64,7 @@ describe('Job agent', () => {
 
   it('stops taking jobs after --max-jobs', async () => {
     const api = fakeApi([matchedJob(1), matchedJob(2), matchedJob(3)]);
-    const { taking, running } = agent(api, { maxJobs: 2, slots: createSlots(4, 0) });
+    const { taking, running } = jobAgent(api, { maxJobs: 2, slots: createSlots(4, 0) });
     expect(await taking()).toBe('it started 2 jobs, its maximum');
     expect([...running.keys()]).toEqual([1, 2]);
     expect(api.queue).toHaveLength(1);
@@ -114,7 +72,7 @@ describe('Job agent', () => {
 
   it('reschedules a job whose wrapper does not start', async () => {
     const api = fakeApi([matchedJob(1, { minProcessors: 1, wholeNode: true })]);
-    const { taking, running, stop } = agent(api, {
+    const { taking, running, stop } = jobAgent(api, {
       startWrapper: () => {
         throw new Error('no cwltool');
       },
@@ -129,7 +87,7 @@ describe('Job agent', () => {
   it('stops the pilot when the matcher refuses its request, but retries when it cannot be reached', async () => {
     const api = fakeApi();
     api.requestFailure = ApiCallError.unreachable('POST /api/matcher/request', new Error('ECONNRESET'));
-    const { taking } = agent(api, { idleStopSeconds: 0.1 });
+    const { taking } = jobAgent(api, { idleStopSeconds: 0.1 });
     expect(await taking()).toBe('no work for 0.1 s');
     expect(api.requests.length).toBeGreaterThan(1);
 
@@ -137,7 +95,7 @@ describe('Job agent', () => {
     refused.requestFailure = ApiCallError.answered('POST /api/matcher/request', 403, {
       detail: 'pilot ended',
     });
-    await expect(agent(refused).taking()).rejects.toThrow(/refused the pilot's request.*403/);
+    await expect(jobAgent(refused).taking()).rejects.toThrow(/refused the pilot's request.*403/);
   });
 });
 
@@ -159,7 +117,7 @@ describe('Draining', () => {
 
   async function runningJobs(count: number) {
     const api = fakeApi(Array.from({ length: count }, (_, i) => matchedJob(i + 1)));
-    const setup = agent(api, { slots: createSlots(count, 0) });
+    const setup = jobAgent(api, { slots: createSlots(count, 0) });
     const taking = setup.taking();
     await until(() => setup.running.size === count);
     return { ...setup, api, taking };

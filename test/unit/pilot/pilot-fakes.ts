@@ -13,8 +13,9 @@ import type {
   WrapperHandle,
   WrapperOutcome,
 } from '#pilot/api.ts';
-import type { WrapperFactory } from '#pilot/job-agent.ts';
-import type { Reporter } from '#pilot/reporter.ts';
+import { type JobAgentDeps, takeJobs, type WrapperFactory } from '#pilot/job-agent.ts';
+import { createReporter, type Reporter } from '#pilot/reporter.ts';
+import { createSlots, matcherRequest } from '#pilot/slots.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { createLogger, type Logger } from '#shared/log.ts';
 
@@ -237,3 +238,36 @@ export const until = async (check: () => boolean, ms = 5000): Promise<void> => {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 };
+
+/** A job agent over a fake API (2 cores unless `overrides.slots` says); `overrides` replace any of its dependencies. */
+export function jobAgent(api: FakeApi, overrides: Partial<JobAgentDeps> = {}) {
+  const wrapper = fakeWrapper();
+  const slots = overrides.slots ?? createSlots(2, 4000);
+  const reporter = createReporter({ api, logger: quietLogger() });
+  const stop = new AbortController();
+  const running = new Map<number, WrapperHandle>();
+  const deps: JobAgentDeps = {
+    api,
+    reporter,
+    slots,
+    running,
+    config: { pollSeconds: 0.02, maxPollSeconds: 0.06, minTimeLeftSeconds: 100 },
+    idleStopSeconds: 60,
+    timeLeft: async () => undefined,
+    request: (timeLeftSeconds) =>
+      matcherRequest({
+        site: 's',
+        gridCE: 'ce',
+        pilotReference: 'p',
+        slots,
+        timeLeftSeconds,
+        cpuNormalizationFactor: 2,
+      }),
+    startWrapper: wrapper.start,
+    context: contextFor(api, reporter),
+    logger: quietLogger(),
+    signal: stop.signal,
+    ...overrides,
+  };
+  return { deps, wrapper, stop, running, taking: () => takeJobs(deps) };
+}

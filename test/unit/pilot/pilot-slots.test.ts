@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { WrapperHandle } from '#pilot/api.ts';
-import { takeJobs } from '#pilot/job-agent.ts';
-import { createReporter } from '#pilot/reporter.ts';
 import { createSlots, matcherRequest, processorsFor, unlimitedSeconds } from '#pilot/slots.ts';
-import {
-  contextFor,
-  fakeApi,
-  fakeWrapper,
-  matchedJob,
-  quietLogger,
-  until,
-} from '#test/unit/pilot/pilot-fakes.ts';
+import { fakeApi, jobAgent, matchedJob, until } from '#test/unit/pilot/pilot-fakes.ts';
 
 const poll = { pollSeconds: 0.01, maxPollSeconds: 0.02, minTimeLeftSeconds: 0 };
 
@@ -77,33 +67,10 @@ describe('Pilot slots', () => {
       matchedJob(4),
       matchedJob(5, { minProcessors: 3 }),
     ]);
-    const wrapper = fakeWrapper();
     const slots = createSlots(4, 8000);
-    const running = new Map<number, WrapperHandle>();
-    const stop = new AbortController();
-    const reporter = createReporter({ api, logger: quietLogger() });
-    const taking = takeJobs({
-      api,
-      reporter,
-      slots,
-      running,
-      config: poll,
-      idleStopSeconds: 60,
-      timeLeft: async () => undefined,
-      request: (timeLeftSeconds) =>
-        matcherRequest({
-          site: 's',
-          gridCE: 'ce',
-          pilotReference: 'p',
-          slots,
-          timeLeftSeconds,
-          cpuNormalizationFactor: 1,
-        }),
-      startWrapper: wrapper.start,
-      context: contextFor(api, reporter),
-      logger: quietLogger(),
-      signal: stop.signal,
-    });
+    const agent = jobAgent(api, { slots, config: poll });
+    const { wrapper, running, stop } = agent;
+    const taking = agent.taking();
 
     // 4 free: job 1 (2 cores); 2 free: job 2 (1 core); 1 free: job 3 needs 2, job 4 fits.
     await until(() => running.size === 3);
