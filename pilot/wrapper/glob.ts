@@ -10,6 +10,8 @@ export interface TreeEntry {
   /** Relative to the job directory, with `/`. */
   readonly path: string;
   readonly kind: 'file' | 'directory' | 'other';
+  /** A symbolic link (kind `other`): it is packed as a link, never followed. */
+  readonly link?: true;
 }
 
 export const hasGlob = (pattern: string): boolean => /[*?[]/.test(pattern);
@@ -29,7 +31,7 @@ export async function walkTree(
       if (relative === '' && skip.has(name)) continue;
       const stats = await lstat(join(root, path)).catch(() => undefined);
       const kind = stats?.isDirectory() ? 'directory' : stats?.isFile() ? 'file' : 'other';
-      entries.push({ path, kind });
+      entries.push(stats?.isSymbolicLink() ? { path, kind, link: true } : { path, kind });
       if (kind === 'directory') await visit(path);
     }
   };

@@ -5,11 +5,13 @@
  * - output data: the JDL's `OutputData` names and globs (`LFN:` entries keep their LFN), or the
  *   CWL `outputData` entries (`{source | pattern, outputPath, outputSE?}`), each with the storage
  *   elements to try in order;
- * - the missing files: names (not globs) that the payload did not produce.
+ * - the missing files: names (not globs) that the payload did not produce;
+ * - the unsafe ones: symbolic links to be packed that lead outside the job directory.
  * For a CWL job, names and globs are looked for under `outputs/` (cwltool's --outdir) and in the
  * job directory.
  */
-import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { readlink, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MatchedJob } from '#pilot/api.ts';
 import { userDirectory } from '#shared/data/lfn.ts';
@@ -30,6 +32,8 @@ export interface OutputPlan {
   readonly sandbox: readonly string[];
   readonly data: readonly DataFile[];
   readonly missing: readonly string[];
+  /** Symbolic links among the sandbox's entries that lead outside the job directory (not packed). */
+  readonly unsafe: readonly string[];
 }
 
 export interface PlanInput {
@@ -127,7 +131,34 @@ export async function planOutputs(input: PlanInput): Promise<OutputPlan> {
     if (path !== undefined && rel !== undefined && !uploaded.has(path)) sandbox.add(rel);
     return object;
   });
-  return { sandbox: withoutNested([...sandbox]), data, missing };
+  const packed = withoutNested([...sandbox]);
+  const unsafe = await escapingLinks(paths.root, tree, packed);
+  return { sandbox: packed.filter((path) => !unsafe.includes(path)), data, missing, unsafe };
+}
+
+/**
+ * Links in or under the packed paths whose target is outside the job directory. Packed as links
+ * they leak nothing, but the owner's unpacking would refuse the whole sandbox: the job fails
+ * instead, naming them, and they stay out of the archive.
+ */
+async function escapingLinks(
+  root: string,
+  tree: readonly TreeEntry[],
+  packed: readonly string[],
+): Promise<string[]> {
+  const links = tree.filter(
+    (entry) => entry.link && packed.some((path) => entry.path === path || entry.path.startsWith(`${path}/`)),
+  );
+  const escaping: string[] = [];
+  for (const link of links) {
+    const absolute = join(root, link.path);
+    const lexical = resolve(dirname(absolute), await readlink(absolute));
+    const real = await realpath(absolute).catch(() => lexical);
+    if (insideRoot(root, lexical) === undefined || insideRoot(root, real) === undefined) {
+      escaping.push(link.path);
+    }
+  }
+  return escaping;
 }
 
 /** The entries a name or glob designates; undefined for a name that is absent or leaves the job directory. */

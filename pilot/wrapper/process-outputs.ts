@@ -46,6 +46,10 @@ export async function processOutputs(input: OutputsInput): Promise<string | unde
     logger.warn('output files missing', { missing: plan.missing });
     failure ??= minorStatus.missingOutputFiles;
   }
+  if (plan.unsafe.length > 0) {
+    logger.warn('output links lead outside the job directory; not packed', { links: plan.unsafe });
+    failure ??= minorStatus.unsafeOutputFile;
+  }
 
   if (!failure) report({ MinorStatus: minorStatus.uploadingOutputSandbox });
   let sandbox: SandboxUpload | undefined;

@@ -130,6 +130,7 @@ export const minorStatus = {
   inputDataResolutionFailed: 'Input Data Resolution Failed',
   outputSandboxTooLarge: 'Output Sandbox Too Large',
   missingOutputFiles: 'Missing Output Files',
+  unsafeOutputFile: 'Unsafe output file',
   unsupportedCwlRequirement: 'Unsupported CWL requirement',
   uploadingOutputSandbox: 'Uploading Output Sandbox',
   outputSandboxUploaded: 'Output Sandbox Uploaded',

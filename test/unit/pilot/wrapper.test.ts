@@ -133,6 +133,19 @@ describe('Job wrapper with a JDL payload', () => {
     ]);
   });
 
+  it('fails "Unsafe output file" for an output link leading outside the job directory, and leaves it out', async () => {
+    const job = scriptJob(
+      'echo yes > made.txt; ln -s /etc/passwd leak.txt; mkdir d; ln -s ../made.txt d/ok',
+      {
+        OutputSandbox: ['made.txt', 'leak.txt', 'd'],
+      },
+    );
+    expect(await run(job)).toEqual({ status: 'Failed', minorStatus: 'Unsafe output file' });
+    const packed = Object.keys(await pilot.outputSandbox(job.JobID)).sort();
+    expect(packed).toContain('made.txt');
+    expect(packed).not.toContain('leak.txt');
+  });
+
   it('fails "Output Sandbox Too Large" over the limit and returns the tails of std.out and std.err instead', async () => {
     const job = scriptJob('head -c 300000 /dev/urandom > big.bin; echo last words; echo err words >&2', {
       OutputSandbox: ['big.bin'],
