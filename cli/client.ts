@@ -2,7 +2,7 @@
  * How the CLI reaches the API: the URL and token come from flags, then the environment
  * (MUON_API_URL, MUON_TOKEN), then `$MUON_HOME/local.json` written by `muon local`.
  */
-
+import type { Command } from 'commander';
 import { CliError } from '#cli/errors.ts';
 import { readLocalFile, resolveHome } from '#local/home.ts';
 
@@ -34,6 +34,21 @@ export interface ApiClient {
   request<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
 }
 
+/** `fetch`, with a server that cannot be reached turned into a CliError naming `what`. */
+export async function reach(what: string, url: string | URL, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    throw new CliError(`Cannot reach ${what}: ${(error as Error).cause ?? (error as Error).message}`);
+  }
+}
+
+/** The global `--api-url` and `--token` flags a command was given. */
+export function flagOptions(command: Command): ClientOptions {
+  const { apiUrl, token } = command.optsWithGlobals<ClientOptions>();
+  return { ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) };
+}
+
 export function resolveClient(options: ClientOptions, env = process.env): ApiClient {
   const local = readLocalFile(resolveHome(env));
   const apiUrl = options.apiUrl ?? env.MUON_API_URL ?? local?.apiUrl;
@@ -45,20 +60,15 @@ export function resolveClient(options: ClientOptions, env = process.env): ApiCli
   const token = options.token ?? env.MUON_TOKEN ?? local?.tokens[options.as ?? 'user'];
 
   const send: ApiClient['send'] = async (method, path, body, headers = {}) => {
-    let response: Response;
-    try {
-      response = await fetch(new URL(path, apiUrl), {
-        method,
-        headers: {
-          ...headers,
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      throw new CliError(`Cannot reach ${apiUrl}: ${(error as Error).cause ?? (error as Error).message}`);
-    }
+    const response = await reach(apiUrl, new URL(path, apiUrl), {
+      method,
+      headers: {
+        ...headers,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const text = await response.text();
     return {
       status: response.status,

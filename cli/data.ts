@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { ApiClient } from '#cli/client.ts';
+import { type ApiClient, reach } from '#cli/client.ts';
 import { CliError } from '#cli/errors.ts';
 import type { DownloadSource, ListResponse } from '#shared/data/model.ts';
 
@@ -32,14 +32,7 @@ export async function downloadData(
     await copyFile(source.path, destination);
     return;
   }
-  let response: Response;
-  try {
-    response = await fetch(source.url);
-  } catch (error) {
-    throw new CliError(
-      `Cannot reach the storage element: ${(error as Error).cause ?? (error as Error).message}`,
-    );
-  }
+  const response = await reach('the storage element', source.url);
   if (!response.ok || !response.body) {
     throw new CliError(`The download of ${lfn} failed (${response.status}): ${await response.text()}`);
   }

@@ -11,12 +11,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { CliError } from '#cli/errors.ts';
+import { CliError, USAGE } from '#cli/errors.ts';
 import { isDiracJob } from '#shared/cwl/index.ts';
 import { type ClassAd, getStringList, listValue, stringValue } from '#shared/jdl/index.ts';
-
-/** Exit code of a command that cannot be carried out as written (bad arguments, unreadable files). */
-export const USAGE = 2;
 
 export function readText(file: string, what = 'file'): string {
   try {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
 import { create } from 'tar';
-import type { ApiClient } from '#cli/client.ts';
+import { type ApiClient, reach } from '#cli/client.ts';
 import { CliError } from '#cli/errors.ts';
 import { unpackSafely } from '#cli/unpack.ts';
 import type { SandboxDownloadResponse, SandboxInfo, SandboxUploadResponse } from '#shared/sandboxes/model.ts';
@@ -44,14 +44,11 @@ export async function uploadSandbox(
   const info: SandboxInfo = { checksum_algorithm: 'sha256', checksum, size, format: 'tar.gz' };
   const { body } = await client.request<SandboxUploadResponse>('POST', '/api/jobs/sandbox', info);
   if (!('url' in body)) return body.pfn;
-  let response: Response;
-  try {
-    response = await fetch(body.url, { method: body.method, headers: body.headers, body: buffer });
-  } catch (error) {
-    throw new CliError(
-      `Cannot reach the sandbox store: ${(error as Error).cause ?? (error as Error).message}`,
-    );
-  }
+  const response = await reach('the sandbox store', body.url, {
+    method: body.method,
+    headers: body.headers,
+    body: buffer,
+  });
   if (!response.ok) {
     throw new CliError(`The sandbox upload was refused (${response.status}): ${await response.text()}`);
   }
@@ -66,14 +63,7 @@ export async function fetchSandbox(client: ApiClient, pfn: string): Promise<Buff
     'GET',
     `/api/jobs/sandbox?pfn=${encodeURIComponent(pfn)}`,
   );
-  let response: Response;
-  try {
-    response = await fetch(body.url);
-  } catch (error) {
-    throw new CliError(
-      `Cannot reach the sandbox store: ${(error as Error).cause ?? (error as Error).message}`,
-    );
-  }
+  const response = await reach('the sandbox store', body.url);
   if (!response.ok) {
     throw new CliError(`The sandbox download failed (${response.status}): ${await response.text()}`);
   }

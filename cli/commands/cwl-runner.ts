@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { ClientOptions } from '#cli/client.ts';
+import { type ClientOptions, flagOptions } from '#cli/client.ts';
 import { createJobApi, type InsertedJob } from '#cli/commands/job-api.ts';
 import { createSandboxUploader, sendChunks } from '#cli/commands/job-bulk.ts';
 import { planCwl } from '#cli/commands/job-submit-cwl.ts';
@@ -99,11 +99,6 @@ export async function runCwl(
   return 0;
 }
 
-interface Global {
-  apiUrl?: string;
-  token?: string;
-}
-
 export function registerCwlRunner(program: Command): void {
   program
     .command('cwl-runner')
@@ -123,12 +118,6 @@ export function registerCwlRunner(program: Command): void {
         'Run the CWL conformance tests through muon with: cwltest --tool "muon cwl-runner" --test conformance_tests.yaml',
     )
     .action(async (tool: string, job: string | undefined, options: RunnerOptions, command: Command) => {
-      const { apiUrl, token } = command.optsWithGlobals<Global>();
-      process.exitCode = await runCwl(
-        { ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) },
-        tool,
-        job,
-        options,
-      );
+      process.exitCode = await runCwl(flagOptions(command), tool, job, options);
     });
 }

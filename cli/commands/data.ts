@@ -4,23 +4,14 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Command, CommanderError } from 'commander';
-import { resolveClient } from '#cli/client.ts';
+import type { Command } from 'commander';
+import { flagOptions, resolveClient } from '#cli/client.ts';
 import { downloadData, listData } from '#cli/data.ts';
-import { CliError } from '#cli/errors.ts';
+import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { formatTable, tableOptionsFor, toJson } from '#cli/format.ts';
-import { USAGE } from '#cli/inputs.ts';
 import { baseName, lfnProblem } from '#shared/data/lfn.ts';
 
-interface Global {
-  apiUrl?: string;
-  token?: string;
-}
-
-const connect = (command: Command) => {
-  const { apiUrl, token } = command.optsWithGlobals<Global>();
-  return resolveClient({ ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) });
-};
+const connect = (command: Command) => resolveClient(flagOptions(command));
 const out = process.stdout;
 
 /** `LFN:/vo/...` is accepted as DIRAC's tools accept it. */
@@ -35,9 +26,7 @@ export function registerData(program: Command): void {
   const data = program
     .command('data')
     .description('files on storage elements, by logical file name (LFN)')
-    .exitOverride((error) => {
-      throw error.exitCode === 0 ? error : new CommanderError(USAGE, error.code, error.message);
-    });
+    .exitOverride(usageErrors);
 
   data
     .command('ls')

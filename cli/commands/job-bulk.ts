@@ -12,7 +12,8 @@ import { packSandbox, uploadSandbox } from '#cli/sandbox.ts';
 
 /** Jobs per request: well under the API's 10,000, so one request stays small and quick to retry. */
 export const maxJobsPerRequest = 1000;
-const uploadConcurrency = 8;
+/** Sandboxes packed and uploaded at once. */
+export const uploadConcurrency = 8;
 
 /** A submission read and checked, ready to upload its sandboxes and be sent. */
 export interface PreparedSubmission {
@@ -40,28 +41,6 @@ export function createSandboxUploader(client: ApiClient) {
   };
 }
 export type SandboxUploader = ReturnType<typeof createSandboxUploader>;
-
-/** Runs `work` over `items`, at most `limit` at a time, stopping at the first failure. */
-export async function eachLimited<T>(
-  items: readonly T[],
-  work: (item: T, index: number) => Promise<void>,
-  limit = uploadConcurrency,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        await work(items[index] as T, index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** One request's worth of a submission: the request body and how many jobs it makes. */
 export interface Chunk {

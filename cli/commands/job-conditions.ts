@@ -4,8 +4,7 @@
  * Malformed text is a usage error (exit code 2) naming what to write instead.
  */
 import type { SearchSpec, SortSpec } from '#cli/commands/job-api.ts';
-import { CliError } from '#cli/errors.ts';
-import { USAGE } from '#cli/inputs.ts';
+import { CliError, USAGE } from '#cli/errors.ts';
 import { closest } from '#shared/cwl/errors.ts';
 import { jobColumns } from '#shared/jobs/model.ts';
 import { loggingInfoParameter, scalarOperators, vectorOperators } from '#shared/jobs/search/query.ts';

@@ -4,9 +4,10 @@
  * the API's JSON with `--json`.
  */
 import type { JobApi, SearchSpec, SortSpec } from '#cli/commands/job-api.ts';
-import { maxJobsPerRequest } from '#cli/commands/job-bulk.ts';
 import { CliError } from '#cli/errors.ts';
 import { formatTable, type Output, tableOptionsFor, toJson } from '#cli/format.ts';
+import { chunk } from '#shared/concurrency.ts';
+import { maxPerPage } from '#shared/jobs/search/query.ts';
 
 export const statusColumns = [
   'JobID',
@@ -30,8 +31,6 @@ export const searchColumns = [
   'LastUpdateTime',
 ];
 const loggingColumns = ['Status', 'MinorStatus', 'ApplicationStatus', 'StatusTime', 'Source'];
-/** Ids asked for in one search: the API's largest page. */
-const idsPerSearch = 10 * maxJobsPerRequest;
 
 const table = (out: Output, columns: readonly string[], rows: readonly Record<string, unknown>[]) =>
   formatTable(
@@ -46,8 +45,8 @@ const print = (out: Output, text: string): void => {
 
 export async function showStatus(api: JobApi, ids: readonly number[], json: boolean, out: Output) {
   const rows: Record<string, unknown>[] = [];
-  for (let start = 0; start < ids.length; start += idsPerSearch) {
-    const slice = ids.slice(start, start + idsPerSearch);
+  // One search per page of ids: the API's largest page.
+  for (const slice of chunk(ids, maxPerPage)) {
     const page = await api.search(
       {
         parameters: statusColumns,

@@ -4,7 +4,7 @@
  * the local files of the `dirac:Job` hints into one sandbox for the whole submission.
  */
 import { dirname } from 'node:path';
-import { chunkUnits, eachLimited, type PreparedSubmission } from '#cli/commands/job-bulk.ts';
+import { chunkUnits, type PreparedSubmission, uploadConcurrency } from '#cli/commands/job-bulk.ts';
 import { CliError } from '#cli/errors.ts';
 import {
   assertExist,
@@ -18,6 +18,7 @@ import {
   pointToSandbox,
   readMapping,
 } from '#cli/inputs.ts';
+import { forEachLimited } from '#shared/concurrency.ts';
 import { CwlValidationError, jobHintsFor, validateCwl, validateJobOrder } from '#shared/cwl/index.ts';
 
 export interface CwlSubmission {
@@ -47,7 +48,7 @@ export function planCwl(submission: CwlSubmission): PreparedSubmission {
         );
         pointHintsToSandbox(entries, await upload(plan), plan);
       }
-      await eachLimited(jobs, async ({ locals, file }) => {
+      await forEachLimited(jobs, uploadConcurrency, async ({ locals, file }) => {
         if (locals.length > 0) {
           const plan = planSandbox(
             locals.map((local) => local.path),

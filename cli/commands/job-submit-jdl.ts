@@ -8,11 +8,11 @@
 import { dirname } from 'node:path';
 import {
   chunkUnits,
-  eachLimited,
   maxJobsPerRequest,
   type PreparedSubmission,
+  uploadConcurrency,
 } from '#cli/commands/job-bulk.ts';
-import { CliError } from '#cli/errors.ts';
+import { CliError, USAGE } from '#cli/errors.ts';
 import {
   assertExist,
   hasPlaceholder,
@@ -22,8 +22,8 @@ import {
   planSandbox,
   readText,
   setJdlSandbox,
-  USAGE,
 } from '#cli/inputs.ts';
+import { forEachLimited } from '#shared/concurrency.ts';
 import { MuonError } from '#shared/errors.ts';
 import { type ClassAd, expandParametric, parametricJobCount, parseJdl, toJdl } from '#shared/jdl/index.ts';
 
@@ -47,7 +47,7 @@ export function planJdl(files: readonly string[]): PreparedSubmission {
     jobs: units.reduce((sum, unit) => sum + unit.jobs, 0),
     uploads: units.some((unit) => unit.locals.length > 0),
     prepare: async (upload, progress) => {
-      await eachLimited(units, async (unit) => {
+      await forEachLimited(units, uploadConcurrency, async (unit) => {
         if (unit.locals.length > 0) {
           const plan = planSandbox(
             unit.locals.map((local) => local.path),

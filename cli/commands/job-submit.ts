@@ -12,7 +12,7 @@ import {
 } from '#cli/commands/job-bulk.ts';
 import { planCwl } from '#cli/commands/job-submit-cwl.ts';
 import { planJdl } from '#cli/commands/job-submit-jdl.ts';
-import { CliError } from '#cli/errors.ts';
+import { CliError, USAGE } from '#cli/errors.ts';
 import {
   createProgress,
   formatTable,
@@ -21,7 +21,6 @@ import {
   tableOptionsFor,
   toJson,
 } from '#cli/format.ts';
-import { USAGE } from '#cli/inputs.ts';
 
 export interface SubmitOptions {
   inputFiles?: string[];

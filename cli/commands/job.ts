@@ -2,7 +2,8 @@
  * `muon job ...`: submit, follow and control jobs, under DIRAC's and dirac-cwl's command names.
  * Usage errors exit with 2, API errors with 1.
  */
-import { type Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { flagOptions } from '#cli/client.ts';
 import { type BulkAction, createJobApi } from '#cli/commands/job-api.ts';
 import {
   parseColumn,
@@ -16,30 +17,15 @@ import { controlJobs } from '#cli/commands/job-control.ts';
 import { fetchJobOutput, type OutputOptions } from '#cli/commands/job-output.ts';
 import { searchJobs, showLogging, showStatus, showSummary } from '#cli/commands/job-query.ts';
 import { type SubmitOptions, submitJobs } from '#cli/commands/job-submit.ts';
-import { CliError } from '#cli/errors.ts';
-import { USAGE } from '#cli/inputs.ts';
+import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { maxPerPage } from '#shared/jobs/search/query.ts';
 
-interface Global {
-  apiUrl?: string;
-  token?: string;
-}
-
-const connect = (command: Command) => () => {
-  const { apiUrl, token } = command.optsWithGlobals<Global>();
-  return createJobApi({ ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) });
-};
+const connect = (command: Command) => () => createJobApi(flagOptions(command));
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const out = process.stdout;
 
 export function registerJob(program: Command): void {
-  const job = program
-    .command('job')
-    .description('submit, follow and control jobs')
-    // Commander's own usage errors (unknown option, missing argument) exit with 2 here, as ours do.
-    .exitOverride((error) => {
-      throw error.exitCode === 0 ? error : new CommanderError(USAGE, error.code, error.message);
-    });
+  const job = program.command('job').description('submit, follow and control jobs').exitOverride(usageErrors);
 
   job
     .command('submit')

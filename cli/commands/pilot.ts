@@ -2,16 +2,10 @@
  * `muon pilot`: run a pilot on this machine (a batch job, a container, a laptop), and
  * `muon pilot logs <reference>`: print a pilot's log. Usage errors exit with 2.
  */
-import { type Command, CommanderError, InvalidArgumentError } from 'commander';
-import { describeDetail, resolveClient } from '#cli/client.ts';
-import { CliError } from '#cli/errors.ts';
-import { USAGE } from '#cli/inputs.ts';
+import { type Command, InvalidArgumentError } from 'commander';
+import { type ClientOptions, describeDetail, flagOptions, reach, resolveClient } from '#cli/client.ts';
+import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { readLocalFile, resolveHome } from '#local/home.ts';
-
-interface Global {
-  apiUrl?: string;
-  token?: string;
-}
 
 interface RunOptions {
   config: string;
@@ -49,7 +43,7 @@ const positiveNumber = (value: string): number => {
 };
 
 /** The API and the pilot token: flags, then MUON_API_URL / MUON_TOKEN, then the local runtime's. */
-export function pilotConnection(global: Global, env = process.env): { apiUrl: string; token: string } {
+export function pilotConnection(global: ClientOptions, env = process.env): { apiUrl: string; token: string } {
   const local = readLocalFile(resolveHome(env));
   const apiUrl = global.apiUrl ?? env.MUON_API_URL ?? local?.apiUrl;
   const token = global.token ?? env.MUON_TOKEN ?? local?.tokens.pilot;
@@ -65,9 +59,7 @@ export function registerPilot(program: Command): void {
   const pilot = program
     .command('pilot')
     .description('run a pilot: register, pull jobs from the matcher, run them, report')
-    .exitOverride((error) => {
-      throw error.exitCode === 0 ? error : new CommanderError(USAGE, error.code, error.message);
-    });
+    .exitOverride(usageErrors);
 
   pilot
     .command('run', { isDefault: true })
@@ -122,7 +114,7 @@ export function registerPilot(program: Command): void {
         '--memory-mb, --wallclock-seconds and --reference do not apply. See docs/push-mode.md.',
     )
     .action(async (options: RunOptions, command: Command) => {
-      const connection = pilotConnection(command.optsWithGlobals<Global>());
+      const connection = pilotConnection(command.optsWithGlobals<ClientOptions>());
       if (options.push !== undefined) {
         process.exitCode = await runPush(connection, options, command);
         return;
@@ -154,20 +146,12 @@ export function registerPilot(program: Command): void {
     )
     .argument('<reference>', 'the pilot reference')
     .action(async (reference: string, _options: unknown, command: Command) => {
-      const { apiUrl, token } = command.optsWithGlobals<Global>();
-      const client = resolveClient({ ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) });
+      const client = resolveClient(flagOptions(command));
       const { body } = await client.request<{ url: string }>(
         'GET',
         `/api/pilots/logs?reference=${encodeURIComponent(reference)}`,
       );
-      let response: Response;
-      try {
-        response = await fetch(body.url);
-      } catch (error) {
-        throw new CliError(
-          `Cannot reach the log store: ${(error as Error).cause ?? (error as Error).message}`,
-        );
-      }
+      const response = await reach('the log store', body.url);
       const text = await response.text();
       if (!response.ok)
         throw new CliError(`The log download failed (${response.status}): ${describeDetail(text)}`);

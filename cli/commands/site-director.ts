@@ -11,9 +11,8 @@
  */
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Command, CommanderError, InvalidArgumentError } from 'commander';
-import { CliError } from '#cli/errors.ts';
-import { USAGE } from '#cli/inputs.ts';
+import { type Command, InvalidArgumentError } from 'commander';
+import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { emulatorCredentials } from '#local/emulators.ts';
 import { type LocalFile, readLocalFile, resolveHome } from '#local/home.ts';
 import { createSiteDirector, pilotArguments } from '#shared/agents/site-director.ts';
@@ -229,9 +228,7 @@ export function registerSiteDirector(program: Command): void {
   program
     .command('site-director')
     .description('submit pilots to Slurm (or Local) computing elements where jobs wait, from this host')
-    .exitOverride((error) => {
-      throw error.exitCode === 0 ? error : new CommanderError(USAGE, error.code, error.message);
-    })
+    .exitOverride(usageErrors)
     .option('-c, --config <file>', 'configuration document', process.env.MUON_CONFIG ?? 'config/muon.yaml')
     .option('--ce <site/ce...>', 'the elements to drive (default: every Slurm element of the configuration)')
     .option(

@@ -39,7 +39,7 @@ export const statusView = (job: JobRecord) => ({
 });
 export type StatusView = ReturnType<typeof statusView>;
 
-/** Statuses in which a job may hold a place in a task queue. */
+/** Whether the job holds a place in a task queue. */
 const inTaskQueue = (job: JobRecord) => job.taskQueueId !== undefined;
 
 export function createJobControl(deps: ControlDeps) {
@@ -90,37 +90,20 @@ export function createJobControl(deps: ControlDeps) {
       updates: ReadonlyMap<number, readonly StatusUpdate[]>,
       force: boolean,
     ): Promise<BulkResult<StatusView>> {
-      const byJob = new Map(updates);
       return eachJob<StatusView>(
         identity,
-        [...byJob.keys()],
+        [...updates.keys()],
         'report',
-        (job) => applyUpdates(job, byJob.get(job.jobId) ?? [], force),
+        (job) => applyUpdates(job, updates.get(job.jobId) ?? [], force),
         afterStatusChange,
       );
     },
 
     /** Killed / "Marked for termination"; a job on a pilot also gets a Kill command. */
-    kill(identity: Identity, jobIds: readonly number[]) {
-      return eachJob<StatusView>(
-        identity,
-        jobIds,
-        'manage',
-        (job) => transition(job, 'Killed', minorStatus.markedForTermination),
-        afterStatusChange,
-      );
-    },
+    kill: manage('Killed', minorStatus.markedForTermination),
 
     /** Deleted / "Checking accounting"; removing the records is the (planned) cleaning agent's work. */
-    delete(identity: Identity, jobIds: readonly number[]) {
-      return eachJob<StatusView>(
-        identity,
-        jobIds,
-        'manage',
-        (job) => transition(job, 'Deleted', minorStatus.checkingAccounting),
-        afterStatusChange,
-      );
-    },
+    delete: manage('Deleted', minorStatus.checkingAccounting),
 
     /**
      * Back to the start of the chain (Received / "Job Rescheduled"), counting reschedules; past
@@ -177,13 +160,21 @@ export function createJobControl(deps: ControlDeps) {
     },
   };
 
-  /** Job manager actions are status updates of their own, applied like the reported ones. */
-  function transition(job: JobRecord, to: JobStatus, minor: string): Decision<StatusView | Failure> {
-    return applyUpdates(
-      job,
-      [{ time: deps.now().toISOString(), status: to, minorStatus: minor, source: 'JobManager' }],
-      false,
-    );
+  /** Job manager actions (kill, delete) are status updates of their own, applied like the reported ones. */
+  function manage(to: JobStatus, minor: string) {
+    return (identity: Identity, jobIds: readonly number[]) =>
+      eachJob<StatusView>(
+        identity,
+        jobIds,
+        'manage',
+        (job) =>
+          applyUpdates(
+            job,
+            [{ time: deps.now().toISOString(), status: to, minorStatus: minor, source: 'JobManager' }],
+            false,
+          ),
+        afterStatusChange,
+      );
   }
 
   /**
