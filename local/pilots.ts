@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createSiteDirector,
+  localPilotArguments,
   pilotArguments,
   type SiteDirector,
   type SiteDirectorRun,
@@ -85,10 +86,7 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
       arguments: pilotArguments(ce, options.apiUrl, [
         '--config',
         configFile,
-        '--idle-stop',
-        String(idleStop),
-        // A local pilot is one slot of its element's size, not the whole machine.
-        ...sizeArguments(config.sites[ce.site]?.computingElements[ce.name]),
+        ...localPilotArguments(config, ce, idleStop),
       ]),
       env: { MUON_TOKEN: options.token },
     }),
@@ -139,15 +137,6 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
       if (left.length > 0) logger.warn('local pilots still draining at shutdown', { pilots: left });
     },
   };
-}
-
-function sizeArguments(ce: MuonConfig['sites'][string]['computingElements'][string] | undefined): string[] {
-  if (!ce) return [];
-  return [
-    '--cores',
-    String(ce.processors),
-    ...(ce.memoryMb !== undefined ? ['--memory-mb', String(ce.memoryMb)] : []),
-  ];
 }
 
 /** The configuration as the pilots' file (they run in processes of their own). */

@@ -15,7 +15,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { emulatorCredentials } from '#local/emulators.ts';
 import { type LocalFile, readLocalFile, resolveHome } from '#local/home.ts';
-import { createSiteDirector, pilotArguments } from '#shared/agents/site-director.ts';
+import { createSiteDirector, localPilotArguments, pilotArguments } from '#shared/agents/site-director.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
 import { type ComputingElement, createComputingElement } from '#shared/ce/index.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
@@ -78,7 +78,7 @@ export async function runSiteDirector(
     );
   }
   const tables = resolveTables(env, local);
-  const idleStop = String(config.agents.siteDirector.localIdleStopSeconds);
+  const idleStop = config.agents.siteDirector.localIdleStopSeconds;
 
   const director = createSiteDirector({
     config,
@@ -87,18 +87,8 @@ export async function runSiteDirector(
     taskQueuesTable: tables.taskQueues,
     elements,
     pilotSpec: (ce) => {
-      const size = config.sites[ce.site]?.computingElements[ce.name];
       // A Local pilot is one slot of its element and stops when idle, as the local runtime's are.
-      const localArguments =
-        ce.type === 'Local' && size
-          ? [
-              '--idle-stop',
-              idleStop,
-              '--cores',
-              String(size.processors),
-              ...(size.memoryMb !== undefined ? ['--memory-mb', String(size.memoryMb)] : []),
-            ]
-          : [];
+      const localArguments = ce.type === 'Local' ? localPilotArguments(config, ce, idleStop) : [];
       return {
         arguments: pilotArguments(ce, apiUrl, ['--config', configFile, ...localArguments]),
         env: { MUON_TOKEN: token },

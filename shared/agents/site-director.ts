@@ -83,6 +83,29 @@ export const pilotArguments = (
   extra: readonly string[] = [],
 ): string[] => ['pilot', '--site', ce.site, '--ce', ce.name, '--api-url', apiUrl, ...extra];
 
+/**
+ * The arguments of a Local element's pilot beyond `pilotArguments`: one slot of the element's
+ * size (not the whole machine), stopping after `idleStopSeconds` without work.
+ */
+export function localPilotArguments(
+  config: MuonConfig,
+  ce: Pick<ComputingElement, 'site' | 'name'>,
+  idleStopSeconds: number,
+): string[] {
+  const size = config.sites[ce.site]?.computingElements[ce.name];
+  return [
+    '--idle-stop',
+    String(idleStopSeconds),
+    ...(size
+      ? [
+          '--cores',
+          String(size.processors),
+          ...(size.memoryMb !== undefined ? ['--memory-mb', String(size.memoryMb)] : []),
+        ]
+      : []),
+  ];
+}
+
 export function createSiteDirector(deps: SiteDirectorDeps) {
   const settings = deps.config.agents.siteDirector;
   const vo = siteDirectorVo(deps.config);
