@@ -14,7 +14,7 @@ import { runBudget, walk } from '#shared/agents/sweep.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { Decision, JobRepository } from '#shared/jobs/repository.ts';
-import { killCommand, rescheduleJob } from '#shared/jobs/reschedule.ts';
+import { failJob, rescheduleJob } from '#shared/jobs/reschedule.ts';
 import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
 import { fromJobItem, statusKey } from '#shared/jobs/store/keys.ts';
 import { historyEntry } from '#shared/jobs/transitions.ts';
@@ -202,17 +202,9 @@ function decision(
         result: () => 'stalled',
       };
     case 'fail':
+      // The Kill command reaches a pilot that is only out of touch, if it ever comes back.
       return {
-        write: {
-          status: 'Failed',
-          minorStatus: verdict.minorStatus,
-          lastUpdateTime: time,
-          lastStatusTime: time,
-          endExecTime: job.endExecTime ?? time,
-          // A pilot that is only out of touch learns of it if it ever comes back.
-          ...killCommand(job, time),
-        },
-        history: [entry('Failed', verdict.minorStatus)],
+        ...failJob(job, { time, source: agentSource, minorStatus: verdict.minorStatus }),
         result: () => 'failed',
       };
     case 'reschedule': {

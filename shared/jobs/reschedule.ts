@@ -34,6 +34,36 @@ export function killCommand(job: JobRecord, time: string): { commands?: JobRecor
   return onAPilot.has(job.status) ? { commands: [...job.commands, { command: 'Kill', issuedAt: time }] } : {};
 }
 
+/**
+ * Failed with `minorStatus`, by an actor other than the job's pilot (job manager, agent): a Kill
+ * command goes with it for a pilot that may still run the job.
+ */
+export function failJob(
+  job: JobRecord,
+  options: { readonly time: string; readonly source: string; readonly minorStatus: string },
+): { readonly write: JobChanges; readonly history: readonly StatusHistoryEntry[] } {
+  const { time } = options;
+  return {
+    write: {
+      status: 'Failed',
+      minorStatus: options.minorStatus,
+      lastUpdateTime: time,
+      lastStatusTime: time,
+      endExecTime: job.endExecTime ?? time,
+      ...killCommand(job, time),
+    },
+    history: [
+      historyEntry({
+        time,
+        status: 'Failed',
+        minorStatus: options.minorStatus,
+        applicationStatus: job.applicationStatus,
+        source: options.source,
+      }),
+    ],
+  };
+}
+
 export function rescheduleJob(
   job: JobRecord,
   options: { readonly time: string; readonly maxRescheduling: number; readonly source: string },
@@ -44,15 +74,7 @@ export function rescheduleJob(
   if (job.rescheduleCounter >= options.maxRescheduling) {
     return {
       outcome: 'limit',
-      write: {
-        status: 'Failed',
-        minorStatus: minorStatus.maximumReschedulingsReached,
-        lastUpdateTime: time,
-        lastStatusTime: time,
-        endExecTime: job.endExecTime ?? time,
-        ...killCommand(job, time),
-      },
-      history: [entry('Failed', minorStatus.maximumReschedulingsReached, job.applicationStatus)],
+      ...failJob(job, { time, source, minorStatus: minorStatus.maximumReschedulingsReached }),
     };
   }
   return {
