@@ -64,6 +64,8 @@ describe('Job outputs', () => {
     mkdirSync(join(work, 'outputs', 'plots'), { recursive: true });
     writeFileSync(join(work, 'outputs', 'result.txt'), 'forty-two\n');
     writeFileSync(join(work, 'outputs', 'plots', 'a.png'), 'png');
+    // Sandboxes are stored by checksum: without this, two jobs packed in the same second share one.
+    writeFileSync(join(work, 'outputs', 'job.txt'), `${jobId}\n`);
     const sandbox = await packSandbox(['outputs'], work);
     const registered = await runtime.api(`/api/jobs/${jobId}/sandbox/output`, {
       method: 'POST',
