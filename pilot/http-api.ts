@@ -2,7 +2,8 @@
  * The pilot's `PilotApi` over HTTP (docs/pilots.md, API): a bearer token on every call and, once
  * registered, the pilot credential (`X-Muon-Pilot`, `X-Muon-Pilot-Secret`). Network errors,
  * timeouts, 5xx and 429 are retried with a growing, jittered wait (pilot/retry.ts); any other 4xx
- * is an answer and is never retried. Sandboxes and logs move through the presigned URLs the API
+ * is an answer and is never retried, except a 401 when the token can be renewed (pilot/token.ts):
+ * the call is made once more with a new token. Sandboxes and logs move through the presigned URLs the API
  * hands out (pilot/transfer.ts).
  */
 import type {
@@ -13,7 +14,15 @@ import type {
   PilotRegistration,
   UploadTarget,
 } from '#pilot/api.ts';
-import { ApiCallError, defaultRetryPolicy, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import {
+  ApiCallError,
+  defaultRetryPolicy,
+  fetchOrUnreachable,
+  parseBody,
+  type RetryPolicy,
+  withRetries,
+} from '#pilot/retry.ts';
+import { clientCredentialsToken, fixedToken, type PilotToken, type TokenSource } from '#pilot/token.ts';
 import { getFile, putBytes, putFile } from '#pilot/transfer.ts';
 import type { Logger } from '#shared/log.ts';
 import type { SandboxDownloadResponse, SandboxInfo, SandboxUploadResponse } from '#shared/sandboxes/model.ts';
@@ -21,7 +30,8 @@ import { parseReference } from '#shared/sandboxes/reference.ts';
 
 export interface HttpPilotApiOptions {
   readonly apiUrl: string;
-  readonly token: string;
+  /** A fixed bearer token, or a client that gets (and renews) tokens from the identity provider. */
+  readonly token: PilotToken;
   readonly logger?: Logger;
   readonly retry?: Partial<RetryPolicy>;
   /** Seconds one API call may take before it counts as a network failure. */
@@ -40,9 +50,13 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
   const requestTimeoutMs = (options.requestTimeoutSeconds ?? 60) * 1000;
   const transferTimeoutMs = (options.transferTimeoutSeconds ?? 900) * 1000;
   let credential: PilotRegistration | undefined;
+  const tokens: TokenSource =
+    typeof options.token === 'string'
+      ? fixedToken(options.token)
+      : clientCredentialsToken(options.token, { retry, logger: options.logger, timeoutMs: requestTimeoutMs });
 
-  const headers = (json: boolean): Record<string, string> => ({
-    authorization: `Bearer ${options.token}`,
+  const headers = (token: string, json: boolean): Record<string, string> => ({
+    authorization: `Bearer ${token}`,
     ...(credential
       ? { 'x-muon-pilot': credential.PilotReference, 'x-muon-pilot-secret': credential.Secret }
       : {}),
@@ -50,31 +64,45 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
   });
 
   /** One API call with retries; a non-2xx answer after them is an ApiCallError. */
-  const call = <T>(method: string, path: string, body?: unknown): Promise<T> =>
-    withRetries(retry, `${method} ${path.split('?')[0]}`, options.logger, async () => {
-      let response: Response;
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    for (let renewed = false; ; renewed = true) {
+      let token = '';
       try {
-        response = await fetch(new URL(path, options.apiUrl), {
-          method,
-          headers: headers(body !== undefined),
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(requestTimeoutMs),
+        return await withRetries(retry, `${method} ${path.split('?')[0]}`, options.logger, async () => {
+          token = await tokens.token();
+          return send<T>(method, path, token, body);
         });
       } catch (error) {
-        throw ApiCallError.unreachable(`${method} ${path}`, error);
+        if (renewed || !tokens.renewable || !(error instanceof ApiCallError) || error.status !== 401)
+          throw error;
+        options.logger?.info('the API refused the pilot token, getting a new one', {
+          call: `${method} ${path}`,
+        });
+        tokens.refused(token);
       }
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (error) {
-        throw ApiCallError.unreachable(`${method} ${path}`, error);
-      }
-      const answer = parse(text);
-      if (response.status < 200 || response.status >= 300) {
-        throw ApiCallError.answered(`${method} ${path}`, response.status, answer);
-      }
-      return answer as T;
+    }
+  };
+
+  /** One attempt of an API call. */
+  const send = async <T>(method: string, path: string, token: string, body?: unknown): Promise<T> => {
+    const response = await fetchOrUnreachable(`${method} ${path}`, new URL(path, options.apiUrl), {
+      method,
+      headers: headers(token, body !== undefined),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(requestTimeoutMs),
     });
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw ApiCallError.unreachable(`${method} ${path}`, error);
+    }
+    const answer = parseBody(text);
+    if (response.status < 200 || response.status >= 300) {
+      throw ApiCallError.answered(`${method} ${path}`, response.status, answer);
+    }
+    return answer as T;
+  };
 
   const put = (url: string, extra: Readonly<Record<string, string>>, file: string) =>
     putFile(url, extra, file, retry, transferTimeoutMs);
@@ -167,13 +195,4 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
       await call('PUT', `${job(jobId)}/outputs`, outputs);
     },
   };
-}
-
-function parse(text: string): unknown {
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

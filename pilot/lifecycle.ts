@@ -15,6 +15,7 @@ import {
 } from '#pilot/job-agent.ts';
 import type { PilotLog } from '#pilot/log.ts';
 import { createReporter } from '#pilot/reporter.ts';
+import type { PilotToken } from '#pilot/token.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { Logger, LogLevel } from '#shared/log.ts';
 
@@ -38,7 +39,7 @@ export interface PilotBaseOptions {
   /** The API to use (tests); otherwise one over HTTP to `apiUrl` with `token`. */
   readonly api?: PilotApi;
   readonly apiUrl?: string;
-  readonly token?: string;
+  readonly token?: PilotToken;
   /** Default: `pilot.idleStopSeconds`. */
   readonly idleStopSeconds?: number;
   /** Default: the job wrapper (pilot/wrapper/). */

@@ -8,12 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { startPilot } from '#pilot/pilot.ts';
 import { superviseProcess } from '#pilot/process.ts';
 import type { ResourceOverrides } from '#pilot/resources.ts';
+import type { PilotToken } from '#pilot/token.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { parseLogLevel } from '#shared/log.ts';
 
 export interface PilotCommandOptions {
   readonly apiUrl: string;
-  readonly token: string;
+  readonly token: PilotToken;
   readonly config: string;
   readonly site?: string;
   readonly ce?: string;

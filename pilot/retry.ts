@@ -85,3 +85,26 @@ function detailOf(body: unknown): string {
   }
   return 'no details';
 }
+
+/** `fetch`, with "nothing answered" as a retryable ApiCallError. */
+export async function fetchOrUnreachable(
+  what: string,
+  url: string | URL,
+  init: RequestInit,
+): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    throw ApiCallError.unreachable(what, error);
+  }
+}
+
+/** An answer's body: JSON when it parses, else the text, else undefined. */
+export function parseBody(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

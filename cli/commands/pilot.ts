@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type ClientOptions, describeDetail, flagOptions, reach, resolveClient } from '#cli/client.ts';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { readLocalFile, resolveHome } from '#local/home.ts';
+import { clientCredentialsFromEnvironment, type PilotToken } from '#pilot/token.ts';
 
 interface RunOptions {
   config: string;
@@ -42,16 +43,28 @@ const positiveNumber = (value: string): number => {
   return number;
 };
 
-/** The API and the pilot token: flags, then MUON_API_URL / MUON_TOKEN, then the local runtime's. */
-export function pilotConnection(global: ClientOptions, env = process.env): { apiUrl: string; token: string } {
+export interface PilotConnection {
+  readonly apiUrl: string;
+  readonly token: PilotToken;
+}
+
+/**
+ * The API and how the pilot authenticates: `--api-url`, `MUON_API_URL`, the local runtime's; a token
+ * from `--token` or `MUON_TOKEN`, else a client from `MUON_CLIENT_ID`/`MUON_CLIENT_SECRET`
+ * (pilot/token.ts), else the local runtime's pilot token.
+ */
+export function pilotConnection(global: ClientOptions, env = process.env): PilotConnection {
   const local = readLocalFile(resolveHome(env));
   const apiUrl = global.apiUrl ?? env.MUON_API_URL ?? local?.apiUrl;
-  const token = global.token ?? env.MUON_TOKEN ?? local?.tokens.pilot;
+  const token =
+    global.token ?? env.MUON_TOKEN ?? clientCredentialsFromEnvironment(env) ?? local?.tokens.pilot;
   if (!apiUrl) {
     throw new CliError('No API to talk to: pass --api-url, set MUON_API_URL, or start the local runtime.');
   }
   if (!token)
-    throw new CliError('A pilot needs a token of a GenericPilot group: pass --token or set MUON_TOKEN.');
+    throw new CliError(
+      'A pilot needs a token of a GenericPilot group: pass --token, set MUON_TOKEN, or set MUON_CLIENT_ID and MUON_CLIENT_SECRET.',
+    );
   return { apiUrl, token };
 }
 
@@ -159,11 +172,7 @@ export function registerPilot(program: Command): void {
     });
 }
 
-async function runPush(
-  connection: { apiUrl: string; token: string },
-  options: RunOptions,
-  command: Command,
-): Promise<number> {
+async function runPush(connection: PilotConnection, options: RunOptions, command: Command): Promise<number> {
   const { pushTargets, runPushPilotFromCli } = await import('#pilot/push/main.ts');
   if (!(pushTargets as readonly string[]).includes(options.push ?? '')) {
     throw new CliError(`--push takes one of: ${pushTargets.join(', ')} (got "${options.push}").`, USAGE);

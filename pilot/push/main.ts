@@ -6,13 +6,14 @@
  */
 import { dirname, resolve } from 'node:path';
 import { superviseProcess } from '#pilot/process.ts';
+import type { PilotToken } from '#pilot/token.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { parseLogLevel } from '#shared/log.ts';
 import type { PushOverrides } from './settings.ts';
 
 export interface PushPilotCommandOptions extends PushOverrides {
   readonly apiUrl: string;
-  readonly token: string;
+  readonly token: PilotToken;
   /** Path of the configuration document. */
   readonly config: string;
   readonly idleStopSeconds?: number;

@@ -1,0 +1,217 @@
+/**
+ * Where the pilot's bearer token comes from. Either a fixed token (`--token`, `MUON_TOKEN`, the
+ * local runtime's), or OAuth2 client credentials (RFC 6749 section 4.4): the pilot asks the identity
+ * provider's token endpoint for a token, keeps it, and asks again before it expires or when the API
+ * refuses it. A pilot runs for hours and an identity provider's tokens often last one, so a pilot
+ * in the cloud is given a client, not a token (docs/pilots.md, "Tokens").
+ */
+import { ApiCallError, fetchOrUnreachable, parseBody, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+import type { Logger } from '#shared/log.ts';
+
+export interface TokenSource {
+  /** The token to send now. */
+  token(): Promise<string>;
+  /** Whether a new token can be had when the API refuses this one (401). */
+  readonly renewable: boolean;
+  /** The API refused `token`: the next `token()` gets a new one. */
+  refused(token: string): void;
+}
+
+/** What a pilot authenticates with: a fixed token, or a client to get tokens with. */
+export type PilotToken = string | ClientCredentials;
+
+export const fixedToken = (token: string): TokenSource => ({
+  token: async () => token,
+  renewable: false,
+  refused: () => undefined,
+});
+
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The token endpoint; without it, found from the issuer's OpenID Connect discovery document. */
+  readonly tokenUrl?: string;
+  readonly issuer?: string;
+  /** Space-separated scopes to ask for; the provider's defaults when absent. */
+  readonly scope?: string;
+}
+
+export interface ClientCredentialsOptions {
+  readonly retry: RetryPolicy;
+  readonly logger?: Logger;
+  readonly timeoutMs?: number;
+  /** Milliseconds since the epoch (tests). */
+  readonly now?: () => number;
+}
+
+/** A token is renewed a minute before it ends, or when 80% of a shorter lifetime has passed. */
+const renewBeforeMs = 60_000;
+const renewBeforeShare = 0.2;
+
+export function clientCredentialsToken(
+  credentials: ClientCredentials,
+  options: ClientCredentialsOptions,
+): TokenSource {
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let endpoint: Promise<string> | undefined;
+  let current: { token: string; renewAt: number } | undefined;
+  let pending: Promise<string> | undefined;
+
+  const tokenEndpoint = (): Promise<string> => {
+    if (credentials.tokenUrl) return Promise.resolve(credentials.tokenUrl);
+    endpoint ??= discover(credentials.issuer ?? '', options.retry, timeoutMs, options.logger).catch(
+      (error) => {
+        endpoint = undefined;
+        throw error;
+      },
+    );
+    return endpoint;
+  };
+
+  const obtain = async (): Promise<string> => {
+    const url = await tokenEndpoint();
+    const asked = now();
+    const answer = await withRetries(options.retry, 'POST token endpoint', options.logger, () =>
+      requestToken(url, credentials, timeoutMs),
+    );
+    const lifetimeMs = answer.expiresInSeconds * 1000;
+    current = {
+      token: answer.token,
+      renewAt: asked + lifetimeMs - Math.min(renewBeforeMs, lifetimeMs * renewBeforeShare),
+    };
+    options.logger?.debug('got a pilot token from the identity provider', {
+      expiresInSeconds: answer.expiresInSeconds,
+    });
+    return answer.token;
+  };
+
+  return {
+    renewable: true,
+    async token() {
+      if (current && now() < current.renewAt) return current.token;
+      pending ??= obtain().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    },
+    refused(token) {
+      if (current?.token === token) current = undefined;
+    },
+  };
+}
+
+/**
+ * The pilot's token source from its environment: `MUON_CLIENT_ID` and `MUON_CLIENT_SECRET`, with
+ * `MUON_TOKEN_URL` or `MUON_AUTH_ISSUER`, and `MUON_TOKEN_SCOPE`. Undefined when no client is set.
+ */
+export function clientCredentialsFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): ClientCredentials | undefined {
+  const clientId = env.MUON_CLIENT_ID;
+  const clientSecret = env.MUON_CLIENT_SECRET;
+  if (clientId === undefined && clientSecret === undefined) return undefined;
+  if (!clientId || !clientSecret) {
+    throw new ConfigurationError('Set both MUON_CLIENT_ID and MUON_CLIENT_SECRET, or neither.');
+  }
+  if (clientId === 'unset') {
+    throw new ConfigurationError(
+      "MUON_CLIENT_ID is still the stack's placeholder: put your identity provider's client_id and client_secret into the pilot client secret (the stack's PilotClientSecretArn output).",
+    );
+  }
+  const tokenUrl = env.MUON_TOKEN_URL || undefined;
+  const issuer = env.MUON_AUTH_ISSUER || undefined;
+  if (!tokenUrl && !issuer) {
+    throw new ConfigurationError(
+      'With MUON_CLIENT_ID, set MUON_TOKEN_URL (the token endpoint) or MUON_AUTH_ISSUER (to discover it).',
+    );
+  }
+  for (const [name, value] of [
+    ['MUON_TOKEN_URL', tokenUrl],
+    ['MUON_AUTH_ISSUER', issuer],
+  ] as const) {
+    if (value !== undefined && !URL.canParse(value)) {
+      throw new ConfigurationError(`${name} is not a URL: "${value}".`);
+    }
+  }
+  return {
+    clientId,
+    clientSecret,
+    ...(tokenUrl ? { tokenUrl } : {}),
+    ...(issuer ? { issuer } : {}),
+    ...(env.MUON_TOKEN_SCOPE ? { scope: env.MUON_TOKEN_SCOPE } : {}),
+  };
+}
+
+/** The names under which a token source's settings travel to a pilot's environment. */
+export const clientCredentialVariables = [
+  'MUON_CLIENT_ID',
+  'MUON_CLIENT_SECRET',
+  'MUON_TOKEN_URL',
+  'MUON_AUTH_ISSUER',
+  'MUON_TOKEN_SCOPE',
+] as const;
+
+async function discover(issuer: string, retry: RetryPolicy, timeoutMs: number, logger?: Logger) {
+  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const document = await withRetries(retry, 'GET OpenID configuration', logger, async () => {
+    const response = await fetchOrUnreachable(`GET ${url}`, url, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = parseBody(await response.text());
+    if (!response.ok) throw ApiCallError.answered(`GET ${url}`, response.status, body);
+    return body;
+  });
+  const found = (document as { token_endpoint?: unknown } | undefined)?.token_endpoint;
+  if (typeof found !== 'string' || !URL.canParse(found)) {
+    throw new ApiCallError(`${url} names no token_endpoint: set MUON_TOKEN_URL`, 502, false);
+  }
+  return found;
+}
+
+async function requestToken(url: string, credentials: ClientCredentials, timeoutMs: number) {
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (credentials.scope) form.set('scope', credentials.scope);
+  // RFC 6749 section 2.3.1: the client authenticates with HTTP Basic, each part form-encoded.
+  const basic = Buffer.from(
+    `${encodeURIComponent(credentials.clientId)}:${encodeURIComponent(credentials.clientSecret)}`,
+  ).toString('base64');
+  const response = await fetchOrUnreachable('POST token endpoint', url, {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = parseBody(await response.text()) as
+    | { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown }
+    | undefined;
+  if (!response.ok) {
+    const reason =
+      typeof body?.error === 'string'
+        ? `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}`
+        : body;
+    const refused = response.status === 400 || response.status === 401;
+    throw ApiCallError.answered(
+      refused ? "the identity provider refused the pilot's client credentials" : 'POST token endpoint',
+      response.status,
+      reason,
+    );
+  }
+  if (typeof body?.access_token !== 'string' || body.access_token.length === 0) {
+    throw new ApiCallError('the token endpoint answered without an access_token', 502, false);
+  }
+  return { token: body.access_token, expiresInSeconds: lifetimeSeconds(body.expires_in, body.access_token) };
+}
+
+/** `expires_in`, else the JWT's own `exp`, else an hour (OAuth2 servers' usual lifetime). */
+function lifetimeSeconds(expiresIn: unknown, token: string): number {
+  const given = Number(expiresIn);
+  if (Number.isFinite(given) && given > 0) return given;
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    const left = Number(claims.exp) - Date.now() / 1000;
+    if (Number.isFinite(left) && left > 0) return left;
+  } catch {
+    // Not a JWT: fall through.
+  }
+  return 3600;
+}
