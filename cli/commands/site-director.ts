@@ -15,6 +15,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { emulatorCredentials } from '#local/emulators.ts';
 import { type LocalFile, readLocalFile, resolveHome } from '#local/home.ts';
+import { clientCredentialsFromEnvironment, clientCredentialVariables } from '#pilot/token.ts';
 import { createSiteDirector, localPilotArguments, pilotArguments } from '#shared/agents/site-director.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
 import { type ComputingElement, createComputingElement } from '#shared/ce/index.ts';
@@ -46,8 +47,27 @@ export interface SiteDirectorContext {
   readonly logger?: Logger;
 }
 
-/** The pilot token, handed to every pilot as MUON_TOKEN (as the Lambda's MUON_PILOT_TOKEN). */
+/** A fixed pilot token, handed to every pilot as MUON_TOKEN (as the Lambda's MUON_PILOT_TOKEN). */
 const pilotTokenVariable = 'MUON_PILOT_TOKEN';
+
+/**
+ * What pilots authenticate with, as their environment: `--pilot-token` or MUON_PILOT_TOKEN as their
+ * MUON_TOKEN; else this host's OAuth2 client (MUON_CLIENT_ID, ...: pilot/token.ts), passed on as is;
+ * else the local runtime's pilot token.
+ */
+function pilotCredentials(options: SiteDirectorOptions, env: Env, local: LocalFile | undefined) {
+  const token = options.pilotToken ?? env[pilotTokenVariable];
+  if (token) return { MUON_TOKEN: token };
+  if (clientCredentialsFromEnvironment(env)) {
+    return Object.fromEntries(
+      clientCredentialVariables.flatMap((name) => (env[name] ? [[name, env[name]]] : [])),
+    ) as Record<string, string>;
+  }
+  if (local?.tokens.pilot) return { MUON_TOKEN: local.tokens.pilot };
+  throw new CliError(
+    `Pilots need a token of a GenericPilot group: pass --pilot-token, set ${pilotTokenVariable}, or set MUON_CLIENT_ID and MUON_CLIENT_SECRET.`,
+  );
+}
 const drivable = new Set(['Slurm', 'Local']);
 
 /** Runs the site director until `--once` is done or the signal aborts; returns the exit code. */
@@ -69,14 +89,9 @@ export async function runSiteDirector(
   const elements = selectElements(config, options.ces, { home, env, logger });
 
   const apiUrl = options.apiUrl ?? env.MUON_API_URL ?? local?.apiUrl;
-  const token = options.pilotToken ?? env[pilotTokenVariable] ?? local?.tokens.pilot;
   if (!apiUrl)
     throw new CliError('Pilots need the API: pass --api-url, set MUON_API_URL, or start the local runtime.');
-  if (!token) {
-    throw new CliError(
-      `Pilots need a token of a GenericPilot group: pass --pilot-token or set ${pilotTokenVariable}.`,
-    );
-  }
+  const credentials = pilotCredentials(options, env, local);
   const tables = resolveTables(env, local);
   const idleStop = config.agents.siteDirector.localIdleStopSeconds;
 
@@ -91,7 +106,7 @@ export async function runSiteDirector(
       const localArguments = ce.type === 'Local' ? localPilotArguments(config, ce, idleStop) : [];
       return {
         arguments: pilotArguments(ce, apiUrl, ['--config', configFile, ...localArguments]),
-        env: { MUON_TOKEN: token },
+        env: credentials,
       };
     },
     now: () => new Date(),

@@ -2,7 +2,9 @@
  * The SiteDirector agent (shared/agents/site-director.ts), run on a schedule. From Lambda it drives
  * the AwsBatch elements only: Local and Slurm elements cannot be reached from here (the local
  * runtime drives Local ones, `muon site-director` on an edge node Slurm ones). Pilots get
- * `MUON_API_URL` and, when set, `MUON_PILOT_TOKEN` of this function as their `MUON_TOKEN`.
+ * `MUON_API_URL`; they authenticate with the OAuth2 client that the job definition hands them from
+ * the stack's pilot credentials secret, unless this function has a `MUON_PILOT_TOKEN`, which then
+ * goes to every pilot as its `MUON_TOKEN` (and wins over the client).
  */
 import { BatchClient } from '@aws-sdk/client-batch';
 import { createSiteDirector, pilotArguments } from '#shared/agents/site-director.ts';
@@ -15,7 +17,7 @@ import { createScheduleHandler } from '#shared/schedule/handler.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The pilot's token, handed to every pilot this director submits. */
+/** A fixed pilot token, handed to every pilot this director submits instead of the client. */
 const pilotTokenVariable = 'MUON_PILOT_TOKEN';
 
 export function createHandler(deps: Deps, env: Env = process.env) {
@@ -44,8 +46,8 @@ export function createHandler(deps: Deps, env: Env = process.env) {
   const token = env[pilotTokenVariable];
   if (elements.length > 0 && !apiUrl)
     throw new ConfigurationError('MUON_API_URL is not set: the site director tells pilots where the API is.');
-  if (elements.length > 0 && !token)
-    logger.warn(`${pilotTokenVariable} is not set: pilots get no MUON_TOKEN from the site director`);
+  if (elements.length > 0 && token)
+    logger.info(`${pilotTokenVariable} is set: pilots use it instead of the pilot credentials secret`);
 
   const director = createSiteDirector({
     config,

@@ -6,11 +6,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runSiteDirector } from '#cli/commands/site-director.ts';
 import { CliError } from '#cli/errors.ts';
+import { devIdentities } from '#local/dev-auth.ts';
 import { writeLocalFile } from '#local/home.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { createLogger } from '#shared/log.ts';
@@ -124,6 +127,39 @@ describe('muon site-director with a Slurm computing element', () => {
     expect(await runSiteDirector({ config: configFile, once: true }, { env, logger })).toBe(0);
     const cycles = lines.filter((line) => line.includes('"message":"site director cycle"'));
     expect(cycles.at(-1)).toContain('"submitted":0');
+  }, 120_000);
+
+  it("gives its pilots this host's OAuth2 client, and the pilot gets its tokens with it", async () => {
+    const asked: string[] = [];
+    const idp = createServer((request, response) => {
+      request.resume();
+      request.on('end', async () => {
+        asked.push(
+          Buffer.from((request.headers.authorization ?? '').slice('Basic '.length), 'base64').toString(),
+        );
+        const token = await runtime.authority.sign(devIdentities(config()).pilot, 600);
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 600 }));
+      });
+    });
+    await new Promise<void>((done) => idp.listen(0, '127.0.0.1', done));
+    try {
+      const tokenUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/token`;
+      const withClient = {
+        ...env,
+        MUON_CLIENT_ID: 'edge',
+        MUON_CLIENT_SECRET: 'edge-secret',
+        MUON_TOKEN_URL: tokenUrl,
+      };
+      const [jobId] = await jobIdsOf(await submitJdl(runtime, ['Executable = "/bin/true";']));
+      await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
+      expect(await runSiteDirector({ config: configFile, once: true }, { env: withClient, logger })).toBe(0);
+      const done = await waitForJob(runtime, jobId as number, hasStatus('Done'), 60_000);
+      expect((done.Parameters as Record<string, string>).Pilot_Reference).toMatch(/^slurm:\/\/muonsd\/\d+$/);
+      expect(asked[0]).toBe('edge:edge-secret');
+    } finally {
+      await new Promise((done) => idp.close(done));
+    }
   }, 120_000);
 
   it('stops the loop after the current cycle when its signal aborts', async () => {
