@@ -73,6 +73,7 @@ export class MuonStack extends Stack {
       ...pilotSettings(props.pilots),
       prefix: props.prefix,
       apiUrl: this.api.url,
+      authIssuer: config.auth.issuer,
     });
 
     for (const [name, fn] of Object.entries(definition.functions)) {
@@ -88,6 +89,12 @@ export class MuonStack extends Stack {
     new CfnOutput(this, 'PilotJobDefinitionArn', {
       description: 'AWS Batch job definition of a pilot.',
       value: this.pilots.jobDefinition.jobDefinitionArn,
+    });
+    new CfnOutput(this, 'PilotClientSecretArn', {
+      description:
+        "Secrets Manager secret of the pilots' OAuth2 client: put the identity provider's client_id and " +
+        'client_secret of a GenericPilot client in it, as JSON {"client_id": "...", "client_secret": "..."}.',
+      value: this.pilots.clientSecret.secretArn,
     });
   }
 }

@@ -2,13 +2,22 @@
  * AWS Batch for pilots: Fargate capacity in a public-subnet VPC (no NAT to pay for), a job queue,
  * and a job definition running the pilot image built from pilot/Dockerfile. A pilot reaches muon
  * only through the HTTPS API, so its job role grants nothing.
+ *
+ * A pilot authenticates with OAuth2 client credentials rather than a bearer token that expires
+ * under it: the Secrets Manager secret `${prefix}-pilot-credentials` (`clientSecret`, the stack
+ * output `PilotClientSecretArn`) holds the identity provider's `client_id` and `client_secret` of a
+ * GenericPilot client, which the operator puts there after the first deployment. Batch hands them to
+ * the pilot as `MUON_CLIENT_ID` and `MUON_CLIENT_SECRET` (the task's execution role may read the
+ * secret, the job role still may not), beside `MUON_AUTH_ISSUER`, the configuration's `auth.issuer`,
+ * where the pilot discovers the token endpoint. A `MUON_TOKEN` given to a pilot still wins.
  */
-import { Duration, Size } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { physicalName } from '#shared/resources.ts';
 import { repoRoot } from '../paths.ts';
@@ -36,6 +45,8 @@ export const pilotSettings = (given: Partial<PilotSettings> = {}): PilotSettings
 export interface PilotBatchProps extends PilotSettings {
   readonly prefix: string;
   readonly apiUrl: string;
+  /** The identity provider (the configuration's `auth.issuer`) that pilots get their tokens from. */
+  readonly authIssuer: string;
 }
 
 export class PilotBatch extends Construct {
@@ -45,6 +56,8 @@ export class PilotBatch extends Construct {
   readonly jobRole: iam.Role;
   /** The job definition's name, known at synth (a grant covers all its revisions). */
   readonly jobDefinitionName: string;
+  /** The pilots' OAuth2 client: JSON `{"client_id": …, "client_secret": …}`, filled in by the operator. */
+  readonly clientSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: PilotBatchProps) {
     super(scope, id);
@@ -68,6 +81,23 @@ export class PilotBatch extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Pilots: no AWS permissions, a pilot talks only to the muon HTTPS API.',
     });
+    this.clientSecret = new secretsmanager.Secret(this, 'ClientSecret', {
+      // Not `-client`: a name ending in a hyphen and six characters reads as a secret ARN's suffix.
+      secretName: physicalName(props.prefix, 'pilotCredentials'),
+      description:
+        "muon pilots: put here the identity provider's client_id and client_secret of a GenericPilot " +
+        'client, as JSON {"client_id": "...", "client_secret": "..."}. Pilots get their tokens with them ' +
+        '(OAuth2 client credentials).',
+      // A placeholder until the operator puts the identity provider's client here.
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ client_id: 'unset' }),
+        generateStringKey: 'client_secret',
+        excludePunctuation: true,
+      },
+      // Kept on delete, as the tables and the sandbox bucket: the operator's credentials outlive
+      // any one deployment of the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const container = new batch.EcsFargateContainerDefinition(this, 'Pilot', {
       // Payloads are built for x86_64 (Fargate Spot has no ARM capacity either), so build for it
       // whatever machine runs the deployment.
@@ -80,10 +110,16 @@ export class PilotBatch extends Construct {
       cpu: props.vcpus,
       memory: Size.mebibytes(props.memoryMiB),
       command: ['pilot'],
-      // The pilot stops taking jobs in time to finish them before Batch's timeout ends it.
       environment: {
         MUON_API_URL: props.apiUrl,
+        // The pilot stops taking jobs in time to finish them before Batch's timeout ends it.
         MUON_PILOT_WALLCLOCK_SECONDS: String(props.timeoutHours * 3600),
+        MUON_AUTH_ISSUER: props.authIssuer,
+      },
+      // Batch reads these with the task's execution role (CDK grants it) and sets them at start.
+      secrets: {
+        MUON_CLIENT_ID: batch.Secret.fromSecretsManager(this.clientSecret, 'client_id'),
+        MUON_CLIENT_SECRET: batch.Secret.fromSecretsManager(this.clientSecret, 'client_secret'),
       },
       jobRole: this.jobRole,
       // Public subnets without NAT: the task needs a public address to pull its image and reach the API.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchEnvironmentNames } from '#shared/ce/index.ts';
+import { loadConfigFile } from '#shared/config/load.ts';
 import { type FunctionDefinition, functions, physicalName } from '#shared/resources.ts';
 import {
   actionsOf,
@@ -62,6 +63,8 @@ describe('MuonStack pilots on AWS Batch', () => {
           },
           // Batch ends the pilot at the job definition's timeout (24 h): it stops taking jobs in time.
           { Name: 'MUON_PILOT_WALLCLOCK_SECONDS', Value: String(24 * 3600) },
+          // Where the pilot gets its tokens (see pilot-credentials.test.ts).
+          { Name: 'MUON_AUTH_ISSUER', Value: loadConfigFile('config/muon.yaml').auth.issuer },
         ],
         NetworkConfiguration: { AssignPublicIp: 'ENABLED' },
         RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
