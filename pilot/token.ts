@@ -76,13 +76,13 @@ export function clientCredentialsToken(
     const answer = await withRetries(options.retry, 'POST token endpoint', options.logger, () =>
       requestToken(url, credentials, timeoutMs),
     );
-    const lifetimeMs = answer.expiresInSeconds * 1000;
+    const lifetimeMs = lifetimeSeconds(answer.expiresIn, answer.token, asked) * 1000;
     current = {
       token: answer.token,
       renewAt: asked + lifetimeMs - Math.min(renewBeforeMs, lifetimeMs * renewBeforeShare),
     };
     options.logger?.debug('got a pilot token from the identity provider', {
-      expiresInSeconds: answer.expiresInSeconds,
+      expiresInSeconds: lifetimeMs / 1000,
     });
     return answer.token;
   };
@@ -199,16 +199,16 @@ async function requestToken(url: string, credentials: ClientCredentials, timeout
   if (typeof body?.access_token !== 'string' || body.access_token.length === 0) {
     throw new ApiCallError('the token endpoint answered without an access_token', 502, false);
   }
-  return { token: body.access_token, expiresInSeconds: lifetimeSeconds(body.expires_in, body.access_token) };
+  return { token: body.access_token, expiresIn: body.expires_in };
 }
 
 /** `expires_in`, else the JWT's own `exp`, else an hour (OAuth2 servers' usual lifetime). */
-function lifetimeSeconds(expiresIn: unknown, token: string): number {
+function lifetimeSeconds(expiresIn: unknown, token: string, nowMs: number): number {
   const given = Number(expiresIn);
   if (Number.isFinite(given) && given > 0) return given;
   try {
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    const left = Number(claims.exp) - Date.now() / 1000;
+    const left = Number(claims.exp) - nowMs / 1000;
     if (Number.isFinite(left) && left > 0) return left;
   } catch {
     // Not a JWT: fall through.

@@ -114,9 +114,9 @@ describe('JobCleaning agent', () => {
     const killedAfterAnHour = {
       removeAfterSeconds: { ...runtime.deps.config.agents.cleaning.removeAfterSeconds, Killed: 3600 },
     };
-    await agentAt(3599, killedAfterAnHour);
+    await agentAt(3600 - 60, killedAfterAnHour);
     expect(await exists(killed)).toBe(true);
-    await agentAt(3601, killedAfterAnHour);
+    await agentAt(3600 + 60, killedAfterAnHour);
     expect(await exists(killed)).toBe(false);
     expect(await assignments(killed)).toHaveLength(0);
 

@@ -95,7 +95,8 @@ describe('Pilot against the API', () => {
     );
 
     wrapper.jobs.get(jobId as number)?.finish();
-    const done = await waitForJob(runtime, jobId as number, hasStatus('Done'), 2000);
+    // Within a heartbeat period or two: the end is flushed at once, not with the next heartbeat.
+    const done = await waitForJob(runtime, jobId as number, hasStatus('Done'), 10_000);
     expect(minors(done)).toEqual(['Job Initialization', 'Application', 'Execution Complete']);
   });
 

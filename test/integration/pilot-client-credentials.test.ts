@@ -1,6 +1,6 @@
 /**
  * A pilot that authenticates with OAuth2 client credentials runs a job to the end on the embedded
- * runtime although each of its tokens expires within two seconds: the API refuses the expired
+ * runtime although each of its tokens expires within three seconds: the API refuses the expired
  * token (401) and the pilot gets a new one from the identity provider and goes on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,8 +36,9 @@ beforeAll(async () => {
         response.end(JSON.stringify({ error: 'invalid_client' }));
         return;
       }
-      // The token lives 2 s but the answer claims an hour: only the API's 401 makes the pilot renew it.
-      const token = await runtime.authority.sign(pilotIdentity, 2);
+      // The token lives 2 to 3 s (exp is in whole seconds) but the answer claims an hour: only the
+      // API's 401 makes the pilot renew it.
+      const token = await runtime.authority.sign(pilotIdentity, 3);
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }));
     });
@@ -78,7 +79,7 @@ describe('a pilot with client credentials', () => {
         as: 'admin',
       });
       expect(((await info.json()) as { jobIds?: number[] }).jobIds).toContain(jobId);
-      // One token at registration and new ones after: a 5 s job outlives 2 s tokens.
+      // One token at registration and new ones after: a 5 s job outlives 3 s tokens.
       expect(asked.length).toBeGreaterThanOrEqual(3);
     } finally {
       await pilot.stop({ force: true });

@@ -17,7 +17,7 @@ import { devIdentities } from '#local/dev-auth.ts';
 import { writeLocalFile } from '#local/home.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { createLogger } from '#shared/log.ts';
-import { getPilot, listPilotsByStatus } from '#shared/pilots/records.ts';
+import { getPilot } from '#shared/pilots/records.ts';
 import { computingElementConfig } from '#test/integration/support/computing-elements.ts';
 import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
 import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
@@ -106,10 +106,20 @@ describe('muon site-director with a Slurm computing element', () => {
     expect(await runSiteDirector({ config: configFile, once: true }, { env, logger })).toBe(0);
 
     const pilots = runtime.resources.tables.pilots as string;
-    const [record] = await listPilotsByStatus(runtime.aws.dynamo, pilots, 'vo.example.org', 'Submitted', 10);
-    expect(record).toMatchObject({ site, gridCE: 'slurm1', ceType: 'Slurm', status: 'Submitted' });
-    const reference = record?.pilotReference as string;
+    // The pilot may already have registered (Running) by now: its record keeps where it was submitted.
+    const submitted = lines.filter((line) => line.includes('"message":"pilots submitted"'));
+    expect(submitted).toHaveLength(1);
+    const references: string[] = JSON.parse(submitted[0] ?? '{}').references ?? [];
+    expect(references).toHaveLength(1);
+    const reference = references[0] ?? '';
     expect(reference).toMatch(/^slurm:\/\/muonsd\/\d+$/);
+    const record = await getPilot(runtime.aws.dynamo, pilots, reference);
+    expect(record).toMatchObject({
+      site,
+      gridCE: 'slurm1',
+      ceType: 'Slurm',
+      submittedAt: expect.any(String),
+    });
     const slurmId = reference.slice(reference.lastIndexOf('/') + 1);
     const squeue = spawnSync('squeue', ['-h', '-t', 'all', '-j', slurmId, '-o', '%i %j'], {
       env: slurm.env,
