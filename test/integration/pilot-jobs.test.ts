@@ -21,6 +21,7 @@ import {
   waitForJob,
 } from '#test/integration/support/jobs.ts';
 import { quickPilotConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { capturingStdout } from '#test/integration/support/stdout.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'muon-pilot-jobs-'));
 
@@ -111,20 +112,11 @@ describe('jobs on a pilot', () => {
   }, 90_000);
 
   it('runs an executable with input and output sandboxes (muon job submit and muon job output)', async () => {
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await cli('job', 'submit', '--jdl', 'examples/sandbox/line-count.jdl');
-    } finally {
-      process.stdout.write = write;
-    }
+    const { result: code, stdout } = await capturingStdout(() =>
+      cli('job', 'submit', '--jdl', 'examples/sandbox/line-count.jdl'),
+    );
     expect(code).toBe(0);
-    const jobId = Number(lines.join('').trim().split('\n')[0]);
+    const jobId = Number(stdout.trim().split('\n')[0]);
     const job = await waitForJob(runtime, jobId, hasStatus('Done', 'Failed'), 60_000);
     expect(job.Status, JSON.stringify(job)).toBe('Done');
 

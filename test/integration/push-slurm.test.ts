@@ -26,6 +26,7 @@ import { computingElementConfig } from '#test/integration/support/computing-elem
 import { hasStatus, jobIdsOf, readYaml, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
 import { quickPilotConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 import { startSlurm, type TestSlurm } from '#test/integration/support/slurm.ts';
+import { capturingStdout } from '#test/integration/support/stdout.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'muon-push-slurm-'));
 const workDir = join(scratch, 'shared');
@@ -88,20 +89,11 @@ afterAll(async () => {
 
 /** Runs `muon` as a user; what it printed on stdout. */
 async function cli(...args: string[]): Promise<string> {
-  const lines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  let code: number;
-  try {
-    code = await main(['node', 'muon', '--api-url', runtime.apiUrl, '--token', runtime.tokens.user, ...args]);
-  } finally {
-    process.stdout.write = write;
-  }
-  if (code !== 0) throw new Error(`muon ${args.join(' ')} exited ${code}: ${lines.join('')}`);
-  return lines.join('');
+  const { result: code, stdout } = await capturingStdout(() =>
+    main(['node', 'muon', '--api-url', runtime.apiUrl, '--token', runtime.tokens.user, ...args]),
+  );
+  if (code !== 0) throw new Error(`muon ${args.join(' ')} exited ${code}: ${stdout}`);
+  return stdout;
 }
 
 /** A JDL file and its input sandbox files in a directory of their own; the job's id once submitted. */

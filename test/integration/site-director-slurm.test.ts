@@ -20,7 +20,7 @@ import { createLogger } from '#shared/log.ts';
 import { getPilot } from '#shared/pilots/records.ts';
 import { computingElementConfig } from '#test/integration/support/computing-elements.ts';
 import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
-import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
+import { anyCpuTimeConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 import { startSlurm, type TestSlurm } from '#test/integration/support/slurm.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'muon-site-director-slurm-'));
@@ -28,14 +28,9 @@ const configFile = join(scratch, 'muon.json');
 const site = 'HPC.slurm.test';
 
 function config(): MuonConfig {
-  const base = testConfig();
-  const vo = base.virtualOrganizations['vo.example.org'];
-  if (!vo) throw new Error('the test config lacks vo.example.org');
+  const base = anyCpuTimeConfig();
   return {
     ...base,
-    virtualOrganizations: {
-      'vo.example.org': { ...vo, jobDescription: { ...vo.jobDescription, minCpuTime: 1 } },
-    },
     sites: {
       ...base.sites,
       [site]: {

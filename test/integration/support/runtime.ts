@@ -21,11 +21,8 @@ export interface TestRuntime extends LocalRuntime {
 
 export const testConfig = (): MuonConfig => loadConfigFile('config/muon.yaml');
 
-/**
- * The test configuration for real jobs on a real pilot: any CPU time will do, a failed job is
- * rescheduled at once, and the pilot polls, beats and stops its payloads within a second or two.
- */
-export function quickPilotConfig(graceSeconds: number): MuonConfig {
+/** The test configuration where a job may ask for any CPU time (vo.example.org's minCpuTime: 1). */
+export function anyCpuTimeConfig(): MuonConfig {
   const base = testConfig();
   const vo = base.virtualOrganizations['vo.example.org'];
   if (!vo) throw new Error('the test config lacks vo.example.org');
@@ -34,6 +31,17 @@ export function quickPilotConfig(graceSeconds: number): MuonConfig {
     virtualOrganizations: {
       'vo.example.org': { ...vo, jobDescription: { ...vo.jobDescription, minCpuTime: 1 } },
     },
+  };
+}
+
+/**
+ * The test configuration for real jobs on a real pilot: any CPU time will do, a failed job is
+ * rescheduled at once, and the pilot polls, beats and stops its payloads within a second or two.
+ */
+export function quickPilotConfig(graceSeconds: number): MuonConfig {
+  const base = anyCpuTimeConfig();
+  return {
+    ...base,
     jobs: { ...base.jobs, rescheduleDelays: [0] },
     pilot: {
       ...base.pilot,
