@@ -76,13 +76,6 @@ function fitWidths(widths: number[], available: number): void {
   }
 }
 
-/** Attributes of one record, one per line (for a record too wide for a table). */
-export function formatRecord(record: Readonly<Record<string, unknown>>): string {
-  const keys = Object.keys(record);
-  const width = Math.max(0, ...keys.map(widthOf));
-  return keys.map((key) => `${key.padEnd(width)}  ${cellText(record[key])}`).join('\n');
-}
-
 export const toJson = (value: unknown): string => JSON.stringify(value, null, 2);
 
 /** Where output goes; `process.stdout` and `process.stderr` fit. */

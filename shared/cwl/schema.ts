@@ -306,5 +306,3 @@ export type Workflow = Omit<z.infer<typeof workflowSchema>, 'steps'> & {
 /** A validated CWL process in normal form. */
 export type CwlTask = CommandLineTool | Workflow | ExpressionTool;
 export type CwlInputParameter = CwlTask['inputs'][string];
-export type CwlRequirements = NonNullable<CwlTask['requirements']>;
-export type CwlHints = NonNullable<CwlTask['hints']>;

@@ -15,8 +15,6 @@ import {
 import type { TaskQueueDefinition } from '#shared/taskqueues/definition.ts';
 import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 
-export { entryShards, taskQueueKeys } from '#shared/taskqueues/keys.ts';
-
 /** Expression attribute names for `attributes` (several are DynamoDB reserved words). */
 const names = (...attributes: string[]) => Object.fromEntries(attributes.map((a) => [`#${a}`, a]));
 

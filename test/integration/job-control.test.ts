@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertJobs } from '#shared/jobs/store/write-jobs.ts';
 import { newJobRecord } from '#shared/jobs/submission/submit.ts';
-import { taskQueueKeys } from '#shared/taskqueues/store.ts';
+import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
 import { asPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { bodyOf, startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';

@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerReplica } from '#shared/files/catalog.ts';
-import { taskQueueKeys } from '#shared/taskqueues/store.ts';
+import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 import {
   getJob,
   hasStatus,

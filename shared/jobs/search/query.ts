@@ -70,7 +70,6 @@ export const searchPageQuerySchema = z.object({
     .default(100)
     .transform((perPage) => Math.min(perPage, maxPerPage)),
 });
-export type SearchPageQuery = z.infer<typeof searchPageQuerySchema>;
 
 /** One compiled condition. `values` keeps the normalised operands for the read planner. */
 export interface Filter {
