@@ -15,13 +15,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { removeUnusedSandboxes } from '#shared/agents/sandbox-cleaning.ts';
-import { type Budget, runBudget, walk } from '#shared/agents/sweep.ts';
+import { type Budget, jobsInStatus, runBudget, walk } from '#shared/agents/sweep.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { deleteJob } from '#shared/jobs/store/delete-job.ts';
-import { fromJobItem, statusKey } from '#shared/jobs/store/keys.ts';
+import { fromJobItem } from '#shared/jobs/store/keys.ts';
 import type { Logger } from '#shared/log.ts';
 import { tables } from '#shared/resources.ts';
 import { listJobAssignments } from '#shared/sandboxes/store/read-sandboxes.ts';
@@ -82,12 +82,7 @@ export async function cleanJobs(deps: JobCleaningDeps): Promise<JobCleaningRun> 
   for (const vo of Object.keys(deps.config.virtualOrganizations)) {
     for (const status of removable) {
       const cutoff = removalCutoff(status, settings, now);
-      const target = {
-        cursor: `cleaning#${vo}#${status}`,
-        table: deps.jobsTable,
-        definition: tables.jobs,
-        index: { name: 'byStatus', partition: statusKey(vo, status) },
-      };
+      const target = jobsInStatus(deps.jobsTable, `cleaning#${vo}#${status}`, vo, status);
       run.examined += await walk(deps, target, budget, async (item) => {
         const summary = fromJobItem(item);
         const verdict = removalVerdict(summary, cutoff);

@@ -5,15 +5,16 @@
  * `jobs.maxRecoveries` times fails instead of circling forever.
  *
  * Each run reads a bounded number of jobs per (VO, status) and keeps its place in the counters
- * table, so a huge backlog is swept over several runs.
+ * table (a walk of shared/agents/sweep.ts), so a huge backlog is swept over several runs.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { jobsInStatus, walk } from '#shared/agents/sweep.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { Dispatch } from '#shared/executors/dispatch.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
-import { fromJobItem, statusKey } from '#shared/jobs/store/keys.ts';
+import { fromJobItem } from '#shared/jobs/store/keys.ts';
 import { historyEntry } from '#shared/jobs/transitions.ts';
 import type { Logger } from '#shared/log.ts';
 
@@ -38,33 +39,17 @@ export async function recoverStuckJobs(
   const cutoff = deps.now().getTime() - deps.config.jobs.recoverAfterSeconds * 1000;
   for (const vo of Object.keys(deps.config.virtualOrganizations)) {
     for (const status of sweptStatuses) {
-      const cursorKey = { pk: `AGENT#recovery#${vo}#${status}` };
-      const cursor = await deps.dynamo.send(
-        new GetCommand({ TableName: deps.countersTable, Key: cursorKey }),
-      );
-      const page = await deps.dynamo.send(
-        new QueryCommand({
-          TableName: deps.jobsTable,
-          IndexName: 'byStatus',
-          KeyConditionExpression: 'statusKey = :key',
-          ExpressionAttributeValues: { ':key': statusKey(vo, status) },
-          Limit: pageSize,
-          ...(cursor.Item?.lastKey ? { ExclusiveStartKey: cursor.Item.lastKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        totals.examined += 1;
+      // One page per (VO, status) and run: every item of it may change.
+      const budget = { reads: pageSize, changes: pageSize };
+      const target = jobsInStatus(deps.jobsTable, `recovery#${vo}#${status}`, vo, status);
+      totals.examined += await walk(deps, target, budget, async (item) => {
         const summary = fromJobItem(item);
-        if (Date.parse(summary.lastUpdateTime) > cutoff) continue;
+        if (Date.parse(summary.lastUpdateTime) > cutoff) return 'skipped';
         const outcome = await recoverOne(deps, summary.jobId, cutoff);
-        if (outcome) totals[outcome] += 1;
-      }
-      await deps.dynamo.send(
-        new PutCommand({
-          TableName: deps.countersTable,
-          Item: { ...cursorKey, lastKey: page.LastEvaluatedKey ?? null },
-        }),
-      );
+        if (!outcome) return 'skipped';
+        totals[outcome] += 1;
+        return 'changed';
+      });
     }
   }
   if (totals.recovered + totals.failed > 0) deps.logger.info('recovery sweep', totals);

@@ -10,18 +10,17 @@
  * At most `maxJobsPerRun` jobs change per run; each walk keeps its place for the next run.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { runBudget, walk } from '#shared/agents/sweep.ts';
+import { jobsInStatus, runBudget, walk } from '#shared/agents/sweep.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { Decision, JobRepository } from '#shared/jobs/repository.ts';
 import { failJob, rescheduleJob } from '#shared/jobs/reschedule.ts';
 import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
-import { fromJobItem, statusKey } from '#shared/jobs/store/keys.ts';
+import { fromJobItem } from '#shared/jobs/store/keys.ts';
 import { historyEntry } from '#shared/jobs/transitions.ts';
 import type { Logger } from '#shared/log.ts';
 import { endedStatuses, type PilotRecord } from '#shared/pilots/model.ts';
 import { getPilot } from '#shared/pilots/records.ts';
-import { tables } from '#shared/resources.ts';
 
 export type StalledJobsSettings = MuonConfig['agents']['stalledJobs'];
 
@@ -48,7 +47,7 @@ export interface StalledJobsRun {
 /** Stalled first (they wait on a decision), Running last (the most jobs by far). */
 const swept: readonly JobStatus[] = ['Stalled', 'Matched', 'Rescheduled', 'Completing', 'Running'];
 
-export const agentSource = 'StalledJobAgent';
+const agentSource = 'StalledJobAgent';
 
 /** A pilot that ended, or that was not seen for `pilotGoneAfterSeconds`, is gone. */
 export type PilotState = 'alive' | 'gone';
@@ -126,12 +125,7 @@ export async function findStalledJobs(deps: StalledJobsDeps): Promise<StalledJob
   try {
     for (const vo of Object.keys(deps.config.virtualOrganizations)) {
       for (const status of swept) {
-        const target = {
-          cursor: `stalledJobs#${vo}#${status}`,
-          table: deps.jobsTable,
-          definition: tables.jobs,
-          index: { name: 'byStatus', partition: statusKey(vo, status) },
-        };
+        const target = jobsInStatus(deps.jobsTable, `stalledJobs#${vo}#${status}`, vo, status);
         run.examined += await walk(deps, target, budget, async (item) => {
           const summary = fromJobItem(item);
           // Stalled jobs are judged with their pilot, read only for them.

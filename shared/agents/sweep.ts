@@ -15,7 +15,9 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { TableDefinition } from '#shared/resources.ts';
+import type { JobStatus } from '#shared/jobs/status.ts';
+import { statusKey } from '#shared/jobs/store/keys.ts';
+import { type TableDefinition, tables } from '#shared/resources.ts';
 
 type Item = Record<string, unknown>;
 
@@ -39,7 +41,7 @@ const pageSize = 500;
 
 export const runBudget = (changes: number): Budget => ({ changes, reads: changes * readsPerChange });
 
-export const spent = (budget: Budget) => budget.changes <= 0 || budget.reads <= 0;
+const spent = (budget: Budget) => budget.changes <= 0 || budget.reads <= 0;
 
 export interface Walk {
   /** Names the cursor, e.g. `stalledJobs#<vo>#Running`. */
@@ -57,6 +59,14 @@ export interface Walk {
     readonly values: Record<string, unknown>;
   };
 }
+
+/** A walk over the jobs of `vo` in `status`, through the jobs table's byStatus index. */
+export const jobsInStatus = (table: string, cursor: string, vo: string, status: JobStatus): Walk => ({
+  cursor,
+  table,
+  definition: tables.jobs,
+  index: { name: 'byStatus', partition: statusKey(vo, status) },
+});
 
 /**
  * What the agent did with an item: nothing, a change (one unit of the budget), or `end`: nothing
