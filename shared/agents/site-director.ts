@@ -21,6 +21,7 @@ import {
   pilotsToSubmit,
 } from '#shared/agents/site-director-demand.ts';
 import { pilotStatusChange } from '#shared/agents/site-director-pilots.ts';
+import { countLevels } from '#shared/agents/task-queues.ts';
 import {
   type ComputingElement,
   type ComputingElementConfig,
@@ -33,8 +34,6 @@ import type { Logger } from '#shared/log.ts';
 import { matchTaskQueue } from '#shared/matcher/predicate.ts';
 import type { PilotRecord, PilotStatus } from '#shared/pilots/model.ts';
 import { createSubmittedPilot, listPilotsByStatus, setPilotStatusFrom } from '#shared/pilots/records.ts';
-import { countEntriesByPriority } from '#shared/taskqueues/entries.ts';
-import { entryShards } from '#shared/taskqueues/keys.ts';
 import { listTaskQueues, type TaskQueueItem } from '#shared/taskqueues/store.ts';
 
 export interface SiteDirectorDeps {
@@ -66,10 +65,10 @@ export interface SiteDirectorRun {
 const maxRecordsPerStatus = 2000;
 const waitingStatuses: readonly PilotStatus[] = ['Submitted', 'Waiting'];
 
-export const elementKey = (ce: Pick<ComputingElement, 'site' | 'name'>) => `${ce.site}/${ce.name}`;
+const elementKey = (ce: Pick<ComputingElement, 'site' | 'name'>) => `${ce.site}/${ce.name}`;
 
 /** The VO a site director works for: the configured one, else the first declared. */
-export function siteDirectorVo(config: MuonConfig): string {
+function siteDirectorVo(config: MuonConfig): string {
   const vo = config.agents.siteDirector.vo ?? Object.keys(config.virtualOrganizations)[0];
   if (vo === undefined || !(vo in config.virtualOrganizations))
     throw new Error(`agents.siteDirector.vo: "${vo}" is not a virtual organisation of the configuration.`);
@@ -127,8 +126,10 @@ export function createSiteDirector(deps: SiteDirectorDeps) {
         maxRecordsPerStatus,
       );
       for (const record of records) {
-        const key = `${record.site}/${record.gridCE}`;
-        byElement.set(key, [...(byElement.get(key) ?? []), record]);
+        const key = elementKey({ site: record.site, name: record.gridCE });
+        const list = byElement.get(key);
+        if (list) list.push(record);
+        else byElement.set(key, [record]);
       }
     }
     return byElement;
@@ -140,14 +141,9 @@ export function createSiteDirector(deps: SiteDirectorDeps) {
     return (tq: TaskQueueItem): Promise<number> => {
       let count = counts.get(tq.tqId);
       if (!count) {
-        count = (async () => {
-          let jobs = 0;
-          for (let shard = 0; shard < entryShards; shard += 1) {
-            const levels = await countEntriesByPriority(deps.dynamo, deps.taskQueuesTable, tq.tqId, shard, 1);
-            for (const n of levels.values()) jobs += n;
-          }
-          return jobs;
-        })();
+        count = countLevels(deps.dynamo, deps.taskQueuesTable, tq.tqId, 1).then((levels) =>
+          Object.values(levels).reduce((sum, n) => sum + n, 0),
+        );
         counts.set(tq.tqId, count);
       }
       return count;

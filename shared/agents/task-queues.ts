@@ -45,7 +45,9 @@ export async function recalculateTaskQueues(
   const now = deps.now();
   for (const [vo, voConfig] of Object.entries(deps.config.virtualOrganizations)) {
     const queues = await listTaskQueues(deps.dynamo, deps.table, vo);
-    const levels = await mapLimited(queues, concurrency, (tq) => countLevels(deps, tq.tqId));
+    const levels = await mapLimited(queues, concurrency, (tq) =>
+      countLevels(deps.dynamo, deps.table, tq.tqId),
+    );
     const groupShare = (group: string): GroupShare => ({
       share: voConfig.groups[group]?.share ?? 1,
       jobSharing: voConfig.groups[group]?.jobSharing ?? false,
@@ -86,10 +88,16 @@ export async function recalculateTaskQueues(
   return run;
 }
 
-async function countLevels(deps: TaskQueuesAgentDeps, tqId: string): Promise<Record<string, number>> {
+/** A task queue's waiting jobs per priority, over all its entry shards (`maxPages` per shard). */
+export async function countLevels(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  tqId: string,
+  maxPages?: number,
+): Promise<Record<string, number>> {
   const total: Record<string, number> = {};
   for (let shard = 0; shard < entryShards; shard += 1) {
-    for (const [priority, count] of await countEntriesByPriority(deps.dynamo, deps.table, tqId, shard)) {
+    for (const [priority, count] of await countEntriesByPriority(dynamo, table, tqId, shard, maxPages)) {
       total[priority] = (total[priority] ?? 0) + count;
     }
   }
@@ -103,7 +111,7 @@ async function countLevels(deps: TaskQueuesAgentDeps, tqId: string): Promise<Rec
 async function deleteEmpty(deps: TaskQueuesAgentDeps, tq: TaskQueueItem): Promise<void> {
   if (!tq.emptySince) return;
   if (!(await deleteTaskQueueIfStillEmpty(deps.dynamo, deps.table, tq.tqId, tq.emptySince))) return;
-  const after = await countLevels(deps, tq.tqId);
+  const after = await countLevels(deps.dynamo, deps.table, tq.tqId);
   if (Object.values(after).some((count) => count > 0)) {
     await restoreTaskQueue(deps.dynamo, deps.table, tq);
     deps.logger.info('task queue restored after a racing insert', { tqId: tq.tqId });
