@@ -11,11 +11,11 @@ if (!dataDir || !process.send) {
   process.exit(2);
 }
 
-const only = (process.env.MUON_EMULATORS ?? 'dynamodb,sqs,s3').split(',') as EmulatorName[];
 const emulators = await startEmulators({
   dataDir,
   inMemory: process.env.MUON_EMULATOR_IN_MEMORY === '1',
-  only,
+  // Absent: all of them.
+  only: process.env.MUON_EMULATORS?.split(',') as EmulatorName[] | undefined,
 });
 let stopping = false;
 const stop = async () => {

@@ -9,7 +9,7 @@ import { normalise, type ResourceDescription } from '#shared/matcher/resource-de
 import type { TaskQueueDefinition } from '#shared/taskqueues/definition.ts';
 
 /** CPU seconds per processor a pilot offers when its element does not say (a pilot without a time limit). */
-export const generousCpuTimeSeconds = 10 * 365 * 86_400;
+const generousCpuTimeSeconds = 10 * 365 * 86_400;
 
 /**
  * What a pilot of this element offers the matcher, built as the matcher builds it from a pilot's

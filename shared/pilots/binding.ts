@@ -25,7 +25,7 @@ const cacheLimit = 10_000;
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Whether `secret` hashes to `secretHash`, compared in constant time. */
-export function secretMatches(secret: string, secretHash: string): boolean {
+function secretMatches(secret: string, secretHash: string): boolean {
   const expected = Buffer.from(secretHash, 'hex');
   const given = createHash('sha256').update(secret).digest();
   return expected.length === given.length && timingSafeEqual(expected, given);

@@ -15,7 +15,7 @@ import type { PilotRegistry } from '#shared/pilots/registry.ts';
 import { headObject, presignDownload, presignUpload, urlValiditySeconds } from '#shared/sandboxes/objects.ts';
 
 /** The pilot uploads at most the last 50 MiB of its log. */
-export const maxLogBytes = 50 * 1024 * 1024;
+const maxLogBytes = 50 * 1024 * 1024;
 
 /** `POST /api/pilots/logs`. */
 export const logUploadSchema = z.strictObject({
@@ -24,7 +24,7 @@ export const logUploadSchema = z.strictObject({
 });
 export type LogUpload = z.infer<typeof logUploadSchema>;
 
-export const pilotLogKey = (vo: string, reference: string) => `pilot-logs/${vo}/${sha256Hex(reference)}.log`;
+const pilotLogKey = (vo: string, reference: string) => `pilot-logs/${vo}/${sha256Hex(reference)}.log`;
 
 export function createPilotLogs(
   deps: Pick<Deps, 'aws' | 'resources' | 'now'>,
