@@ -16,7 +16,12 @@ import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { emulatorCredentials } from '#local/emulators.ts';
 import { type LocalFile, readLocalFile, resolveHome } from '#local/home.ts';
 import { clientCredentialsFromEnvironment, clientCredentialVariables } from '#pilot/token.ts';
-import { createSiteDirector, localPilotArguments, pilotArguments } from '#shared/agents/site-director.ts';
+import {
+  createSiteDirector,
+  localPilotArguments,
+  pilotArguments,
+  pilotTokenVariable,
+} from '#shared/agents/site-director.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
 import { type ComputingElement, createComputingElement } from '#shared/ce/index.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
@@ -46,9 +51,6 @@ export interface SiteDirectorContext {
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
 }
-
-/** A fixed pilot token, handed to every pilot as MUON_TOKEN (as the Lambda's MUON_PILOT_TOKEN). */
-const pilotTokenVariable = 'MUON_PILOT_TOKEN';
 
 /**
  * What pilots authenticate with, as their environment: `--pilot-token` or MUON_PILOT_TOKEN as their

@@ -7,7 +7,7 @@
  * goes to every pilot as its `MUON_TOKEN` (and wins over the client).
  */
 import { BatchClient } from '@aws-sdk/client-batch';
-import { createSiteDirector, pilotArguments } from '#shared/agents/site-director.ts';
+import { createSiteDirector, pilotArguments, pilotTokenVariable } from '#shared/agents/site-director.ts';
 import { createComputingElements } from '#shared/ce/index.ts';
 import type { Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
@@ -16,9 +16,6 @@ import { ConfigurationError } from '#shared/errors.ts';
 import { createScheduleHandler } from '#shared/schedule/handler.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** A fixed pilot token, handed to every pilot this director submits instead of the client. */
-const pilotTokenVariable = 'MUON_PILOT_TOKEN';
 
 export function createHandler(deps: Deps, env: Env = process.env) {
   const { config, logger } = deps;

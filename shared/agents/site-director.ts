@@ -63,6 +63,12 @@ export interface SiteDirectorRun {
 
 /** Pilot records read per status and cycle: what one run may watch. */
 const maxRecordsPerStatus = 2000;
+
+/**
+ * A fixed pilot token the site director hands every pilot as its MUON_TOKEN, read from this
+ * variable by the Lambda and by `muon site-director` (else pilots use their OAuth2 client).
+ */
+export const pilotTokenVariable = 'MUON_PILOT_TOKEN';
 const waitingStatuses: readonly PilotStatus[] = ['Submitted', 'Waiting'];
 
 const elementKey = (ce: Pick<ComputingElement, 'site' | 'name'>) => `${ce.site}/${ce.name}`;
