@@ -1,9 +1,12 @@
 /**
  * What a pull pilot (pilot/pilot.ts) and a push pilot (pilot/push/push-pilot.ts) do alike: the
- * handle that stops them, the API they talk to, and their life once registered: Running, statuses
- * and heartbeats every `pilot.heartbeatSeconds`, the log every `pilot.logUploadSeconds`, jobs taken
- * until there is a reason to stop (pilot/job-agent.ts), the drain, and the end, Done or Failed.
+ * handle that stops them, the API they talk to, their log and registration, and their life once
+ * registered: Running, statuses and heartbeats every `pilot.heartbeatSeconds`, the log every
+ * `pilot.logUploadSeconds`, jobs taken until there is a reason to stop (pilot/job-agent.ts), the
+ * drain, and the end, Done or Failed.
  */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { PilotApi, WrapperContext, WrapperHandle } from '#pilot/api.ts';
 import { createHttpPilotApi } from '#pilot/http-api.ts';
 import {
@@ -13,7 +16,7 @@ import {
   takeJobs,
   type WrapperFactory,
 } from '#pilot/job-agent.ts';
-import type { PilotLog } from '#pilot/log.ts';
+import { openPilotLog, type PilotLog } from '#pilot/log.ts';
 import { createReporter } from '#pilot/reporter.ts';
 import type { PilotToken } from '#pilot/token.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
@@ -102,6 +105,49 @@ export function pilotApi(
   });
 }
 
+/**
+ * Opens the pilot's log (`<dir>/pilot.log`), registers the pilot (`register`, which returns the API
+ * it registered with and its reference; a failure is logged as `failure` and rethrown), then runs it
+ * (`run`, with a logger tagged with its reference). The log is closed, and `temporaryDir` removed,
+ * however the pilot ends.
+ */
+export async function withPilotLog<
+  R extends { readonly api: PilotApi; readonly pilotReference: string },
+>(pilot: {
+  readonly options: Pick<PilotBaseOptions, 'logLevel' | 'echo'>;
+  readonly control: PilotControl;
+  readonly dir: string;
+  readonly logContext: Record<string, unknown>;
+  /** A directory the pilot made for itself. */
+  readonly temporaryDir: string | undefined;
+  readonly failure: string;
+  readonly register: (logger: Logger) => Promise<R>;
+  readonly run: (registered: R & { readonly log: PilotLog; readonly logger: Logger }) => Promise<void>;
+}): Promise<void> {
+  const { options } = pilot;
+  const log = openPilotLog({
+    path: join(pilot.dir, 'pilot.log'),
+    level: options.logLevel ?? 'info',
+    ...(options.echo ? { echo: options.echo } : {}),
+    context: pilot.logContext,
+  });
+  try {
+    let registered: R;
+    try {
+      registered = await pilot.register(log.logger);
+    } catch (error) {
+      log.logger.error(pilot.failure, { error });
+      throw error;
+    }
+    const logger = log.logger.child({ pilot: registered.pilotReference });
+    pilot.control.registered(registered.pilotReference);
+    await pilot.run({ ...registered, log, logger });
+  } finally {
+    await log.close();
+    if (pilot.temporaryDir) await rm(pilot.temporaryDir, { recursive: true, force: true });
+  }
+}
+
 /** A registered pilot, ready to take jobs. */
 export interface RegisteredPilot {
   /** How its log lines and statuses name it: `pilot` or `push pilot`. */
@@ -136,7 +182,7 @@ export interface RegisteredPilot {
  */
 export async function runRegisteredPilot(pilot: RegisteredPilot): Promise<void> {
   const { api, log, logger, config, control, kind } = pilot;
-  const label = kind === 'pilot' ? 'the pilot' : 'the push pilot';
+  const label = `the ${kind}`;
   await api
     .setPilotStatus('Running', kind === 'pilot' ? 'Pilot started' : 'Push pilot started')
     .catch((error) => logger.warn('pilot status not set', { error }));

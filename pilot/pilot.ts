@@ -5,10 +5,9 @@
  * `pilot.logUploadSeconds`, and ends Done, or Failed when it crashed. `startPilot` runs one in this
  * process: `muon pilot` (pilot/main.ts), the local runtime and the tests all use it.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { PilotApi } from '#pilot/api.ts';
 import { type ChosenComputingElement, chooseComputingElement } from '#pilot/computing-element.ts';
 import {
   type PilotBaseOptions,
@@ -17,8 +16,8 @@ import {
   type RunningPilot,
   runRegisteredPilot,
   startRunning,
+  withPilotLog,
 } from '#pilot/lifecycle.ts';
-import { openPilotLog } from '#pilot/log.ts';
 import {
   createTimeLeft,
   discoverResources,
@@ -32,7 +31,6 @@ import { loadHooks } from '#pilot/wrapper/hooks.ts';
 import { startJobWrapper } from '#pilot/wrapper/index.ts';
 import { version } from '#shared/version.ts';
 
-export type { WrapperFactory } from '#pilot/job-agent.ts';
 export type { RunningPilot } from '#pilot/lifecycle.ts';
 
 export interface PilotOptions extends PilotBaseOptions {
@@ -60,79 +58,63 @@ async function runPilot(options: PilotOptions, control: PilotControl): Promise<v
   const { site, gridCE } = computingElement;
   const workDir = resolve(options.workDir ?? (await mkdtemp(join(tmpdir(), 'muon-pilot-'))));
   await mkdir(workDir, { recursive: true });
-  const log = openPilotLog({
-    path: join(workDir, 'pilot.log'),
-    level: options.logLevel ?? 'info',
-    ...(options.echo ? { echo: options.echo } : {}),
-    context: { site, gridCE },
+  await withPilotLog({
+    options,
+    control,
+    dir: workDir,
+    logContext: { site, gridCE },
+    temporaryDir: options.workDir ? undefined : workDir,
+    failure: 'the pilot could not start',
+    register: async (logger) => {
+      // A hook that cannot load would bounce every job the pilot takes: fail here, before matching.
+      await loadHooks(pilotConfig.hooks, options.configDir ?? process.cwd(), defaultHooks);
+      const api = pilotApi(options, logger, 'startPilot');
+      const resources = await discoverResources(workDir, options.resources, options.probe);
+      const registration = await api.register(
+        registrationBody(computingElement, resources, options.reference ?? resources.reference),
+      );
+      return { api, pilotReference: registration.PilotReference, resources };
+    },
+    run: async ({ api, pilotReference, resources, log, logger }) => {
+      logger.info('pilot registered', { version, workDir, resources });
+      const slots = createSlots(resources.cores, resources.memoryMb);
+      await runRegisteredPilot({
+        kind: 'pilot',
+        api,
+        log,
+        logger,
+        config: pilotConfig,
+        control,
+        where: {
+          configDir: options.configDir ?? process.cwd(),
+          workRoot: workDir,
+          pilotReference,
+          site,
+          gridCE,
+        },
+        jobs: {
+          slots,
+          idleStopSeconds: options.idleStopSeconds ?? pilotConfig.idleStopSeconds,
+          ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
+          timeLeft: createTimeLeft(resources, options.probe ? { probe: options.probe } : {}),
+          request: (timeLeftSeconds) =>
+            matcherRequest({
+              site,
+              gridCE,
+              pilotReference,
+              slots,
+              timeLeftSeconds,
+              cpuNormalizationFactor: pilotConfig.cpuNormalizationFactor,
+              tags: computingElement.ce.tags,
+              ...(computingElement.ce.platform ? { platform: computingElement.ce.platform } : {}),
+            }),
+          startWrapper: options.startWrapper ?? startJobWrapper,
+        },
+        uploadLogAtStart: true,
+        interruptSeconds: pilotConfig.watchdog.killGraceSeconds + 30,
+      });
+    },
   });
-  let logger = log.logger;
-  const cleanUp = async () => {
-    await log.close();
-    if (!options.workDir) await rm(workDir, { recursive: true, force: true });
-  };
-
-  let api: PilotApi;
-  let pilotReference: string;
-  let resources: PilotResources;
-  try {
-    // A hook that cannot load would bounce every job the pilot takes: fail here, before matching.
-    await loadHooks(pilotConfig.hooks, options.configDir ?? process.cwd(), defaultHooks);
-    api = pilotApi(options, logger, 'startPilot');
-    resources = await discoverResources(workDir, options.resources, options.probe);
-    const registration = await api.register(
-      registrationBody(computingElement, resources, options.reference ?? resources.reference),
-    );
-    pilotReference = registration.PilotReference;
-  } catch (error) {
-    logger.error('the pilot could not start', { error });
-    await cleanUp();
-    throw error;
-  }
-  logger = logger.child({ pilot: pilotReference });
-  control.registered(pilotReference);
-  logger.info('pilot registered', { version, workDir, resources });
-
-  const slots = createSlots(resources.cores, resources.memoryMb);
-  try {
-    await runRegisteredPilot({
-      kind: 'pilot',
-      api,
-      log,
-      logger,
-      config: pilotConfig,
-      control,
-      where: {
-        configDir: options.configDir ?? process.cwd(),
-        workRoot: workDir,
-        pilotReference,
-        site,
-        gridCE,
-      },
-      jobs: {
-        slots,
-        idleStopSeconds: options.idleStopSeconds ?? pilotConfig.idleStopSeconds,
-        ...(options.maxJobs !== undefined ? { maxJobs: options.maxJobs } : {}),
-        timeLeft: createTimeLeft(resources, options.probe ? { probe: options.probe } : {}),
-        request: (timeLeftSeconds) =>
-          matcherRequest({
-            site,
-            gridCE,
-            pilotReference,
-            slots,
-            timeLeftSeconds,
-            cpuNormalizationFactor: pilotConfig.cpuNormalizationFactor,
-            tags: computingElement.ce.tags,
-            ...(computingElement.ce.platform ? { platform: computingElement.ce.platform } : {}),
-          }),
-        startWrapper: options.startWrapper ?? startJobWrapper,
-      },
-      uploadLogAtStart: true,
-      interruptSeconds: pilotConfig.watchdog.killGraceSeconds + 30,
-    });
-  } finally {
-    await cleanUp();
-  }
 }
 
 /** The body of `POST /api/pilots` (docs/pilots.md, "Registration and the pilot credential"). */

@@ -11,10 +11,9 @@
  * jobs and reschedules them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
+import { mkdir, mkdtemp, statfs } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { PilotApi } from '#pilot/api.ts';
 import {
   type PilotBaseOptions,
   type PilotControl,
@@ -22,8 +21,8 @@ import {
   type RunningPilot,
   runRegisteredPilot,
   startRunning,
+  withPilotLog,
 } from '#pilot/lifecycle.ts';
-import { openPilotLog } from '#pilot/log.ts';
 import { startJobWrapper } from '#pilot/wrapper/index.ts';
 import { version } from '#shared/version.ts';
 import { createPushSlots, pushRequest } from './capacity.ts';
@@ -50,88 +49,78 @@ async function runPushPilot(options: PushPilotOptions, control: PilotControl): P
   // The job directories: under the shared work directory, one directory per push pilot.
   const workRoot = join(base, `push-${id}`);
   await mkdir(workRoot, { recursive: true });
-  const log = openPilotLog({
-    path: join(workRoot, 'pilot.log'),
-    level: options.logLevel ?? 'info',
-    ...(options.echo ? { echo: options.echo } : {}),
-    context: { site, gridCE, mode: 'push' },
-  });
-  let logger = log.logger;
-  const cleanUp = async () => {
-    await log.close();
-    if (!settings.workDir) await rm(base, { recursive: true, force: true });
-  };
-
-  let api: PilotApi;
-  let pilotReference: string;
-  try {
-    api = pilotApi(options, logger, 'startPushPilot');
-    const registration = await api.register(await registrationOf(settings, workRoot, id));
-    pilotReference = registration.PilotReference;
-  } catch (error) {
-    logger.error('the push pilot could not register', { error });
-    await cleanUp();
-    throw error;
-  }
-  logger = logger.child({ pilot: pilotReference });
-  control.registered(pilotReference);
-  logger.info('push pilot registered', { version, workRoot, settings: { ...settings, ce: undefined } });
-  if (!settings.workDir) {
-    logger.warn('no shared work directory configured: the compute nodes must see this temporary one', {
-      workRoot,
-    });
-  }
-
-  const runner = createSlurmPayloadRunner({
-    ...settings,
-    client: createSlurmClient({ env: options.env ?? process.env }),
-    pilotReference,
-    config: pilotConfig,
-    logger,
-  });
-  const slots = createPushSlots(settings, settings.memoryMbPerNode);
-  try {
-    await runRegisteredPilot({
-      kind: 'push pilot',
-      api,
-      log,
-      logger,
-      config: pilotConfig,
-      control,
-      where: {
-        configDir: options.configDir ?? process.cwd(),
+  await withPilotLog({
+    options,
+    control,
+    dir: workRoot,
+    logContext: { site, gridCE, mode: 'push' },
+    temporaryDir: settings.workDir ? undefined : base,
+    failure: 'the push pilot could not register',
+    register: async (logger) => {
+      const api = pilotApi(options, logger, 'startPushPilot');
+      const registration = await api.register(await registrationOf(settings, workRoot, id));
+      return { api, pilotReference: registration.PilotReference };
+    },
+    run: async ({ api, pilotReference, log, logger }) => {
+      logger.info('push pilot registered', {
+        version,
         workRoot,
+        settings: { ...settings, ce: undefined },
+      });
+      if (!settings.workDir) {
+        logger.warn('no shared work directory configured: the compute nodes must see this temporary one', {
+          workRoot,
+        });
+      }
+
+      const runner = createSlurmPayloadRunner({
+        ...settings,
+        client: createSlurmClient({ env: options.env ?? process.env }),
         pilotReference,
-        site,
-        gridCE,
-        payloadRunner: runner,
-      },
-      jobs: {
-        slots,
-        idleStopSeconds: options.idleStopSeconds ?? pilotConfig.idleStopSeconds,
-        // The edge node has no end of its own; each payload's time is bounded by its --time.
-        timeLeft: async () => undefined,
-        request: () =>
-          pushRequest({
-            site,
-            gridCE,
-            pilotReference,
-            slots,
-            timeLimitMinutes: settings.timeLimitMinutes,
-            cpuNormalizationFactor: pilotConfig.cpuNormalizationFactor,
-            tags: settings.ce.tags,
-            ...(settings.ce.platform ? { platform: settings.ce.platform } : {}),
-          }),
-        startWrapper: options.startWrapper ?? startJobWrapper,
-      },
-      uploadLogAtStart: false,
-      // An interrupted payload's end is only seen at the runner's next polls of Slurm.
-      interruptSeconds: pilotConfig.watchdog.killGraceSeconds + 30 + 4 * settings.pollSeconds,
-      onJobsEnded: () => runner.close(),
-    });
-  } finally {
-    await cleanUp();
-  }
+        config: pilotConfig,
+        logger,
+      });
+      const slots = createPushSlots(settings, settings.memoryMbPerNode);
+      await runRegisteredPilot({
+        kind: 'push pilot',
+        api,
+        log,
+        logger,
+        config: pilotConfig,
+        control,
+        where: {
+          configDir: options.configDir ?? process.cwd(),
+          workRoot,
+          pilotReference,
+          site,
+          gridCE,
+          payloadRunner: runner,
+        },
+        jobs: {
+          slots,
+          idleStopSeconds: options.idleStopSeconds ?? pilotConfig.idleStopSeconds,
+          // The edge node has no end of its own; each payload's time is bounded by its --time.
+          timeLeft: async () => undefined,
+          request: () =>
+            pushRequest({
+              site,
+              gridCE,
+              pilotReference,
+              slots,
+              timeLimitMinutes: settings.timeLimitMinutes,
+              cpuNormalizationFactor: pilotConfig.cpuNormalizationFactor,
+              tags: settings.ce.tags,
+              ...(settings.ce.platform ? { platform: settings.ce.platform } : {}),
+            }),
+          startWrapper: options.startWrapper ?? startJobWrapper,
+        },
+        uploadLogAtStart: false,
+        // An interrupted payload's end is only seen at the runner's next polls of Slurm.
+        interruptSeconds: pilotConfig.watchdog.killGraceSeconds + 30 + 4 * settings.pollSeconds,
+        onJobsEnded: () => runner.close(),
+      });
+    },
+  });
 }
 
 /** `POST /api/pilots`: the HPC's capacity under a reference of this edge node. */
