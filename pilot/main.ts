@@ -4,13 +4,10 @@
  * running ones get `pilot.graceSeconds`, then are interrupted and rescheduled); a second one
  * interrupts them at once. The exit code is 0 when the pilot ended Done, 1 when it failed.
  */
-import { dirname, resolve } from 'node:path';
 import { startPilot } from '#pilot/pilot.ts';
-import { superviseProcess } from '#pilot/process.ts';
+import { processOptions, superviseProcess } from '#pilot/process.ts';
 import type { ResourceOverrides } from '#pilot/resources.ts';
 import type { PilotToken } from '#pilot/token.ts';
-import { loadConfigFile } from '#shared/config/load.ts';
-import { parseLogLevel } from '#shared/log.ts';
 
 export interface PilotCommandOptions {
   readonly apiUrl: string;
@@ -29,12 +26,6 @@ export interface PilotCommandOptions {
 
 export async function runPilotProcess(options: PilotCommandOptions): Promise<number> {
   const { config: path, quiet, ...rest } = options;
-  const pilot = startPilot({
-    ...rest,
-    config: loadConfigFile(path),
-    configDir: dirname(resolve(path)),
-    logLevel: parseLogLevel(process.env.MUON_LOG_LEVEL),
-    ...(quiet ? {} : { echo: (line: string) => process.stderr.write(`${line}\n`) }),
-  });
+  const pilot = startPilot({ ...rest, ...processOptions(path, quiet) });
   return superviseProcess(pilot, 'muon pilot');
 }

@@ -3,7 +3,21 @@
  * ends. The first SIGTERM or SIGINT drains (no new jobs; running ones get `pilot.graceSeconds`,
  * then are interrupted and rescheduled); a second one interrupts them at once.
  */
+import { dirname, resolve } from 'node:path';
 import type { RunningPilot } from '#pilot/lifecycle.ts';
+import { loadConfigFile } from '#shared/config/load.ts';
+import { parseLogLevel } from '#shared/log.ts';
+
+/**
+ * What a pilot process gives its pilot: the configuration at `path` and its directory, the log
+ * level of MUON_LOG_LEVEL, and the log on stderr too unless `quiet`.
+ */
+export const processOptions = (path: string, quiet: boolean | undefined) => ({
+  config: loadConfigFile(path),
+  configDir: dirname(resolve(path)),
+  logLevel: parseLogLevel(process.env.MUON_LOG_LEVEL),
+  ...(quiet ? {} : { echo: (line: string) => process.stderr.write(`${line}\n`) }),
+});
 
 /** Waits for `pilot` to end: 0 when it ended Done, 1 (the reason on stderr after `command`) when it failed. */
 export async function superviseProcess(pilot: RunningPilot, command: string): Promise<number> {
