@@ -11,7 +11,13 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { DownloadSource, UploadTarget } from '#pilot/api.ts';
-import { ApiCallError, defaultRetryPolicy, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import {
+  ApiCallError,
+  defaultRetryPolicy,
+  fetchOrUnreachable,
+  type RetryPolicy,
+  withRetries,
+} from '#pilot/retry.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface FileDigest {
@@ -49,12 +55,7 @@ async function putOnce(
 
 /** One GET of a presigned URL into `destination`, hashed on the way (no retry). */
 async function getOnce(url: string, destination: string, timeoutMs: number): Promise<FileDigest> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    throw ApiCallError.unreachable('GET', error);
-  }
+  const response = await fetchOrUnreachable('GET', url, { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok || !response.body)
     throw ApiCallError.answered('GET', response.status, await response.text());
   const hash = createHash('sha256');
