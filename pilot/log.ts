@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { createLogger, type Logger, type LogLevel } from '#shared/log.ts';
 
 /** The API takes at most 50 MiB; a longer log keeps its end. */
-export const maxLogUploadBytes = 50 * 1024 * 1024;
+const maxLogUploadBytes = 50 * 1024 * 1024;
 
 export interface PilotLog {
   readonly path: string;
@@ -58,7 +58,7 @@ export function openPilotLog(options: {
   };
 }
 
-export async function readTail(path: string, maxBytes: number): Promise<Buffer> {
+async function readTail(path: string, maxBytes: number): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();

@@ -50,7 +50,7 @@ export interface NodeProbe {
   hostname(): string;
 }
 
-export const nodeProbe = (env: Readonly<Record<string, string | undefined>> = process.env): NodeProbe => ({
+const nodeProbe = (env: Readonly<Record<string, string | undefined>> = process.env): NodeProbe => ({
   env,
   readFile: (path) => {
     try {
@@ -76,7 +76,7 @@ export const nodeProbe = (env: Readonly<Record<string, string | undefined>> = pr
 
 const mib = 1024 * 1024;
 
-export function batchJob(env: NodeProbe['env']): BatchJob | undefined {
+function batchJob(env: NodeProbe['env']): BatchJob | undefined {
   if (env.SLURM_JOB_ID) return { system: 'slurm', jobId: env.SLURM_JOB_ID };
   if (env.AWS_BATCH_JOB_ID) return { system: 'awsbatch', jobId: env.AWS_BATCH_JOB_ID };
   return undefined;

@@ -37,8 +37,6 @@ export interface SlurmRunnerOptions
 }
 
 export interface SlurmPayloadRunner extends PayloadRunner {
-  /** Payloads in Slurm whose end the runner has not seen yet. */
-  readonly inFlight: number;
   /** Stops polling (the pilot ends); payloads it still follows are left as they are. */
   close(): void;
 }
@@ -171,10 +169,6 @@ export function createSlurmPayloadRunner(options: SlurmRunnerOptions): SlurmPayl
 
   return {
     remote: true,
-
-    get inFlight() {
-      return tracked.size;
-    },
 
     close() {
       closed = true;

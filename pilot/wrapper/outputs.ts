@@ -67,7 +67,7 @@ export function outputLfn(job: MatchedJob, name: string): string {
 }
 
 /** The absolute path of a File/Directory object of cwltool's output object. */
-export function localPathOf(object: Record<string, unknown>): string | undefined {
+function localPathOf(object: Record<string, unknown>): string | undefined {
   if (typeof object.path === 'string') return object.path;
   const location = object.location;
   if (typeof location === 'string' && location.startsWith('file:')) return fileURLToPath(location);

@@ -89,7 +89,7 @@ export const localPayloadRunner: PayloadRunner = {
 };
 
 /** Starts the payload; rejects (with the spawn error's `code`, e.g. ENOENT) when it cannot start. */
-export async function startPayload(
+async function startPayload(
   payload: PayloadCommand,
   files: PayloadFiles,
   treePids: () => readonly number[] = () => [],

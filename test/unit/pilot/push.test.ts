@@ -18,14 +18,21 @@ const pilots: FakePilot[] = [];
 afterAll(() => {
   for (const pilot of pilots) pilot.cleanup();
 });
+const newPilot = () => {
+  const pilot = new FakePilot();
+  pilots.push(pilot);
+  return pilot;
+};
+/** A job directory with its `.muon/`, and the payload's files there. */
+const payloadDirectory = (jobId: number) => {
+  const paths = jobPaths(newPilot().workRoot, jobId);
+  mkdirSync(paths.private, { recursive: true });
+  return { paths, files: payloadFiles(paths) };
+};
 
 describe('Push mode: the payload batch script', () => {
   it('runs the payload with exactly its environment and leaves its exit code, CPU and wall clock', () => {
-    const pilot = new FakePilot();
-    pilots.push(pilot);
-    const paths = jobPaths(pilot.workRoot, 7);
-    mkdirSync(paths.private, { recursive: true });
-    const files = payloadFiles(paths);
+    const { paths, files } = payloadDirectory(7);
     writeFileSync(
       files.script,
       payloadScript({
@@ -59,11 +66,7 @@ describe('Push mode: the payload batch script', () => {
   it('cuts the payload off the network when asked', () => {
     const unshare = spawnSync('unshare', ['--net', '--', 'true']);
     if (unshare.status !== 0) return; // Needs root or user namespaces; the Slurm tests cover it too.
-    const pilot = new FakePilot();
-    pilots.push(pilot);
-    const paths = jobPaths(pilot.workRoot, 8);
-    mkdirSync(paths.private, { recursive: true });
-    const files = payloadFiles(paths);
+    const { paths, files } = payloadDirectory(8);
     writeFileSync(
       files.script,
       payloadScript({
@@ -276,8 +279,7 @@ function fakeRemoteRunner(
 }
 
 function startRemote(runner: PayloadRunner, fields = {}) {
-  const pilot = new FakePilot();
-  pilots.push(pilot);
+  const pilot = newPilot();
   const context: WrapperContext = { ...pilot.context(), payloadRunner: runner };
   const handle = startJobWrapper(matchedJob({ Executable: '/bin/true', ...fields }), context);
   return { pilot, handle };
