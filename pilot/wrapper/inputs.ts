@@ -33,8 +33,11 @@ export async function prepareInputs(input: InputsInput): Promise<string | undefi
     await downloadInputSandboxes(api, sandbox.sandboxes, paths, unpacker);
     if (sandbox.lfns.length > 0) {
       report({ MinorStatus: `${minorStatus.downloadingInputSandbox} LFN(s)` });
+      // The input data step's own failure is relabelled: these LFNs are part of the input sandbox.
       await downloadInputData(api, sandbox.lfns, paths).catch((error: unknown) => {
-        throw failedStep(minorStatus.inputSandboxDownloadFailed, error);
+        throw error instanceof JobStepError
+          ? new JobStepError(minorStatus.inputSandboxDownloadFailed, error.message, { cause: error })
+          : failedStep(minorStatus.inputSandboxDownloadFailed, error);
       });
     }
   }

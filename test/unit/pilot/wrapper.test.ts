@@ -192,6 +192,12 @@ describe('Job wrapper with a JDL payload', () => {
     expect(pilot.minors()).not.toContain('Application');
   });
 
+  it('fails "Input Sandbox Download Failed" when an LFN of the input sandbox has no replica', async () => {
+    const job = scriptJob('true', { InputSandbox: ['LFN:/vo.example.org/data/none.txt'] });
+    expect(await run(job)).toEqual({ status: 'Failed', minorStatus: 'Input Sandbox Download Failed' });
+    expect(pilot.minors()).not.toContain('Application');
+  });
+
   it('fails "Input Sandbox Download Failed" when a sandbox cannot be downloaded', async () => {
     const job = matchedJob({
       Executable: 'run.sh',
