@@ -7,6 +7,7 @@ import { route } from '#shared/http/route.ts';
 export const createHandler = (deps: Deps) =>
   createHttpHandler(deps, {
     'GET /api/auth/userinfo': route({
+      caller: ['user', 'registeringPilot'],
       handle: ({ identity }) => ({
         vo: identity.vo,
         sub: identity.sub,

@@ -1,7 +1,7 @@
 /**
  * The data manager's routes (docs/pilots.md, API, Data): upload targets on storage
- * elements, replica registration, replicas, downloads and directory listings. Writes bind the
- * pilot credential first, so a pilot writes only for the jobs it runs.
+ * elements, replica registration, replicas, downloads and directory listings. A job wrapper calls
+ * them with its job's payload token, so it writes only for that job; users for themselves.
  */
 
 import {
@@ -16,32 +16,35 @@ import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { respond, route } from '#shared/http/route.ts';
-import { createPilotBinding } from '#shared/pilots/binding.ts';
 
 export function createHandler(deps: Deps) {
   const data = createDataManager(deps);
-  const bind = createPilotBinding(deps);
   return createHttpHandler(deps, {
     'POST /api/data/upload': route({
+      caller: ['user', 'payload'],
       body: uploadRequestSchema,
-      handle: async ({ identity, headers, body }) => data.upload(await bind(identity, headers), body),
+      handle: ({ identity, body }) => data.upload(identity, body),
     }),
     'POST /api/data/register': route({
+      caller: ['user', 'payload'],
       body: registerRequestSchema,
-      handle: async ({ identity, headers, body }) => {
-        await data.register(await bind(identity, headers), body);
+      handle: async ({ identity, body }) => {
+        await data.register(identity, body);
         return respond(204);
       },
     }),
     'GET /api/data/replicas': route({
+      caller: ['user', 'payload'],
       query: replicasQuerySchema,
       handle: ({ identity, query }) => data.replicas(identity, query.lfn),
     }),
     'GET /api/data/download': route({
+      caller: ['user', 'payload'],
       query: downloadQuerySchema,
       handle: ({ identity, query }) => data.download(identity, query.lfn, query.se),
     }),
     'GET /api/data/list': route({
+      caller: ['user'],
       query: listQuerySchema,
       handle: ({ identity, query }) => data.list(identity, query.path, query.next),
     }),

@@ -11,7 +11,7 @@ export const healthSchema = z.object({ status: z.literal('ok'), version: z.strin
 export const createHandler = (deps: Deps) =>
   createHttpHandler(deps, {
     'GET /api/health': route({
-      public: true,
+      caller: 'public',
       handle: () => ({ status: 'ok', version, time: deps.now().toISOString() }),
     }),
   });

@@ -19,7 +19,6 @@ import { cwlSubmission, cwlSubmissionSchema } from '#shared/jobs/submission/cwl-
 import { createIdempotencyPort } from '#shared/jobs/submission/idempotency-port.ts';
 import { jdlSubmission, jdlSubmissionSchema } from '#shared/jobs/submission/jdl-request.ts';
 import { submitJobs } from '#shared/jobs/submission/submit.ts';
-import { createPilotBinding } from '#shared/pilots/binding.ts';
 import { createTaskQueuePort } from '#shared/taskqueues/port.ts';
 import { putWorkflow } from '#shared/workflows/store.ts';
 
@@ -43,11 +42,10 @@ export function createHandler(deps: Deps) {
     now: deps.now,
   };
   const outputs = createJobOutputs(jobs);
-  // Pilots report only on their own jobs, so their routes bind the pilot credential.
-  const bindPilot = createPilotBinding(deps);
 
   return createHttpHandler(deps, {
     'POST /api/jobs': route({
+      caller: ['user'],
       body: cwlSubmissionSchema,
       handle: async ({ body, identity, headers }) => {
         const request = cwlSubmission(body, headers['idempotency-key']);
@@ -65,6 +63,7 @@ export function createHandler(deps: Deps) {
       },
     }),
     'POST /api/jobs/jdl': route({
+      caller: ['user'],
       body: jdlSubmissionSchema,
       handle: async ({ body, identity, headers }) =>
         respond(
@@ -77,43 +76,47 @@ export function createHandler(deps: Deps) {
         ),
     }),
     'PATCH /api/jobs/status': route({
+      caller: ['user', 'pilot', 'payload'],
       body: statusUpdatesSchema,
       query: z.object({ force: z.enum(['true', 'false']).optional() }),
-      handle: async ({ body, query, identity, headers }) =>
+      handle: async ({ body, query, identity }) =>
         bulkAnswer(
           await control.setStatuses(
-            await bindPilot(identity, headers),
+            identity,
             toUpdateMap(body),
             forceAllowed(identity, query.force === 'true'),
           ),
         ),
     }),
     'PATCH /api/jobs/heartbeat': route({
+      caller: ['pilot', 'payload'],
       body: heartbeatsSchema,
-      handle: async ({ body, identity, headers }) => {
+      handle: async ({ body, identity }) => {
         // DiracX answers the commands alone; a request none of whose jobs could beat is an error.
-        const bound = await bindPilot(identity, headers);
-        const result = bulkAnswer(await recordHeartbeats(jobs, bound, body, deps.now));
+        const result = bulkAnswer(await recordHeartbeats(jobs, identity, body, deps.now));
         return Object.values(result.success).flat();
       },
     }),
     'POST /api/jobs/kill': route({
+      caller: ['user'],
       body: jobIdsSchema,
       handle: async ({ body, identity }) => bulkAnswer(await control.kill(identity, body.job_ids)),
     }),
     'POST /api/jobs/delete': route({
+      caller: ['user'],
       body: jobIdsSchema,
       handle: async ({ body, identity }) => bulkAnswer(await control.delete(identity, body.job_ids)),
     }),
     'POST /api/jobs/reschedule': route({
+      caller: ['user', 'pilot', 'payload'],
       body: jobIdsSchema,
-      handle: async ({ body, identity, headers }) =>
-        bulkAnswer(await control.reschedule(await bindPilot(identity, headers), body.job_ids)),
+      handle: async ({ body, identity }) => bulkAnswer(await control.reschedule(identity, body.job_ids)),
     }),
     'PUT /api/jobs/{jobId}/outputs': route({
+      caller: ['payload'],
       body: jobOutputsSchema,
-      handle: async ({ body, identity, headers, pathParameters }) => {
-        await outputs.put(await bindPilot(identity, headers), jobIdParameter(pathParameters.jobId), body);
+      handle: async ({ body, identity, pathParameters }) => {
+        await outputs.put(identity, jobIdParameter(pathParameters.jobId), body);
         return respond(204);
       },
     }),

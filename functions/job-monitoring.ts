@@ -21,6 +21,7 @@ export function createHandler(deps: Deps) {
   const outputs = createJobOutputs(jobs);
   return createHttpHandler(deps, {
     'POST /api/jobs/search': route({
+      caller: ['user'],
       // DiracX accepts a search with no body: every job the caller may see.
       body: searchParamsSchema.optional(),
       query: searchPageQuerySchema,
@@ -28,16 +29,19 @@ export function createHandler(deps: Deps) {
         searchJobsResponse(tables, searchScope(identity), body, query.page, query.per_page),
     }),
     'POST /api/jobs/summary': route({
+      caller: ['user'],
       body: summaryParamsSchema,
       handle: ({ body, identity }) => summarizeJobs(tables, searchScope(identity), body),
     }),
     'GET /api/jobs/{jobId}': route({
+      caller: ['user'],
       handle: async ({ pathParameters, identity }) => {
         const jobId = jobIdParameter(pathParameters.jobId);
         return jobView(await jobs.get(jobId), jobId, identity);
       },
     }),
     'GET /api/jobs/{jobId}/outputs': route({
+      caller: ['user'],
       handle: ({ pathParameters, identity }) => outputs.get(identity, jobIdParameter(pathParameters.jobId)),
     }),
   });

@@ -1,10 +1,10 @@
 /**
  * The Matcher service: pilots ask for a job (DIRAC's `MatcherHandler.requestJob`), and owners ask
- * why a waiting job is not matched. A pilot asks with its pilot credential, and each job it gets is
- * added to its pilot record.
+ * why a waiting job is not matched. A pilot asks with its pilot credential; each job it gets is
+ * added to its pilot record and comes with the job's payload token, which the pilot renews here.
  */
-import type { Deps } from '#shared/deps.ts';
-import { tableName } from '#shared/deps.ts';
+import { createPayloadTokens } from '#shared/auth/payload-token.ts';
+import { type Deps, payloadKeyOf, tableName } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { route } from '#shared/http/route.ts';
@@ -12,9 +12,9 @@ import { jobIdParameter } from '#shared/jobs/http.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
 import { createWorkflowCache } from '#shared/matcher/answer.ts';
 import { explainMatching } from '#shared/matcher/explain.ts';
+import { createMatcherPayloadTokens } from '#shared/matcher/payload-tokens.ts';
 import { requestSchema } from '#shared/matcher/resource-description.ts';
 import { createMatcher } from '#shared/matcher/service.ts';
-import { createPilotBinding } from '#shared/pilots/binding.ts';
 import { recordMatchedJob } from '#shared/pilots/records.ts';
 
 export function createHandler(deps: Deps) {
@@ -23,7 +23,14 @@ export function createHandler(deps: Deps) {
     taskQueues: tableName(deps.resources, 'taskQueues'),
     pilots: tableName(deps.resources, 'pilots'),
   };
-  const bindPilot = createPilotBinding(deps);
+  const payloadTokens = createMatcherPayloadTokens({
+    tokens: createPayloadTokens({
+      key: payloadKeyOf(deps),
+      audience: deps.config.auth.audience[0] as string,
+      now: deps.now,
+    }),
+    getJob: (jobId) => getJob(deps.aws.dynamo, tables.jobs, jobId),
+  });
   const matcher = createMatcher({
     config: deps.config,
     dynamo: deps.aws.dynamo,
@@ -48,11 +55,18 @@ export function createHandler(deps: Deps) {
   };
   return createHttpHandler(deps, {
     'POST /api/matcher/request': route({
+      caller: ['pilot'],
       body: requestSchema,
-      handle: async ({ body, identity, headers }) =>
-        matcher.request(await bindPilot(identity, headers), body),
+      handle: async ({ body, identity }) =>
+        payloadTokens.withToken(await matcher.request(identity, body), identity),
+    }),
+    'POST /api/jobs/{jobId}/token': route({
+      caller: ['pilot'],
+      handle: ({ identity, pathParameters }) =>
+        payloadTokens.renew(identity, jobIdParameter(pathParameters.jobId)),
     }),
     'GET /api/jobs/{jobId}/matching': route({
+      caller: ['user'],
       handle: ({ pathParameters, identity }) =>
         explainMatching(explain, identity, jobIdParameter(pathParameters.jobId)),
     }),

@@ -16,35 +16,42 @@ export function createHandler(deps: Deps) {
   const bind = createPilotBinding(deps);
   const registry = createPilotRegistry(deps);
   const logs = createPilotLogs(deps, registry);
-  return createHttpHandler(deps, {
-    'POST /api/pilots': route({
-      body: registrationSchema,
-      handle: async ({ body, identity }) => respond(201, await registry.register(identity, body)),
-    }),
-    'PATCH /api/pilots/metadata': route({
-      body: metadataSchema,
-      handle: async ({ body, identity, headers }) => {
-        await registry.setMetadata(await bind(identity, headers), body);
-        // This instance must see the new status at once (an ended pilot's credential stops working).
-        bind.forget(body.PilotReference);
-        return respond(204);
-      },
-    }),
-    'GET /api/pilots/info': route({
-      query: referenceQuerySchema,
-      handle: async ({ query, identity, headers }) =>
-        registry.info(await bind(identity, headers), query.reference),
-    }),
-    'POST /api/pilots/logs': route({
-      body: logUploadSchema,
-      handle: async ({ body, identity, headers }) => logs.uploadUrl(await bind(identity, headers), body),
-    }),
-    'GET /api/pilots/logs': route({
-      query: referenceQuerySchema,
-      handle: async ({ query, identity, headers }) =>
-        logs.downloadUrl(await bind(identity, headers), query.reference),
-    }),
-  });
+  return createHttpHandler(
+    deps,
+    {
+      'POST /api/pilots': route({
+        caller: ['registeringPilot'],
+        body: registrationSchema,
+        handle: async ({ body, identity }) => respond(201, await registry.register(identity, body)),
+      }),
+      'PATCH /api/pilots/metadata': route({
+        caller: ['pilot', 'user'],
+        body: metadataSchema,
+        handle: async ({ body, identity }) => {
+          await registry.setMetadata(identity, body);
+          // This instance must see the new status at once (an ended pilot's credential stops working).
+          bind.forget(body.PilotReference);
+          return respond(204);
+        },
+      }),
+      'GET /api/pilots/info': route({
+        caller: ['user', 'pilot'],
+        query: referenceQuerySchema,
+        handle: ({ query, identity }) => registry.info(identity, query.reference),
+      }),
+      'POST /api/pilots/logs': route({
+        caller: ['pilot'],
+        body: logUploadSchema,
+        handle: ({ body, identity }) => logs.uploadUrl(identity, body),
+      }),
+      'GET /api/pilots/logs': route({
+        caller: ['user', 'pilot'],
+        query: referenceQuerySchema,
+        handle: ({ query, identity }) => logs.downloadUrl(identity, query.reference),
+      }),
+    },
+    { bindPilot: bind },
+  );
 }
 
 export const handler = lambdaEntry(createHandler);

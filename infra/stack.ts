@@ -4,6 +4,7 @@
  * agent schedules, and AWS Batch for pilots.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '#shared/errors.ts';
 import { stageConfig } from './config.ts';
@@ -51,7 +52,15 @@ export class MuonStack extends Stack {
     this.tables = new Tables(this, 'Tables', { prefix: props.prefix, tables: definition.tables });
     this.queues = new Queues(this, 'Queues', { prefix: props.prefix, queues: definition.queues });
     this.bucket = new SandboxBucket(this, 'Sandboxes', { bucket: definition.bucket });
+    // The key muon signs payload tokens with (shared/auth/payload-token.ts); only the matcher and
+    // the authorizer read it.
+    const payloadKey = new secretsmanager.Secret(this, 'PayloadTokenKey', {
+      secretName: `${props.prefix}-payload-token-key`,
+      description: 'HMAC key of muon payload tokens (one job each); rotate by replacing the value.',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
     this.functions = new Functions(this, 'Functions', {
+      payloadKey,
       prefix: props.prefix,
       functions: definition.functions,
       tables: this.tables.byName,
@@ -61,7 +70,6 @@ export class MuonStack extends Stack {
     });
     this.api = new Api(this, 'Api', {
       prefix: props.prefix,
-      auth: config.auth,
       functions: definition.functions,
       handlers: this.functions.byName,
     });

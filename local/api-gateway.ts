@@ -1,14 +1,15 @@
 /**
  * The HTTP API of the embedded runtime: an emulation of API Gateway v2 in front of the same handler
- * modules the cloud runs. It matches route keys, checks bearer tokens as the JWT authorizer does,
- * and hands each function an `APIGatewayProxyEventV2WithJWTAuthorizer`.
+ * modules the cloud runs. It matches route keys, runs the same Lambda authorizer as the cloud
+ * (functions/authorizer.ts) before it reads a request's body, and hands each function the
+ * authorizer's context as API Gateway does. A request without a token, or whose token the
+ * authorizer refused, is answered 401 here without its body being read.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { TokenAuthority } from '#local/dev-auth.ts';
 import { invoke, type LocalFunction } from '#local/invoke.ts';
-import { flattenClaims } from '#shared/auth/identity.ts';
+import { bearerToken, rejectedContextKey } from '#shared/auth/verifier.ts';
 import type { Logger } from '#shared/log.ts';
 
 /** Lambda's limit on a synchronous request payload, which binds before API Gateway's 10 MB. */
@@ -32,14 +33,15 @@ export interface ApiGateway {
 
 export async function startApiGateway(options: {
   functions: readonly LocalFunction[];
-  authority: TokenAuthority;
   logger: Logger;
   port: number;
 }): Promise<ApiGateway> {
   const routes = compileRoutes(options.functions);
+  const authorizer = options.functions.find((fn) => fn.definition.authorizer);
+  if (!authorizer) throw new Error('The resource definition has no authorizer function.');
   const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    const handling = handle(routes, options, req, res).catch((error) => {
+    const handling = handle(routes, { ...options, authorizer }, req, res).catch((error) => {
       options.logger.error('api gateway failure', { error });
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
     });
@@ -100,7 +102,7 @@ export function compileRoutes(functions: readonly LocalFunction[]): CompiledRout
 
 async function handle(
   routes: readonly CompiledRoute[],
-  options: { authority: TokenAuthority; logger: Logger },
+  options: { authorizer: LocalFunction; logger: Logger },
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -121,20 +123,26 @@ async function handle(
         : `No route for ${method} ${path}.`;
     return send(res, candidates.length > 0 ? 405 : 404, { detail });
   }
-  const body = await readBody(req);
-  if (body === undefined)
-    return send(res, 413, { detail: `The request body exceeds ${maxPayloadBytes} bytes.` });
-
   let claims: Record<string, string> | undefined;
   if (!found.public) {
     const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
-    if (!token)
+    if (!bearerToken(header)) {
+      req.resume();
       return send(res, 401, { detail: 'A bearer token is required (Authorization: Bearer <token>).' }, true);
-    const verified = await options.authority.verify(token);
-    if (!verified.ok) return send(res, 401, { detail: verified.reason }, true);
-    claims = flattenClaims(verified.claims);
+    }
+    const authorized = (await invoke(options.authorizer, authorizerEvent(req, url, found.routeKey))) as {
+      context: Record<string, string>;
+    };
+    const rejected = authorized.context[rejectedContextKey];
+    if (rejected !== undefined) {
+      req.resume();
+      return send(res, 401, { detail: rejected }, true);
+    }
+    claims = authorized.context;
   }
+  const body = await readBody(req);
+  if (body === undefined)
+    return send(res, 413, { detail: `The request body exceeds ${maxPayloadBytes} bytes.` });
 
   const match = found.pattern.exec(path) as RegExpExecArray;
   const pathParameters = Object.fromEntries(
@@ -187,7 +195,8 @@ function buildEvent(
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
+      // API Gateway hands a Lambda authorizer's context to the function as `authorizer.lambda`.
+      authorizer: { principalId: '', integrationLatency: 0, lambda: claims ?? {} } as never,
       domainName: url.host,
       domainPrefix: '127',
       http: {
@@ -203,6 +212,24 @@ function buildEvent(
       time: now.toISOString(),
       timeEpoch: now.getTime(),
     },
+  };
+}
+
+/** What API Gateway sends a REQUEST authorizer (payload format 2.0): the headers are enough here. */
+function authorizerEvent(req: IncomingMessage, url: URL, routeKey: string) {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${routeKey.replace(' ', '')}`,
+    identitySource: [headers.authorization ?? ''],
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
   };
 }
 

@@ -6,9 +6,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { claimNames, properties } from '#shared/auth/identity.ts';
+import { describeTokenError } from '#shared/auth/payload-token.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 
 const algorithm = 'ES256';
+/**
+ * Development pilot tokens live hours, not the 30 days of users' (a pilot that outlives its token
+ * renews it through its OAuth2 client against a real identity provider, pilot/token.ts).
+ */
+export const pilotTokenSeconds = 12 * 3600;
 
 export interface DevIdentity {
   vo: string;
@@ -49,7 +55,7 @@ export async function createTokenAuthority(keyFile: string, config: MuonConfig):
         const { payload } = await jwtVerify(token, publicKey, { issuer, audience, algorithms: [algorithm] });
         return { ok: true, claims: payload };
       } catch (error) {
-        return { ok: false, reason: describeJoseError(error) };
+        return { ok: false, reason: describeTokenError(error) };
       }
     },
   };
@@ -87,18 +93,4 @@ async function loadOrCreateKeys(keyFile: string) {
   const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true });
   writeFileSync(keyFile, JSON.stringify(await exportJWK(privateKey)), { mode: 0o600 });
   return { privateKey, publicKey };
-}
-
-function describeJoseError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return 'The token has expired.';
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return `The token was not issued for this API: ${(error as Error).message}.`;
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return 'The token signature is not valid.';
-    default:
-      return 'The token is not a valid JWT.';
-  }
 }

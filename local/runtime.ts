@@ -3,8 +3,15 @@
  * resources of the shared definition, and runs the same handler modules the cloud runs behind an
  * API Gateway emulation, SQS event sources and schedules.
  */
+
+import { createHandler as createAuthorizer } from '#functions/authorizer.ts';
 import { startApiGateway } from '#local/api-gateway.ts';
-import { createTokenAuthority, devIdentities, type TokenAuthority } from '#local/dev-auth.ts';
+import {
+  createTokenAuthority,
+  devIdentities,
+  pilotTokenSeconds,
+  type TokenAuthority,
+} from '#local/dev-auth.ts';
 import { startEmulatorProcesses } from '#local/emulator-child.ts';
 import { type Emulators, emulatorCredentials, startEmulators } from '#local/emulators.ts';
 import { type EventSource, startEventSource } from '#local/event-source.ts';
@@ -12,6 +19,7 @@ import type { LambdaHandler, LocalFunction } from '#local/invoke.ts';
 import { type LocalPilots, type LocalPilotsOptions, startLocalPilots } from '#local/pilots.ts';
 import { provisionResources, queueArn } from '#local/provision.ts';
 import { type Scheduler, startScheduler } from '#local/scheduler.ts';
+import { filePayloadKey } from '#shared/auth/payload-key.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { AwsClients, Deps, ResourceNames } from '#shared/deps.ts';
@@ -92,23 +100,38 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     wakePollersOnSend(aws, eventSources);
     const resources = await provisionResources(aws, prefix);
-    const deps: Deps = { config, logger, aws, resources, now: () => new Date() };
+    const payloadKey = filePayloadKey(`${options.home}/payload-token-key`);
+    const deps: Deps = { config, logger, aws, resources, now: () => new Date(), payloadKey };
+    const authority = await createTokenAuthority(`${options.home}/dev-signing-key.json`, config);
 
     // The site director's Lambda drives AwsBatch elements; here it drives the Local ones, once started.
     let localPilots: LocalPilots | undefined;
     const loaded = await loadFunctions(deps, {
+      // The cloud's authorizer discovers the identity provider; here the development authority is it.
+      authorizer: (functionDeps) => createAuthorizer(functionDeps, authority.verify) as LambdaHandler,
       siteDirectorAgent: (functionDeps) =>
         createScheduleHandler(functionDeps.logger, 'siteDirector', async () =>
           localPilots ? await localPilots.run() : undefined,
         ) as LambdaHandler,
     });
-    const authority = await createTokenAuthority(`${options.home}/dev-signing-key.json`, config);
     const identities = devIdentities(config);
     const tokens: DevTokens = {
       user: await authority.sign(identities.user),
       admin: await authority.sign(identities.admin),
-      pilot: await authority.sign(identities.pilot),
+      pilot: await authority.sign(identities.pilot, pilotTokenSeconds),
     };
+    // Pilot tokens live hours: each new local pilot gets one signed within the last hour.
+    let pilotToken = tokens.pilot;
+    const renewPilotToken = setInterval(() => {
+      authority.sign(identities.pilot, pilotTokenSeconds).then(
+        (token) => {
+          pilotToken = token;
+        },
+        (error) => logger.error('pilot token renewal failed', { error }),
+      );
+    }, 3_600_000);
+    renewPilotToken.unref();
+    stops.push(async () => clearInterval(renewPilotToken));
 
     for (const fn of loaded) {
       const consumes = fn.definition.consumes;
@@ -130,7 +153,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stops.push(() => source.stop());
     }
 
-    const gateway = await startApiGateway({ functions: loaded, authority, logger, port: options.port });
+    const gateway = await startApiGateway({ functions: loaded, logger, port: options.port });
     stops.push(() => gateway.close());
 
     // Locally the site director drives the Local elements (the cloud's drives AwsBatch ones).
@@ -139,7 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           deps: { ...deps, resources: grantedResources(functions.siteDirectorAgent, deps.resources) },
           ...(options.configFile ? { configFile: options.configFile } : {}),
           apiUrl: gateway.url,
-          token: tokens.pilot,
+          token: () => pilotToken,
           home: options.home,
           logger: logger.child({ function: 'siteDirectorAgent' }),
           ...(typeof options.pilots === 'object' ? options.pilots : {}),
@@ -209,10 +232,13 @@ async function loadFunctions(
             createHandler: HandlerFactory;
           }
         ).createHandler;
+      const { payloadKey, ...rest } = deps;
       const functionDeps: Deps = {
-        ...deps,
+        ...rest,
         logger: deps.logger.child({ function: name }),
         resources: grantedResources(definition, deps.resources),
+        // Only the functions that sign or verify payload tokens hold their key, as in the cloud.
+        ...(definition.payloadKey && payloadKey ? { payloadKey } : {}),
       };
       return { name, definition, handler: create(functionDeps) };
     }),

@@ -6,6 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PayloadKeySource } from '#shared/auth/payload-token.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
@@ -30,6 +31,8 @@ export interface Deps {
   readonly aws: AwsClients;
   readonly resources: ResourceNames;
   readonly now: () => Date;
+  /** The payload-token key, for functions that sign or verify payload tokens (`payloadKey`). */
+  readonly payloadKey?: PayloadKeySource;
 }
 
 export function tableName(resources: ResourceNames, table: TableName): string {
@@ -59,4 +62,13 @@ export function bucketName(resources: ResourceNames): string {
     );
   }
   return resources.bucket;
+}
+
+export function payloadKeyOf(deps: Pick<Deps, 'payloadKey'>): PayloadKeySource {
+  if (deps.payloadKey === undefined) {
+    throw new ConfigurationError(
+      `The payload-token key is not available to this function: ${environmentNames.payloadKey} is not set.`,
+    );
+  }
+  return deps.payloadKey;
 }

@@ -2,6 +2,7 @@
  * Building a function's dependencies from its environment variables, which CDK sets when it grants
  * the function a resource (see infra/) and the local runtime sets the same way.
  */
+import { secretsManagerPayloadKey } from '#shared/auth/payload-key.ts';
 import { createAwsClients, type Endpoints } from '#shared/aws/clients.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { Deps, ResourceNames } from '#shared/deps.ts';
@@ -43,6 +44,9 @@ export function depsFromEnvironment(env: Env): Deps {
     aws: createAwsClients(endpoints ? { endpoints } : {}),
     resources: resourceNamesFromEnvironment(env),
     now: () => new Date(),
+    ...(env[environmentNames.payloadKey]
+      ? { payloadKey: secretsManagerPayloadKey(env[environmentNames.payloadKey] as string) }
+      : {}),
   };
 }
 

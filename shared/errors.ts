@@ -38,14 +38,14 @@ export class ValidationError extends MuonError {
 }
 
 export class UnauthorizedError extends MuonError {
-  constructor(message = 'A valid bearer token is required.') {
-    super('auth.unauthorized', 401, message);
+  constructor(message = 'A valid bearer token is required.', code = 'auth.unauthorized') {
+    super(code, 401, message);
   }
 }
 
 export class ForbiddenError extends MuonError {
-  constructor(message: string) {
-    super('auth.forbidden', 403, message);
+  constructor(message: string, code = 'auth.forbidden') {
+    super(code, 403, message);
   }
 }
 

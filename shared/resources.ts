@@ -62,8 +62,15 @@ export interface FunctionDefinition {
   readonly bucket?: BucketAccess;
   /** HTTP routes this function serves, as API Gateway route keys (`'POST /api/jobs'`). */
   readonly routes: readonly string[];
-  /** Routes in `routes` that need no token. */
+  /** Routes in `routes` that need no token (their `route()` declares `caller: 'public'`). */
   readonly publicRoutes?: readonly string[];
+  /**
+   * The function signs or verifies payload tokens (shared/auth/payload-token.ts): infra grants it
+   * read access to the payload key secret and sets `MUON_PAYLOAD_KEY_SECRET`.
+   */
+  readonly payloadKey?: boolean;
+  /** The API's Lambda authorizer (functions/authorizer.ts): every non-public route goes through it. */
+  readonly authorizer?: boolean;
   /**
    * The function submits, reads and cancels pilots on the stack's AWS Batch pilot queue (the site
    * director): infra grants exactly that and sets `MUON_PILOT_JOB_QUEUE`,
@@ -228,6 +235,18 @@ export const functions = {
     routes: ['GET /api/health'],
     publicRoutes: ['GET /api/health'],
   },
+  authorizer: {
+    description:
+      "API authorizer: checks the identity provider's tokens and muon's payload tokens, and hands the claims on.",
+    entry: 'functions/authorizer.ts',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    tables: {},
+    queues: {},
+    routes: [],
+    payloadKey: true,
+    authorizer: true,
+  },
   auth: {
     description: 'Who the caller is, from the token (DiracX userinfo).',
     entry: 'functions/auth.ts',
@@ -293,20 +312,23 @@ export const functions = {
     ],
   },
   matcher: {
-    description: 'Matcher: pilots ask for a job; owners ask why a waiting job is not matched.',
+    description:
+      'Matcher: pilots ask for a job (and get its payload token, renewed on request); owners ask why a waiting job is not matched.',
     entry: 'functions/matcher.ts',
     timeoutSeconds: 10,
     memoryMb: 1769,
     tables: { jobs: 'readWrite', taskQueues: 'readWrite', workflows: 'read', pilots: 'readWrite' },
     queues: {},
-    routes: ['POST /api/matcher/request', 'GET /api/jobs/{jobId}/matching'],
+    routes: ['POST /api/matcher/request', 'GET /api/jobs/{jobId}/matching', 'POST /api/jobs/{jobId}/token'],
+    payloadKey: true,
   },
   pilots: {
     description: 'Pilot registration, pilot status, and pilot logs (DIRAC PilotManager, DiracX pilots).',
     entry: 'functions/pilots.ts',
     timeoutSeconds: 10,
     memoryMb: 512,
-    tables: { pilots: 'readWrite' },
+    // Jobs are read to show a user only their own jobs of a pilot record.
+    tables: { pilots: 'readWrite', jobs: 'read' },
     queues: {},
     bucket: 'readWrite',
     routes: [
@@ -487,6 +509,7 @@ export const environmentNames = {
   queue: (name: QueueName) => `MUON_QUEUE_${constantCase(name)}_URL`,
   bucket: 'MUON_BUCKET',
   config: 'MUON_CONFIG',
+  payloadKey: 'MUON_PAYLOAD_KEY_SECRET',
 } as const;
 
 function constantCase(name: string): string {

@@ -1,19 +1,22 @@
 /**
- * The HTTP API: one route per route key a function declares. Every route needs a token from the
- * configured identity provider unless its function lists it in `publicRoutes`.
+ * The HTTP API: one route per route key a function declares. Every route goes through the Lambda
+ * authorizer (functions/authorizer.ts: the identity provider's tokens and muon's payload tokens)
+ * unless its function lists it in `publicRoutes`. The authorizer's answer is cached per
+ * Authorization header for a minute; whether a payload token's job is still live is checked by
+ * the function on every call, so the cache cannot stretch a payload token past its job.
  */
+
+import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { MuonConfig } from '#shared/config/schema.ts';
 import { physicalName } from '#shared/resources.ts';
 import { lookup, parseRouteKey, type ResourceDefinition } from '../definition.ts';
 
 export interface ApiProps {
   readonly prefix: string;
-  readonly auth: MuonConfig['auth'];
   readonly functions: ResourceDefinition['functions'];
   readonly handlers: Readonly<Record<string, lambda.IFunction>>;
 }
@@ -25,9 +28,17 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const authorizer = new HttpJwtAuthorizer('Jwt', props.auth.issuer, {
-      jwtAudience: [...props.auth.audience],
-    });
+    const [authorizerName] = Object.entries(props.functions).find(([, d]) => d.authorizer) ?? [];
+    if (!authorizerName) throw new Error('The resource definition has no authorizer function.');
+    const authorizer = new HttpLambdaAuthorizer(
+      'Tokens',
+      lookup(props.handlers, 'function', authorizerName, 'the HTTP API'),
+      {
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        identitySource: ['$request.header.Authorization'],
+        resultsCacheTtl: Duration.seconds(60),
+      },
+    );
     // Deny by default: a route is public only when its function says so.
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       apiName: physicalName(props.prefix, 'api'),

@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { environmentNames, type FunctionDefinition, physicalName } from '#shared/resources.ts';
@@ -28,6 +29,8 @@ export interface FunctionsProps {
   readonly bucket: s3.IBucket;
   /** The validated configuration as JSON, staged in the cloud assembly (see `stageConfig`). */
   readonly configFile: string;
+  /** The payload-token key, read by the functions that declare `payloadKey`. */
+  readonly payloadKey: secretsmanager.ISecret;
 }
 
 export class Functions extends Construct {
@@ -46,6 +49,10 @@ export class Functions extends Construct {
         grantQueue(fn, queue, target, access, definition.consumes);
       }
       if (definition.bucket) grantBucket(fn, props.bucket, definition.bucket);
+      if (definition.payloadKey) {
+        props.payloadKey.grantRead(fn);
+        fn.addEnvironment(environmentNames.payloadKey, props.payloadKey.secretArn);
+      }
       byName[name] = fn;
     }
     this.byName = byName;

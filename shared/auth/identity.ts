@@ -10,8 +10,15 @@ export const properties = {
   normalUser: 'NormalUser',
   jobAdministrator: 'JobAdministrator',
   genericPilot: 'GenericPilot',
+  /** DIRAC's JobSharing: its holder acts on every job of its group, not only its own. */
+  jobSharing: 'JobSharing',
 } as const;
 export type Property = (typeof properties)[keyof typeof properties];
+
+/** The `iss` of muon's own payload tokens (shared/auth/payload-token.ts); no identity provider uses it. */
+export const payloadTokenIssuer = 'urn:muon:payload';
+/** The claims that scope a payload token to its job and pilot. */
+export const payloadClaimNames = { use: 'token_use', jobId: 'job_id', pilot: 'pilot' } as const;
 
 export const claimNames = {
   vo: 'vo',
@@ -34,6 +41,23 @@ export interface Identity {
    * shared/pilots/binding.ts). Absent for every other identity and for unbound requests.
    */
   readonly pilotReference?: string;
+  /**
+   * For a payload token: the one job it was issued for. Such an identity acts only on that job,
+   * and only while the pilot in `pilotReference` holds it (shared/jobs/access.ts).
+   */
+  readonly jobId?: number;
+}
+
+/** The three kinds of caller a verified token makes (docs/security.md). */
+export type CallerKind = 'user' | 'pilot' | 'payload';
+
+export function callerKind(identity: Identity): CallerKind {
+  if (identity.jobId !== undefined) return 'payload';
+  // An administrator that also holds GenericPilot acts as an administrator, unbound.
+  return identity.properties.includes(properties.genericPilot) &&
+    !identity.properties.includes(properties.jobAdministrator)
+    ? 'pilot'
+    : 'user';
 }
 
 export const hasProperty = (identity: Identity, property: Property): boolean =>
@@ -46,6 +70,13 @@ const claimsSchema = z.object({
   [claimNames.preferredUsername]: name,
   [claimNames.group]: name,
   [claimNames.properties]: z.union([z.array(z.string()), z.string()]),
+  iss: z.string().optional(),
+  // Payload tokens only (shared/auth/payload-token.ts).
+  [payloadClaimNames.jobId]: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/)
+    .optional(),
+  [payloadClaimNames.pilot]: name.optional(),
 });
 
 /**
@@ -59,13 +90,22 @@ export function identityFromClaims(claims: Record<string, unknown> | undefined):
     throw new UnauthorizedError(`The token lacks the claims muon needs: ${missing}.`);
   }
   const c = parsed.data;
-  return {
+  const identity = {
     vo: c[claimNames.vo],
     sub: c[claimNames.sub],
     username: c[claimNames.preferredUsername],
     group: c[claimNames.group],
     properties: parseListClaim(c[claimNames.properties]),
   };
+  if (c.iss !== payloadTokenIssuer) return identity;
+  // The authorizer checked a payload token's signature; still, it must name its job and pilot,
+  // and it carries no properties whatever it says.
+  const jobId = c[payloadClaimNames.jobId];
+  const pilot = c[payloadClaimNames.pilot];
+  if (!jobId || !pilot) {
+    throw new UnauthorizedError('The payload token names no job or no pilot.', 'auth.malformed_token');
+  }
+  return { ...identity, properties: [], jobId: Number(jobId), pilotReference: pilot };
 }
 
 export function parseListClaim(value: string | readonly string[]): string[] {

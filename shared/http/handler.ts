@@ -1,12 +1,14 @@
 /**
- * The HTTP stack every API function uses: request logging, one error handler, body decoding,
- * identity from the authorizer's claims, zod validation, and routing by API Gateway route key.
+ * The HTTP stack every API function uses: request logging, one error handler, identity from the
+ * authorizer's claims, the route's caller policy, body decoding, zod validation, and routing by
+ * API Gateway route key. A request is authenticated and admitted before its body is read.
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { type Identity, identityFromClaims } from '#shared/auth/identity.ts';
-import type { MuonConfig } from '#shared/config/schema.ts';
+import { type Identity, identityFromClaims, properties } from '#shared/auth/identity.ts';
+import { rejectedContextKey } from '#shared/auth/verifier.ts';
+import type { Deps } from '#shared/deps.ts';
 import {
   BadRequestError,
   ForbiddenError,
@@ -14,6 +16,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '#shared/errors.ts';
+import { type CallerCheck, createCallerCheck } from '#shared/http/caller.ts';
 import {
   type HttpEvent,
   type HttpResponse,
@@ -22,37 +25,51 @@ import {
   requestLogging,
 } from '#shared/http/middleware.ts';
 import { isHttpResult, type Route } from '#shared/http/route.ts';
-import type { Logger } from '#shared/log.ts';
+import { createPilotBinding, type PilotBinding } from '#shared/pilots/binding.ts';
 
 export type Routes = Readonly<Record<string, Route>>;
 
-export interface HttpDeps {
-  readonly logger: Logger;
-  readonly config: MuonConfig;
-}
+export type HttpDeps = Pick<Deps, 'logger' | 'config' | 'aws' | 'resources' | 'now'>;
 
-export function createHttpHandler(deps: HttpDeps, routes: Routes) {
+/**
+ * The handler of a function's routes. `bindPilot` is the function's own binding when it must
+ * drop cached pilot records (the pilots function); otherwise the stack makes one.
+ */
+export function createHttpHandler(
+  deps: HttpDeps,
+  routes: Routes,
+  options: { bindPilot?: PilotBinding } = {},
+) {
+  const admit = createCallerCheck(deps, options.bindPilot ?? createPilotBinding(deps));
   return middy<HttpEvent, HttpResponse, Error, Context>()
     .use(httpErrors(deps.logger))
     .use(requestLogging(deps.logger))
-    .handler(async (event) => dispatch(routes, event, deps));
+    .handler(async (event) => dispatch(routes, event, deps, admit));
 }
 
-async function dispatch(routes: Routes, event: HttpEvent, deps: HttpDeps) {
+async function dispatch(routes: Routes, event: HttpEvent, deps: HttpDeps, admit: CallerCheck) {
   const fallback = deps.logger;
   const found = routes[event.routeKey];
   if (!found) throw new NotFoundError(`No route for ${event.routeKey}.`, 'route.not_found');
   const requestLogger = fallback.child({ requestId: event.requestContext.requestId, route: event.routeKey });
-  const claims = event.requestContext.authorizer?.jwt?.claims;
-  if (!found.public && !claims) throw new UnauthorizedError();
-  const identity = found.public ? undefined : servedIdentity(identityFromClaims(claims), deps.config);
+  const headers = lowerCaseKeys(event.headers ?? {});
+  let identity: Identity | undefined;
+  if (found.caller !== 'public') {
+    const authorizer = event.requestContext.authorizer as AuthorizerContext | undefined;
+    const claims = authorizer?.lambda ?? authorizer?.jwt?.claims;
+    if (!claims) throw new UnauthorizedError();
+    const rejected = claims[rejectedContextKey];
+    if (typeof rejected === 'string') throw new UnauthorizedError(rejected, 'auth.invalid_token');
+    const served = servedIdentity(identityFromClaims(claims), deps.config);
+    identity = await admit(found.caller, served, headers, event.routeKey);
+  }
   const body = found.body ? parse(found.body, decodeBody(event, found.body), 'body') : undefined;
   const query = found.query ? parse(found.query, event.queryStringParameters ?? {}, 'query') : undefined;
   const result = await found.handle({
     body,
     query,
     pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
-    headers: lowerCaseKeys(event.headers ?? {}),
+    headers,
     requestId: event.requestContext.requestId,
     logger: identity ? requestLogger.child({ vo: identity.vo, user: identity.username }) : requestLogger,
     identity: identity as never,
@@ -61,13 +78,27 @@ async function dispatch(routes: Routes, event: HttpEvent, deps: HttpDeps) {
   return jsonResponse(200, result);
 }
 
+/** The cloud's Lambda authorizer puts the claims in `lambda`; API Gateway's JWT authorizer in `jwt`. */
+interface AuthorizerContext {
+  readonly lambda?: Record<string, unknown>;
+  readonly jwt?: { readonly claims?: Record<string, unknown> };
+}
+
 /** A valid token for a VO or group this deployment does not serve is refused. */
-function servedIdentity(identity: Identity, config: MuonConfig): Identity {
+function servedIdentity(identity: Identity, config: HttpDeps['config']): Identity {
   const vo = config.virtualOrganizations[identity.vo];
   if (!vo)
     throw new ForbiddenError(`This deployment does not serve the virtual organisation "${identity.vo}".`);
-  if (!(identity.group in vo.groups)) {
-    throw new ForbiddenError(`"${identity.group}" is not a group of ${identity.vo}.`);
+  const group = vo.groups[identity.group];
+  if (!group) throw new ForbiddenError(`"${identity.group}" is not a group of ${identity.vo}.`);
+  // DIRAC's JobSharing is a property of the group (its Registry entry), which the configuration's
+  // `jobSharing` flag holds: the same flag that gives the group one fair-share slot.
+  if (
+    group.jobSharing &&
+    identity.jobId === undefined &&
+    !identity.properties.includes(properties.jobSharing)
+  ) {
+    return { ...identity, properties: [...identity.properties, properties.jobSharing] };
   }
   return identity;
 }

@@ -1,9 +1,11 @@
 /**
- * How a function declares its HTTP routes. A route names its schemas; the HTTP stack decodes,
- * authenticates and validates before `handle` runs, so a route body is business logic only.
+ * How a function declares its HTTP routes. A route names who may call it and its schemas; the
+ * HTTP stack authenticates, admits the caller (shared/http/caller.ts), decodes and validates
+ * before `handle` runs, so a route body is business logic only.
  */
 import type { z } from 'zod';
 import type { Identity } from '#shared/auth/identity.ts';
+import type { Caller, CallerPolicy } from '#shared/http/caller.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface HttpRequest<TBody, TQuery> {
@@ -39,30 +41,39 @@ export const respond = (
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType<infer T> ? T : undefined;
 
-export interface RouteSpec<B extends Schema | undefined, Q extends Schema | undefined, P extends boolean> {
-  /** A public route needs no token (health, metadata). */
-  readonly public?: P;
+export interface RouteSpec<
+  B extends Schema | undefined,
+  Q extends Schema | undefined,
+  C extends CallerPolicy,
+> {
+  /**
+   * Who may call: `'public'` (no token: health), or the kinds of caller admitted. A `pilot`
+   * caller arrives bound to its pilot record; a `payload` caller's job is live.
+   */
+  readonly caller: C;
   readonly body?: B;
   readonly query?: Q;
   readonly handle: (
-    request: P extends true ? HttpRequest<Out<B>, Out<Q>> : AuthenticatedRequest<Out<B>, Out<Q>>,
+    request: C extends 'public' ? HttpRequest<Out<B>, Out<Q>> : AuthenticatedRequest<Out<B>, Out<Q>>,
   ) => Promise<HttpResult | unknown> | HttpResult | unknown;
 }
 
 export interface Route {
-  readonly public: boolean;
+  readonly caller: CallerPolicy;
   readonly body?: Schema;
   readonly query?: Schema;
   readonly handle: (request: AuthenticatedRequest<unknown, unknown>) => Promise<unknown> | unknown;
 }
 
 export function route<
+  C extends CallerPolicy,
   B extends Schema | undefined = undefined,
   Q extends Schema | undefined = undefined,
-  P extends boolean = false,
->(spec: RouteSpec<B, Q, P>): Route {
+>(spec: RouteSpec<B, Q, C>): Route {
   return spec as unknown as Route;
 }
+
+export type { Caller, CallerPolicy };
 
 export const isHttpResult = (value: unknown): value is HttpResult =>
   typeof value === 'object' &&

@@ -1,14 +1,14 @@
 /**
  * A job's outputs as its job wrapper reports them (docs/pilots.md, Outputs): the CWL
  * output object with its locations rewritten to `sandbox:` and `lfn:`, the output data uploaded,
- * the output sandbox, and the files the job should have produced but did not. The pilot running
- * the job (or an administrator) writes them; the owner and administrators read them.
+ * the output sandbox, and the files the job should have produced but did not. The job's wrapper
+ * writes them with the job's payload token; the owner and administrators read them.
  */
 import { z } from 'zod';
 import type { Identity } from '#shared/auth/identity.ts';
 import { lfnSchema } from '#shared/data/model.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
-import { isAdministrator, isPilot, mayAccess } from '#shared/jobs/access.ts';
+import { mayAccess } from '#shared/jobs/access.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 
 /** The largest outputs document, as JSON: it lives on the job's item, which holds at most 400 KB. */
@@ -47,12 +47,11 @@ export function createJobOutputs(jobs: JobRepository) {
       }
       const outcome = await jobs.mutate<Refusal | undefined>(jobId, (job) => {
         if (job.vo !== identity.vo) return { refuse: missing(jobId) };
-        const reporter =
-          isAdministrator(identity) || (isPilot(identity) && mayAccess(identity, job, 'report'));
-        if (!reporter) {
+        // Only the job's own wrapper, with its payload token, reports what the job produced.
+        if (identity.jobId === undefined || !mayAccess(identity, job, 'report')) {
           return {
             refuse: new ForbiddenError(
-              `Only the pilot running job ${jobId}, or an administrator, reports its outputs.`,
+              `Only the job wrapper of job ${jobId}, with its payload token, reports its outputs.`,
             ),
           };
         }

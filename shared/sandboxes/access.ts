@@ -22,7 +22,8 @@ export const isOwner = (identity: Identity, owner: SandboxOwner): boolean =>
   identity.vo === owner.vo && identity.group === owner.group && identity.username === owner.user;
 
 export function mayReadSandbox(identity: Identity, owner: SandboxOwner): boolean {
-  if (identity.vo !== owner.vo) return false;
+  // A payload token reads by assignment to its job (service.ts), never by owner.
+  if (identity.vo !== owner.vo || identity.jobId !== undefined) return false;
   if (isAdministrator(identity) || isPilot(identity)) return true;
   return hasProperty(identity, properties.normalUser) && isOwner(identity, owner);
 }

@@ -157,7 +157,15 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
     /** `GET /api/jobs/sandbox?pfn=`: a presigned GET, not a redirect (S3 refuses a forwarded token). */
     async downloadUrl(identity: Identity, text: string): Promise<SandboxDownloadResponse> {
       const reference = parseOrRefuse(text);
-      if (!mayReadSandbox(identity, reference.owner)) {
+      if (identity.jobId !== undefined) {
+        // A payload token reads only the sandboxes assigned to its own job.
+        const assigned = await listJobAssignments(dynamo, sandboxes(), identity.jobId);
+        if (!assigned.some((assignment) => assignment.key === reference.key)) {
+          throw new ForbiddenError(
+            `${text} is not a sandbox of job ${identity.jobId}; a payload token reads only its job's sandboxes.`,
+          );
+        }
+      } else if (!mayReadSandbox(identity, reference.owner)) {
         throw new ForbiddenError(
           `${text} belongs to ${describeOwner(reference.owner)}; only its owner, and administrators and pilots of its VO, may read it.`,
         );
@@ -184,7 +192,12 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
     async assignOutput(identity: Identity, jobId: number, text: string): Promise<void> {
       const reference = parseOrRefuse(text);
       const job = await readableJob(identity, jobId, mayAssignToJob);
-      if (reference.owner.vo !== job.vo || !mayReadSandbox(identity, reference.owner)) {
+      // The job wrapper uploads the output sandbox for the job's owner (initiateOutputUpload).
+      const ownersOwn =
+        reference.owner.vo === job.vo &&
+        reference.owner.group === job.ownerGroup &&
+        reference.owner.user === job.owner;
+      if (reference.owner.vo !== job.vo || !(ownersOwn || mayReadSandbox(identity, reference.owner))) {
         throw new ForbiddenError(`You may not assign ${text} to job ${jobId}.`);
       }
       const located = await locate(reference);

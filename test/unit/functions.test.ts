@@ -19,6 +19,7 @@ const deps: Deps = {
     bucket: 'b',
   },
   now: () => new Date(),
+  payloadKey: async () => new TextEncoder().encode('k'.repeat(48)),
 };
 const context = { getRemainingTimeInMillis: () => 5000 } as Context;
 

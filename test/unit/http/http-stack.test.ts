@@ -11,25 +11,30 @@ const lines: string[] = [];
 const logger = createLogger({ write: (line) => lines.push(line) });
 
 const config = loadConfigFile('config/muon.yaml');
+// No route here admits pilots or payloads, so the stack never reads a table.
 const handler = createHttpHandler(
-  { logger, config },
+  { logger, config, aws: {} as never, resources: { tables: {}, queues: {} }, now: () => new Date() },
   {
     'POST /api/things': route({
+      caller: ['user'],
       body: z.object({ name: z.string().min(1), count: z.number().int().positive() }).strict(),
       handle: ({ body, identity }) => respond(201, { ...body, owner: identity.username }),
     }),
-    'GET /api/public': route({ public: true, handle: () => ({ ok: true }) }),
+    'GET /api/public': route({ caller: 'public', handle: () => ({ ok: true }) }),
     'GET /api/forbidden': route({
+      caller: ['user'],
       handle: () => {
         throw new ForbiddenError('Only administrators may do that.');
       },
     }),
     'GET /api/conflict': route({
+      caller: ['user'],
       handle: () => {
         throw new ConflictError('Job 1 is Done; it cannot become Running.', 'job.invalid_transition');
       },
     }),
     'GET /api/crash': route({
+      caller: ['user'],
       handle: () => {
         throw new Error('secret database password in message');
       },

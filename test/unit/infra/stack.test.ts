@@ -51,6 +51,8 @@ const queueId = (name: string) =>
 const tableId = (name: string) =>
   idWhere(synthesized.template, 'AWS::DynamoDB::Table', 'TableName', physicalName(prefix, name));
 const bucketId = () => logicalId(synthesized.stack, synthesized.stack.bucket.bucket);
+const payloadKeyId = () =>
+  idWhere(synthesized.template, 'AWS::SecretsManager::Secret', 'Name', `${prefix}-payload-token-key`);
 
 describe('MuonStack tables', () => {
   it('creates every table of the definition on demand, with point-in-time recovery, kept on delete', () => {
@@ -209,6 +211,7 @@ describe('MuonStack functions', () => {
       expect(touched('dynamodb'), name).toEqual(new Set(tables.map(tableId)));
       expect(touched('sqs'), name).toEqual(new Set(queues.map(queueId)));
       expect(touched('s3'), name).toEqual(new Set(fn.bucket ? [bucketId()] : []));
+      expect(touched('secretsmanager'), name).toEqual(new Set(fn.payloadKey ? [payloadKeyId()] : []));
 
       const variables = resource(synthesized.template, functionId(name)).Properties.Environment as {
         Variables: Record<string, unknown>;
@@ -218,6 +221,7 @@ describe('MuonStack functions', () => {
         ...tables.map((table) => [environmentNames.table(table as TableName), { Ref: tableId(table) }]),
         ...queues.map((queue) => [environmentNames.queue(queue as QueueName), { Ref: queueId(queue) }]),
         ...(fn.bucket ? [[environmentNames.bucket, { Ref: bucketId() }]] : []),
+        ...(fn.payloadKey ? [[environmentNames.payloadKey, { Ref: payloadKeyId() }]] : []),
         // Checked in pilots.test.ts.
         ...(fn.pilotBatch
           ? [...Object.values(batchEnvironmentNames), 'MUON_API_URL'].map((key) => [key, expect.anything()])
@@ -263,11 +267,33 @@ describe('MuonStack functions', () => {
 describe('MuonStack HTTP API', () => {
   const config = loadConfigFile('config/muon.yaml');
 
-  it('checks tokens from the configured identity provider', () => {
+  it('checks every token with the authorizer function, cached a minute per Authorization header', () => {
     synthesized.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      AuthorizerType: 'JWT',
-      JwtConfiguration: { Issuer: config.auth.issuer, Audience: config.auth.audience },
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 60,
     });
+    const [authorizerId = ''] = Object.keys(
+      synthesized.template.findResources('AWS::ApiGatewayV2::Authorizer'),
+    );
+    expect(referencedIds(resource(synthesized.template, authorizerId).Properties.AuthorizerUri)).toContain(
+      functionId('authorizer'),
+    );
+    // The authorizer verifies the identity provider's tokens with the configured issuer.
+    expect(config.auth.issuer).toMatch(/^https:/);
+  });
+
+  it('keeps the payload-token key in a generated secret that only its signer and verifier read', () => {
+    synthesized.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: `${prefix}-payload-token-key`,
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+    const readers = Object.entries(definition.functions)
+      .filter(([, fn]) => fn.payloadKey)
+      .map(([name]) => name);
+    expect(readers.sort()).toEqual(['authorizer', 'matcher']);
   });
 
   it('protects every route but the public ones, each served by its function', () => {
@@ -285,7 +311,7 @@ describe('MuonStack HTTP API', () => {
           expect(route.Properties.AuthorizationType, routeKey).toBe('NONE');
           expect(route.Properties.AuthorizerId, routeKey).toBeUndefined();
         } else {
-          expect(route.Properties.AuthorizationType, routeKey).toBe('JWT');
+          expect(route.Properties.AuthorizationType, routeKey).toBe('CUSTOM');
           expect(route.Properties.AuthorizerId, routeKey).toEqual({ Ref: authorizerId });
         }
         const [integrationId = ''] = referencedIds(route.Properties.Target);

@@ -1,0 +1,120 @@
+/**
+ * Payload tokens: a short-lived bearer token scoped to one job, which the matcher hands to the
+ * pilot with the job and the job wrapper uses for everything it does for that job (DiracX designed
+ * this split, a pilot token only pilots hold and a job token per payload, but has not built it).
+ *
+ * muon signs them itself (HS256, with the payload key: a Secrets Manager secret in the cloud, a
+ * 0600 file in `$MUON_HOME` locally), with its own issuer so that they can never be mistaken for
+ * the identity provider's tokens. The token carries the job, its owner, owner group and VO, and
+ * the pilot that holds it; the HTTP stack checks on every call that the job still belongs to that
+ * pilot and is not final (shared/http/caller.ts), so a token stops working when its job ends even
+ * before it expires.
+ */
+import { jwtVerify, SignJWT } from 'jose';
+import { claimNames, payloadClaimNames, payloadTokenIssuer } from '#shared/auth/identity.ts';
+
+const payloadTokenUse = 'payload';
+
+/** Default lifetime; the pilot renews a job's token before it runs out (`POST /api/jobs/{id}/token`). */
+export const payloadTokenSeconds = 3600;
+const algorithm = 'HS256';
+
+export interface PayloadTokenSubject {
+  readonly vo: string;
+  readonly jobId: number;
+  readonly owner: string;
+  readonly ownerGroup: string;
+  /** The pilot the job was matched to. */
+  readonly pilotReference: string;
+}
+
+export interface IssuedPayloadToken {
+  readonly PayloadToken: string;
+  readonly PayloadTokenExpiresAt: string;
+}
+
+export type TokenCheck =
+  | { readonly ok: true; readonly claims: Record<string, unknown> }
+  | { readonly ok: false; readonly reason: string };
+
+/** Where the payload key comes from: read once, then kept for the life of the process. */
+export type PayloadKeySource = () => Promise<Uint8Array>;
+
+export interface PayloadTokens {
+  issue(subject: PayloadTokenSubject): Promise<IssuedPayloadToken>;
+  verify(token: string): Promise<TokenCheck>;
+}
+
+export function createPayloadTokens(options: {
+  readonly key: PayloadKeySource;
+  /** The API's audience (the configuration's first `auth.audience`). */
+  readonly audience: string;
+  readonly now: () => Date;
+  readonly lifetimeSeconds?: number;
+}): PayloadTokens {
+  const lifetime = options.lifetimeSeconds ?? payloadTokenSeconds;
+  return {
+    issue: async (subject) => {
+      const now = Math.floor(options.now().getTime() / 1000);
+      const expires = now + lifetime;
+      const token = await new SignJWT({
+        [claimNames.vo]: subject.vo,
+        [claimNames.preferredUsername]: subject.owner,
+        [claimNames.group]: subject.ownerGroup,
+        [claimNames.properties]: [],
+        [payloadClaimNames.use]: payloadTokenUse,
+        [payloadClaimNames.jobId]: String(subject.jobId),
+        [payloadClaimNames.pilot]: subject.pilotReference,
+      })
+        .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
+        .setIssuer(payloadTokenIssuer)
+        .setAudience(options.audience)
+        .setSubject(`job:${subject.vo}:${subject.jobId}`)
+        .setIssuedAt(now)
+        .setExpirationTime(expires)
+        .setJti(crypto.randomUUID())
+        .sign(await options.key());
+      return { PayloadToken: token, PayloadTokenExpiresAt: new Date(expires * 1000).toISOString() };
+    },
+    verify: async (token) => {
+      try {
+        const { payload } = await jwtVerify(token, await options.key(), {
+          issuer: payloadTokenIssuer,
+          audience: options.audience,
+          algorithms: [algorithm],
+          currentDate: options.now(),
+        });
+        if (payload[payloadClaimNames.use] !== payloadTokenUse) {
+          return { ok: false, reason: 'The token is signed by muon but is not a payload token.' };
+        }
+        return { ok: true, claims: payload };
+      } catch (error) {
+        return { ok: false, reason: describeTokenError(error, 'payload token') };
+      }
+    },
+  };
+}
+
+/** A reason a person can act on, from jose's error codes. */
+export function describeTokenError(error: unknown, what = 'token'): string {
+  const code = (error as { code?: string }).code;
+  const claim = (error as { claim?: string }).claim;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return `The ${what} has expired.`;
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return claim === 'aud'
+        ? `The ${what} was not issued for this API (wrong audience).`
+        : claim === 'iss'
+          ? `The ${what} was not issued by the issuer this API trusts.`
+          : `The ${what} was not issued for this API: ${(error as Error).message}.`;
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return `The ${what} signature is not valid.`;
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return `The ${what} is signed with an algorithm this API does not accept.`;
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return `The ${what} is signed with a key the identity provider does not publish.`;
+    default:
+      return `The ${what} is not a valid JWT.`;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Who may call a route, declared with the route (`route({ caller: [...] })`) and enforced here
+ * before the route's code runs, so that no route can forget it. The kinds (docs/security.md):
+ * - `user`: a person's token (NormalUser, JobAdministrator, ...);
+ * - `pilot`: a registered pilot: a GenericPilot token plus `X-Muon-Pilot` and its secret, bound
+ *   to the pilot record (shared/pilots/binding.ts);
+ * - `registeringPilot`: a GenericPilot token before registration (registration itself only);
+ * - `payload`: a payload token (shared/auth/payload-token.ts), accepted only while its job is held
+ *   by the pilot it names and is not final. That the route's job is the token's job is the job
+ *   access policy's check (shared/jobs/access.ts).
+ * Anything else is a 403 that names the kind of token and the route.
+ */
+import { callerKind, type Identity } from '#shared/auth/identity.ts';
+import { type Deps, tableName } from '#shared/deps.ts';
+import { ForbiddenError } from '#shared/errors.ts';
+import { isFinalStatus } from '#shared/jobs/status.ts';
+import { getJob } from '#shared/jobs/store/read-jobs.ts';
+import type { PilotBinding } from '#shared/pilots/binding.ts';
+
+export const callers = ['user', 'pilot', 'registeringPilot', 'payload'] as const;
+export type Caller = (typeof callers)[number];
+/** A route's declared callers; `'public'` needs no token at all. */
+export type CallerPolicy = 'public' | readonly [Caller, ...Caller[]];
+
+const describeKind = {
+  user: 'A user token',
+  pilot: 'A pilot token',
+  payload: 'A payload token',
+} as const;
+
+export type CallerCheck = (
+  policy: readonly Caller[],
+  identity: Identity,
+  headers: Readonly<Record<string, string>>,
+  routeKey: string,
+) => Promise<Identity>;
+
+export function createCallerCheck(
+  deps: Pick<Deps, 'aws' | 'resources'>,
+  bindPilot: PilotBinding,
+): CallerCheck {
+  return async (policy, identity, headers, routeKey) => {
+    const kind = callerKind(identity);
+    const refuse = (): never => {
+      throw new ForbiddenError(
+        `${describeKind[kind]} may not call ${routeKey}; it is for: ${policy.join(', ')}.`,
+        'auth.wrong_caller',
+      );
+    };
+    switch (kind) {
+      case 'user':
+        return policy.includes('user') ? identity : refuse();
+      case 'pilot':
+        if (policy.includes('pilot')) return bindPilot(identity, headers);
+        return policy.includes('registeringPilot') ? identity : refuse();
+      case 'payload':
+        if (!policy.includes('payload')) return refuse();
+        await assertPayloadJobLive(deps, identity);
+        return identity;
+    }
+  };
+}
+
+/** A payload token works while its job is held by the pilot it names and is not final. */
+async function assertPayloadJobLive(deps: Pick<Deps, 'aws' | 'resources'>, identity: Identity) {
+  const jobId = identity.jobId as number;
+  const job = await getJob(deps.aws.dynamo, tableName(deps.resources, 'jobs'), jobId);
+  if (!job || job.vo !== identity.vo) {
+    throw new ForbiddenError(`The payload token's job ${jobId} does not exist.`, 'auth.payload_job_gone');
+  }
+  if (isFinalStatus(job.status) || job.status === 'Deleted') {
+    throw new ForbiddenError(
+      `Job ${jobId} is ${job.status}: its payload token no longer works.`,
+      'auth.payload_job_final',
+    );
+  }
+  if (job.pilotReference !== identity.pilotReference) {
+    throw new ForbiddenError(
+      `Job ${jobId} is no longer held by the pilot its payload token names.`,
+      'auth.payload_job_moved',
+    );
+  }
+}
