@@ -5,10 +5,12 @@
  * work. Each pilot offers its element's `processors` and `memoryMb`, not the whole machine.
  * `stop()` stops submitting and cancels (SIGTERM) the pilots this runtime started; those still
  * running after 5 s (at once with `force`) get a second SIGTERM, which interrupts and reschedules
- * their jobs while the API still answers.
+ * their jobs while the API still answers. The pilot token goes to each pilot in a one-shot
+ * credentials file (shared/ce/local.ts), never in its environment or arguments.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from '#local/home.ts';
 import {
   createSiteDirector,
   localPilotArguments,
@@ -27,8 +29,8 @@ export interface LocalPilotsOptions {
   /** The configuration file pilots load; default: the configuration written under `home`. */
   readonly configFile?: string;
   readonly apiUrl: string;
-  /** A GenericPilot token. */
-  readonly token: string;
+  /** The current GenericPilot token, handed to each new pilot in a credentials file. */
+  readonly token: () => string;
   /** Pilots work under `<home>/pilots/<site>/<ce>/<pid>/` (their log is `pilot.log` there). */
   readonly home: string;
   readonly logger: Logger;
@@ -88,7 +90,7 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
         configFile,
         ...localPilotArguments(config, ce, idleStop),
       ]),
-      env: { MUON_TOKEN: options.token },
+      credentials: { token: options.token() },
     }),
     now: deps.now,
     logger,
@@ -142,8 +144,8 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
 /** The configuration as the pilots' file (they run in processes of their own). */
 function writeConfig(home: string, config: MuonConfig): string {
   const dir = join(home, 'pilots');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(config, null, 2));
+  writePrivateFile(file, JSON.stringify(config, null, 2));
   return file;
 }

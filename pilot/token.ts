@@ -115,16 +115,33 @@ export function clientCredentialsFromEnvironment(
   if (!clientId || !clientSecret) {
     throw new ConfigurationError('Set both MUON_CLIENT_ID and MUON_CLIENT_SECRET, or neither.');
   }
-  if (clientId === 'unset') {
+  return completeClientCredentials({ clientId, clientSecret }, env, {
+    placeholder: "MUON_CLIENT_ID is still the stack's placeholder",
+    where: 'With MUON_CLIENT_ID,',
+  });
+}
+
+/**
+ * A client as the pilot uses it: the token endpoint or issuer and the scope it does not name come
+ * from `MUON_TOKEN_URL`, `MUON_AUTH_ISSUER` and `MUON_TOKEN_SCOPE`. Refuses the stack's placeholder
+ * client (`unset`) and a client with no way to find its token endpoint; `names` say where the
+ * client came from in those errors.
+ */
+export function completeClientCredentials(
+  client: ClientCredentials,
+  env: Readonly<Record<string, string | undefined>>,
+  names: { readonly placeholder: string; readonly where: string },
+): ClientCredentials {
+  if (client.clientId === 'unset') {
     throw new ConfigurationError(
-      "MUON_CLIENT_ID is still the stack's placeholder: put your identity provider's client_id and client_secret into the pilot client secret (the stack's PilotClientSecretArn output).",
+      `${names.placeholder}: put your identity provider's client_id and client_secret into the pilot client secret (the stack's PilotClientSecretArn output).`,
     );
   }
-  const tokenUrl = env.MUON_TOKEN_URL || undefined;
-  const issuer = env.MUON_AUTH_ISSUER || undefined;
+  const tokenUrl = client.tokenUrl ?? (env.MUON_TOKEN_URL || undefined);
+  const issuer = client.issuer ?? (env.MUON_AUTH_ISSUER || undefined);
   if (!tokenUrl && !issuer) {
     throw new ConfigurationError(
-      'With MUON_CLIENT_ID, set MUON_TOKEN_URL (the token endpoint) or MUON_AUTH_ISSUER (to discover it).',
+      `${names.where} set MUON_TOKEN_URL (the token endpoint) or MUON_AUTH_ISSUER (to discover it).`,
     );
   }
   for (const [name, value] of [
@@ -135,23 +152,15 @@ export function clientCredentialsFromEnvironment(
       throw new ConfigurationError(`${name} is not a URL: "${value}".`);
     }
   }
+  const scope = client.scope ?? (env.MUON_TOKEN_SCOPE || undefined);
   return {
-    clientId,
-    clientSecret,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
     ...(tokenUrl ? { tokenUrl } : {}),
     ...(issuer ? { issuer } : {}),
-    ...(env.MUON_TOKEN_SCOPE ? { scope: env.MUON_TOKEN_SCOPE } : {}),
+    ...(scope ? { scope } : {}),
   };
 }
-
-/** The names under which a token source's settings travel to a pilot's environment. */
-export const clientCredentialVariables = [
-  'MUON_CLIENT_ID',
-  'MUON_CLIENT_SECRET',
-  'MUON_TOKEN_URL',
-  'MUON_AUTH_ISSUER',
-  'MUON_TOKEN_SCOPE',
-] as const;
 
 async function discover(issuer: string, retry: RetryPolicy, timeoutMs: number, logger?: Logger) {
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;

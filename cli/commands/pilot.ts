@@ -1,11 +1,26 @@
 /**
  * `muon pilot`: run a pilot on this machine (a batch job, a container, a laptop), and
- * `muon pilot logs <reference>`: print a pilot's log. Usage errors exit with 2.
+ * `muon pilot logs <reference>`: print a pilot's log. Usage errors exit with 2. The pilot's
+ * credentials come from a one-shot file or standard input where a launcher started it, from the
+ * pilot credentials secret on AWS Batch, or from `--token` and the environment for a person
+ * (pilot/credentials.ts).
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ClientOptions, describeDetail, flagOptions, reach, resolveClient } from '#cli/client.ts';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { readLocalFile, resolveHome } from '#local/home.ts';
+import {
+  exposedCredentialsWarning,
+  pilotTokenOf,
+  readCredentialsFile,
+  readCredentialsStream,
+  removeCredentialVariables,
+} from '#pilot/credentials.ts';
+import {
+  credentialsSecretVariable,
+  readCredentialsSecret,
+  regionOfSecret,
+} from '#pilot/credentials-secret.ts';
 import { clientCredentialsFromEnvironment, type PilotToken } from '#pilot/token.ts';
 
 interface RunOptions {
@@ -20,6 +35,8 @@ interface RunOptions {
   maxJobs?: number;
   idleStop?: number;
   quiet?: boolean;
+  credentialsFile?: string;
+  credentialsStdin?: boolean;
   // Push mode
   push?: string;
   partition?: string;
@@ -48,24 +65,94 @@ export interface PilotConnection {
   readonly token: PilotToken;
 }
 
+/** Where a launcher hands the pilot its credentials. */
+export interface CredentialOptions {
+  readonly credentialsFile?: string | undefined;
+  readonly credentialsStdin?: boolean | undefined;
+}
+
+export interface PilotConnectionIo {
+  readonly stdin?: NodeJS.ReadableStream;
+  /** One line, for credentials a payload could read. */
+  readonly warn?: (line: string) => void;
+}
+
 /**
- * The API and how the pilot authenticates: `--api-url`, `MUON_API_URL`, the local runtime's; a token
- * from `--token` or `MUON_TOKEN`, else a client from `MUON_CLIENT_ID`/`MUON_CLIENT_SECRET`
- * (pilot/token.ts), else the local runtime's pilot token.
+ * The API (`--api-url`, `MUON_API_URL`, the local runtime's) and how the pilot authenticates, the
+ * first of: `--credentials-file` or `--credentials-stdin` (then the credential variables are
+ * dropped from `env`); `--token`, `MUON_TOKEN`, a client from `MUON_CLIENT_ID`/`MUON_CLIENT_SECRET`
+ * (each with a warning: payloads can read them); the secret of `MUON_PILOT_CREDENTIALS_SECRET_ARN`
+ * (AWS Batch); the local runtime's pilot token.
  */
-export function pilotConnection(global: ClientOptions, env = process.env): PilotConnection {
+export async function pilotConnection(
+  global: ClientOptions,
+  options: CredentialOptions = {},
+  env: Record<string, string | undefined> = process.env,
+  io: PilotConnectionIo = {},
+): Promise<PilotConnection> {
   const local = readLocalFile(resolveHome(env));
   const apiUrl = global.apiUrl ?? env.MUON_API_URL ?? local?.apiUrl;
-  const token =
-    global.token ?? env.MUON_TOKEN ?? clientCredentialsFromEnvironment(env) ?? local?.tokens.pilot;
   if (!apiUrl) {
     throw new CliError('No API to talk to: pass --api-url, set MUON_API_URL, or start the local runtime.');
   }
+  const token = await pilotToken(global, options, env, io, local?.tokens.pilot);
   if (!token)
     throw new CliError(
-      'A pilot needs a token of a GenericPilot group: pass --token, set MUON_TOKEN, or set MUON_CLIENT_ID and MUON_CLIENT_SECRET.',
+      'A pilot needs a token of a GenericPilot group: pass --credentials-file, or --token, or set MUON_TOKEN, or MUON_CLIENT_ID and MUON_CLIENT_SECRET.',
     );
   return { apiUrl, token };
+}
+
+async function pilotToken(
+  global: ClientOptions,
+  options: CredentialOptions,
+  env: Record<string, string | undefined>,
+  io: PilotConnectionIo,
+  localToken: string | undefined,
+): Promise<PilotToken | undefined> {
+  const warn = io.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (options.credentialsFile !== undefined || options.credentialsStdin) {
+    if (options.credentialsFile !== undefined && options.credentialsStdin)
+      throw new CliError('Give --credentials-file or --credentials-stdin, not both.', USAGE);
+    if (global.token !== undefined)
+      throw new CliError('Give --token or the credentials option, not both.', USAGE);
+    const source = options.credentialsFile ?? 'standard input';
+    const credentials =
+      options.credentialsFile !== undefined
+        ? await readCredentialsFile(options.credentialsFile)
+        : await readCredentialsStream(io.stdin ?? process.stdin);
+    // What the launcher may still have set: nothing the payloads could inherit or read later.
+    removeCredentialVariables(env);
+    return pilotTokenOf(credentials, env, source);
+  }
+  if (global.token !== undefined) {
+    warn(exposedCredentialsWarning('--token'));
+    return global.token;
+  }
+  if (env.MUON_TOKEN) {
+    warn(exposedCredentialsWarning('MUON_TOKEN'));
+    return env.MUON_TOKEN;
+  }
+  const client = clientCredentialsFromEnvironment(env);
+  if (client) {
+    warn(exposedCredentialsWarning('MUON_CLIENT_ID and MUON_CLIENT_SECRET'));
+    return client;
+  }
+  const secretArn = env[credentialsSecretVariable];
+  if (secretArn) return credentialsFromSecret(secretArn, env);
+  return localToken;
+}
+
+/** The AWS Batch pilot's client, from the secret its job definition names (loaded on use). */
+async function credentialsFromSecret(arn: string, env: Record<string, string | undefined>) {
+  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  const region = regionOfSecret(arn) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const client = new SecretsManagerClient(region ? { region } : {});
+  try {
+    return await readCredentialsSecret(arn, client, env);
+  } finally {
+    client.destroy();
+  }
 }
 
 export function registerPilot(program: Command): void {
@@ -112,6 +199,11 @@ export function registerPilot(program: Command): void {
     )
     .option('-q, --quiet', 'do not echo the pilot log to stderr')
     .option(
+      '--credentials-file <path>',
+      'read the pilot credentials (JSON {"token"} or {"clientId", "clientSecret", ...}) from this 0600 file, then delete it',
+    )
+    .option('--credentials-stdin', 'read the pilot credentials (the same JSON) from standard input')
+    .option(
       '--push <batch system>',
       'push mode on an HPC edge node: run the network steps here, hand the payloads to the batch system (slurm)',
     )
@@ -127,7 +219,10 @@ export function registerPilot(program: Command): void {
         '--memory-mb, --wallclock-seconds and --reference do not apply. See docs/push-mode.md.',
     )
     .action(async (options: RunOptions, command: Command) => {
-      const connection = pilotConnection(command.optsWithGlobals<ClientOptions>());
+      const connection = await pilotConnection(command.optsWithGlobals<ClientOptions>(), {
+        credentialsFile: options.credentialsFile,
+        credentialsStdin: options.credentialsStdin,
+      });
       if (options.push !== undefined) {
         process.exitCode = await runPush(connection, options, command);
         return;

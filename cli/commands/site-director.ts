@@ -8,14 +8,20 @@
  * credentials and MUON_TABLE_PILOTS / MUON_TABLE_TASK_QUEUES, or in the local runtime's emulators
  * as `$MUON_HOME/local.json` names them. An API route for these reads and writes would spare the
  * edge node table credentials (docs/agents.md, SiteDirector).
+ *
+ * Pilots get their credentials in a one-shot 0600 file that their element writes in a 0700
+ * directory under its work directory (a Slurm element's must be on a file system the worker nodes
+ * see), never in the batch script or their environment (docs/pilots.md, "Credentials").
  */
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { emulatorCredentials } from '#local/emulators.ts';
 import { type LocalFile, readLocalFile, resolveHome } from '#local/home.ts';
-import { clientCredentialsFromEnvironment, clientCredentialVariables } from '#pilot/token.ts';
+import { parseCredentialsText } from '#pilot/credentials.ts';
+import { clientCredentialsFromEnvironment } from '#pilot/token.ts';
 import {
   createSiteDirector,
   localPilotArguments,
@@ -23,6 +29,7 @@ import {
   pilotTokenVariable,
 } from '#shared/agents/site-director.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
+import type { PilotCredentials } from '#shared/ce/credentials.ts';
 import { type ComputingElement, createComputingElement } from '#shared/ce/index.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
@@ -43,6 +50,8 @@ export interface SiteDirectorOptions {
   readonly once?: boolean;
   readonly apiUrl?: string;
   readonly pilotToken?: string;
+  /** A 0600 JSON file of the pilots' credentials (pilot/credentials.ts), kept: the host's own. */
+  readonly pilotCredentialsFile?: string;
 }
 
 export interface SiteDirectorContext {
@@ -53,23 +62,51 @@ export interface SiteDirectorContext {
 }
 
 /**
- * What pilots authenticate with, as their environment: `--pilot-token` or MUON_PILOT_TOKEN as their
- * MUON_TOKEN; else this host's OAuth2 client (MUON_CLIENT_ID, ...: pilot/token.ts), passed on as is;
- * else the local runtime's pilot token.
+ * What pilots authenticate with: `--pilot-credentials FILE`; `--pilot-token` or MUON_PILOT_TOKEN;
+ * else this host's OAuth2 client (MUON_CLIENT_ID, ...: pilot/token.ts); else the local runtime's
+ * pilot token. Their elements hand it to them in a credentials file. A token in this command's
+ * argv is readable by every process of the host (`/proc/<pid>/cmdline`), hence the warning.
  */
-function pilotCredentials(options: SiteDirectorOptions, env: Env, local: LocalFile | undefined) {
-  const token = options.pilotToken ?? env[pilotTokenVariable];
-  if (token) return { MUON_TOKEN: token };
-  if (clientCredentialsFromEnvironment(env)) {
-    return Object.fromEntries(
-      clientCredentialVariables.flatMap((name) => (env[name] ? [[name, env[name]]] : [])),
-    ) as Record<string, string>;
+function pilotCredentials(
+  options: SiteDirectorOptions,
+  env: Env,
+  local: LocalFile | undefined,
+): PilotCredentials {
+  if (options.pilotCredentialsFile) return readHostCredentials(options.pilotCredentialsFile);
+  if (options.pilotToken) {
+    console.error(
+      'muon site-director: warning: --pilot-token is visible to every process of this host (/proc/<pid>/cmdline); use --pilot-credentials FILE.',
+    );
   }
-  if (local?.tokens.pilot) return { MUON_TOKEN: local.tokens.pilot };
+  const token = options.pilotToken ?? env[pilotTokenVariable];
+  if (token) return { token };
+  const client = clientCredentialsFromEnvironment(env);
+  if (client) return { ...client };
+  if (local?.tokens.pilot) return { token: local.tokens.pilot };
   throw new CliError(
     `Pilots need a token of a GenericPilot group: pass --pilot-token, set ${pilotTokenVariable}, or set MUON_CLIENT_ID and MUON_CLIENT_SECRET.`,
   );
 }
+/** The host's pilot credentials file: readable by its owner only, and kept (it is not a hand-over). */
+function readHostCredentials(path: string): PilotCredentials {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch (error) {
+    throw new CliError(`--pilot-credentials ${path}: ${(error as Error).message}`);
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new CliError(
+      `--pilot-credentials ${path} is readable by others (mode ${(mode & 0o777).toString(8)}): chmod 600 it.`,
+    );
+  }
+  try {
+    return parseCredentialsText(readFileSync(path, 'utf8'), path);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
 const drivable = new Set(['Slurm', 'Local']);
 
 /** Runs the site director until `--once` is done or the signal aborts; returns the exit code. */
@@ -108,7 +145,7 @@ export async function runSiteDirector(
       const localArguments = ce.type === 'Local' ? localPilotArguments(config, ce, idleStop) : [];
       return {
         arguments: pilotArguments(ce, apiUrl, ['--config', configFile, ...localArguments]),
-        env: credentials,
+        credentials,
       };
     },
     now: () => new Date(),
@@ -229,6 +266,7 @@ interface Flags {
   every?: number;
   once?: boolean;
   pilotToken?: string;
+  pilotCredentials?: string;
 }
 
 export function registerSiteDirector(program: Command): void {
@@ -244,7 +282,14 @@ export function registerSiteDirector(program: Command): void {
       positiveNumber,
     )
     .option('--once', 'run one cycle and exit (1 if an element failed)')
-    .option('--pilot-token <token>', `the pilots' token (default: ${pilotTokenVariable})`)
+    .option(
+      '--pilot-credentials <file>',
+      'a 0600 JSON file of the pilots\' credentials: {"token": ...} or {"clientId": ..., "clientSecret": ..., "issuer"|"tokenUrl": ...}',
+    )
+    .option(
+      '--pilot-token <token>',
+      `the pilots' token (default: ${pilotTokenVariable}); visible to the host's processes`,
+    )
     .addHelpText(
       'after',
       `\nThe tables: ${environmentNames.table('pilots')} and ${environmentNames.table('taskQueues')} with AWS\n` +
@@ -272,6 +317,7 @@ export function registerSiteDirector(program: Command): void {
             ...(flags.once ? { once: true } : {}),
             ...(apiUrl ? { apiUrl } : {}),
             ...(flags.pilotToken ? { pilotToken: flags.pilotToken } : {}),
+            ...(flags.pilotCredentials ? { pilotCredentialsFile: flags.pilotCredentials } : {}),
           },
           { signal: controller.signal },
         );

@@ -2,9 +2,10 @@
  * The SiteDirector agent (shared/agents/site-director.ts), run on a schedule. From Lambda it drives
  * the AwsBatch elements only: Local and Slurm elements cannot be reached from here (the local
  * runtime drives Local ones, `muon site-director` on an edge node Slurm ones). Pilots get
- * `MUON_API_URL`; they authenticate with the OAuth2 client that the job definition hands them from
- * the stack's pilot credentials secret, unless this function has a `MUON_PILOT_TOKEN`, which then
- * goes to every pilot as its `MUON_TOKEN` (and wins over the client).
+ * `MUON_API_URL` and no credential: the job definition names the stack's pilot credentials secret
+ * (`MUON_PILOT_CREDENTIALS_SECRET_ARN`), which each pilot reads itself with its job role. A
+ * `MUON_PILOT_TOKEN` on this function is ignored with a warning: in the container overrides,
+ * `DescribeJobs` would show it, and the pilot's payloads could read it in its environment.
  */
 import { BatchClient } from '@aws-sdk/client-batch';
 import { createSiteDirector, pilotArguments, pilotTokenVariable } from '#shared/agents/site-director.ts';
@@ -43,8 +44,10 @@ export function createHandler(deps: Deps, env: Env = process.env) {
   const token = env[pilotTokenVariable];
   if (elements.length > 0 && !apiUrl)
     throw new ConfigurationError('MUON_API_URL is not set: the site director tells pilots where the API is.');
-  if (elements.length > 0 && token)
-    logger.info(`${pilotTokenVariable} is set: pilots use it instead of the pilot credentials secret`);
+  if (token)
+    logger.warn(
+      `${pilotTokenVariable} is set and ignored: AwsBatch pilots read their credentials from the pilot credentials secret only (docs/pilots.md, "Credentials")`,
+    );
 
   const director = createSiteDirector({
     config,
@@ -52,10 +55,7 @@ export function createHandler(deps: Deps, env: Env = process.env) {
     pilotsTable: tableName(deps.resources, 'pilots'),
     taskQueuesTable: tableName(deps.resources, 'taskQueues'),
     elements,
-    pilotSpec: (ce) => ({
-      arguments: pilotArguments(ce, apiUrl ?? ''),
-      env: token ? { MUON_TOKEN: token } : ({} as Record<string, string>),
-    }),
+    pilotSpec: (ce) => ({ arguments: pilotArguments(ce, apiUrl ?? '') }),
     now: deps.now,
     logger,
   });

@@ -1,15 +1,16 @@
 /**
  * AWS Batch for pilots: Fargate capacity in a public-subnet VPC (no NAT to pay for), a job queue,
  * and a job definition running the pilot image built from pilot/Dockerfile. A pilot reaches muon
- * only through the HTTPS API, so its job role grants nothing.
+ * through the HTTPS API; its job role grants one thing only, reading its credentials.
  *
  * A pilot authenticates with OAuth2 client credentials rather than a bearer token that expires
  * under it: the Secrets Manager secret `${prefix}-pilot-credentials` (`clientSecret`, the stack
  * output `PilotClientSecretArn`) holds the identity provider's `client_id` and `client_secret` of a
- * GenericPilot client, which the operator puts there after the first deployment. Batch hands them to
- * the pilot as `MUON_CLIENT_ID` and `MUON_CLIENT_SECRET` (the task's execution role may read the
- * secret, the job role still may not), beside `MUON_AUTH_ISSUER`, the configuration's `auth.issuer`,
- * where the pilot discovers the token endpoint. A `MUON_TOKEN` given to a pilot still wins.
+ * GenericPilot client, which the operator puts there after the first deployment. The job definition
+ * gives the pilot only the secret's ARN (`MUON_PILOT_CREDENTIALS_SECRET_ARN`), beside
+ * `MUON_AUTH_ISSUER`, where it discovers the token endpoint; the pilot reads the secret itself with
+ * its job role (pilot/credentials-secret.ts). Batch's container `secrets` are not used: they become
+ * environment variables, which every payload could read in /proc/1/environ.
  */
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
@@ -79,7 +80,8 @@ export class PilotBatch extends Construct {
     });
     this.jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Pilots: no AWS permissions, a pilot talks only to the muon HTTPS API.',
+      description:
+        'Pilots: read the pilot credentials secret, nothing else; a pilot talks to the muon HTTPS API.',
     });
     this.clientSecret = new secretsmanager.Secret(this, 'ClientSecret', {
       // Not `-client`: a name ending in a hyphen and six characters reads as a secret ARN's suffix.
@@ -98,6 +100,13 @@ export class PilotBatch extends Construct {
       // any one deployment of the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // GetSecretValue only (not grantRead's DescribeSecret too), with the variable that names it below.
+    this.jobRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.clientSecret.secretArn],
+      }),
+    );
     const container = new batch.EcsFargateContainerDefinition(this, 'Pilot', {
       // Payloads are built for x86_64 (Fargate Spot has no ARM capacity either), so build for it
       // whatever machine runs the deployment.
@@ -115,11 +124,8 @@ export class PilotBatch extends Construct {
         // The pilot stops taking jobs in time to finish them before Batch's timeout ends it.
         MUON_PILOT_WALLCLOCK_SECONDS: String(props.timeoutHours * 3600),
         MUON_AUTH_ISSUER: props.authIssuer,
-      },
-      // Batch reads these with the task's execution role (CDK grants it) and sets them at start.
-      secrets: {
-        MUON_CLIENT_ID: batch.Secret.fromSecretsManager(this.clientSecret, 'client_id'),
-        MUON_CLIENT_SECRET: batch.Secret.fromSecretsManager(this.clientSecret, 'client_secret'),
+        // Where the pilot reads its client; the client itself never is in the environment.
+        MUON_PILOT_CREDENTIALS_SECRET_ARN: this.clientSecret.secretArn,
       },
       jobRole: this.jobRole,
       // Public subnets without NAT: the task needs a public address to pull its image and reach the API.

@@ -43,7 +43,10 @@ export interface SiteDirectorDeps {
   readonly taskQueuesTable: string;
   /** The elements this director drives (the Lambda: AwsBatch ones; the local runtime: Local ones). */
   readonly elements: readonly ComputingElement[];
-  /** What a pilot of `ce` runs: `muon pilot` arguments and its environment (token...). */
+  /**
+   * What a pilot of `ce` runs: `muon pilot` arguments, and its credentials as `credentials`, which
+   * the element delivers in a one-shot file (never in `env`, which a payload can read).
+   */
   readonly pilotSpec: (ce: ComputingElement) => PilotSpec;
   readonly now: () => Date;
   readonly logger: Logger;
@@ -65,8 +68,8 @@ export interface SiteDirectorRun {
 const maxRecordsPerStatus = 2000;
 
 /**
- * A fixed pilot token the site director hands every pilot as its MUON_TOKEN, read from this
- * variable by the Lambda and by `muon site-director` (else pilots use their OAuth2 client).
+ * A fixed pilot token `muon site-director` hands its pilots in their credentials file (else they
+ * get its OAuth2 client). The Lambda ignores it: AwsBatch pilots read only the credentials secret.
  */
 export const pilotTokenVariable = 'MUON_PILOT_TOKEN';
 const waitingStatuses: readonly PilotStatus[] = ['Submitted', 'Waiting'];

@@ -2,6 +2,9 @@
  * The AwsBatch computing element: one Batch job per pilot, from the pilot job definition and queue
  * the stack creates (infra/constructs/batch.ts). The image's entry point is `muon`, so a pilot's
  * arguments become the container's command. A pilot learns its reference from AWS_BATCH_JOB_ID.
+ * A pilot's credentials never travel with its submission (anyone allowed DescribeJobs reads the
+ * container overrides, and the pilot's environment is readable in /proc): the job definition names
+ * the pilot credentials secret, which the pilot reads itself with its job role.
  */
 import {
   type BatchClient,
@@ -20,6 +23,7 @@ import {
   type PilotState,
   unknownStates,
 } from './computing-element.ts';
+import { refuseCredentialVariables } from './credentials.ts';
 import { ComputingElementError, ComputingElementUnavailableError } from './errors.ts';
 import { pilotReference, referenceEnvironmentName, referenceId, schemes } from './reference.ts';
 
@@ -145,12 +149,19 @@ export function createAwsBatchComputingElement(options: AwsBatchOptions): Comput
     site,
 
     async submitPilots(count, spec) {
+      if (spec.credentials) {
+        throw new ComputingElementError(
+          `${label}: AWS Batch pilots read their credentials from the pilot credentials secret (MUON_PILOT_CREDENTIALS_SECRET_ARN); none may be submitted with them.`,
+        );
+      }
+      const env = spec.env ?? {};
+      refuseCredentialVariables(env, label);
       const references: string[] = [];
       let firstError: unknown;
       for (let start = 0; start < count; start += submitConcurrency) {
         const size = Math.min(submitConcurrency, count - start);
         const settled = await Promise.allSettled(
-          Array.from({ length: size }, () => submitOne(spec.arguments, spec.env)),
+          Array.from({ length: size }, () => submitOne(spec.arguments, env)),
         );
         for (const outcome of settled) {
           if (outcome.status === 'fulfilled') references.push(outcome.value);

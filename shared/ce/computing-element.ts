@@ -8,6 +8,7 @@
  * `MUON_PILOT_REFERENCE` or from its batch system's environment (`pilotReferenceFromEnvironment`).
  */
 import type { PilotStatus } from '#shared/pilots/model.ts';
+import type { PilotCredentials } from './credentials.ts';
 
 export const computingElementTypes = ['Local', 'Slurm', 'AwsBatch'] as const;
 export type ComputingElementType = (typeof computingElementTypes)[number];
@@ -19,7 +20,10 @@ export type ComputingElementType = (typeof computingElementTypes)[number];
  */
 export type PilotState = PilotStatus | 'Unknown';
 
-/** What to start: the `muon` arguments of the pilot and the environment it needs. */
+/**
+ * What to start: the `muon` arguments of the pilot, the environment it needs, and its credentials,
+ * which each CE delivers its own way, never in argv or the environment (a payload can read both).
+ */
 export interface PilotSpec {
   /**
    * Arguments after the `muon` program, e.g. `['pilot', '--api-url', url, '--site', site, '--ce', ce]`.
@@ -27,8 +31,16 @@ export interface PilotSpec {
    * entry point on AWS Batch) and puts that first.
    */
   readonly arguments: readonly string[];
-  /** Extra environment of the pilot (`MUON_TOKEN`, ...); the CE adds `MUON_PILOT_REFERENCE`. */
-  readonly env: Readonly<Record<string, string>>;
+  /**
+   * Extra environment of the pilot, no credential (a CE refuses `MUON_TOKEN` and `MUON_CLIENT_*`
+   * here); the CE adds `MUON_PILOT_REFERENCE`.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The pilot's token or OAuth2 client. Local and Slurm CEs write it to a one-shot 0600 file and
+   * pass `--credentials-file`; AwsBatch pilots read theirs from Secrets Manager and refuse it.
+   */
+  readonly credentials?: PilotCredentials;
 }
 
 /** A CE's load, and how many more pilots it may take now. */

@@ -2,7 +2,9 @@
  * The Local computing element: pilots are processes on this machine (DIRAC's InProcess/Local CE).
  * Each pilot runs under a small `sh` wrapper, detached in its own process group, in the directory
  * `<workDir>/<pid>`, which holds its log and, once it ends, its exit code. So the state of a pilot
- * can be read by any process, after a restart of the one that started it.
+ * can be read by any process, after a restart of the one that started it. Its credentials go in a
+ * one-shot 0600 file under `<workDir>/credentials/` (0700), named by `--credentials-file`: the
+ * pilot deletes it once read, and the wrapper when the pilot ends, whatever happened.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,6 +17,13 @@ import {
   type PilotSpec,
   type PilotState,
 } from './computing-element.ts';
+import {
+  credentialsFileOption,
+  refuseCredentialVariables,
+  removeCredentialsFile,
+  withoutCredentials,
+  writeCredentialsFile,
+} from './credentials.ts';
 import { ComputingElementError } from './errors.ts';
 import { pilotReference, referenceEnvironmentName, referenceId, schemes } from './reference.ts';
 
@@ -26,7 +35,7 @@ export interface LocalOptions {
   /** How `muon` is started; the pilot's arguments follow. */
   readonly command: readonly string[];
   readonly hostname: string;
-  /** The environment pilots inherit, under their spec's. */
+  /** The environment pilots inherit, under their spec's, without credential variables. */
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -34,15 +43,17 @@ export interface LocalOptions {
 const marker = 'muon-pilot';
 
 /**
- * `sh -c` script; arguments: work dir, host, then the pilot's command line. It says `ready` once
+ * `sh -c` script; arguments: work dir, host, the credentials file (or ''), then the pilot's command
+ * line. The pilot's directory and files are its own only (umask 077). It says `ready` once
  * the pilot's directory is in place, so `status` and `available` see a pilot as soon as
  * `submitPilots` returns. A cancel marks the directory and sends SIGTERM to the whole group: the
  * pilot drains, and the wrapper keeps waiting for it to record its exit code. The trap is set only
  * after the fork, so the pilot starts with SIGTERM's default action and cannot miss the signal.
  */
-const wrapper = `base=$1; host=$2; shift 2
+const wrapper = `base=$1; host=$2; credentials=$3; shift 3
+umask 077
 dir="$base/$$"
-mkdir -p "$dir" && cd "$dir" || exit 1
+mkdir -p "$dir" && chmod 700 "$dir" && cd "$dir" || exit 1
 rm -f exit-code cancelled
 ${referenceEnvironmentName}="${schemes.Local}://$host/$$"; export ${referenceEnvironmentName}
 echo ready; exec >/dev/null
@@ -52,6 +63,8 @@ trap : TERM
 wait "$pid"; code=$?
 # A trapped signal interrupts wait: wait again until the pilot has really ended.
 while kill -0 "$pid" 2>/dev/null; do wait "$pid"; code=$?; done
+# The pilot deletes its credentials file once read; this one is for a pilot that never read it.
+[ -z "$credentials" ] || rm -f "$credentials"
 echo "$code" >exit-code.tmp && mv exit-code.tmp exit-code`;
 
 export function createLocalComputingElement(options: LocalOptions): ComputingElement {
@@ -64,10 +77,29 @@ export function createLocalComputingElement(options: LocalOptions): ComputingEle
   };
 
   const startOne = async (spec: PilotSpec): Promise<string> => {
+    const credentials = spec.credentials
+      ? await writeCredentialsFile(join(workDir, 'credentials'), spec.credentials)
+      : undefined;
+    try {
+      return await spawnPilot(spec, credentials);
+    } catch (error) {
+      if (credentials) await removeCredentialsFile(credentials);
+      throw error;
+    }
+  };
+
+  const spawnPilot = async (spec: PilotSpec, credentials: string | undefined): Promise<string> => {
+    const pilotArguments = credentials
+      ? [...spec.arguments, credentialsFileOption, credentials]
+      : spec.arguments;
     const child = spawn(
       '/bin/sh',
-      ['-c', wrapper, marker, workDir, hostname, ...options.command, ...spec.arguments],
-      { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { ...options.env, ...spec.env } },
+      ['-c', wrapper, marker, workDir, hostname, credentials ?? '', ...options.command, ...pilotArguments],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: { ...withoutCredentials(options.env), ...spec.env },
+      },
     );
     let said = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -93,6 +125,7 @@ export function createLocalComputingElement(options: LocalOptions): ComputingEle
     site: options.site,
 
     async submitPilots(count, spec) {
+      refuseCredentialVariables(spec.env ?? {}, `Local CE ${options.site}/${options.name}`);
       mkdirSync(workDir, { recursive: true });
       const references: string[] = [];
       for (let i = 0; i < count; i++) references.push(await startOne(spec));

@@ -59,8 +59,10 @@ export const parseSbatch = (stdout: string): string | undefined => /^(\d+)(;\S+)
 const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
 /**
- * The batch script of one pilot, given to sbatch on its standard input (so the pilot's token is
- * never written to a file): the reference, the pilot's environment, then `exec` of its command.
+ * The batch script of one pilot, given to sbatch on its standard input: the reference, the pilot's
+ * environment, then `exec` of its command. Slurm stores the script and the job can read it back
+ * (`scontrol write batch_script`), so it never holds credentials: the command names a credentials
+ * file instead. The pilot's files are its own only (umask 077).
  */
 export function batchScript(
   cluster: string,
@@ -70,6 +72,7 @@ export function batchScript(
   const lines = [
     '#!/bin/sh',
     '# A muon pilot, submitted by the site director.',
+    'umask 077',
     `${referenceEnvironmentName}=${quote(`slurm://${cluster}/`)}"$SLURM_JOB_ID"; export ${referenceEnvironmentName}`,
     ...Object.entries(env).map(([name, value]) => {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))

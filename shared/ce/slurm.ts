@@ -3,8 +3,15 @@
  * `scancel`, run on a host that is a Slurm submit node (DIRAC's SLURM batch system, run locally).
  * Slurm keeps finished jobs for MinJobAge (300 s by default), so `squeue -t all` sees them end;
  * accounting (`sacct`) is not needed.
+ *
+ * Credentials never go into the batch script (Slurm stores it, and the job's own uid can read it
+ * back with `scontrol write batch_script`) nor into the job's environment (sbatch runs without
+ * credential variables). Each pilot's go into a one-shot 0600 file under `<workDir>/credentials/`
+ * (0700), on the file system the worker nodes share, named by `--credentials-file`; the pilot
+ * deletes it once read.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chunk } from '#shared/concurrency.ts';
 import type { Logger } from '#shared/log.ts';
 import { CommandNotFoundError, type CommandResult, runCommand } from './command.ts';
@@ -15,6 +22,13 @@ import {
   type PilotState,
   unknownStates,
 } from './computing-element.ts';
+import {
+  credentialsFileOption,
+  refuseCredentialVariables,
+  removeCredentialsFile,
+  withoutCredentials,
+  writeCredentialsFile,
+} from './credentials.ts';
 import { ComputingElementError, ComputingElementUnavailableError } from './errors.ts';
 import { pilotReference, referenceId, schemes } from './reference.ts';
 import type { SlurmSettings } from './settings.ts';
@@ -37,7 +51,10 @@ export interface SlurmOptions {
   readonly workDir: string;
   readonly processors: number;
   readonly memoryMb?: number;
-  /** The environment of the Slurm commands (`SLURM_CONF`, `PATH`); submitted jobs inherit it. */
+  /**
+   * The environment of the Slurm commands (`SLURM_CONF`, `PATH`); submitted jobs inherit it, less
+   * its credential variables.
+   */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger?: Logger;
   readonly commandTimeoutMs?: number;
@@ -51,11 +68,14 @@ export function createSlurmComputingElement(options: SlurmOptions): ComputingEle
   const jobName = `muon-${site}-${name}`;
   const label = `Slurm CE ${site}/${name}`;
   let cluster = settings.cluster;
+  // A batch job inherits sbatch's environment (--export=ALL): the site director's credentials stay here.
+  // SLURM_UMASK: sbatch keeps one already set, and the pilot's log (--output) is made with it.
+  const commandEnv = { SLURM_UMASK: '0077', ...withoutCredentials(options.env) };
 
   const run = async (program: string, args: readonly string[], input?: string): Promise<CommandResult> => {
     try {
       return await runCommand(program, args, {
-        env: options.env,
+        env: commandEnv,
         timeoutMs: options.commandTimeoutMs ?? 60_000,
         ...(input !== undefined ? { input } : {}),
       });
@@ -110,12 +130,24 @@ export function createSlurmComputingElement(options: SlurmOptions): ComputingEle
     site,
 
     async submitPilots(count, spec) {
+      const env = spec.env ?? {};
+      refuseCredentialVariables(env, label);
       const place = await clusterName();
       mkdirSync(options.workDir, { recursive: true });
-      const script = batchScript(place, spec.env, [...settings.command, ...spec.arguments]);
       const references: string[] = [];
       for (let i = 0; i < count; i++) {
+        // One file per pilot: each deletes its own once read.
+        let credentials: string | undefined;
         try {
+          credentials = spec.credentials
+            ? await writeCredentialsFile(join(options.workDir, 'credentials'), spec.credentials)
+            : undefined;
+          const command = [
+            ...settings.command,
+            ...spec.arguments,
+            ...(credentials ? [credentialsFileOption, credentials] : []),
+          ];
+          const script = batchScript(place, env, command);
           const result = checked('sbatch', await run('sbatch', sbatchArguments(), script));
           const id = parseSbatch(result.stdout);
           if (!id)
@@ -124,6 +156,7 @@ export function createSlurmComputingElement(options: SlurmOptions): ComputingEle
             );
           references.push(pilotReference(schemes.Slurm, place, id));
         } catch (error) {
+          if (credentials) await removeCredentialsFile(credentials);
           // The pilots already submitted run: hand them back so they are recorded.
           if (references.length === 0) throw error;
           options.logger?.warn('submitted fewer pilots than asked', { ce: name, site, asked: count, error });

@@ -144,7 +144,7 @@ describe('AwsBatch computing element', () => {
   it("submits one Batch job per pilot, from the stack's queue and job definition, the arguments as its command", async () => {
     const references = await batchCE().submitPilots(3, {
       arguments: ['pilot', '--site', 'AWS.eu-west-1.cloud', '--ce', 'batch1'],
-      env: { MUON_TOKEN: 'tok' },
+      env: { MUON_LOG_LEVEL: 'debug' },
     });
     expect(references).toHaveLength(3);
     expect(new Set(references).size).toBe(3);
@@ -158,11 +158,22 @@ describe('AwsBatch computing element', () => {
           command: ['pilot', '--site', 'AWS.eu-west-1.cloud', '--ce', 'batch1'],
           environment: [
             { name: 'AWS_REGION', value: 'eu-west-1' },
-            { name: 'MUON_TOKEN', value: 'tok' },
+            { name: 'MUON_LOG_LEVEL', value: 'debug' },
           ],
         },
       });
     }
+  });
+
+  it('never submits credentials: neither PilotSpec.credentials nor a token in the environment', async () => {
+    const ce = batchCE();
+    await expect(ce.submitPilots(1, { arguments: ['pilot'], credentials: { token: 'tok' } })).rejects.toThrow(
+      /pilot credentials secret/,
+    );
+    await expect(ce.submitPilots(1, { arguments: ['pilot'], env: { MUON_TOKEN: 'tok' } })).rejects.toThrow(
+      /MUON_TOKEN may not be in a pilot's environment/,
+    );
+    expect(fake.jobs.size).toBe(0);
   });
 
   it('maps Batch job statuses to pilot statuses with DescribeJobs', async () => {

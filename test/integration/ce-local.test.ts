@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,10 +30,7 @@ const pidOf = (reference: string) => reference.slice(reference.lastIndexOf('/') 
 describe('Local computing element', () => {
   it('runs a pilot as a detached process that knows its reference: Running, then Done', async () => {
     const ce = localCE();
-    const [reference] = await ce.submitPilots(
-      1,
-      shellPilot('echo "$MUON_PILOT_REFERENCE $MUON_TOKEN"; sleep 3', { MUON_TOKEN: 't0k' }),
-    );
+    const [reference] = await ce.submitPilots(1, shellPilot('echo "$MUON_PILOT_REFERENCE"; sleep 3'));
     if (!reference) throw new Error('no reference');
     started.push(reference);
     expect(reference).toMatch(/^local:\/\/node1\/\d+$/);
@@ -41,7 +38,40 @@ describe('Local computing element', () => {
 
     const seen = await waitForStates(ce, [reference], ['Done']);
     expect(seen.get(reference)).toEqual(['Running', 'Done']);
-    expect(readFileSync(join(workDir, pidOf(reference), 'pilot.log'), 'utf8')).toBe(`${reference} t0k\n`);
+    expect(readFileSync(join(workDir, pidOf(reference), 'pilot.log'), 'utf8')).toBe(`${reference}\n`);
+  });
+
+  it('hands the pilot its credentials in a 0600 file, never in its argv or environment', async () => {
+    // The launcher's own credential variables are not passed on either.
+    const leaky = { ...deps, env: { ...process.env, MUON_TOKEN: 'launcher-token', MUON_CLIENT_SECRET: 'x' } };
+    const ce = createComputingElement('LOCAL.test.org', 'local1', config, leaky);
+    const look = [
+      'f=$2',
+      'echo "$1 $(stat -c %a "$f") $(stat -c %a "$(dirname "$f")") $(cat "$f")"',
+      // The token is spelt in two halves: this script is in the pilot's cmdline itself.
+      't=t0',
+      `tr '\\0' '\\n' </proc/$$/environ | grep -c -e "\${t}k" -e launcher-token -e MUON_CLIENT_SECRET`,
+      `tr '\\0' '\\n' </proc/$$/cmdline | grep -c "\${t}k"`,
+      'sleep 1',
+    ].join('; ');
+    const [reference] = await ce.submitPilots(1, { ...shellPilot(look), credentials: { token: 't0k' } });
+    if (!reference) throw new Error('no reference');
+    started.push(reference);
+    await waitForStates(ce, [reference], ['Done', 'Failed']);
+    const [said, environ, cmdline] = readFileSync(join(workDir, pidOf(reference), 'pilot.log'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(said).toBe('--credentials-file 600 700 {"token":"t0k"}');
+    expect([environ, cmdline]).toEqual(['0', '0']);
+    // The pilot deletes the file once read; the wrapper deletes it anyway when the pilot ends.
+    expect(readdirSync(join(workDir, 'credentials'))).toEqual([]);
+    expect(statSync(join(workDir, pidOf(reference))).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses a credential variable in a spec’s environment', async () => {
+    await expect(localCE().submitPilots(1, shellPilot('true', { MUON_TOKEN: 't0k' }))).rejects.toThrow(
+      /MUON_TOKEN may not be in a pilot's environment/,
+    );
   });
 
   it('reports a pilot that exits non-zero as Failed', async () => {

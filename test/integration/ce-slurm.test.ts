@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,11 +17,12 @@ import { startSlurm, type TestSlurm } from '#test/integration/support/slurm.ts';
 let slurm: TestSlurm;
 let ce: ComputingElement;
 let workDir: string;
+let config: ReturnType<typeof computingElementConfig>;
 
 beforeAll(async () => {
   slurm = await startSlurm();
   workDir = join(slurm.dir, 'pilots');
-  const config = computingElementConfig({
+  config = computingElementConfig({
     type: 'Slurm',
     maxPilots: 4,
     maxWaitingPilots: 3,
@@ -34,10 +36,25 @@ describe('Slurm computing element', () => {
   // Slurm takes about a second to start each job: these run side by side.
   describe.concurrent('against a running cluster', () => {
     it('submits one job per pilot; each pilot knows its reference; Waiting or Running, then Done', async () => {
-      const references = await ce.submitPilots(
-        2,
-        shellPilot('echo "$MUON_PILOT_REFERENCE $MUON_TOKEN"; sleep 2', { MUON_TOKEN: "it's secret" }),
-      );
+      // The site director's own credential variables are not passed on to the jobs.
+      const leaky = createComputingElement('HPC.slurm.test', 'slurm1', config, {
+        home: slurm.dir,
+        env: { ...slurm.env, MUON_CLIENT_SECRET: 'launcher-secret' },
+      });
+      // A stand-in pilot: it reads its credentials file and deletes it, as `muon pilot` does.
+      const look = [
+        'f=$2',
+        'echo "$MUON_PILOT_REFERENCE $1 $(stat -c %a "$f") $(stat -c %a "$(dirname "$f")") $(cat "$f")"',
+        'rm -f "$f"',
+        // Spelt in two halves: this script is in the batch script itself.
+        's=launcher-',
+        'echo "leaked: $(env | grep -c "$s"secret)"',
+        'sleep 2',
+      ].join('; ');
+      const references = await leaky.submitPilots(2, {
+        ...shellPilot(look),
+        credentials: { token: "it's secret" },
+      });
       expect(references).toHaveLength(2);
       for (const reference of references) expect(reference).toMatch(/^slurm:\/\/muontest\/\d+$/);
 
@@ -47,8 +64,21 @@ describe('Slurm computing element', () => {
         expect(history.at(-1)).toBe('Done');
         expect(history.slice(0, -1).every((state) => state === 'Waiting' || state === 'Running')).toBe(true);
         const jobId = reference.slice(reference.lastIndexOf('/') + 1);
-        expect(readFileSync(join(workDir, `${jobId}.log`), 'utf8')).toBe(`${reference} it's secret\n`);
+        const log = join(workDir, `${jobId}.log`);
+        expect(readFileSync(log, 'utf8')).toBe(
+          `${reference} --credentials-file 600 700 {"token":"it's secret"}\nleaked: 0\n`,
+        );
+        expect(statSync(log).mode & 0o777).toBe(0o600);
+        // Slurm keeps the batch script, and the job's uid may read it back: it names only the file.
+        const script = execFileSync('scontrol', ['write', 'batch_script', jobId, '-'], {
+          env: slurm.env,
+          encoding: 'utf8',
+        });
+        expect(script).toContain('--credentials-file');
+        expect(script).not.toContain("it's secret");
+        expect(script).not.toContain('launcher-secret');
       }
+      expect(readdirSync(join(workDir, 'credentials'))).toEqual([]);
     });
 
     it('reports a pilot that exits non-zero as Failed', async () => {

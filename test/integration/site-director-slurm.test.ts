@@ -4,8 +4,8 @@
  * names. The pilot record is Submitted under a `slurm://` reference, the Slurm job exists, and the
  * pilot it runs (`muon pilot` of this checkout) takes the job to Done.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -160,8 +160,23 @@ describe('muon site-director with a Slurm computing element', () => {
       await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
       expect(await runSiteDirector({ config: configFile, once: true }, { env: withClient, logger })).toBe(0);
       const done = await waitForJob(runtime, jobId as number, hasStatus('Done'), 60_000);
-      expect((done.Parameters as Record<string, string>).Pilot_Reference).toMatch(/^slurm:\/\/muonsd\/\d+$/);
+      const reference = (done.Parameters as Record<string, string>).Pilot_Reference as string;
+      expect(reference).toMatch(/^slurm:\/\/muonsd\/\d+$/);
       expect(asked[0]).toBe('edge:edge-secret');
+      // The client went in a credentials file, which the pilot deleted: Slurm's copy of the batch
+      // script, which the job's user can read back, names only the file.
+      const script = execFileSync(
+        'scontrol',
+        ['write', 'batch_script', reference.split('/').at(-1) as string, '-'],
+        {
+          env: slurm.env,
+          encoding: 'utf8',
+        },
+      );
+      const file = /'--credentials-file' '([^']+)'/.exec(script)?.[1];
+      expect(file).toBeDefined();
+      expect(existsSync(file as string)).toBe(false);
+      expect(script).not.toContain('edge-secret');
     } finally {
       await new Promise((done) => idp.close(done));
     }

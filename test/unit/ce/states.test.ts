@@ -71,13 +71,21 @@ describe('reading the Slurm commands', () => {
   });
 
   it('writes a batch script that sets the reference and the environment, quoted, then execs the pilot', () => {
-    const script = batchScript('hpc1', { MUON_TOKEN: "a'b $c" }, ['muon', 'pilot', '--site', 'X Y']);
+    const script = batchScript('hpc1', { GREETING: "a'b $c" }, [
+      'muon',
+      'pilot',
+      '--site',
+      'X Y',
+      '--credentials-file',
+      '/shared/credentials/1.json',
+    ]);
     expect(script.split('\n')).toEqual([
       '#!/bin/sh',
       '# A muon pilot, submitted by the site director.',
+      'umask 077',
       `MUON_PILOT_REFERENCE='slurm://hpc1/'"$SLURM_JOB_ID"; export MUON_PILOT_REFERENCE`,
-      `MUON_TOKEN='a'\\''b $c'; export MUON_TOKEN`,
-      `exec 'muon' 'pilot' '--site' 'X Y'`,
+      `GREETING='a'\\''b $c'; export GREETING`,
+      `exec 'muon' 'pilot' '--site' 'X Y' '--credentials-file' '/shared/credentials/1.json'`,
       '',
     ]);
   });

@@ -30,12 +30,10 @@ function containerProperties(): Record<string, unknown> {
   return jobDefinitions[0]?.Properties.ContainerProperties;
 }
 
-/** What Batch reads a JSON key of the pilot client's secret from: `<secret ARN>:<key>::`. */
-const secretKey = (key: string) => ({ 'Fn::Join': ['', [{ Ref: secretId }, `:${key}::`]] });
-
 describe('MuonStack pilot client credentials', () => {
   it('creates the pilot client secret, named with the prefix, with a placeholder client, kept on delete', () => {
-    synthesized.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    // The pilots' client and the payload-token key (infra/stack.ts).
+    synthesized.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     const secret = resource(synthesized.template, secretId);
     expect(secret.Type).toBe('AWS::SecretsManager::Secret');
     expect(secret.DeletionPolicy).toBe('Retain');
@@ -52,11 +50,15 @@ describe('MuonStack pilot client credentials', () => {
     expect(secret.Properties.Description).toMatch(/client_id and client_secret of a GenericPilot client/);
   });
 
-  it('hands the pilot its client id and secret from the secret’s JSON keys', () => {
-    expect(containerProperties().Secrets).toEqual([
-      { Name: 'MUON_CLIENT_ID', ValueFrom: secretKey('client_id') },
-      { Name: 'MUON_CLIENT_SECRET', ValueFrom: secretKey('client_secret') },
+  it('hands the pilot the secret’s ARN only, never the client as container secrets (they become its environment)', () => {
+    expect(containerProperties().Secrets).toBeUndefined();
+    const environment = containerProperties().Environment as { Name: string; Value: unknown }[];
+    expect(environment.filter((variable) => variable.Name === 'MUON_PILOT_CREDENTIALS_SECRET_ARN')).toEqual([
+      { Name: 'MUON_PILOT_CREDENTIALS_SECRET_ARN', Value: { Ref: secretId } },
     ]);
+    const names = environment.map((variable) => variable.Name);
+    for (const name of ['MUON_TOKEN', 'MUON_CLIENT_ID', 'MUON_CLIENT_SECRET'])
+      expect(names).not.toContain(name);
   });
 
   it('tells the pilot the configuration’s issuer', () => {
@@ -66,21 +68,19 @@ describe('MuonStack pilot client credentials', () => {
     expect(environment.filter((variable) => variable.Name === 'MUON_AUTH_ISSUER')).toEqual([
       { Name: 'MUON_AUTH_ISSUER', Value: issuer },
     ]);
-    // Client credentials replace a static token: the job definition sets none.
-    expect(environment.map((variable) => variable.Name)).not.toContain('MUON_TOKEN');
   });
 
-  it('lets the execution role, and not the job role, read the secret', () => {
+  it('lets the job role, and not the execution role, read the secret, with GetSecretValue only', () => {
     const { stack, template } = synthesized;
-    const executionRoleId = logicalId(stack, stack.pilots.jobDefinition.container.executionRole as never);
-    expect(containerProperties().ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [executionRoleId, 'Arn'] });
-    const reads = statementsOfRole(template, executionRoleId).filter(
-      (statement) =>
-        statement.Effect === 'Allow' && actionsOf(statement).includes('secretsmanager:GetSecretValue'),
-    );
-    expect(reads.map((statement) => statement.Resource)).toEqual([{ Ref: secretId }]);
     const jobRoleId = logicalId(stack, stack.pilots.jobRole);
-    expect(JSON.stringify(statementsOfRole(template, jobRoleId))).not.toContain('secretsmanager');
+    const reads = statementsOfRole(template, jobRoleId).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('secretsmanager:')),
+    );
+    expect(reads).toEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } },
+    ]);
+    const executionRoleId = logicalId(stack, stack.pilots.jobDefinition.container.executionRole as never);
+    expect(JSON.stringify(statementsOfRole(template, executionRoleId))).not.toContain('secretsmanager');
   });
 
   it('outputs the secret’s ARN with what to put in it', () => {

@@ -65,6 +65,10 @@ describe('MuonStack pilots on AWS Batch', () => {
           { Name: 'MUON_PILOT_WALLCLOCK_SECONDS', Value: String(24 * 3600) },
           // Where the pilot gets its tokens (see pilot-credentials.test.ts).
           { Name: 'MUON_AUTH_ISSUER', Value: loadConfigFile('config/muon.yaml').auth.issuer },
+          {
+            Name: 'MUON_PILOT_CREDENTIALS_SECRET_ARN',
+            Value: { Ref: logicalId(stack, stack.pilots.clientSecret) },
+          },
         ],
         NetworkConfiguration: { AssignPublicIp: 'ENABLED' },
         RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
@@ -83,10 +87,17 @@ describe('MuonStack pilots on AWS Batch', () => {
     );
   });
 
-  it('gives the pilot job role no permissions: a pilot talks only to the API', () => {
-    const roleId = logicalId(synthesized.stack, synthesized.stack.pilots.jobRole);
-    expect(statementsOfRole(synthesized.template, roleId)).toEqual([]);
-    expect(resource(synthesized.template, roleId).Properties.ManagedPolicyArns).toBeUndefined();
+  it('lets the pilot job role read its credentials secret and nothing else: a pilot talks to the API', () => {
+    const { stack, template } = synthesized;
+    const roleId = logicalId(stack, stack.pilots.jobRole);
+    expect(statementsOfRole(template, roleId)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: { Ref: logicalId(stack, stack.pilots.clientSecret) },
+      },
+    ]);
+    expect(resource(template, roleId).Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it('uses Fargate Spot and the capacity given', () => {
