@@ -1,8 +1,12 @@
 /**
  * What the pilot and its job wrappers need from the muon API (see docs/pilots.md, API). The
- * pilot implements it over HTTP (pilot/http-api.ts); tests may implement it in memory. Every call
- * of a registered pilot carries its credential.
+ * pilot implements it over HTTP (pilot/http-api.ts); tests may implement it in memory. Two
+ * credentials: the pilot's own (`PilotApi`: registration, the matcher, the batched statuses and
+ * heartbeats of all its jobs) and, for each job, the job's payload token (`JobApi`: everything the
+ * job wrapper does for that one job), so that a wrapper step can never act for another job.
  */
+
+import type { TokenSource } from '#pilot/token.ts';
 import type { DownloadSource, UploadTarget } from '#shared/data/model.ts';
 import type { JobDescription } from '#shared/jobs/model.ts';
 
@@ -31,6 +35,16 @@ export interface MatchedJob {
   readonly OutputSE: readonly string[];
   readonly OutputPath?: string;
   readonly Description: JobDescription;
+  /** A bearer token for this job only (docs/pilots.md, Payload isolation); never given to the payload. */
+  readonly PayloadToken: string;
+  /** When `PayloadToken` expires (ISO). */
+  readonly PayloadTokenExpiresAt: string;
+}
+
+/** `POST /api/jobs/{jobId}/token`: a new payload token for a job the pilot holds. */
+export interface PayloadTokenGrant {
+  readonly PayloadToken: string;
+  readonly PayloadTokenExpiresAt: string;
 }
 
 /** What a pilot tells the matcher about itself (DIRAC's ceDict; shared/matcher/resource-description.ts). */
@@ -93,37 +107,55 @@ export interface PilotRegistration {
   readonly Secret: string;
 }
 
+/** Status updates keyed by job id, then by ISO time (DiracX's shape). */
+export type StatusBatch = Readonly<Record<string, Readonly<Record<string, StatusUpdate>>>>;
+
+/** The pilot's own calls, made with the pilot credential. */
 export interface PilotApi {
-  // The pilot
   register(body: Record<string, unknown>): Promise<PilotRegistration>;
   setPilotStatus(status: string, reason: string): Promise<void>;
   uploadPilotLog(content: Buffer): Promise<void>;
   /** One job, or undefined when the matcher has none for these resources. */
   requestJob(request: ResourceRequest): Promise<MatchedJob | undefined>;
-  /** Status updates keyed by job id, then by ISO time (DiracX's shape). */
-  sendStatuses(updates: Readonly<Record<string, Readonly<Record<string, StatusUpdate>>>>): Promise<void>;
+  /** The periodic batch of every job's status updates. */
+  sendStatuses(updates: StatusBatch): Promise<void>;
   /** Heartbeats; the answer carries the commands (Kill) waiting for these jobs. */
   sendHeartbeats(beats: Readonly<Record<string, HeartbeatData>>): Promise<JobCommand[]>;
+  /** Jobs the pilot will not run (matched while stopping, too large for the free cores). */
   reschedule(jobIds: readonly number[]): Promise<void>;
+  /** A new payload token for one of the pilot's jobs (`POST /api/jobs/{jobId}/token`). */
+  payloadToken(jobId: number): Promise<PayloadTokenGrant>;
+  /** The API as one job's wrapper uses it: every call carries a token of `tokens`, no pilot credential. */
+  forJob(jobId: number, tokens: TokenSource): JobApi;
+}
 
-  // The job wrapper
-  /** Downloads a sandbox (`SB:...` reference) to `destination` (a file path). */
+/** What a job wrapper does for its one job, with that job's payload token. */
+export interface JobApi {
+  readonly jobId: number;
+  /** Downloads one of the job's sandboxes (`SB:...` reference) to `destination` (a file path). */
   downloadSandbox(reference: string, destination: string): Promise<void>;
-  /** Uploads a job's output sandbox archive (tar.gz) on its owner's behalf and assigns it; returns its reference. */
-  uploadOutputSandbox(jobId: number, archive: string, sha256: string, size: number): Promise<string>;
+  /** Uploads the job's output sandbox archive (tar.gz) on its owner's behalf and assigns it; returns its reference. */
+  uploadOutputSandbox(archive: string, sha256: string, size: number): Promise<string>;
   /** Where to download an LFN from (a replica, preferring `se` when given). */
   downloadData(lfn: string, se?: string): Promise<DownloadSource>;
-  uploadTarget(jobId: number, lfn: string, se: string, size: number): Promise<UploadTarget>;
-  registerReplica(jobId: number, record: OutputDataRecord & { readonly PFN: string }): Promise<void>;
-  putOutputs(jobId: number, outputs: JobOutputs): Promise<void>;
+  uploadTarget(lfn: string, se: string, size: number): Promise<UploadTarget>;
+  registerReplica(record: OutputDataRecord & { readonly PFN: string }): Promise<void>;
+  putOutputs(outputs: JobOutputs): Promise<void>;
+  /** This job's status updates, when its wrapper flushes them. */
+  sendStatuses(updates: StatusBatch): Promise<void>;
+  /** DIRAC's rescheduleFailedJob for this job. */
+  reschedule(): Promise<void>;
 }
 
 /** How a job wrapper reports: each update is stamped when it happens and sent in the next batch. */
 export interface JobReporter {
   /** Records an update for this job, stamped now; sent with the next heartbeat batch. */
   status(update: StatusUpdate): void;
-  /** Sends this job's queued updates now (the wrapper calls it before it ends). */
-  flush(): Promise<void>;
+  /**
+   * Sends this job's queued updates now (the wrapper calls it before it ends): through `via`, the
+   * job's own API, when given; else with the pilot's batches.
+   */
+  flush(via?: Pick<JobApi, 'sendStatuses'>): Promise<void>;
 }
 
 /** Where and on what a job wrapper runs. */

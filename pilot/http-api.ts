@@ -1,15 +1,19 @@
 /**
  * The pilot's `PilotApi` over HTTP (docs/pilots.md, API): a bearer token on every call and, once
- * registered, the pilot credential (`X-Muon-Pilot`, `X-Muon-Pilot-Secret`). Network errors,
- * timeouts, 5xx and 429 are retried with a growing, jittered wait (pilot/retry.ts); any other 4xx
- * is an answer and is never retried, except a 401 when the token can be renewed (pilot/token.ts):
- * the call is made once more with a new token. Sandboxes and logs move through the presigned URLs the API
- * hands out (pilot/transfer.ts).
+ * registered, the pilot credential (`X-Muon-Pilot`, `X-Muon-Pilot-Secret`). `forJob` gives a job
+ * wrapper its `JobApi`: the job's payload token as the bearer and no pilot credential, so the API
+ * lets that wrapper act for its one job only. Network errors, timeouts, 5xx and 429 are retried
+ * with a growing, jittered wait (pilot/retry.ts); any other 4xx is an answer and is never retried,
+ * except a 401 when the token can be renewed (pilot/token.ts, pilot/wrapper/payload-token.ts): the
+ * call is made once more with a new token. Sandboxes and logs move through the presigned URLs the
+ * API hands out (pilot/transfer.ts).
  */
 import type {
   DownloadSource,
+  JobApi,
   JobCommand,
   MatchedJob,
+  PayloadTokenGrant,
   PilotApi,
   PilotRegistration,
   UploadTarget,
@@ -55,39 +59,53 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
       ? fixedToken(options.token)
       : clientCredentialsToken(options.token, { retry, logger: options.logger, timeoutMs: requestTimeoutMs });
 
-  const headers = (token: string, json: boolean): Record<string, string> => ({
+  /** Who a call is made as: the pilot (its token and, once registered, its credential), or one job. */
+  interface Caller {
+    readonly tokens: TokenSource;
+    readonly pilot: boolean;
+    readonly name: string;
+  }
+  const asPilot: Caller = { tokens, pilot: true, name: 'pilot token' };
+
+  const headers = (caller: Caller, token: string, json: boolean): Record<string, string> => ({
     authorization: `Bearer ${token}`,
-    ...(credential
+    ...(caller.pilot && credential
       ? { 'x-muon-pilot': credential.PilotReference, 'x-muon-pilot-secret': credential.Secret }
       : {}),
     ...(json ? { 'content-type': 'application/json' } : {}),
   });
 
   /** One API call with retries; a non-2xx answer after them is an ApiCallError. */
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(caller: Caller, method: string, path: string, body?: unknown): Promise<T> => {
     for (let renewed = false; ; renewed = true) {
       let token = '';
       try {
         return await withRetries(retry, `${method} ${path.split('?')[0]}`, options.logger, async () => {
-          token = await tokens.token();
-          return send<T>(method, path, token, body);
+          token = await caller.tokens.token();
+          return send<T>(caller, method, path, token, body);
         });
       } catch (error) {
-        if (renewed || !tokens.renewable || !(error instanceof ApiCallError) || error.status !== 401)
-          throw error;
-        options.logger?.info('the API refused the pilot token, getting a new one', {
-          call: `${method} ${path}`,
+        const refused = error instanceof ApiCallError && error.status === 401;
+        if (renewed || !caller.tokens.renewable || !refused) throw error;
+        options.logger?.info(`the API refused the ${caller.name}, getting a new one`, {
+          call: `${method} ${path.split('?')[0]}`,
         });
-        tokens.refused(token);
+        caller.tokens.refused(token);
       }
     }
   };
 
   /** One attempt of an API call. */
-  const send = async <T>(method: string, path: string, token: string, body?: unknown): Promise<T> => {
+  const send = async <T>(
+    caller: Caller,
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+  ): Promise<T> => {
     const response = await fetchOrUnreachable(`${method} ${path}`, new URL(path, options.apiUrl), {
       method,
-      headers: headers(token, body !== undefined),
+      headers: headers(caller, token, body !== undefined),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(requestTimeoutMs),
     });
@@ -103,6 +121,7 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
     }
     return answer as T;
   };
+  const pilotCall = <T>(method: string, path: string, body?: unknown) => call<T>(asPilot, method, path, body);
 
   const put = (url: string, extra: Readonly<Record<string, string>>, file: string) =>
     putFile(url, extra, file, retry, transferTimeoutMs);
@@ -120,12 +139,12 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
 
     async register(body) {
       credential = undefined;
-      credential = await call<PilotRegistration>('POST', '/api/pilots', body);
+      credential = await pilotCall<PilotRegistration>('POST', '/api/pilots', body);
       return credential;
     },
 
     async setPilotStatus(status, reason) {
-      await call('PATCH', '/api/pilots/metadata', {
+      await pilotCall('PATCH', '/api/pilots/metadata', {
         PilotReference: reference(),
         Status: status,
         StatusReason: reason,
@@ -134,7 +153,7 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
 
     async uploadPilotLog(content) {
       if (content.length === 0) return;
-      const target = await call<{ url: string; headers?: Record<string, string> }>(
+      const target = await pilotCall<{ url: string; headers?: Record<string, string> }>(
         'POST',
         '/api/pilots/logs',
         { PilotReference: reference(), Size: content.length },
@@ -147,7 +166,7 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
     },
 
     async requestJob(request) {
-      const answer = await call<{ match: boolean; job?: MatchedJob }>('POST', '/api/matcher/request', {
+      const answer = await pilotCall<{ match: boolean; job?: MatchedJob }>('POST', '/api/matcher/request', {
         ...request,
         ...(reference() && request.PilotReference === undefined ? { PilotReference: reference() } : {}),
       });
@@ -155,44 +174,74 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
     },
 
     async sendStatuses(updates) {
-      await call('PATCH', '/api/jobs/status', updates);
+      await pilotCall('PATCH', '/api/jobs/status', updates);
     },
 
-    sendHeartbeats: (beats) => call<JobCommand[]>('PATCH', '/api/jobs/heartbeat', beats),
+    sendHeartbeats: (beats) => pilotCall<JobCommand[]>('PATCH', '/api/jobs/heartbeat', beats),
 
     async reschedule(jobIds) {
-      await call('POST', '/api/jobs/reschedule', { job_ids: jobIds });
+      await pilotCall('POST', '/api/jobs/reschedule', { job_ids: jobIds });
     },
 
-    async downloadSandbox(pfn, destination) {
-      const parsed = parseReference(pfn);
-      if (!parsed) throw new ApiCallError(`"${pfn}" is not a sandbox reference`, 400, false);
-      const { url } = await call<SandboxDownloadResponse>('GET', `/api/jobs/sandbox?${query({ pfn })}`);
-      const { sha256 } = await getFile(url, destination, retry, transferTimeoutMs);
-      if (sha256 !== parsed.checksum) {
-        throw new ApiCallError(`the downloaded sandbox does not match its checksum: ${pfn}`, 502, false);
-      }
-    },
+    payloadToken: (jobId) => pilotCall<PayloadTokenGrant>('POST', `${job(jobId)}/token`),
 
-    async uploadOutputSandbox(jobId, archive, sha256, size) {
-      const info: SandboxInfo = { checksum_algorithm: 'sha256', checksum: sha256, size, format: 'tar.gz' };
-      const answer = await call<SandboxUploadResponse>('POST', `${job(jobId)}/sandbox/output`, info);
-      if ('url' in answer) await put(answer.url, answer.headers, archive);
-      await call('PATCH', `${job(jobId)}/sandbox/output`, answer.pfn);
-      return answer.pfn;
-    },
-
-    downloadData: (lfn, se) => call<DownloadSource>('GET', `/api/data/download?${query({ lfn, se })}`),
-
-    uploadTarget: (jobId, lfn, se, size) =>
-      call<UploadTarget>('POST', '/api/data/upload', { LFN: lfn, SE: se, Size: size, JobID: jobId }),
-
-    async registerReplica(jobId, record) {
-      await call('POST', '/api/data/register', { ...record, JobID: jobId });
-    },
-
-    async putOutputs(jobId, outputs) {
-      await call('PUT', `${job(jobId)}/outputs`, outputs);
-    },
+    forJob: (jobId, payloadTokens) =>
+      jobApi(jobId, (method, path, body) =>
+        call(
+          { tokens: payloadTokens, pilot: false, name: `payload token of job ${jobId}` },
+          method,
+          path,
+          body,
+        ),
+      ),
   };
+
+  /** One job's calls, all made with `jobCall` (its payload token). */
+  function jobApi(
+    jobId: number,
+    jobCall: <T>(method: string, path: string, body?: unknown) => Promise<T>,
+  ): JobApi {
+    return {
+      jobId,
+
+      async downloadSandbox(pfn, destination) {
+        const parsed = parseReference(pfn);
+        if (!parsed) throw new ApiCallError(`"${pfn}" is not a sandbox reference`, 400, false);
+        const { url } = await jobCall<SandboxDownloadResponse>('GET', `/api/jobs/sandbox?${query({ pfn })}`);
+        const { sha256 } = await getFile(url, destination, retry, transferTimeoutMs);
+        if (sha256 !== parsed.checksum) {
+          throw new ApiCallError(`the downloaded sandbox does not match its checksum: ${pfn}`, 502, false);
+        }
+      },
+
+      async uploadOutputSandbox(archive, sha256, size) {
+        const info: SandboxInfo = { checksum_algorithm: 'sha256', checksum: sha256, size, format: 'tar.gz' };
+        const answer = await jobCall<SandboxUploadResponse>('POST', `${job(jobId)}/sandbox/output`, info);
+        if ('url' in answer) await put(answer.url, answer.headers, archive);
+        await jobCall('PATCH', `${job(jobId)}/sandbox/output`, answer.pfn);
+        return answer.pfn;
+      },
+
+      downloadData: (lfn, se) => jobCall<DownloadSource>('GET', `/api/data/download?${query({ lfn, se })}`),
+
+      uploadTarget: (lfn, se, size) =>
+        jobCall<UploadTarget>('POST', '/api/data/upload', { LFN: lfn, SE: se, Size: size, JobID: jobId }),
+
+      async registerReplica(record) {
+        await jobCall('POST', '/api/data/register', { ...record, JobID: jobId });
+      },
+
+      async putOutputs(outputs) {
+        await jobCall('PUT', `${job(jobId)}/outputs`, outputs);
+      },
+
+      async sendStatuses(updates) {
+        await jobCall('PATCH', '/api/jobs/status', updates);
+      },
+
+      async reschedule() {
+        await jobCall('POST', '/api/jobs/reschedule', { job_ids: [jobId] });
+      },
+    };
+  }
 }

@@ -24,7 +24,8 @@ export function openPilotLog(options: {
   echo?: (line: string) => void;
   context?: Record<string, unknown>;
 }): PilotLog {
-  const file = createWriteStream(options.path, { flags: 'w' });
+  // The log may name the pilot's jobs and their users: it is the pilot's own only.
+  const file = createWriteStream(options.path, { flags: 'w', mode: 0o600 });
   let failed: Error | undefined;
   file.on('error', (error) => {
     failed = error;

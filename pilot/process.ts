@@ -5,15 +5,18 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { RunningPilot } from '#pilot/lifecycle.ts';
+import { payloadIdsFromEnvironment } from '#pilot/wrapper/isolation.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { parseLogLevel } from '#shared/log.ts';
 
 /**
  * What a pilot process gives its pilot: the configuration at `path` and its directory, the log
- * level of MUON_LOG_LEVEL, and the log on stderr too unless `quiet`.
+ * level of MUON_LOG_LEVEL, the first uid of a root pilot's payloads (MUON_PAYLOAD_UID_BASE), and
+ * the log on stderr too unless `quiet`.
  */
 export const processOptions = (path: string, quiet: boolean | undefined) => ({
   config: loadConfigFile(path),
+  ...payloadIdsFromEnvironment(process.env),
   configDir: dirname(resolve(path)),
   logLevel: parseLogLevel(process.env.MUON_LOG_LEVEL),
   ...(quiet ? {} : { echo: (line: string) => process.stderr.write(`${line}\n`) }),

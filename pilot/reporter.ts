@@ -7,8 +7,20 @@
  * to the wrappers. A send that fails keeps its updates queued for the next one: each carries its
  * own time, so the API still applies them in their true order. Sends never overlap, so a job's
  * updates never overtake each other on the way.
+ *
+ * These batches are the pilot's own calls, made with the pilot credential: like DIRAC's pilot-level
+ * heartbeat loop, one request per period covers every job. A job wrapper's final flush of its one
+ * job goes through that job's API instead (its payload token), still in the same one-at-a-time
+ * order.
  */
-import type { HeartbeatData, JobReporter, PilotApi, StatusUpdate, WrapperHandle } from '#pilot/api.ts';
+import type {
+  HeartbeatData,
+  JobApi,
+  JobReporter,
+  PilotApi,
+  StatusUpdate,
+  WrapperHandle,
+} from '#pilot/api.ts';
 import { ApiCallError } from '#pilot/retry.ts';
 import type { Logger } from '#shared/log.ts';
 
@@ -75,11 +87,15 @@ export function createReporter(deps: ReporterDeps): Reporter {
   const body = (batch: Queue) =>
     Object.fromEntries([...batch].map(([jobId, updates]) => [String(jobId), Object.fromEntries(updates)]));
 
-  const sendStatuses = async (jobIds: readonly number[]): Promise<void> => {
+  /** Sends the updates of `jobIds`, with the pilot's API or, for one job, `via` that job's own. */
+  const sendStatuses = async (
+    jobIds: readonly number[],
+    via: Pick<JobApi, 'sendStatuses'> = deps.api,
+  ): Promise<void> => {
     const batch = take(jobIds);
     if (batch.size === 0) return;
     try {
-      await deps.api.sendStatuses(body(batch));
+      await via.sendStatuses(body(batch));
     } catch (error) {
       if (!isRefusal(error)) {
         requeue(batch);
@@ -136,7 +152,8 @@ export function createReporter(deps: ReporterDeps): Reporter {
   return {
     forJob: (jobId) => ({
       status: (update) => record(jobId, update),
-      flush: () => {
+      flush: (via) => {
+        if (via) return serially(() => sendStatuses([jobId], via));
         flushWanted.add(jobId);
         // Flushes asked for while a send is in flight go together in the next request.
         return serially(() => {

@@ -48,7 +48,8 @@ async function runPushPilot(options: PushPilotOptions, control: PilotControl): P
   const base = resolve(settings.workDir ?? (await mkdtemp(join(tmpdir(), 'muon-push-'))));
   // The job directories: under the shared work directory, one directory per push pilot.
   const workRoot = join(base, `push-${id}`);
-  await mkdir(workRoot, { recursive: true });
+  // Its log and job directories are the push pilot's own only (the compute nodes run as its uid).
+  await mkdir(workRoot, { recursive: true, mode: 0o700 });
   await withPilotLog({
     options,
     control,

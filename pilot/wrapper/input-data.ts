@@ -6,7 +6,7 @@
  * job, as DIRAC's download does.
  */
 import { basename, join } from 'node:path';
-import type { PilotApi } from '#pilot/api.ts';
+import type { JobApi } from '#pilot/api.ts';
 import { downloadFromSource } from '#pilot/transfer.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import { adler32File } from './checksum.ts';
@@ -15,7 +15,7 @@ import type { JobPaths } from './workdir.ts';
 
 /** Downloads every LFN; returns where each one is (LFN → absolute path). */
 export async function downloadInputData(
-  api: PilotApi,
+  api: Pick<JobApi, 'downloadData'>,
   lfns: readonly string[],
   paths: JobPaths,
 ): Promise<Map<string, string>> {

@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MatchedJob, PilotApi } from '#pilot/api.ts';
+import type { JobApi, MatchedJob } from '#pilot/api.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import type { Logger } from '#shared/log.ts';
 import { JobStepError, UnsafeSandboxError } from './errors.ts';
@@ -33,7 +33,7 @@ export function inputSandboxEntries(job: MatchedJob, logger: Logger): SandboxEnt
 
 /** Downloads and unpacks every sandbox; throws a JobStepError naming the step's failure. */
 export async function downloadInputSandboxes(
-  api: PilotApi,
+  api: Pick<JobApi, 'downloadSandbox'>,
   sandboxes: readonly string[],
   paths: JobPaths,
   unpacker: SandboxUnpacker,

@@ -3,7 +3,7 @@
  * sandbox ("Downloading InputSandbox"), then the input data ("Input Data Resolution"), then for a
  * CWL job `job.cwl` and `inputs.json` with every input File pointed at its local copy.
  */
-import type { MatchedJob, PilotApi, StatusUpdate } from '#pilot/api.ts';
+import type { JobApi, MatchedJob, StatusUpdate } from '#pilot/api.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import type { Logger } from '#shared/log.ts';
 import { inputLfns, localInputs, writeCwlJob } from './cwl.ts';
@@ -14,7 +14,8 @@ import { createSandboxUnpacker } from './safe-tar.ts';
 import { type JobPaths, privateDirName } from './workdir.ts';
 
 export interface InputsInput {
-  readonly api: PilotApi;
+  /** The job's own API (its payload token). */
+  readonly api: JobApi;
   readonly job: MatchedJob;
   readonly paths: JobPaths;
   readonly logger: Logger;

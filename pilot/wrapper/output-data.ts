@@ -5,7 +5,7 @@
  * as failed; the job then fails "Uploading Output Data".
  */
 import { stat } from 'node:fs/promises';
-import type { OutputDataRecord, PilotApi } from '#pilot/api.ts';
+import type { JobApi, OutputDataRecord } from '#pilot/api.ts';
 import { uploadToTarget } from '#pilot/transfer.ts';
 import type { Logger } from '#shared/log.ts';
 import { adler32File } from './checksum.ts';
@@ -18,15 +18,14 @@ export interface DataUpload {
 }
 
 export async function uploadOutputData(
-  api: PilotApi,
-  jobId: number,
+  api: Pick<JobApi, 'uploadTarget' | 'registerReplica'>,
   files: readonly DataFile[],
   logger: Logger,
 ): Promise<DataUpload> {
   const records: OutputDataRecord[] = [];
   const failed: string[] = [];
   for (const file of files) {
-    const record = await uploadOne(api, jobId, file, logger);
+    const record = await uploadOne(api, file, logger);
     if (record) records.push(record);
     else failed.push(file.lfn);
   }
@@ -34,8 +33,7 @@ export async function uploadOutputData(
 }
 
 async function uploadOne(
-  api: PilotApi,
-  jobId: number,
+  api: Pick<JobApi, 'uploadTarget' | 'registerReplica'>,
   file: DataFile,
   logger: Logger,
 ): Promise<OutputDataRecord | undefined> {
@@ -44,10 +42,10 @@ async function uploadOne(
   if (file.storageElements.length === 0) logger.warn('no storage element to upload to', { lfn: file.lfn });
   for (const se of file.storageElements) {
     try {
-      const target = await api.uploadTarget(jobId, file.lfn, se, size);
+      const target = await api.uploadTarget(file.lfn, se, size);
       await uploadToTarget(target, file.path);
       const record = { LFN: file.lfn, SE: se, Size: size, Checksum: checksum };
-      await api.registerReplica(jobId, { ...record, PFN: target.pfn });
+      await api.registerReplica({ ...record, PFN: target.pfn });
       return record;
     } catch (error) {
       logger.warn('output data upload failed, trying the next storage element', {

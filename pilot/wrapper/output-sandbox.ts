@@ -8,7 +8,7 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { create } from 'tar';
-import type { PilotApi } from '#pilot/api.ts';
+import type { JobApi } from '#pilot/api.ts';
 import { digestFile } from '#pilot/transfer.ts';
 import { tailLines } from '#pilot/watchdog/peek.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
@@ -23,8 +23,7 @@ export interface SandboxUpload {
 }
 
 export async function uploadOutputSandbox(
-  api: PilotApi,
-  jobId: number,
+  api: Pick<JobApi, 'uploadOutputSandbox'>,
   paths: JobPaths,
   entries: readonly string[],
   limits: { readonly outputSandboxLimitBytes: number; readonly peekLines: number },
@@ -34,7 +33,7 @@ export async function uploadOutputSandbox(
   await pack(archive, paths.root, entries);
   const size = (await stat(archive)).size;
   if (size <= limits.outputSandboxLimitBytes) {
-    return { reference: await upload(api, jobId, archive), tooLarge: false, bytes: size };
+    return { reference: await upload(api, archive), tooLarge: false, bytes: size };
   }
   const tails = join(paths.private, 'tails');
   await mkdir(tails, { recursive: true });
@@ -43,7 +42,7 @@ export async function uploadOutputSandbox(
   await pack(archive, tails, ['std.out.tail', 'std.err.tail']);
   const small = (await stat(archive)).size;
   if (small > limits.outputSandboxLimitBytes) return { tooLarge: true, bytes: size };
-  return { reference: await upload(api, jobId, archive), tooLarge: true, bytes: size };
+  return { reference: await upload(api, archive), tooLarge: true, bytes: size };
 }
 
 async function pack(archive: string, cwd: string, entries: readonly string[]): Promise<void> {
@@ -51,10 +50,10 @@ async function pack(archive: string, cwd: string, entries: readonly string[]): P
   await create({ gzip: true, portable: true, cwd, file: archive }, [...entries]);
 }
 
-async function upload(api: PilotApi, jobId: number, archive: string): Promise<string> {
+async function upload(api: Pick<JobApi, 'uploadOutputSandbox'>, archive: string): Promise<string> {
   try {
     const { sha256, size } = await digestFile(archive);
-    return await api.uploadOutputSandbox(jobId, archive, sha256, size);
+    return await api.uploadOutputSandbox(archive, sha256, size);
   } catch (error) {
     throw new JobStepError(
       minorStatus.uploadingOutputSandbox,

@@ -6,7 +6,8 @@
  * The local payload is spawned detached, so it leads its own session and process group and the
  * whole tree can be signalled at once; its standard output and error are files of the job
  * directory handed to it as file descriptors, so the kernel writes them and nothing flows through
- * the pilot (a few hundred bytes of pilot memory per payload, whatever it prints).
+ * the pilot (a few hundred bytes of pilot memory per payload, whatever it prints). A pilot running as
+ * root starts it as a user of its own instead (pilot/wrapper/isolation.ts).
  */
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
@@ -75,6 +76,11 @@ export interface PayloadRunner {
    * JobStepError saying how the job ends.
    */
   start(payload: PayloadCommand, launch: PayloadLaunch): Promise<RunningPayload>;
+  /**
+   * Where the watchdog reads the payload's standard output, when not `paths.stdout`: a path the
+   * payload cannot point elsewhere (a root pilot reads it as root).
+   */
+  peek?(paths: JobPaths): string;
 }
 
 /** The payload as a process of this machine, watched by the watchdog. */
@@ -88,11 +94,21 @@ export const localPayloadRunner: PayloadRunner = {
     ),
 };
 
-/** Starts the payload; rejects (with the spawn error's `code`, e.g. ENOENT) when it cannot start. */
-async function startPayload(
+/** The unprivileged user and group a payload runs as (a root pilot's payloads). */
+export interface PayloadIdentity {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/**
+ * Starts the payload, as `identity` when given (spawn's uid and gid also drop the supplementary
+ * groups); rejects (with the spawn error's `code`, e.g. ENOENT) when it cannot start.
+ */
+export async function startPayload(
   payload: PayloadCommand,
   files: PayloadFiles,
   treePids: () => readonly number[] = () => [],
+  identity?: PayloadIdentity,
 ): Promise<RunningPayload> {
   const [file, ...args] = payload.command;
   if (file === undefined) throw Object.assign(new Error('empty command'), { code: 'ENOENT' });
@@ -106,6 +122,7 @@ async function startPayload(
       env: { ...payload.env },
       detached: true,
       stdio: ['ignore', out.fd, err.fd],
+      ...(identity ? { uid: identity.uid, gid: identity.gid } : {}),
     });
     const spawned = child;
     exit = new Promise((done) => spawned.once('exit', (exitCode, signal) => done({ exitCode, signal })));

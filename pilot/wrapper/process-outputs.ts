@@ -5,7 +5,7 @@
  * DIRAC: "Uploading Output Sandbox" → "Output Sandbox Uploaded" → "Uploading Output Data" →
  * "Output Data Uploaded", reported only while the job is not failing.
  */
-import type { JobOutputs, MatchedJob, OutputDataRecord, PilotApi, StatusUpdate } from '#pilot/api.ts';
+import type { JobApi, JobOutputs, MatchedJob, OutputDataRecord, StatusUpdate } from '#pilot/api.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import type { Logger } from '#shared/log.ts';
@@ -17,7 +17,8 @@ import { contractCwlOutput, planOutputs } from './outputs.ts';
 import type { JobPaths } from './workdir.ts';
 
 export interface OutputsInput {
-  readonly api: PilotApi;
+  /** The job's own API (its payload token). */
+  readonly api: JobApi;
   readonly job: MatchedJob;
   readonly paths: JobPaths;
   readonly config: MuonConfig['pilot'];
@@ -54,7 +55,7 @@ export async function processOutputs(input: OutputsInput): Promise<string | unde
   if (!failure) report({ MinorStatus: minorStatus.uploadingOutputSandbox });
   let sandbox: SandboxUpload | undefined;
   try {
-    sandbox = await uploadOutputSandbox(api, job.JobID, paths, plan.sandbox, config);
+    sandbox = await uploadOutputSandbox(api, paths, plan.sandbox, config);
   } catch (error) {
     if (!(error instanceof JobStepError)) throw error;
     logger.warn('output sandbox upload failed', { error: error.message });
@@ -74,7 +75,7 @@ export async function processOutputs(input: OutputsInput): Promise<string | unde
   let records: readonly OutputDataRecord[] = [];
   if (!failure && plan.data.length > 0) {
     report({ MinorStatus: minorStatus.uploadingOutputData });
-    const upload = await uploadOutputData(api, job.JobID, plan.data, logger);
+    const upload = await uploadOutputData(api, plan.data, logger);
     records = upload.records;
     if (upload.failed.length > 0) {
       logger.warn('output data not uploaded', { lfns: upload.failed });
@@ -100,7 +101,7 @@ export async function processOutputs(input: OutputsInput): Promise<string | unde
   };
   if (Object.keys(outputs).length > 0) {
     // The files are stored already: a record the API refuses (over 100 KB, ...) does not fail the job.
-    await api.putOutputs(job.JobID, outputs).catch((error: unknown) => {
+    await api.putOutputs(outputs).catch((error: unknown) => {
       logger.error('the job outputs were not recorded', { error: (error as Error).message });
     });
   }

@@ -37,10 +37,14 @@ export function jobPaths(workRoot: string, jobId: number): JobPaths {
   };
 }
 
-/** Creates an empty job directory; one left by an earlier attempt is removed first (as DIRAC does). */
+/**
+ * Creates an empty job directory; one left by an earlier attempt is removed first (as DIRAC does).
+ * It is private (0700) from the start: a root pilot's other payloads must not read a job's inputs
+ * while they download, before the directory is handed to its payload (pilot/wrapper/isolation.ts).
+ */
 export async function createJobDirectory(paths: JobPaths): Promise<void> {
   await rm(paths.root, { recursive: true, force: true });
-  await mkdir(paths.private, { recursive: true });
+  await mkdir(paths.private, { recursive: true, mode: 0o700 });
 }
 
 export async function removeJobDirectory(paths: JobPaths): Promise<void> {

@@ -8,13 +8,24 @@
  * runs where `context.payloadRunner` says: here by default, on a batch system's node in push mode
  * (pilot/push/), where every other step still runs here.
  *
+ * Everything the wrapper asks of the API for its job (sandboxes, data, outputs, its final statuses,
+ * its reschedule) goes through the job's own API, with the job's payload token
+ * (pilot/wrapper/payload-token.ts); the pilot credential serves only the pilot's batches.
+ *
  * Stopping: a Kill command (`kill()`) stops the payload and ends the job Killed without reporting
  * or uploading anything more (the server already set Killed); `interrupt()` (the pilot is going
  * away) stops it and reschedules the job; a watchdog limit stops it and fails the job with the
  * watchdog's minor status, after uploading the output sandbox. A step that fails ends the job
  * Failed with the step's minor status (or Rescheduled when the wrapper could not start, as DIRAC).
  */
-import type { MatchedJob, StatusUpdate, WrapperContext, WrapperHandle, WrapperOutcome } from '#pilot/api.ts';
+import type {
+  JobApi,
+  MatchedJob,
+  StatusUpdate,
+  WrapperContext,
+  WrapperHandle,
+  WrapperOutcome,
+} from '#pilot/api.ts';
 import { acquireSharedSampler, type ProcessSampler } from '#pilot/watchdog/sampler.ts';
 import { cpuLimitSeconds, startWatchdog, type Watchdog } from '#pilot/watchdog/watchdog.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
@@ -25,6 +36,7 @@ import { execute } from './execute.ts';
 import { type HookContext, type HookVerdict, loadHooks } from './hooks.ts';
 import { prepareInputs } from './inputs.ts';
 import type { RunningPayload } from './payload.ts';
+import { payloadTokenSource } from './payload-token.ts';
 import { processOutputs } from './process-outputs.ts';
 import { createJobDirectory, type JobPaths, jobPaths, removeJobDirectory } from './workdir.ts';
 
@@ -63,6 +75,8 @@ class JobWrapper {
   readonly done: Promise<WrapperOutcome>;
   private readonly paths: JobPaths;
   private readonly logger: Logger;
+  /** The job's own API, with its payload token. */
+  private readonly api: JobApi;
   private stopReason: StopReason | undefined;
   private watchdog: Watchdog | undefined;
   private payload: RunningPayload | undefined;
@@ -75,6 +89,11 @@ class JobWrapper {
   ) {
     this.paths = jobPaths(context.workRoot, job.JobID);
     this.logger = context.logger.child({ jobId: job.JobID });
+    const pilotApi = context.api;
+    this.api = pilotApi.forJob(
+      job.JobID,
+      payloadTokenSource(job, () => pilotApi.payloadToken(job.JobID)),
+    );
     this.done = this.run();
   }
 
@@ -110,8 +129,7 @@ class JobWrapper {
   }
 
   private async steps(): Promise<WrapperOutcome> {
-    const { job, context, paths } = this;
-    const { api } = context;
+    const { job, context, paths, api } = this;
     let hooks: typeof defaultHooks;
     try {
       await createJobDirectory(paths);
@@ -214,7 +232,7 @@ class JobWrapper {
         config.watchdog.cpuLimitMargin,
       ),
       workDir: this.paths.root,
-      stdout: this.paths.stdout,
+      stdout: this.context.payloadRunner?.peek?.(this.paths) ?? this.paths.stdout,
       peekLines: config.peekLines,
       sampler,
       remote: this.context.payloadRunner?.remote ?? false,
@@ -234,8 +252,9 @@ class JobWrapper {
     this.context.reporter.status({ Source: 'JobWrapper', ...update });
   }
 
-  private async flush(): Promise<void> {
-    await this.context.reporter.flush().catch((error: unknown) => {
+  /** The job's queued statuses, with its payload token; with the pilot's once the job is final (Killed). */
+  private async flush(asPilot = false): Promise<void> {
+    await this.context.reporter.flush(asPilot ? undefined : this.api).catch((error: unknown) => {
       this.logger.warn('cannot send the job statuses', { error });
     });
   }
@@ -266,7 +285,7 @@ class JobWrapper {
     this.report({ MinorStatus: minor, ApplicationStatus: applicationStatus(reason) });
     await this.flush();
     try {
-      await this.context.api.reschedule([this.job.JobID]);
+      await this.api.reschedule();
     } catch (error) {
       this.logger.error('cannot reschedule the job', { error });
     }
@@ -279,7 +298,8 @@ class JobWrapper {
     if (reason && (error instanceof StopSignal || reason.kind !== 'watchdog' || !this.payload)) {
       await this.payload?.exit;
       if (reason.kind === 'kill') {
-        await this.flush();
+        // The server set Killed: the job's payload token no longer works, so the pilot sends what is left.
+        await this.flush(true);
         this.logger.info('job wrapper done', { outcome: 'Killed' });
         return { status: 'Killed' };
       }

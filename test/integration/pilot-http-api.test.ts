@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpPilotApi } from '#pilot/http-api.ts';
 import { ApiCallError } from '#pilot/retry.ts';
+import { fixedToken } from '#pilot/token.ts';
 import { uploadToTarget } from '#pilot/transfer.ts';
 
 interface Seen {
@@ -136,14 +137,14 @@ describe('Pilot HTTP API client', () => {
     const reference = `SB:SandboxSE|/S3/muon-bucket/sandboxes/vo/user/alice/sha256:${sha}.tar.gz`;
     const serve: Reply = (_request, response) => response.end(bytes);
     replies.push(json(200, { url: `${base}/presigned`, expires_in: 60 }), json(500), serve);
-    await api.downloadSandbox(reference, join(scratch, 'in', 'sandbox.tar.gz'));
+    await api.forJob(12, fixedToken('tok')).downloadSandbox(reference, join(scratch, 'in', 'sandbox.tar.gz'));
     expect(readFileSync(join(scratch, 'in', 'sandbox.tar.gz'))).toEqual(bytes);
     expect(seen[0]?.url).toBe(`/api/jobs/sandbox?pfn=${encodeURIComponent(reference)}`);
 
     replies.push(json(200, { url: `${base}/presigned` }), (_request, response) => response.end('tampered'));
-    await expect(api.downloadSandbox(reference, join(scratch, 'in', 'bad.tar.gz'))).rejects.toThrow(
-      /checksum/,
-    );
+    await expect(
+      api.forJob(12, fixedToken('tok')).downloadSandbox(reference, join(scratch, 'in', 'bad.tar.gz')),
+    ).rejects.toThrow(/checksum/);
   });
 
   it('uploads an output sandbox: registers it, PUTs the file with its length, assigns it to the job', async () => {
@@ -162,7 +163,9 @@ describe('Pilot HTTP API client', () => {
       json(200),
       json(204),
     );
-    expect(await api.uploadOutputSandbox(12, archive, 'f'.repeat(64), 12)).toBe(pfn);
+    expect(await api.forJob(12, fixedToken('tok')).uploadOutputSandbox(archive, 'f'.repeat(64), 12)).toBe(
+      pfn,
+    );
     expect(seen.map((request) => `${request.method} ${request.url}`)).toEqual([
       'POST /api/jobs/12/sandbox/output',
       'PUT /put-here',

@@ -54,6 +54,8 @@ export function matchedJob(jobId: number, description: Partial<MatchedJob['Descr
     OutputSandbox: [],
     OutputData: [],
     OutputSE: [],
+    PayloadToken: `payload-token-${jobId}`,
+    PayloadTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     Description: {
       kind: 'jdl',
       jobName: `job-${jobId}`,
@@ -89,6 +91,10 @@ export interface FakeApi extends PilotApi {
   readonly pilotStatuses: { status: string; reason: string }[];
   readonly logs: Buffer[];
   readonly rescheduled: number[];
+  /** Jobs whose payload token was renewed. */
+  readonly tokenRenewals: number[];
+  /** Status bodies sent through a job's own API, with the token they were sent with. */
+  readonly jobStatusBodies: { jobId: number; token: string; body: StatusBody }[];
   /** The order of calls, by name. */
   readonly calls: string[];
   /** Commands the next heartbeat answers with. */
@@ -108,6 +114,8 @@ export function fakeApi(jobs: MatchedJob[] = []): FakeApi {
     pilotStatuses: [],
     logs: [],
     rescheduled: [],
+    tokenRenewals: [],
+    jobStatusBodies: [],
     calls: [],
     commands: [],
     statusFailures: [],
@@ -149,12 +157,31 @@ export function fakeApi(jobs: MatchedJob[] = []): FakeApi {
       api.calls.push('reschedule');
       api.rescheduled.push(...jobIds);
     },
-    downloadSandbox: async () => undefined,
-    uploadOutputSandbox: async () => 'SB:SandboxSE|/S3/bucket/key',
-    downloadData: async () => ({ backend: 'file', path: '/dev/null' }),
-    uploadTarget: async () => ({ backend: 'file', path: '/dev/null', pfn: '/dev/null' }),
-    registerReplica: async () => undefined,
-    putOutputs: async () => undefined,
+    async payloadToken(jobId) {
+      api.calls.push('payload token');
+      api.tokenRenewals.push(jobId);
+      return {
+        PayloadToken: `payload-token-${jobId}-${api.tokenRenewals.length}`,
+        PayloadTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      };
+    },
+    forJob: (jobId, tokens) => ({
+      jobId,
+      downloadSandbox: async () => undefined,
+      uploadOutputSandbox: async () => 'SB:SandboxSE|/S3/bucket/key',
+      downloadData: async () => ({ backend: 'file', path: '/dev/null' }),
+      uploadTarget: async () => ({ backend: 'file', path: '/dev/null', pfn: '/dev/null' }),
+      registerReplica: async () => undefined,
+      putOutputs: async () => undefined,
+      async sendStatuses(updates) {
+        api.calls.push('job statuses');
+        api.jobStatusBodies.push({ jobId, token: await tokens.token(), body: structuredClone(updates) });
+      },
+      async reschedule() {
+        api.calls.push('job reschedule');
+        api.rescheduled.push(jobId);
+      },
+    }),
   };
   return api;
 }

@@ -99,10 +99,10 @@ describe.concurrent('Watchdog', () => {
     const pilot = new FakePilot();
     pilots.push(pilot);
     const reference = pilot.addSandbox(Buffer.from('never read'));
-    const download = pilot.api.downloadSandbox;
-    pilot.api.downloadSandbox = async (ref, destination) => {
+    const download = pilot.job.downloadSandbox;
+    pilot.job.downloadSandbox = async (jobId, ref, destination) => {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      return download(ref, destination);
+      return download(jobId, ref, destination);
     };
     const job = matchedJob({ Executable: 'true', InputSandbox: [reference] });
     const handle = startJobWrapper(job, pilot.context({}, { maxWallClockSeconds: 1 }));
@@ -181,7 +181,7 @@ describe.concurrent('Watchdog', () => {
     pilots.push(pilot);
     const reference = pilot.addSandbox(Buffer.from('x'));
     let handle: WrapperHandle | undefined;
-    pilot.api.downloadSandbox = async () => {
+    pilot.job.downloadSandbox = async () => {
       handle?.kill();
       throw new Error('cut off');
     };
