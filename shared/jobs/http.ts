@@ -1,17 +1,51 @@
-/** How job routes answer requests over many jobs (DiracX's success/failed shape). */
+/**
+ * How job routes read job ids and answer requests over many jobs (DiracX's success/failed shape).
+ *
+ * A job id written as text (a path parameter, a key of a status or heartbeat map) is a plain
+ * decimal integer: `12`, never `0x1`, `1e3`, ` 1`, `1.0`, `01` or `-1`. `Number()` accepts all of
+ * those, and two spellings of one job would slip past checks keyed on the text.
+ */
 
 import { z } from 'zod';
-import { ConflictError, ForbiddenError, MuonError, NotFoundError } from '#shared/errors.ts';
+import { ConflictError, ForbiddenError, MuonError, NotFoundError, ValidationError } from '#shared/errors.ts';
 import type { BulkResult } from '#shared/jobs/control.ts';
 
+export const jobIdTextMessage = 'job ids are plain decimal integers';
+const jobIdText = /^[1-9][0-9]{0,15}$/;
+
+/** The job id `text` spells, or undefined when it is not a plain decimal integer (or not a safe one). */
+export function parseJobId(text: string | undefined): number | undefined {
+  if (text === undefined || !jobIdText.test(text)) return undefined;
+  const id = Number(text);
+  return Number.isSafeInteger(id) ? id : undefined;
+}
+
+/**
+ * Refuses every key of a map keyed by job id that is not one. Checked on the whole map, not as the
+ * record's key schema: zod would bury the message under a generic "Invalid key in record".
+ */
+export function checkJobIdKeys(body: Readonly<Record<string, unknown>>, ctx: z.RefinementCtx): void {
+  for (const key of Object.keys(body)) {
+    if (parseJobId(key) === undefined)
+      ctx.addIssue({ code: 'custom', path: [key], message: `"${key}": ${jobIdTextMessage}` });
+  }
+}
+
+/** JSON numbers: `1e3` is the number 1000 there, so only fractions, signs and unsafe integers are refused. */
+export const jobIdNumberSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
 export const jobIdsSchema = z.object({
-  job_ids: z.array(z.number().int().positive()).min(1).max(10_000),
+  job_ids: z.array(jobIdNumberSchema).min(1).max(10_000),
 });
 
+/** `{jobId}` of a route's path: 422 unless it is a plain decimal integer. */
 export const jobIdParameter = (value: string | undefined): number => {
-  const id = Number(value);
-  if (!Number.isInteger(id) || id <= 0)
-    throw new NotFoundError(`"${value}" is not a job id.`, 'job.not_found');
+  const id = parseJobId(value);
+  if (id === undefined) {
+    throw new ValidationError(`"${value ?? ''}" is not a job id: ${jobIdTextMessage}.`, {
+      code: 'job.invalid_id',
+    });
+  }
   return id;
 };
 
@@ -34,7 +68,7 @@ export function bulkAnswer<T>(result: BulkResult<T>): BulkResult<T> {
       typeof detail === 'string' ? undefined : detail,
     );
   }
-  if (codes.has('forbidden')) throw withDetail(new ForbiddenError(message), detail);
+  if (codes.has('forbidden')) throw withDetail(new ForbiddenError(message, 'job.forbidden'), detail);
   throw withDetail(new NotFoundError(message, 'job.not_found'), detail);
 }
 

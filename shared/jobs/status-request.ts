@@ -5,8 +5,9 @@
 import { z } from 'zod';
 import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
 import { ForbiddenError } from '#shared/errors.ts';
+import { checkJobIdKeys } from '#shared/jobs/http.ts';
 import { jobStatusSchema } from '#shared/jobs/status.ts';
-import { type StatusUpdate, statusUpdateSchema } from '#shared/jobs/transitions.ts';
+import { type StatusUpdate, statusUpdateSchema } from '#shared/jobs/status-updates.ts';
 
 const wireUpdate = z.strictObject({
   Status: jobStatusSchema.optional(),
@@ -16,11 +17,9 @@ const wireUpdate = z.strictObject({
 });
 
 export const statusUpdatesSchema = z
-  .record(
-    z.string().regex(/^[1-9][0-9]*$/, 'job ids are positive integers'),
-    z.record(z.string(), wireUpdate),
-  )
+  .record(z.string(), z.record(z.string(), wireUpdate))
   .superRefine((body, ctx) => {
+    checkJobIdKeys(body, ctx);
     if (Object.keys(body).length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one job' });
     if (Object.keys(body).length > 10_000)
       ctx.addIssue({ code: 'custom', message: 'at most 10000 jobs per request' });

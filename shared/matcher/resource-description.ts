@@ -2,12 +2,13 @@
  * What a pilot offers: DIRAC's ceDict as the pilot sends it (`requestSchema`), and the match
  * description the matcher derives from it (`ResourceDescription`), as DIRAC's
  * `Matcher._processResourceDescription` does: processors, memory, whole node and GPU become tags;
- * `Tag` may be a list or DIRAC's string form `"[a, 'b']"`.
+ * `Tag` may be a list or DIRAC's string form `"[a, 'b']"`. `Site` and `GridCE` are where the pilot
+ * registered (`atRegistration`): a pilot may leave them out, and may not claim another place.
  */
 
 import { z } from 'zod';
 import { isAny } from '#shared/config/platforms.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { ForbiddenError, ValidationError } from '#shared/errors.ts';
 
 const name = z.string().min(1).max(256);
 const nameOrList = z.union([name, z.array(name)]);
@@ -15,7 +16,8 @@ const flag = z.union([z.boolean(), z.enum(['True', 'False', 'true', 'false', 'ye
 
 export const requestSchema = z
   .strictObject({
-    Site: name,
+    /** Optional: the site the pilot registered at is used, and no other is accepted. */
+    Site: name.optional(),
     GridCE: name.optional(),
     Platform: nameOrList.optional(),
     JobType: nameOrList.optional(),
@@ -43,6 +45,31 @@ export const requestSchema = z
   })
   .describe('A pilot resource description (DIRAC ceDict)');
 export type MatchRequest = z.infer<typeof requestSchema>;
+/** A request placed at its site and computing element, as `atRegistration` gives it. */
+export type PlacedRequest = MatchRequest & { readonly Site: string; readonly GridCE: string };
+
+/** Where a pilot registered (its pilot record's `site` and `gridCE`). */
+export interface Registration {
+  readonly pilotReference: string;
+  readonly site: string;
+  readonly gridCE: string;
+}
+
+/**
+ * The request at the site and computing element the pilot registered with. A pilot token is shared
+ * by the VO's pilots, so a claimed Site is only believed when the registration says the same:
+ * otherwise a pilot could take jobs meant for (or banned from) another site.
+ */
+export function atRegistration(request: MatchRequest, registered: Registration): PlacedRequest {
+  const contradicts = (asked: string | undefined, held: string) => asked !== undefined && asked !== held;
+  if (contradicts(request.Site, registered.site) || contradicts(request.GridCE, registered.gridCE)) {
+    throw new ForbiddenError(
+      `Pilot ${registered.pilotReference} registered at Site ${registered.site}, GridCE ${registered.gridCE}; it asked for Site ${request.Site ?? registered.site}, GridCE ${request.GridCE ?? registered.gridCE}. A pilot matches only where it registered.`,
+      'matcher.site_mismatch',
+    );
+  }
+  return { ...request, Site: registered.site, GridCE: registered.gridCE };
+}
 
 /** The normalised description the predicate reads. Absent multi-valued fields constrain nothing. */
 export interface ResourceDescription {
@@ -100,7 +127,7 @@ export function derivedTags(
  * The match description of a request. Contradictions are refused with what to fix: a RequiredTag
  * the pilot does not offer among its tags (DIRAC's "Wrong conditions").
  */
-export function normalise(request: MatchRequest): ResourceDescription {
+export function normalise(request: MatchRequest & { readonly Site: string }): ResourceDescription {
   const ownTags = parseList(request.Tag);
   const derived = derivedTags(request);
   const required = parseList(request.RequiredTag) ?? [];

@@ -1,15 +1,16 @@
 /**
  * The Matcher (DIRAC's `Matcher.selectJob`): a pilot sends what it offers and gets one job, or no
- * match with the reason. In order: the pilot's credentials and VO (a bound pilot asks under its own
- * reference only); the resource description, normalised; the site mask (a banned site only gets
- * Test jobs); the Limiter's exclusions; the task queues that match; one job claimed by a single
- * conditional write; then the job is added to the pilot's record, best effort.
+ * match with the reason. In order: the pilot's credentials and VO (only a bound, registered pilot
+ * asks, under its own reference); its Site and GridCE, which are those it registered with (one
+ * read of its pilot record); the resource description, normalised; the site mask (a banned site
+ * only gets Test jobs); the Limiter's exclusions; the task queues that match; one job claimed by a
+ * single conditional write; then the job is added to the pilot's record, best effort.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Identity } from '#shared/auth/identity.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { ForbiddenError, ValidationError } from '#shared/errors.ts';
-import { isPilot } from '#shared/jobs/access.ts';
+import { isAdministrator, isPilot } from '#shared/jobs/access.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { Logger } from '#shared/log.ts';
 import { type MatchAnswer, matchedJob, noMatch } from '#shared/matcher/answer.ts';
@@ -21,17 +22,21 @@ import { createPilotsSeen } from '#shared/matcher/pilots-seen.ts';
 import { type Exclusion, matchTaskQueue } from '#shared/matcher/predicate.ts';
 import { claimRequestedJob } from '#shared/matcher/requested-job.ts';
 import {
+  atRegistration,
   type MatchRequest,
   normalise,
+  type PlacedRequest,
   type ResourceDescription,
 } from '#shared/matcher/resource-description.ts';
 import type { Random } from '#shared/matcher/select.ts';
+import { getPilot } from '#shared/pilots/records.ts';
 import type { TaskQueueItem } from '#shared/taskqueues/store.ts';
 
 export interface MatcherDeps {
   readonly config: MuonConfig;
   readonly dynamo: DynamoDBDocumentClient;
-  readonly tables: { readonly jobs: string; readonly taskQueues: string };
+  /** `pilots`: where the matcher reads the Site and GridCE a pilot registered with. */
+  readonly tables: { readonly jobs: string; readonly taskQueues: string; readonly pilots: string };
   readonly workflow: (workflowId: string | undefined) => Promise<unknown>;
   readonly now: () => Date;
   readonly logger: Logger;
@@ -41,12 +46,19 @@ export interface MatcherDeps {
 }
 
 /**
- * The reference a request is made under: a bound pilot's own (a different PilotReference in the
- * body is refused), else the body's, as before pilots registered.
+ * The reference a request is made under: the bound pilot's own (a different PilotReference in the
+ * body is refused). Only pilots match, and only registered ones: an administrator's token (which
+ * the binding lets through unbound) or a pilot token without its credential gets no job.
  */
 export function requestingPilot(identity: Identity, request: MatchRequest): string {
+  if (!isPilot(identity) || identity.pilotReference === undefined)
+    throw new ForbiddenError(
+      isPilot(identity) || isAdministrator(identity)
+        ? `Only a registered pilot asks for jobs, with X-Muon-Pilot and X-Muon-Pilot-Secret; ${identity.group} did not prove to be one.`
+        : `Only pilots (GenericPilot) may ask for jobs; ${identity.group} is not a pilot group.`,
+      'matcher.not_a_pilot',
+    );
   const bound = identity.pilotReference;
-  if (bound === undefined) return request.PilotReference ?? 'Unknown';
   if (request.PilotReference !== undefined && request.PilotReference !== bound)
     throw new ForbiddenError(
       `PilotReference ${request.PilotReference} is not the pilot this request comes from (${bound}).`,
@@ -78,15 +90,22 @@ export function createMatcher(deps: MatcherDeps) {
     now: deps.now,
   });
 
+  /** The request at the Site and GridCE its pilot registered with (a deleted record matches nothing). */
+  async function placed(identity: Identity, pilotReference: string, request: MatchRequest) {
+    const pilot = await getPilot(deps.dynamo, deps.tables.pilots, pilotReference);
+    if (!pilot || pilot.vo !== identity.vo)
+      throw new ForbiddenError(
+        `Pilot ${pilotReference} is not registered in ${identity.vo}: register with POST /api/pilots.`,
+        'matcher.unregistered',
+      );
+    return atRegistration(request, { pilotReference, site: pilot.site, gridCE: pilot.gridCE });
+  }
+
   /** The pilot's description with the site mask applied, and what the mask changed. */
   function describe(
     identity: Identity,
-    request: MatchRequest,
+    request: PlacedRequest,
   ): { resource: ResourceDescription; masked?: string } {
-    if (!isPilot(identity))
-      throw new ForbiddenError(
-        `Only pilots (GenericPilot) may ask for jobs; ${identity.group} is not a pilot group.`,
-      );
     if (request.VirtualOrganization !== undefined && request.VirtualOrganization !== identity.vo)
       throw new ForbiddenError(
         `The pilot's token is for ${identity.vo}, not ${request.VirtualOrganization}.`,
@@ -113,13 +132,14 @@ export function createMatcher(deps: MatcherDeps) {
     pilots,
     catalogue,
 
-    async request(identity: Identity, request: MatchRequest): Promise<MatchAnswer> {
+    async request(identity: Identity, asked: MatchRequest): Promise<MatchAnswer> {
+      const pilotReference = requestingPilot(identity, asked);
+      const request = await placed(identity, pilotReference, asked);
       const { resource, masked } = describe(identity, request);
       const vo = identity.vo;
-      const pilotReference = requestingPilot(identity, request);
       const seen = {
         site: resource.site,
-        gridCE: request.GridCE ?? 'Unknown',
+        gridCE: request.GridCE,
         pilotReference,
         description: resource,
       };

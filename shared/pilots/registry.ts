@@ -1,13 +1,16 @@
 /**
  * The pilot registry (DIRAC's PilotManager): a pilot registers at a declared site and computing
  * element and is given its credential; pilots and administrators set its status; its owners,
- * administrators and the pilot itself read its record.
+ * administrators and the pilot itself read its record. An owner reads it with only their own jobs
+ * in it: a pilot runs jobs of many users, whose ids and names are not theirs to see.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Identity } from '#shared/auth/identity.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
-import { assertCanRegister, mayReadPilot, mayUpdatePilot } from '#shared/pilots/access.ts';
+import { type AccessedJob, isAdministrator, mayAccess } from '#shared/jobs/access.ts';
+import { getJobItems } from '#shared/jobs/store/read-jobs.ts';
+import { assertCanRegister, isThePilot, mayReadPilot, mayUpdatePilot } from '#shared/pilots/access.ts';
 import { sha256Hex } from '#shared/pilots/binding.ts';
 import {
   type MetadataUpdate,
@@ -17,7 +20,7 @@ import {
   type Registration,
   type RegistrationAnswer,
 } from '#shared/pilots/model.ts';
-import { getPilot, registerPilot, setPilotStatus } from '#shared/pilots/records.ts';
+import { getPilot, ownerName, registerPilot, setPilotStatus } from '#shared/pilots/records.ts';
 
 export type PilotRegistryDeps = Pick<Deps, 'aws' | 'resources' | 'config' | 'now'>;
 
@@ -122,10 +125,43 @@ export function createPilotRegistry(deps: PilotRegistryDeps) {
       if (!changed) throw new NotFoundError(`Pilot ${reference} does not exist.`, 'pilot.not_found');
     },
 
-    /** `GET /api/pilots/info`. */
+    /** `GET /api/pilots/info`: all of it for administrators and the pilot, an owner's part for an owner. */
     async info(identity: Identity, reference: string): Promise<PilotView> {
-      return pilotView(await readable(identity, reference));
+      const pilot = await readable(identity, reference);
+      if (seesWholePilot(identity, pilot)) return pilotView(pilot);
+      return ownersView(identity, pilot, await readableJobIds(identity, pilot.jobIds));
     },
   };
+
+  /**
+   * Which of `jobIds` `identity` may read, from the jobs' owners and groups (one BatchGet). Without
+   * the jobs table the owners are unknown, so none is shown rather than another user's.
+   */
+  async function readableJobIds(identity: Identity, jobIds: readonly number[]): Promise<Set<number>> {
+    const jobsTable = deps.resources.tables.jobs;
+    if (jobsTable === undefined || jobIds.length === 0) return new Set();
+    const items = await getJobItems(dynamo, jobsTable, jobIds, {
+      expression: '#jobId, #vo, #owner, #ownerGroup',
+      names: { '#jobId': 'jobId', '#vo': 'vo', '#owner': 'owner', '#ownerGroup': 'ownerGroup' },
+    });
+    return new Set(
+      items
+        .filter((item) => mayAccess(identity, item as unknown as AccessedJob, 'read'))
+        .map((item) => Number(item.jobId)),
+    );
+  }
 }
 export type PilotRegistry = ReturnType<typeof createPilotRegistry>;
+
+const seesWholePilot = (identity: Identity, pilot: PilotRecord) =>
+  isAdministrator(identity) || isThePilot(identity, pilot.pilotReference);
+
+/** The record as a job owner sees it: only the jobs they may read, and only their own name. */
+export function ownersView(identity: Identity, pilot: PilotRecord, readable: ReadonlySet<number>): PilotView {
+  const own = ownerName(identity.vo, identity.username);
+  return {
+    ...pilotView(pilot),
+    jobIds: pilot.jobIds.filter((jobId) => readable.has(jobId)),
+    owners: pilot.owners.filter((owner) => owner === own),
+  };
+}

@@ -70,6 +70,30 @@ describe('Heartbeats', () => {
     await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
     const response = await beat(jobId as number);
     expect(response.status).toBe(403);
-    expect((await bodyOf(response)).detail).toMatch(/You may not report on job/);
+    expect((await bodyOf(response)).detail).toMatch(/You may not send heartbeats for job/);
+  });
+
+  it("refuses heartbeats from the job's owner: only the pilot running it beats", async () => {
+    const jobId = await matchedJob();
+    const response = await runtime.api('/api/jobs/heartbeat', {
+      method: 'PATCH',
+      as: 'user',
+      json: { [jobId]: { CPUConsumed: 1 } },
+    });
+    expect(response.status).toBe(403);
+    expect((await getJob(runtime, jobId)).body.Status).toBe('Matched');
+  });
+
+  it('refuses a heartbeat keyed by anything but a plain decimal job id', async () => {
+    const jobId = await matchedJob();
+    for (const key of [`0${jobId}`, `${jobId}.0`, ` ${jobId}`, `0x${jobId.toString(16)}`]) {
+      const response = await runtime.api('/api/jobs/heartbeat', {
+        method: 'PATCH',
+        ...asPilot(pilot),
+        json: { [key]: { CPUConsumed: 1 } },
+      });
+      expect(response.status).toBe(422);
+      expect(JSON.stringify(await bodyOf(response))).toMatch(/job ids are plain decimal integers/);
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The Matcher over HTTP on the embedded runtime: pilots ask for jobs, jobs become Matched exactly
- * once, and owners can ask why a job waits.
+ * The Matcher over HTTP on the embedded runtime: pilots ask for jobs at the site and computing
+ * element they registered with, jobs become Matched exactly once, and owners can ask why a job waits.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +14,21 @@ type Answer = { match: boolean; reason?: string; job?: Record<string, unknown> }
 describe('Matcher', () => {
   let runtime: TestRuntime;
   let pilot: RegisteredPilot;
-  const ask = async (description: Record<string, unknown>, as: RegisteredPilot | 'user' = pilot) => {
+  /** One registered pilot per site and computing element, made on first use. */
+  const pilots = new Map<string, Promise<RegisteredPilot>>();
+  const at = (site: string, gridCE: string) => {
+    const key = `${site}/${gridCE}`;
+    if (!pilots.has(key)) pilots.set(key, registerPilot(runtime, { site, gridCE }));
+    return pilots.get(key) as Promise<RegisteredPilot>;
+  };
+  const ask = async (
+    description: Record<string, unknown>,
+    as: RegisteredPilot | 'user' | 'admin' = pilot,
+  ) => {
     const response = await runtime.api('/api/matcher/request', {
       method: 'POST',
       json: description,
-      ...(as === 'user' ? { as } : asPilot(as)),
+      ...(as === 'user' || as === 'admin' ? { as } : asPilot(as)),
     });
     return { status: response.status, body: (await response.json()) as Answer & { detail?: string } };
   };
@@ -41,13 +51,25 @@ describe('Matcher', () => {
 
   beforeAll(async () => {
     const config = testConfig();
-    for (const site of ['LCG.A.org', 'LCG.B.org', 'LCG.C.org', 'LCG.Race.org', 'LCG.Explain.org'])
-      config.sites[site] = { computingElements: {}, storageElements: [], banned: false };
-    config.sites['LCG.Banned.org'] = { computingElements: {}, storageElements: [], banned: true };
+    const ce = config.sites['LOCAL.localhost.local']?.computingElements.localhost;
+    if (!ce) throw new Error('the test config lacks the localhost computing element');
+    // Pilots register at declared computing elements only; these never start pilots here.
+    const elements = (...names: string[]) => Object.fromEntries(names.map((name) => [name, ce]));
+    const site = (banned: boolean, ...names: string[]) => ({
+      computingElements: elements(...names),
+      storageElements: [],
+      banned,
+    });
+    config.sites['LCG.A.org'] = site(false, 'ce.a.org', 'ce.a2.org');
+    config.sites['LCG.B.org'] = site(false, 'ce.b.org');
+    config.sites['LCG.C.org'] = site(false, 'ce.c.org');
+    config.sites['LCG.Race.org'] = site(false, 'ce.race.org');
+    config.sites['LCG.Explain.org'] = site(false, 'ce.short.org', 'ce.ok.org');
+    config.sites['LCG.Banned.org'] = site(true, 'ce.banned.org');
     config.matcher.taskQueueCacheSeconds = 0.05;
     config.matcher.pilotReportSeconds = 0.05;
     runtime = await startTestRuntime({ config });
-    pilot = await registerPilot(runtime, { reference: 'pilot-1' });
+    pilot = await registerPilot(runtime, { reference: 'pilot-1', site: 'LCG.A.org', gridCE: 'ce.a.org' });
   });
   afterAll(() => runtime?.stop());
 
@@ -92,40 +114,72 @@ describe('Matcher', () => {
     await waiting(
       'Executable = "echo"; JobName = "m2"; Site = "LCG.B.org"; Tags = {"Beta"}; CPUTime = 50000;',
     );
-    const none = await ask({ Site: 'LCG.B.org', CPUTime: 86_400, Tag: [] });
+    const atB = await at('LCG.B.org', 'ce.b.org');
+    const none = await ask({ Site: 'LCG.B.org', CPUTime: 86_400, Tag: [] }, atB);
     expect(none.status).toBe(200);
     expect(none.body).toMatchObject({ match: false });
     expect(none.body.reason).toMatch(/job needs tag Beta/);
-    const short = await ask({ Site: 'LCG.B.org', CPUTime: 3600, Tag: ['Beta'] });
+    const short = await ask({ Site: 'LCG.B.org', CPUTime: 3600, Tag: ['Beta'] }, atB);
     expect(short.body.reason).toMatch(/CPU time 86400 > pilot's 3600/);
-    const elsewhere = await ask({ Site: 'LCG.C.org', CPUTime: 86_400, Tag: ['Beta'] });
+    const elsewhere = await ask(
+      { Site: 'LCG.C.org', CPUTime: 86_400, Tag: ['Beta'] },
+      await at('LCG.C.org', 'ce.c.org'),
+    );
     expect(elsewhere.body.reason).toMatch(/site LCG.C.org is not among the job's sites/);
-    const matched = await ask({ Site: 'LCG.B.org', CPUTime: 86_400, Tag: "['Beta']" });
+    const matched = await ask({ Site: 'LCG.B.org', CPUTime: 86_400, Tag: "['Beta']" }, atB);
     expect(matched.body.match).toBe(true);
   });
 
-  it('refuses non-pilots with 403 and contradictory descriptions with 422', async () => {
+  it('refuses non-pilots and administrators with 403 and contradictory descriptions with 422', async () => {
     expect((await ask({ Site: 'LCG.A.org', CPUTime: 10 }, 'user')).status).toBe(403);
+    // Only a registered pilot matches, never an administrator (test/unit/matcher/site-binding.test.ts).
+    expect((await ask({ Site: 'LCG.A.org', CPUTime: 10 }, 'admin')).status).toBe(403);
     const required = await ask({ Site: 'LCG.A.org', CPUTime: 10, Tag: ['GPU'], RequiredTag: ['Big'] });
     expect(required.status).toBe(422);
     expect(required.body.detail).toMatch(/RequiredTag Big is not among the pilot's tags/);
     const negative = await ask({ Site: 'LCG.A.org', CPUTime: -5 });
     expect(negative.status).toBe(422);
     expect(negative.body.detail).toMatch(/CPUTime/);
-    expect((await ask({ CPUTime: 5 })).status).toBe(422);
     expect((await ask({ Site: 'LCG.A.org', CPUTime: 5, OwnerGroup: 'nobody' })).status).toBe(422);
+  });
+
+  it('matches at the Site and GridCE the pilot registered with, and refuses any other with 403', async () => {
+    const [jobId] = await waiting(
+      'Executable = "echo"; JobName = "where"; Site = "LCG.A.org"; Tags = {"Where"};',
+    );
+    const elsewhere = await ask({ Site: 'LCG.B.org', CPUTime: 86_400, Tag: ['Where'] });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body.detail).toBe(
+      'Pilot pilot-1 registered at Site LCG.A.org, GridCE ce.a.org; it asked for Site LCG.B.org, GridCE ce.a.org. A pilot matches only where it registered.',
+    );
+    const otherCe = await ask({ Site: 'LCG.A.org', GridCE: 'ce.a2.org', CPUTime: 86_400, Tag: ['Where'] });
+    expect(otherCe.status).toBe(403);
+    expect(otherCe.body.detail).toMatch(
+      /GridCE ce\.a\.org; it asked for Site LCG\.A\.org, GridCE ce\.a2\.org/,
+    );
+    // A banned site cannot shed its ban by claiming a site the job accepts.
+    const banned = await ask(
+      { Site: 'LCG.A.org', CPUTime: 86_400, Tag: ['Where'] },
+      await at('LCG.Banned.org', 'ce.banned.org'),
+    );
+    expect(banned.status).toBe(403);
+
+    const answer = await ask({ CPUTime: 86_400, Tag: ['Where'] });
+    expect(answer.status).toBe(200);
+    expect(answer.body.job).toMatchObject({ JobID: jobId, Site: 'LCG.A.org' });
   });
 
   it('gives a banned site only Test jobs and says so', async () => {
     await waiting('Executable = "echo"; JobName = "m3"; Tags = {"BannedOnly"};');
-    const answer = await ask({ Site: 'LCG.Banned.org', CPUTime: 86_400, Tag: ['BannedOnly'] });
+    const banned = await at('LCG.Banned.org', 'ce.banned.org');
+    const answer = await ask({ Site: 'LCG.Banned.org', CPUTime: 86_400, Tag: ['BannedOnly'] }, banned);
     expect(answer.status).toBe(200);
     expect(answer.body.match).toBe(false);
     expect(answer.body.reason).toMatch(/LCG.Banned.org is banned, so it only gets Test jobs/);
     const [testJob] = await waiting(
       'Executable = "echo"; JobName = "m3t"; JobType = "Test"; Tags = {"BannedOnly"};',
     );
-    const test = await ask({ Site: 'LCG.Banned.org', CPUTime: 86_400, Tag: ['BannedOnly'] });
+    const test = await ask({ Site: 'LCG.Banned.org', CPUTime: 86_400, Tag: ['BannedOnly'] }, banned);
     expect(test.body.job?.JobID).toBe(testJob);
   });
 
@@ -152,7 +206,9 @@ describe('Matcher', () => {
       10,
     );
     const racers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => registerPilot(runtime, { reference: `racer-${i}` })),
+      Array.from({ length: 40 }, (_, i) =>
+        registerPilot(runtime, { reference: `racer-${i}`, site: 'LCG.Race.org', gridCE: 'ce.race.org' }),
+      ),
     );
     const answers = await Promise.all(
       racers.map((racer) => ask({ Site: 'LCG.Race.org', CPUTime: 86_400, Tag: ['Race'] }, racer)),
@@ -162,7 +218,7 @@ describe('Matcher', () => {
     // A pilot that lost every race it tried answers "retry": the jobs it lost went to others.
     const retried = answers.filter((a) => !a.body.match && /contention/.test(a.body.reason ?? '')).length;
     for (let i = 0; i < retried && matched.length < ids.length; i += 1) {
-      const again = await ask({ Site: 'LCG.Race.org', CPUTime: 86_400, Tag: ['Race'] });
+      const again = await ask({ Site: 'LCG.Race.org', CPUTime: 86_400, Tag: ['Race'] }, racers[0]);
       if (again.body.match) matched.push(again.body.job?.JobID as number);
     }
     expect(new Set(matched).size).toBe(matched.length);
@@ -181,9 +237,13 @@ describe('Matcher', () => {
     const [jobId] = await waiting(
       'Executable = "echo"; JobName = "why"; Site = "LCG.Explain.org"; Tags = {"Why"}; CPUTime = 50000;',
     );
+    const ok = await at('LCG.Explain.org', 'ce.ok.org');
     await ask({ Site: 'LCG.A.org', GridCE: 'ce.a.org', CPUTime: 86_400, Tag: ['Why'], JobID: 1 });
-    await ask({ Site: 'LCG.Explain.org', GridCE: 'ce.short.org', CPUTime: 3600, Tag: ['Why'], JobID: 1 });
-    await ask({ Site: 'LCG.Explain.org', GridCE: 'ce.ok.org', CPUTime: 86_400, Tag: ['Why'], JobID: 1 });
+    await ask(
+      { Site: 'LCG.Explain.org', GridCE: 'ce.short.org', CPUTime: 3600, Tag: ['Why'], JobID: 1 },
+      await at('LCG.Explain.org', 'ce.short.org'),
+    );
+    await ask({ Site: 'LCG.Explain.org', GridCE: 'ce.ok.org', CPUTime: 86_400, Tag: ['Why'], JobID: 1 }, ok);
     const response = await runtime.api(`/api/jobs/${jobId}/matching`);
     expect(response.status).toBe(200);
     const body = await bodyOf(response);
@@ -197,7 +257,7 @@ describe('Matcher', () => {
     expect(reasons['ce.a.org']).toMatch(/site LCG.A.org is not among the job's sites \(LCG.Explain.org\)/);
     expect(reasons['ce.short.org']).toBe("CPU time 86400 > pilot's 3600");
 
-    await ask({ Site: 'LCG.Explain.org', CPUTime: 86_400, Tag: ['Why'], JobID: jobId });
+    await ask({ Site: 'LCG.Explain.org', CPUTime: 86_400, Tag: ['Why'], JobID: jobId }, ok);
     const after = await bodyOf(await runtime.api(`/api/jobs/${jobId}/matching`));
     expect(after).toMatchObject({ Status: 'Matched', Waiting: false });
     expect((await runtime.api(`/api/jobs/${jobId}/matching`, { as: 'pilot' })).status).toBe(403);

@@ -10,8 +10,8 @@
  *
  * JobID `gt`/`lt` conditions become a key condition on the indexes' `jobId` sort key and bound the
  * blocks walked. Every condition is then applied in code, so every operator works on every column;
- * the VO scope, and a normal user's owner scope, are always applied too: no search sees another
- * VO's jobs, whoever asks.
+ * the VO scope, and a normal user's owner and group scope, are always applied too: no search sees
+ * another VO's jobs, whoever asks.
  *
  * Known limit: a search reads at most `maxItemsRead` items (200,000 by default) and walks at most
  * `maxVoBlocks` blocks (5,000, i.e. five million job ids); beyond either it is refused with a 400
@@ -35,10 +35,16 @@ import {
   tooBroad,
 } from './read.ts';
 
-/** Whose jobs a caller may search: always one VO, and one owner for a normal user (`searchScope`). */
+/**
+ * Whose jobs a caller may search (`searchScope`): always one VO; a normal user's own jobs under the
+ * group they hold now (owner and group); a JobSharing member's group; nothing at all for callers
+ * without search rights (pilots, payload tokens).
+ */
 export interface SearchScope {
   readonly vo: string;
   readonly owner?: string;
+  readonly ownerGroup?: string;
+  readonly none?: true;
 }
 
 export interface SearchLimits {
@@ -64,6 +70,7 @@ export type ReadPlan =
   | { readonly kind: 'byVo'; readonly range: IdRange };
 
 export function planRead(scope: SearchScope, filters: readonly Filter[]): ReadPlan {
+  if (scope.none) return { kind: 'none' };
   const range = idRange(filters);
   if (range.low !== undefined && range.high !== undefined && range.low > range.high) return { kind: 'none' };
 
@@ -146,7 +153,10 @@ export async function readJobs(
 }
 
 const inScope = (scope: SearchScope, item: SearchItem) =>
-  item.vo === scope.vo && (scope.owner === undefined || item.owner === scope.owner);
+  !scope.none &&
+  item.vo === scope.vo &&
+  (scope.owner === undefined || item.owner === scope.owner) &&
+  (scope.ownerGroup === undefined || item.ownerGroup === scope.ownerGroup);
 
 const columnAttribute = (filter: Filter) => jobColumns[filter.column];
 

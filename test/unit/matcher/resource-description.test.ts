@@ -3,10 +3,19 @@
  * does (research notes §3.4).
  */
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '#shared/errors.ts';
-import { derivedTags, normalise, parseList, requestSchema } from '#shared/matcher/resource-description.ts';
+import { ForbiddenError, ValidationError } from '#shared/errors.ts';
+import {
+  atRegistration,
+  derivedTags,
+  normalise,
+  parseList,
+  requestSchema,
+} from '#shared/matcher/resource-description.ts';
 
 const base = { Site: 'LCG.A.org', CPUTime: 86_400 };
+const registration = { pilotReference: 'pilot-1', site: 'LCG.A.org', gridCE: 'ce1' };
+/** The request as the matcher places it, for a pilot registered at LCG.A.org / ce1. */
+const placed = (body: Record<string, unknown>) => atRegistration(requestSchema.parse(body), registration);
 
 describe('resource description', () => {
   it("reads Tag as a list or as DIRAC's string form", () => {
@@ -38,18 +47,18 @@ describe('resource description', () => {
 
   it('merges own and derived tags without duplicates', () => {
     const resource = normalise(
-      requestSchema.parse({ ...base, Tag: "['GPU', 'MultiProcessor']", NumberOfProcessors: 2, GPU: true }),
+      placed({ ...base, Tag: "['GPU', 'MultiProcessor']", NumberOfProcessors: 2, GPU: true }),
     );
     expect(resource.tags).toEqual(['GPU', 'MultiProcessor', '2Processors']);
   });
 
   it('treats a pilot without Tag as offering no tags', () => {
-    expect(normalise(requestSchema.parse(base)).tags).toEqual([]);
+    expect(normalise(placed(base)).tags).toEqual([]);
   });
 
   it('reads Platform, JobType and OwnerGroup as lists', () => {
     const resource = normalise(
-      requestSchema.parse({
+      placed({
         ...base,
         Platform: 'x86_64-linux',
         JobType: ['User'],
@@ -66,25 +75,60 @@ describe('resource description', () => {
   });
 
   it("refuses a RequiredTag the pilot does not offer (DIRAC's Wrong conditions)", () => {
-    expect(() => normalise(requestSchema.parse({ ...base, Tag: ['GPU'], RequiredTag: ['Big'] }))).toThrow(
-      ValidationError,
-    );
-    expect(() => normalise(requestSchema.parse({ ...base, RequiredTag: 'GPU' }))).toThrow(/needs Tag/);
-    expect(normalise(requestSchema.parse({ ...base, Tag: 'GPU', RequiredTag: 'GPU' })).requiredTags).toEqual([
-      'GPU',
-    ]);
+    expect(() => normalise(placed({ ...base, Tag: ['GPU'], RequiredTag: ['Big'] }))).toThrow(ValidationError);
+    expect(() => normalise(placed({ ...base, RequiredTag: 'GPU' }))).toThrow(/needs Tag/);
+    expect(normalise(placed({ ...base, Tag: 'GPU', RequiredTag: 'GPU' })).requiredTags).toEqual(['GPU']);
   });
 
   it('accepts a required tag that a derived tag provides', () => {
-    const resource = normalise(
-      requestSchema.parse({ ...base, NumberOfProcessors: 8, RequiredTag: 'MultiProcessor' }),
-    );
+    const resource = normalise(placed({ ...base, NumberOfProcessors: 8, RequiredTag: 'MultiProcessor' }));
     expect(resource.requiredTags).toEqual(['MultiProcessor']);
   });
 
-  it('refuses a negative CPU time, a missing Site and unknown fields', () => {
+  it('refuses a negative CPU time and unknown fields', () => {
     expect(requestSchema.safeParse({ ...base, CPUTime: -1 }).success).toBe(false);
-    expect(requestSchema.safeParse({ CPUTime: 10 }).success).toBe(false);
     expect(requestSchema.safeParse({ ...base, Colour: 'blue' }).success).toBe(false);
+  });
+});
+
+describe('a request at its registration', () => {
+  it('takes the Site and GridCE the pilot registered with when the request leaves them out', () => {
+    const request = placed({ CPUTime: 10 });
+    expect(request).toMatchObject({ Site: 'LCG.A.org', GridCE: 'ce1' });
+    expect(normalise(request)).toMatchObject({ site: 'LCG.A.org', gridCEs: ['ce1'] });
+  });
+
+  it('accepts a request that repeats them', () => {
+    expect(placed({ Site: 'LCG.A.org', GridCE: 'ce1', CPUTime: 10 })).toMatchObject({
+      Site: 'LCG.A.org',
+      GridCE: 'ce1',
+    });
+  });
+
+  it.each([
+    [
+      'another Site',
+      { Site: 'LCG.B.org' },
+      /registered at Site LCG\.A\.org, GridCE ce1; it asked for Site LCG\.B\.org, GridCE ce1/,
+    ],
+    [
+      'another GridCE',
+      { GridCE: 'ce2' },
+      /registered at Site LCG\.A\.org, GridCE ce1; it asked for Site LCG\.A\.org, GridCE ce2/,
+    ],
+    ['both', { Site: 'LCG.B.org', GridCE: 'ce2' }, /asked for Site LCG\.B\.org, GridCE ce2/],
+  ])('refuses %s than the registration with a 403 naming both', (_, where, message) => {
+    let thrown: unknown;
+    try {
+      placed({ CPUTime: 10, ...where });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ForbiddenError);
+    expect(thrown).toMatchObject({
+      statusCode: 403,
+      code: 'matcher.site_mismatch',
+      message: expect.stringMatching(message),
+    });
   });
 });
