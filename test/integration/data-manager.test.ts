@@ -1,14 +1,15 @@
 /**
  * The data manager over HTTP on the embedded runtime: upload targets on an `s3` and a `file`
  * storage element, replica registration, replicas, downloads and directory listings, and who may
- * write where (a pilot only for the job it runs and where that job's outputs may go).
+ * write where (a job wrapper, with its job's payload token, only for that job and where its outputs
+ * may go; never the pilot with its own credential).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitWaiting } from '#test/integration/support/jobs.ts';
-import { asPilot, matchJob, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
+import { bearer, type HeldJob, submitAndWait, takeJob } from '#test/integration/support/identities.ts';
+import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import {
   asOtherUser,
   bodyOf,
@@ -25,22 +26,28 @@ describe('Data manager', () => {
   let fileRoot: string;
   let pilot: RegisteredPilot;
   let otherPilot: RegisteredPilot;
+  /** alice's job with an OutputPath, held by `pilot`, and its payload token. */
+  let job: HeldJob;
   let jobId: number;
+  /** Another job of alice's held by the same pilot: only the job differs from `job`. */
+  let otherJob: HeldJob;
   let bob: Awaited<ReturnType<typeof asOtherUser>>;
   const asBob = () => bob;
 
   type Init = Parameters<TestRuntime['api']>[1];
-  const upload = (json: Record<string, unknown>, init: Init = asPilot(pilot)) =>
+  /** `runtime.api` options of a call made by `held`'s job wrapper, with its payload token. */
+  const asPayload = (held: HeldJob) => ({ as: 'none' as const, headers: bearer(held.payloadToken) });
+  const upload = (json: Record<string, unknown>, init: Init = asPayload(job)) =>
     runtime.api('/api/data/upload', { method: 'POST', json, ...init });
-  const register = (json: Record<string, unknown>, init: Init = asPilot(pilot)) =>
+  const register = (json: Record<string, unknown>, init: Init = asPayload(job)) =>
     runtime.api('/api/data/register', { method: 'POST', json, ...init });
   const get = (path: string, init: Init = {}) => runtime.api(path, init);
   const query = (path: string, params: Record<string, string>) => `${path}?${new URLSearchParams(params)}`;
 
   /** Uploads `text` as `lfn` to an SE through the target the API hands out, and registers it. */
-  async function store(lfn: string, se: string, text: string, init: Init = asPilot(pilot), job = jobId) {
+  async function store(lfn: string, se: string, text: string, init: Init = asPayload(job), forJob = jobId) {
     const size = Buffer.byteLength(text);
-    const target = await bodyOf(await upload({ LFN: lfn, SE: se, Size: size, JobID: job }, init));
+    const target = await bodyOf(await upload({ LFN: lfn, SE: se, Size: size, JobID: forJob }, init));
     if (target.backend === 's3') {
       const put = await fetch(target.url as string, {
         method: 'PUT',
@@ -53,7 +60,7 @@ describe('Data manager', () => {
       writeFileSync(target.path as string, text);
     }
     const registered = await register(
-      { LFN: lfn, SE: se, PFN: target.pfn, Size: size, Checksum: 'adler32:0a1b2c3d', JobID: job },
+      { LFN: lfn, SE: se, PFN: target.pfn, Size: size, Checksum: 'adler32:0a1b2c3d', JobID: forJob },
       init,
     );
     expect(registered.status, JSON.stringify(await registered.clone().text())).toBe(204);
@@ -68,17 +75,20 @@ describe('Data manager', () => {
     bob = await asOtherUser(runtime, 'bob');
     pilot = await registerPilot(runtime);
     otherPilot = await registerPilot(runtime);
-    [jobId] = (await submitWaiting(runtime, `Executable = "echo"; OutputPath = "/${vo}/data/run1";`)) as [
-      number,
-    ];
-    await matchJob(runtime, pilot, jobId);
+    const [first, second] = (await submitAndWait(runtime, [
+      `Executable = "echo"; OutputPath = "/${vo}/data/run1";`,
+      'Executable = "echo";',
+    ])) as [number, number];
+    job = await takeJob(runtime, pilot, first);
+    jobId = job.jobId;
+    otherJob = await takeJob(runtime, pilot, second);
   });
   afterAll(async () => {
     await runtime?.stop();
     if (fileRoot) rmSync(fileRoot, { recursive: true, force: true });
   });
 
-  it('hands a pilot a presigned PUT on an s3 SE, and serves the registered replica back', async () => {
+  it("hands a job's payload token a presigned PUT on an s3 SE, and serves the registered replica back", async () => {
     const lfn = `${home}/${jobId}/out.txt`;
     const target = await store(lfn, 'LOCAL-DISK', 'hello s3');
     expect(target).toMatchObject({ backend: 's3', method: 'PUT', pfn: `output-data${lfn}` });
@@ -122,11 +132,11 @@ describe('Data manager', () => {
     );
   });
 
-  it("lets a pilot write where the job's OutputPath says", async () => {
+  it("lets a job's payload token write where the job's OutputPath says", async () => {
     await store(`/${vo}/data/run1/${jobId}.dat`, 'LOCAL-DISK', 'data');
   });
 
-  it("refuses a pilot writing outside the owner's directory and the job's output path", async () => {
+  it("refuses a job's payload token writing outside the owner's directory and the job's output path", async () => {
     const response = await upload({
       LFN: `/${vo}/user/b/bob/stolen.txt`,
       SE: 'LOCAL-DISK',
@@ -142,19 +152,35 @@ describe('Data manager', () => {
     expect(sibling.status).toBe(403);
   });
 
-  it('refuses another pilot, an unbound pilot, and a pilot naming no job', async () => {
+  it("refuses another job's payload token, and a payload token naming no job", async () => {
     const lfn = `${home}/${jobId}/other.txt`;
     const body = { LFN: lfn, SE: 'LOCAL-DISK', Size: 1, JobID: jobId };
-    expect((await upload(body, asPilot(otherPilot))).status).toBe(403);
-    expect(
-      (await register({ ...body, PFN: `output-data${lfn}`, Checksum: 'adler32:1' }, asPilot(otherPilot)))
-        .status,
-    ).toBe(403);
-    const unbound = await upload(body, { as: 'pilot' });
-    expect(unbound.status).toBe(403);
-    expect((await bodyOf(unbound)).detail).toMatch(/X-Muon-Pilot/);
+    const registration = { ...body, PFN: `output-data${lfn}`, Checksum: 'adler32:1' };
+    const foreign = await upload(body, asPayload(otherJob));
+    expect(foreign.status).toBe(403);
+    expect((await bodyOf(foreign)).detail).toMatch(`You may not write data for job ${jobId}`);
+    const foreignRegistration = await register(registration, asPayload(otherJob));
+    expect(foreignRegistration.status).toBe(403);
+    expect((await bodyOf(foreignRegistration)).detail).toMatch(`You may not write data for job ${jobId}`);
     const { JobID: _, ...noJob } = body;
-    expect((await upload(noJob)).status).toBe(403);
+    const noJobAnswer = await upload(noJob);
+    expect(noJobAnswer.status).toBe(403);
+    expect((await bodyOf(noJobAnswer)).detail).toMatch(/JobID/);
+    expect((await upload(body)).status).toBe(200);
+  });
+
+  it("refuses the pilot credential, the job's pilot's, another's or an unbound one", async () => {
+    const lfn = `${home}/${jobId}/other.txt`;
+    const body = { LFN: lfn, SE: 'LOCAL-DISK', Size: 1, JobID: jobId };
+    const registration = { ...body, PFN: `output-data${lfn}`, Checksum: 'adler32:1' };
+    for (const init of [asPilot(pilot), asPilot(otherPilot), { as: 'pilot' as const }]) {
+      const target = await upload(body, init);
+      expect(target.status).toBe(403);
+      expect((await bodyOf(target)).detail).toMatch('A pilot token may not call POST /api/data/upload');
+      const registered = await register(registration, init);
+      expect(registered.status).toBe(403);
+      expect((await bodyOf(registered)).detail).toMatch('A pilot token may not call POST /api/data/register');
+    }
   });
 
   it('answers an unknown SE with 400 naming the known ones', async () => {

@@ -1,7 +1,8 @@
 /**
- * A job's outputs end to end on the embedded runtime: the pilot running the job uploads its output
- * sandbox on the owner's behalf, its output data to a storage element, and reports the CWL output
- * object; the owner reads them back, and `muon job output` puts them on disk with local locations.
+ * A job's outputs end to end on the embedded runtime: the job wrapper, with the job's payload token,
+ * uploads its output sandbox on the owner's behalf, its output data to a storage element, and
+ * reports the CWL output object; the owner reads them back, and `muon job output` puts them on disk
+ * with local locations. Neither the pilot's own credential nor an administrator writes them.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,8 +14,9 @@ import { type ApiClient, resolveClient } from '#cli/client.ts';
 import { downloadJobOutputs } from '#cli/outputs.ts';
 import { packSandbox } from '#cli/sandbox.ts';
 import { writeLocalFile } from '#local/home.ts';
+import { bearer, type HeldJob, takeJob } from '#test/integration/support/identities.ts';
 import { submitWaiting } from '#test/integration/support/jobs.ts';
-import { asPilot, matchJob, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
+import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import {
   asOtherUser,
   bodyOf,
@@ -37,8 +39,10 @@ describe('Job outputs', () => {
   let bob: Awaited<ReturnType<typeof asOtherUser>>;
   type Init = Parameters<TestRuntime['api']>[1];
   const asBob = () => bob;
-  const putOutputs = (jobId: number, json: unknown, init: Init = asPilot(pilot)) =>
-    runtime.api(`/api/jobs/${jobId}/outputs`, { method: 'PUT', json, ...init });
+  /** `runtime.api` options of a call made by `job`'s job wrapper, with its payload token. */
+  const asPayload = (job: HeldJob) => ({ as: 'none' as const, headers: bearer(job.payloadToken) });
+  const putOutputs = (job: HeldJob, json: unknown, init: Init = asPayload(job)) =>
+    runtime.api(`/api/jobs/${job.jobId}/outputs`, { method: 'PUT', json, ...init });
   const getOutputs = (jobId: number, init: Init = {}) => runtime.api(`/api/jobs/${jobId}/outputs`, init);
   const muon = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -51,15 +55,18 @@ describe('Job outputs', () => {
       );
     });
 
-  /** A job of alice's that the matcher has handed to `pilot`. */
-  async function matchedJob(): Promise<number> {
+  /** A job of alice's that the matcher has handed to `pilot`, with its payload token. */
+  async function matchedJob(): Promise<HeldJob> {
     const [jobId] = (await submitWaiting(runtime, 'Executable = "echo";')) as [number];
-    await matchJob(runtime, pilot, jobId);
-    return jobId;
+    return takeJob(runtime, pilot, jobId);
   }
 
-  /** What a job wrapper does at the end: sandbox up and assigned, data up and registered, outputs reported. */
-  async function finishJob(jobId: number) {
+  /**
+   * What a job wrapper does at the end, with the job's payload token: sandbox up and assigned, data
+   * up and registered, outputs reported.
+   */
+  async function finishJob(job: HeldJob) {
+    const { jobId } = job;
     const work = join(scratch, `work-${jobId}`);
     mkdirSync(join(work, 'outputs', 'plots'), { recursive: true });
     writeFileSync(join(work, 'outputs', 'result.txt'), 'forty-two\n');
@@ -69,7 +76,7 @@ describe('Job outputs', () => {
     const sandbox = await packSandbox(['outputs'], work);
     const registered = await runtime.api(`/api/jobs/${jobId}/sandbox/output`, {
       method: 'POST',
-      ...asPilot(pilot),
+      ...asPayload(job),
       json: {
         checksum_algorithm: 'sha256',
         checksum: sandbox.checksum,
@@ -87,7 +94,7 @@ describe('Job outputs', () => {
     expect(put.status).toBe(200);
     const assigned = await runtime.api(`/api/jobs/${jobId}/sandbox/output`, {
       method: 'PATCH',
-      ...asPilot(pilot),
+      ...asPayload(job),
       json: upload.pfn,
     });
     expect(assigned.status).toBe(200);
@@ -96,21 +103,23 @@ describe('Job outputs', () => {
     const target = await bodyOf(
       await runtime.api('/api/data/upload', {
         method: 'POST',
-        ...asPilot(pilot),
+        ...asPayload(job),
         json: { LFN: lfn, SE: 'LOCAL-DISK', Size: 4, JobID: jobId },
       }),
     );
-    await fetch(target.url as string, {
+    const stored = await fetch(target.url as string, {
       method: 'PUT',
       headers: target.headers as Record<string, string>,
       body: 'data',
     });
+    expect(stored.status).toBe(200);
     const replica = { LFN: lfn, SE: 'LOCAL-DISK', Size: 4, Checksum: 'adler32:1' };
-    await runtime.api('/api/data/register', {
+    const replicaRegistered = await runtime.api('/api/data/register', {
       method: 'POST',
-      ...asPilot(pilot),
+      ...asPayload(job),
       json: { ...replica, PFN: target.pfn, JobID: jobId },
     });
+    expect(replicaRegistered.status).toBe(204);
     const outputs = {
       CWLOutput: {
         result: { class: 'File', location: 'sandbox:outputs/result.txt', basename: 'result.txt', size: 10 },
@@ -124,7 +133,7 @@ describe('Job outputs', () => {
       OutputData: [replica],
       OutputSandbox: upload.pfn,
     };
-    expect((await putOutputs(jobId, outputs)).status).toBe(204);
+    expect((await putOutputs(job, outputs)).status).toBe(204);
     return { outputs, lfn, pfn: upload.pfn as string };
   }
 
@@ -143,54 +152,75 @@ describe('Job outputs', () => {
     for (const dir of [scratch, cliHome]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps what the pilot reports for the owner to read', async () => {
-    const jobId = await matchedJob();
+  it('keeps what the job wrapper reports for the owner to read', async () => {
+    const job = await matchedJob();
+    const { jobId } = job;
     expect(await bodyOf(await getOutputs(jobId))).toEqual({});
-    const { outputs, pfn } = await finishJob(jobId);
+    const { outputs, pfn } = await finishJob(job);
     expect(pfn).toMatch(`/sandboxes/${vo}/user/alice/sha256:`);
     expect(await bodyOf(await getOutputs(jobId))).toEqual(outputs);
     expect(await bodyOf(await getOutputs(jobId, { as: 'admin' }))).toEqual(outputs);
     expect((await getOutputs(jobId, asBob())).status).toBe(403);
     expect((await getOutputs(jobId, asPilot(pilot))).status).toBe(403);
+    expect((await getOutputs(jobId, asPayload(job))).status).toBe(403);
     const sandboxes = await bodyOf(await runtime.api(`/api/jobs/${jobId}/sandbox`));
     expect(sandboxes.Output).toEqual([pfn]);
   });
 
-  it('takes outputs only from the pilot running the job, or an administrator', async () => {
-    const jobId = await matchedJob();
+  it("takes outputs only from the job's own payload token", async () => {
+    const job = await matchedJob();
+    const { jobId } = job;
+    // Another job of alice's, held by the same pilot: only the job differs.
+    const other = await matchedJob();
     const outputs = { MissingFiles: ['x.root'] };
-    expect((await putOutputs(jobId, outputs, asPilot(otherPilot))).status).toBe(403);
-    expect((await putOutputs(jobId, outputs, { as: 'pilot' })).status).toBe(403);
-    const owner = await putOutputs(jobId, outputs, { as: 'user' });
-    expect(owner.status).toBe(403);
-    expect((await bodyOf(owner)).detail).toMatch(`Only the pilot running job ${jobId}, or an administrator`);
-    expect((await putOutputs(jobId, outputs, { as: 'admin' })).status).toBe(204);
-    expect((await putOutputs(999_999, outputs, { as: 'admin' })).status).toBe(404);
+    const putRoute = 'PUT /api/jobs/{jobId}/outputs';
+    const refused = async (init: Init, detail: string) => {
+      const response = await putOutputs(job, outputs, init);
+      expect(response.status, detail).toBe(403);
+      expect((await bodyOf(response)).detail).toMatch(detail);
+    };
+    await refused(asPayload(other), `Only the job wrapper of job ${jobId}, with its payload token`);
+    await refused(asPilot(pilot), `A pilot token may not call ${putRoute}`);
+    await refused(asPilot(otherPilot), `A pilot token may not call ${putRoute}`);
+    await refused({ as: 'pilot' }, `A pilot token may not call ${putRoute}`);
+    await refused({ as: 'user' }, `A user token may not call ${putRoute}`);
+    await refused({ as: 'admin' }, `A user token may not call ${putRoute}`);
+    expect(await bodyOf(await getOutputs(jobId))).toEqual({});
+    expect((await putOutputs(job, outputs)).status).toBe(204);
+    expect(await bodyOf(await getOutputs(jobId))).toEqual(outputs);
+    expect((await putOutputs({ ...job, jobId: 999_999 }, outputs)).status).toBe(404);
+
     const sandboxInfo = {
       checksum_algorithm: 'sha256',
       checksum: 'a'.repeat(64),
       size: 10,
       format: 'tar.gz',
     };
-    const foreign = await runtime.api(`/api/jobs/${jobId}/sandbox/output`, {
-      method: 'POST',
-      ...asPilot(otherPilot),
-      json: sandboxInfo,
-    });
+    const outputSandbox = (init: Init) =>
+      runtime.api(`/api/jobs/${jobId}/sandbox/output`, { method: 'POST', json: sandboxInfo, ...init });
+    const foreign = await outputSandbox(asPayload(other));
     expect(foreign.status).toBe(403);
+    expect((await bodyOf(foreign)).detail).toMatch(`You may not see or change the sandboxes of job ${jobId}`);
+    for (const init of [asPilot(pilot), asPilot(otherPilot), { as: 'admin' as const }]) {
+      const response = await outputSandbox(init);
+      expect(response.status).toBe(403);
+      expect((await bodyOf(response)).detail).toMatch('may not call POST /api/jobs/{jobId}/sandbox/output');
+    }
+    expect((await outputSandbox(asPayload(job))).status).toBe(200);
   });
 
   it('refuses outputs over 100 KB of JSON, and unknown fields', async () => {
-    const jobId = await matchedJob();
-    const big = await putOutputs(jobId, { MissingFiles: ['x'.repeat(101 * 1024)] });
+    const job = await matchedJob();
+    const big = await putOutputs(job, { MissingFiles: ['x'.repeat(101 * 1024)] });
     expect(big.status).toBe(400);
     expect((await bodyOf(big)).detail).toMatch(/at most 102400 are kept/);
-    expect((await putOutputs(jobId, { Bogus: 1 })).status).toBe(422);
+    expect((await putOutputs(job, { Bogus: 1 })).status).toBe(422);
   });
 
   it('downloads the sandbox and writes the CWL output object with local locations', async () => {
-    const jobId = await matchedJob();
-    const { lfn } = await finishJob(jobId);
+    const job = await matchedJob();
+    const { jobId } = job;
+    const { lfn } = await finishJob(job);
     const dir = join(scratch, `job-${jobId}`);
     const result = await downloadJobOutputs(user, jobId, { dir, data: false });
     expect(readFileSync(join(dir, 'outputs', 'result.txt'), 'utf8')).toBe('forty-two\n');
@@ -217,8 +247,9 @@ describe('Job outputs', () => {
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(`muon: Job ${waiting} has no output yet: it is Waiting`);
 
-    const jobId = await matchedJob();
-    const { lfn } = await finishJob(jobId);
+    const job = await matchedJob();
+    const { jobId } = job;
+    const { lfn } = await finishJob(job);
     const dir = join(scratch, `cli-${jobId}`);
     const run = await muon('job', 'output', String(jobId), '--dir', dir, '--data');
     expect(run.stderr).toBe('');

@@ -4,8 +4,7 @@
  * `muon job output` and `muon cwl-runner`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCwl } from '#cli/commands/cwl-runner.ts';
@@ -16,6 +15,7 @@ import {
   getJob,
   hasStatus,
   jobIdsOf,
+  payloadScratch,
   readYaml,
   submitJdl,
   waitForJob,
@@ -23,7 +23,7 @@ import {
 import { quickPilotConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 import { capturingStdout } from '#test/integration/support/stdout.ts';
 
-const scratch = mkdtempSync(join(tmpdir(), 'muon-pilot-jobs-'));
+const scratch = payloadScratch('muon-pilot-jobs-');
 
 let runtime: TestRuntime;
 let pilot: RunningPilot;

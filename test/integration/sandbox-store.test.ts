@@ -8,10 +8,11 @@ import { downloadSandbox, type PackedSandbox, packSandbox, uploadSandbox } from 
 import type { Identity } from '#shared/auth/identity.ts';
 import type { SandboxPort } from '#shared/executors/job-sanity.ts';
 import { jobDescriptionSchema } from '#shared/jobs/model.ts';
-import { insertJobs } from '#shared/jobs/store/write-jobs.ts';
 import { newJobRecord } from '#shared/jobs/submission/submit.ts';
 import { createSandboxPort } from '#shared/sandboxes/port.ts';
 import { sandboxReferenceRegex } from '#shared/sandboxes/reference.ts';
+import { bearer, type HeldJob } from '#test/integration/support/identities.ts';
+import { insertFixtureJobs } from '#test/integration/support/job-items.ts';
 import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
@@ -150,6 +151,7 @@ describe('Sandbox store', () => {
   it('lets only normal users upload', async () => {
     const response = await register('1'.repeat(64), 10, 'pilot');
     expect(response.status).toBe(403);
+    expect((await bodyOf(response)).detail).toMatch('A pilot token may not call POST /api/jobs/sandbox');
   });
 
   it("refuses another user's sandbox with 403", async () => {
@@ -158,9 +160,15 @@ describe('Sandbox store', () => {
     expect((await bodyOf(response)).detail).toMatch(/belongs to alice/);
   });
 
-  it('lets an administrator and a pilot of the VO download it', async () => {
+  // A job wrapper downloads its job's sandboxes with the job's payload token ('assigned to a job').
+  it("lets an administrator of the VO download it, and not a pilot's own credential", async () => {
     expect((await download(pfn, { as: 'admin' })).status).toBe(200);
-    expect((await download(pfn, { as: 'pilot' })).status).toBe(200);
+    const pilot = await registerPilot(runtime);
+    for (const init of [asPilot(pilot), { as: 'pilot' as const }]) {
+      const response = await download(pfn, init);
+      expect(response.status).toBe(403);
+      expect((await bodyOf(response)).detail).toMatch('A pilot token may not call GET /api/jobs/sandbox');
+    }
   });
 
   it('answers a malformed reference with 400 and an unknown one with 404', async () => {
@@ -209,41 +217,76 @@ describe('Sandbox store', () => {
 
   describe('assigned to a job', () => {
     const jobId = 990_001;
+    /** Another job of alice's, held by the same pilot, with no sandbox: only the job differs. */
+    const otherJobId = 990_002;
+    const unknownJobId = 990_009;
     let output: string;
     let pilot: RegisteredPilot;
+    let job: HeldJob;
+    let otherJob: HeldJob;
+
+    /** The payload token of a job the matcher handed out without one, as the pilot gets it. */
+    async function payloadTokenOf(id: number): Promise<HeldJob> {
+      const response = await runtime.api(`/api/jobs/${id}/token`, { method: 'POST', ...asPilot(pilot) });
+      const body = await bodyOf(response);
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      return { jobId: id, payloadToken: body.PayloadToken as string };
+    }
 
     beforeAll(async () => {
-      const description = jobDescriptionSchema.parse({
-        kind: 'jdl',
-        jobName: 'with sandboxes',
-        jobType: 'User',
-        priority: 1,
-        cpuTime: 100,
-        inputSandbox: [pfn],
-      });
+      const describeJob = (jobName: string, inputSandbox: string[]) =>
+        jobDescriptionSchema.parse({
+          kind: 'jdl',
+          jobName,
+          jobType: 'User',
+          priority: 1,
+          cpuTime: 100,
+          inputSandbox,
+        });
       pilot = await registerPilot(runtime);
-      // As the matcher leaves it: handed to this pilot.
-      const job = {
-        ...newJobRecord(alice, jobId, description, new Date().toISOString()),
+      // As the matcher leaves them: handed to this pilot.
+      const now = new Date().toISOString();
+      const jobs = [
+        { id: jobId, description: describeJob('with sandboxes', [pfn]) },
+        { id: otherJobId, description: describeJob('without sandboxes', []) },
+      ].map(({ id, description }) => ({
+        ...newJobRecord(alice, id, description, now),
         pilotReference: pilot.reference,
-      };
-      await insertJobs(runtime.aws.dynamo, runtime.resources.tables.jobs as string, [job]);
+      }));
+      await insertFixtureJobs(runtime.aws.dynamo, runtime.resources.tables.jobs as string, jobs);
+      job = await payloadTokenOf(jobId);
+      otherJob = await payloadTokenOf(otherJobId);
       output = (await uploadText('stdout.txt', 'job output\n')).pfn;
     });
 
-    type Caller = 'user' | 'admin' | 'pilot' | RegisteredPilot;
-    /** `'pilot'` is the job's pilot, with its credential. */
-    const by = (as: Caller) =>
-      typeof as !== 'string' ? asPilot(as) : as === 'pilot' ? asPilot(pilot) : { as };
+    /**
+     * `'payload'` is the job wrapper, with the job's payload token; `'other-payload'`, another job's
+     * payload token; `'pilot'` is the job's pilot, with its own credential; a RegisteredPilot, another
+     * pilot with its credential.
+     */
+    type Caller = 'user' | 'admin' | 'payload' | 'other-payload' | 'pilot' | RegisteredPilot;
+    const by = (as: Caller) => {
+      if (typeof as !== 'string') return asPilot(as);
+      switch (as) {
+        case 'payload':
+          return { as: 'none' as const, headers: bearer(job.payloadToken) };
+        case 'other-payload':
+          return { as: 'none' as const, headers: bearer(otherJob.payloadToken) };
+        case 'pilot':
+          return asPilot(pilot);
+        default:
+          return { as };
+      }
+    };
     const sandboxesOf = (id: number, as: Caller = 'user') => runtime.api(`/api/jobs/${id}/sandbox`, by(as));
-    const assignOutput = (reference: string, as: Caller = 'pilot', id = jobId) =>
+    const assignOutput = (reference: string, as: Caller = 'payload', id = jobId) =>
       runtime.api(`/api/jobs/${id}/sandbox/output`, { method: 'PATCH', json: reference, ...by(as) });
 
     it('lists nothing before anything is assigned', async () => {
       expect(await bodyOf(await sandboxesOf(jobId))).toEqual({ Input: [], Output: [] });
     });
 
-    it('lists input sandboxes JobSanity assigned and the output sandbox the pilot assigned', async () => {
+    it('lists input sandboxes JobSanity assigned and the output sandbox the job wrapper assigned', async () => {
       await port.assign(pfn, jobId, 'Input');
       await port.assign(pfn, jobId, 'Input');
       const patched = await assignOutput(output);
@@ -251,11 +294,30 @@ describe('Sandbox store', () => {
       expect(await patched.json()).toBeNull();
       expect((await assignOutput(output)).status).toBe(200);
 
-      for (const as of ['user', 'admin', 'pilot'] as const) {
+      for (const as of ['user', 'admin', 'payload'] as const) {
         const response = await sandboxesOf(jobId, as);
         expect(response.status, as).toBe(200);
         expect(await bodyOf(response)).toEqual({ Input: [pfn], Output: [output] });
       }
+    });
+
+    it("lets a job's payload token download its job's sandboxes, and no other", async () => {
+      for (const reference of [pfn, output]) {
+        const response = await download(reference, by('payload'));
+        expect(response.status, reference).toBe(200);
+        const object = await fetch((await bodyOf(response)).url as string);
+        expect(object.status).toBe(200);
+      }
+      // alice's own sandbox, readable by alice, but not assigned to the token's job.
+      const unassigned = (await uploadText('elsewhere.txt', 'not for this job\n')).pfn;
+      expect((await download(unassigned, { as: 'user' })).status).toBe(200);
+      const notItsJob = await download(unassigned, by('payload'));
+      expect(notItsJob.status).toBe(403);
+      expect((await bodyOf(notItsJob)).detail).toMatch(`is not a sandbox of job ${jobId}`);
+      // Another job's payload token: the same owner and pilot, but not this job's sandboxes.
+      const otherJobs = await download(pfn, by('other-payload'));
+      expect(otherJobs.status).toBe(403);
+      expect((await bodyOf(otherJobs)).detail).toMatch(`is not a sandbox of job ${otherJobId}`);
     });
 
     it("refuses another user's view of the job's sandboxes with 403 and an unknown job with 404", async () => {
@@ -264,7 +326,7 @@ describe('Sandbox store', () => {
         headers: { authorization: `Bearer ${bobToken}` },
       });
       expect(bob.status).toBe(403);
-      expect((await sandboxesOf(jobId + 1)).status).toBe(404);
+      expect((await sandboxesOf(unknownJobId)).status).toBe(404);
       expect((await sandboxesOf(Number.NaN)).status).toBe(422);
     });
 
@@ -275,26 +337,65 @@ describe('Sandbox store', () => {
       expect(response.status).toBe(400);
       expect((await bodyOf(response)).detail).toMatch(/Sandbox not found/);
       expect((await assignOutput('SB:nothing')).status).toBe(400);
-      expect((await assignOutput(output, 'pilot', jobId + 1)).status).toBe(404);
+      expect((await assignOutput(output, 'payload', unknownJobId)).status).toBe(404);
     });
 
-    it('refuses the sandboxes of a job to a pilot it was not handed to, and to an unregistered one', async () => {
+    it("refuses the sandboxes of a job to another job's payload token", async () => {
+      const list = await sandboxesOf(jobId, 'other-payload');
+      expect(list.status).toBe(403);
+      expect((await bodyOf(list)).detail).toMatch(`You may not see or change the sandboxes of job ${jobId}`);
+      const assign = await assignOutput(output, 'other-payload');
+      expect(assign.status).toBe(403);
+      expect((await bodyOf(assign)).detail).toMatch(
+        `You may not see or change the sandboxes of job ${jobId}`,
+      );
+    });
+
+    it("refuses a job's sandboxes to the pilot credential, the job's pilot's, another's or an unbound one", async () => {
       const other = await registerPilot(runtime);
-      expect((await sandboxesOf(jobId, other)).status).toBe(403);
-      expect((await assignOutput(output, other)).status).toBe(403);
-      const unbound = await runtime.api(`/api/jobs/${jobId}/sandbox`, { as: 'pilot' });
-      expect(unbound.status).toBe(403);
-      expect((await bodyOf(unbound)).detail).toMatch(/register with POST \/api\/pilots/);
+      const unbound = { as: 'pilot' as const };
+      for (const init of [by('pilot'), by(other), unbound]) {
+        const list = await runtime.api(`/api/jobs/${jobId}/sandbox`, init);
+        expect(list.status).toBe(403);
+        expect((await bodyOf(list)).detail).toMatch(
+          'A pilot token may not call GET /api/jobs/{jobId}/sandbox',
+        );
+        const assign = await runtime.api(`/api/jobs/${jobId}/sandbox/output`, {
+          method: 'PATCH',
+          json: output,
+          ...init,
+        });
+        expect(assign.status).toBe(403);
+        expect((await bodyOf(assign)).detail).toMatch(
+          'A pilot token may not call PATCH /api/jobs/{jobId}/sandbox/output',
+        );
+      }
     });
 
-    it("refuses to assign a sandbox to another user's job with 403", async () => {
-      const response = await runtime.api(`/api/jobs/${jobId}/sandbox/output`, {
+    it("refuses to assign to a job another user's sandbox, and to users and administrators", async () => {
+      // bob's own sandbox, which the job wrapper of alice's job may not make that job's output.
+      const bobs = await uploadSandbox(client(bobToken), packed.buffer, packed.checksum, packed.size);
+      expect(bobs).toContain('/user/bob/sha256:');
+      const foreign = await assignOutput(bobs);
+      expect(foreign.status).toBe(403);
+      expect((await bodyOf(foreign)).detail).toMatch(`You may not assign ${bobs} to job ${jobId}`);
+
+      const bob = await runtime.api(`/api/jobs/${jobId}/sandbox/output`, {
         method: 'PATCH',
         as: 'none',
         headers: { authorization: `Bearer ${bobToken}` },
         json: output,
       });
-      expect(response.status).toBe(403);
+      expect(bob.status).toBe(403);
+      // Output sandboxes are the job wrapper's: not even the owner or an administrator assigns them.
+      for (const as of ['user', 'admin'] as const) {
+        const response = await assignOutput(output, as);
+        expect(response.status, as).toBe(403);
+        expect((await bodyOf(response)).detail).toMatch(
+          'A user token may not call PATCH /api/jobs/{jobId}/sandbox/output',
+        );
+      }
+      expect(await bodyOf(await sandboxesOf(jobId))).toEqual({ Input: [pfn], Output: [output] });
     });
   });
 });

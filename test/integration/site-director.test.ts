@@ -4,8 +4,7 @@
  * pilots; a pilot killed mid-job is marked Failed from its element, and its job is rescheduled and
  * run to Done by a new pilot.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSiteDirector } from '#shared/agents/site-director.ts';
@@ -13,10 +12,16 @@ import { type ComputingElement, ComputingElementUnavailableError } from '#shared
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { createLogger } from '#shared/log.ts';
 import { getPilot } from '#shared/pilots/records.ts';
-import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
+import {
+  hasStatus,
+  jobIdsOf,
+  payloadScratch,
+  submitJdl,
+  waitForJob,
+} from '#test/integration/support/jobs.ts';
 import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
 
-const scratch = mkdtempSync(join(tmpdir(), 'muon-site-director-'));
+const scratch = payloadScratch('muon-site-director-');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function config(): MuonConfig {

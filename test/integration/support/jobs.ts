@@ -1,5 +1,7 @@
 /** Helpers for job tests over the embedded runtime's HTTP API. */
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { bodyOf, type TestRuntime } from '#test/integration/support/runtime.ts';
 
@@ -62,4 +64,15 @@ export async function submitWaiting(runtime: TestRuntime, jdl: string, count = 1
   );
   for (const id of ids) await waitForJob(runtime, id, hasStatus('Waiting'));
   return ids;
+}
+
+/**
+ * A scratch directory that payloads can read and write, as they would /tmp or a shared software
+ * area: a root pilot runs each payload as a user of its own (pilot/wrapper/isolation.ts), which
+ * could not reach mkdtemp's 0700 directory.
+ */
+export function payloadScratch(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o1777);
+  return dir;
 }
