@@ -15,10 +15,12 @@ import { fileURLToPath } from 'node:url';
 import type { LoadCommand, LoadReport } from '#bench/pilot-load.ts';
 import { benchRuntime, countByStatus, machine, percentile, round } from '#bench/support.ts';
 import { recalculateTaskQueues } from '#shared/agents/task-queues.ts';
+import { chunk } from '#shared/concurrency.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
+import { jobItem } from '#shared/jobs/store/keys.ts';
 import { getJobs } from '#shared/jobs/store/read-jobs.ts';
-import { insertJobs, writeBatch } from '#shared/jobs/store/write-jobs.ts';
+import { writeBatch } from '#shared/jobs/store/write-jobs.ts';
 import { type TaskQueueDefinition, taskQueueId } from '#shared/taskqueues/definition.ts';
 import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 import { ensureTaskQueue } from '#shared/taskqueues/store.ts';
@@ -173,7 +175,9 @@ async function load() {
       enqueuedAt: now,
     });
   }
-  await insertJobs(runtime.aws.dynamo, runtime.resources.tables.jobs as string, jobs, 8);
+  // Straight into the table, already Waiting: the benchmark measures matching, not the chain.
+  for (const batch of chunk(jobs, 25))
+    await writeBatch(runtime.aws.dynamo, runtime.resources.tables.jobs as string, batch.map(jobItem));
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < entries.length; i += 25) batches.push(entries.slice(i, i + 25));
   let cursor = 0;

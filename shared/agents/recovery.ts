@@ -15,7 +15,8 @@ import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { fromJobItem } from '#shared/jobs/store/keys.ts';
-import { historyEntry } from '#shared/jobs/transitions.ts';
+import { failJob } from '#shared/jobs/transitions/fail.ts';
+import { untouchedSince } from '#shared/jobs/transitions/guards.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface RecoveryDeps {
@@ -62,40 +63,36 @@ async function recoverOne(
   cutoff: number,
 ): Promise<'recovered' | 'failed' | undefined> {
   const time = deps.now().toISOString();
-  const result = await deps.jobs.mutate<'recovered' | 'failed' | undefined>(jobId, (job) => {
-    const stuck = sweptStatuses.includes(job.status) && lastTouched(job) <= cutoff;
-    if (!stuck) return { refuse: undefined };
-    const recoveries = (job.recoveries ?? 0) + 1;
-    if (recoveries > deps.config.jobs.maxRecoveries) {
-      const reason = 'Executor chain did not complete';
-      return {
-        write: {
-          status: 'Failed',
-          minorStatus: reason,
-          lastUpdateTime: time,
-          lastStatusTime: time,
-          endExecTime: time,
-        },
-        history: [entry('Failed', reason, job.applicationStatus, time)],
-        result: () => 'failed' as const,
-      };
-    }
-    return {
-      write: { recoveries, lastUpdateTime: time },
-      history: [],
-      result: () => 'recovered' as const,
-    };
-  });
-  if (!result.found || !result.value) return undefined;
-  if (result.value === 'recovered') {
-    const job = result.job;
-    await deps.dispatch(job.status === 'Received' ? 'JobPath' : job.minorStatus, [jobId]);
+  const job = await deps.jobs.get(jobId);
+  if (!job || !stuck(job, cutoff)) return undefined;
+  const recoveries = (job.recoveries ?? 0) + 1;
+  if (recoveries > deps.config.jobs.maxRecoveries) {
+    // Given up on: Failed, if nothing touched the job since it was found stuck.
+    const failed = await failJob(deps.jobs.transitions, job, {
+      time,
+      source: 'RecoveryAgent',
+      minorStatus: 'Executor chain did not complete',
+      guard: untouchedSince(new Date(cutoff).toISOString()),
+    });
+    return failed.ok ? 'failed' : undefined;
   }
+  // The count is no status: a versioned write of it, decided again on the job as it is now.
+  const result = await deps.jobs.mutate<'recovered' | undefined>(jobId, (current) =>
+    stuck(current, cutoff)
+      ? {
+          write: { recoveries: (current.recoveries ?? 0) + 1, lastUpdateTime: time },
+          history: [],
+          result: () => 'recovered',
+        }
+      : { refuse: undefined },
+  );
+  if (!result.found || !result.value) return undefined;
+  await deps.dispatch(result.job.status === 'Received' ? 'JobPath' : result.job.minorStatus, [jobId]);
   return result.value;
 }
 
+const stuck = (job: JobRecord, cutoff: number) =>
+  sweptStatuses.includes(job.status) && lastTouched(job) <= cutoff;
+
 const lastTouched = (job: JobRecord) =>
   Math.max(Date.parse(job.lastUpdateTime), job.holdUntil ? Date.parse(job.holdUntil) : 0);
-
-const entry = (status: JobStatus, minorStatus: string, applicationStatus: string, time: string) =>
-  historyEntry({ time, status, minorStatus, applicationStatus, source: 'RecoveryAgent' });

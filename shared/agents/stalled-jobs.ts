@@ -13,11 +13,14 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { jobsInStatus, runBudget, walk } from '#shared/agents/sweep.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
-import type { Decision, JobRepository } from '#shared/jobs/repository.ts';
-import { failJob, rescheduleJob } from '#shared/jobs/reschedule.ts';
+import type { JobRepository } from '#shared/jobs/repository.ts';
 import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
 import { fromJobItem } from '#shared/jobs/store/keys.ts';
-import { historyEntry } from '#shared/jobs/transitions.ts';
+import { failJob } from '#shared/jobs/transitions/fail.ts';
+import { allOf, quietSince, samePilot } from '#shared/jobs/transitions/guards.ts';
+import { rescheduleWrite } from '#shared/jobs/transitions/reschedule.ts';
+import { stallJob } from '#shared/jobs/transitions/stall.ts';
+import { writeTransition } from '#shared/jobs/transitions/write.ts';
 import type { Logger } from '#shared/log.ts';
 import { endedStatuses, type PilotRecord } from '#shared/pilots/model.ts';
 import { getPilot } from '#shared/pilots/records.ts';
@@ -145,70 +148,79 @@ export async function findStalledJobs(deps: StalledJobsDeps): Promise<StalledJob
   return run;
 }
 
-/** Judges the job again as it is now, and writes the verdict with one versioned write. */
+/**
+ * Judges the job as it is now and writes the verdict with its transition, which holds only on the
+ * pilot read and, but for a vanished pilot, while the job stays quiet: a heartbeat that lands
+ * first wins, and the job is judged again next run.
+ */
 async function settle(deps: StalledJobsDeps, jobId: number, now: number): Promise<Outcome | undefined> {
   const settings = deps.config.agents.stalledJobs;
-  const read = await deps.jobs.get(jobId);
-  if (!read) return undefined;
-  const pilotReference = read.pilotReference;
+  const job = await deps.jobs.get(jobId);
+  if (!job) return undefined;
+  const pilotReference = job.pilotReference;
   const pilot =
-    read.status === 'Stalled'
+    job.status === 'Stalled'
       ? pilotState(
           pilotReference ? await getPilot(deps.dynamo, deps.pilotsTable, pilotReference) : undefined,
           settings,
           now,
         )
       : undefined;
-  const time = new Date(now).toISOString();
-  const result = await deps.jobs.mutate<Outcome | undefined>(jobId, (job): Decision<Outcome | undefined> => {
-    // The pilot read belongs to the job as it was; a job handed to another pilot since waits.
-    if (job.pilotReference !== pilotReference) return { refuse: undefined };
-    const verdict = judge(job, settings, now, pilot);
-    if (!verdict) return { refuse: undefined };
-    return decision(job, verdict, time, deps.config.jobs.maxRescheduling);
-  });
-  if (result.found && result.value) {
-    deps.logger.info('stalled jobs agent', { jobId, outcome: result.value, pilotReference, pilot });
-    return result.value;
-  }
-  return undefined;
+  const verdict = judge(job, settings, now, pilot);
+  if (!verdict) return undefined;
+  const outcome = await write(deps, job, verdict, now, pilot);
+  if (outcome) deps.logger.info('stalled jobs agent', { jobId, outcome, pilotReference, pilot });
+  return outcome;
 }
 
-function decision(
+/** The quiet time a verdict rests on; none when the pilot is gone (that alone decides). */
+function quietFor(job: JobRecord, verdict: Verdict, settings: StalledJobsSettings, pilot?: PilotState) {
+  if (job.status === 'Stalled') return pilot === 'gone' ? undefined : settings.failAfterSeconds;
+  if (job.status === 'Matched') return settings.matchedTimeoutSeconds;
+  if (job.status === 'Rescheduled') return settings.rescheduledTimeoutSeconds;
+  return verdict.act === 'stall' ? settings.stalledAfterSeconds : undefined;
+}
+
+async function write(
+  deps: StalledJobsDeps,
   job: JobRecord,
   verdict: Verdict,
-  time: string,
-  maxRescheduling: number,
-): Decision<Outcome | undefined> {
-  const entry = (status: JobStatus, minor: string) =>
-    historyEntry({
-      time,
-      status,
-      minorStatus: minor,
-      applicationStatus: job.applicationStatus,
-      source: agentSource,
-    });
+  now: number,
+  pilot?: PilotState,
+): Promise<Outcome | undefined> {
+  const settings = deps.config.agents.stalledJobs;
+  const time = new Date(now).toISOString();
+  const seconds = quietFor(job, verdict, settings, pilot);
+  const since = seconds === undefined ? undefined : new Date(now - seconds * 1000).toISOString();
+  const guard = allOf(samePilot(job.pilotReference), since === undefined ? undefined : quietSince(since));
+  const store = deps.jobs.transitions;
   switch (verdict.act) {
-    case 'stall':
-      return {
-        write: { status: 'Stalled', lastUpdateTime: time, lastStatusTime: time },
-        history: [entry('Stalled', job.minorStatus)],
-        result: () => 'stalled',
-      };
-    case 'fail':
+    case 'stall': {
+      const result = await stallJob(store, job, { time, source: agentSource, quietSince: since ?? time });
+      return result.ok ? 'stalled' : undefined;
+    }
+    case 'fail': {
       // The Kill command reaches a pilot that is only out of touch, if it ever comes back.
-      return {
-        ...failJob(job, { time, source: agentSource, minorStatus: verdict.minorStatus }),
-        result: () => 'failed',
-      };
+      const result = await failJob(store, job, {
+        time,
+        source: agentSource,
+        minorStatus: verdict.minorStatus,
+        guard,
+      });
+      return result.ok ? 'failed' : undefined;
+    }
     case 'reschedule': {
-      const rescheduling = rescheduleJob(job, { time, maxRescheduling, source: agentSource });
-      return {
-        write: rescheduling.write,
-        history: rescheduling.history,
-        ...(rescheduling.outcome === 'rescheduled' ? { remove: rescheduling.remove } : {}),
-        result: () => (rescheduling.outcome === 'rescheduled' ? 'rescheduled' : 'failed'),
-      };
+      const result = await writeTransition(
+        store,
+        rescheduleWrite(job, {
+          time,
+          source: agentSource,
+          maxRescheduling: deps.config.jobs.maxRescheduling,
+          guard,
+        }),
+      );
+      if (!result.ok) return undefined;
+      return result.job.status === 'Received' ? 'rescheduled' : 'failed';
     }
   }
 }

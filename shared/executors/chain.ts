@@ -1,6 +1,6 @@
 /**
  * Runs one executor on one job and applies its outcome: the job's status, minor status and changes
- * in one versioned write, its history, and the hand-over to the next executor's queue. Messages for
+ * in one transition (shared/jobs/transitions/check.ts), and the hand-over to the next executor's queue. Messages for
  * jobs that have moved on (killed, already past this executor, a duplicate delivery) are dropped.
  *
  * A crash between the write and the hand-over leaves the job in Checking with no message; the
@@ -10,13 +10,16 @@
 import type { Dispatch } from '#shared/executors/dispatch.ts';
 import type { Executor } from '#shared/executors/executor.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
-import { minorStatus } from '#shared/jobs/status.ts';
+import { historyEntry } from '#shared/jobs/status-updates.ts';
 import type { JobChanges, UpdateResult } from '#shared/jobs/store/write-jobs.ts';
-import { historyEntry } from '#shared/jobs/transitions.ts';
+import type { ChainTransitions } from '#shared/jobs/transitions/check.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface ChainDeps {
   readonly getJob: (jobId: number) => Promise<JobRecord | undefined>;
+  /** The chain's status moves (shared/jobs/transitions/check.ts). */
+  readonly transitions: ChainTransitions;
+  /** Writes attributes other than the status (a hold). */
   readonly updateJob: (
     job: JobRecord,
     changes: JobChanges,
@@ -51,16 +54,9 @@ export async function runExecutor(
     }
     const outcome = await executor.optimize(job);
     const time = deps.now().toISOString();
-    const record = (status: JobRecord['status'], minor: string, application = job.applicationStatus) =>
-      historyEntry({
-        status,
-        minorStatus: minor,
-        applicationStatus: application,
-        time,
-        source: executor.name,
-      });
+    const move = { executor: executor.name, time };
 
-    let result: UpdateResult;
+    let result: { readonly ok: boolean };
     let next: string | undefined;
     switch (outcome.kind) {
       case 'continue': {
@@ -70,63 +66,42 @@ export async function runExecutor(
           throw new Error(
             `Executor ${executor.name} is the last of job ${jobId}'s chain but did not finish it.`,
           );
-        result = await deps.updateJob(
-          job,
-          {
-            ...outcome.changes,
-            status: 'Checking',
-            minorStatus: next,
-            lastUpdateTime: time,
-            lastStatusTime: time,
-          },
-          [record('Checking', next)],
-        );
+        result = await deps.transitions.next(job, { ...move, next, changes: outcome.changes });
         break;
       }
-      case 'fail': {
-        const application = outcome.detail ?? outcome.reason;
-        result = await deps.updateJob(
-          job,
-          {
-            status: 'Failed',
-            minorStatus: outcome.reason,
-            applicationStatus: application,
-            lastUpdateTime: time,
-            lastStatusTime: time,
-            endExecTime: time,
-          },
-          [record('Failed', outcome.reason, application)],
-        );
+      case 'fail':
+        result = await deps.transitions.failed(job, {
+          ...move,
+          reason: outcome.reason,
+          detail: outcome.detail,
+        });
         break;
-      }
       case 'hold': {
-        // The recovery sweep leaves a held job alone until the hold ends.
+        // The recovery sweep leaves a held job alone until the hold ends; the status stays.
         const holdUntil = new Date(Date.parse(time) + outcome.seconds * 1000).toISOString();
         result = await deps.updateJob(
           job,
           { applicationStatus: outcome.applicationStatus, lastUpdateTime: time, holdUntil },
-          [record(job.status, job.minorStatus, outcome.applicationStatus)],
+          [
+            historyEntry({
+              status: job.status,
+              minorStatus: job.minorStatus,
+              applicationStatus: outcome.applicationStatus,
+              time,
+              source: executor.name,
+            }),
+          ],
         );
         if (result.ok) await deps.dispatch(executor.name, [jobId], outcome.seconds);
         break;
       }
-      case 'waiting': {
-        result = await deps.updateJob(
-          job,
-          {
-            ...outcome.changes,
-            status: 'Waiting',
-            minorStatus: minorStatus.pilotAgentSubmission,
-            applicationStatus: 'Unknown',
-            lastUpdateTime: time,
-            lastStatusTime: time,
-          },
-          [record('Waiting', minorStatus.pilotAgentSubmission, 'Unknown')],
-        );
+      case 'waiting':
+        result = await deps.transitions.waiting(job, { ...move, changes: outcome.changes });
         break;
-      }
     }
-    if (!result.ok) continue; // someone else wrote the job meanwhile: look again
+    // Someone else wrote the job meanwhile (a kill, a duplicate delivery): look again; a job no
+    // longer waiting for this executor is then dropped.
+    if (!result.ok) continue;
     if (next) await deps.dispatch(next, [jobId]);
     logger.info('executor done', { jobId, executor: executor.name, outcome: outcome.kind, next });
     return;

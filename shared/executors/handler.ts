@@ -10,12 +10,14 @@ import type { Executor } from '#shared/executors/executor.ts';
 import { createExecutor } from '#shared/executors/registry.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { createJobRepository } from '#shared/jobs/repository.ts';
+import { createChainTransitions } from '#shared/jobs/transitions/check.ts';
 import { createSqsHandler } from '#shared/sqs/handler.ts';
 
 export function createExecutorHandler(deps: Deps, names: readonly string[]) {
   const executors = new Map<string, Executor>(names.map((name) => [name, createExecutor(name, deps)]));
   const jobs = createJobRepository(deps);
   const dispatch = createDispatcher(deps.aws.sqs, deps.resources);
+  const transitions = createChainTransitions(jobs.transitions);
 
   /** One batch of messages: the jobs are read in one call and the hand-overs sent together at the end. */
   interface Batch {
@@ -35,6 +37,7 @@ export function createExecutorHandler(deps: Deps, names: readonly string[]) {
           prefetched.delete(jobId); // a second read (after a lost race) goes to the table
           return job ?? (await jobs.get(jobId));
         },
+        transitions,
         updateJob: jobs.update,
         dispatch: async (executor, jobIds, delaySeconds = 0) => {
           const key = `${executor}|${delaySeconds}`;

@@ -1,16 +1,20 @@
 /**
  * Changing jobs that exist: status updates (DiracX's `set_job_statuses`), kill, delete and
- * reschedule (DIRAC's JobManager). Each job is changed by one versioned write; a request over
- * many jobs reports, per job, what succeeded and why the others failed.
+ * reschedule (DIRAC's JobManager). Each job is changed by its transition (shared/jobs/transitions/);
+ * a request over many jobs reports, per job, what succeeded and why the others failed.
  */
 import type { Identity } from '#shared/auth/identity.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
-import { type JobAction, mayAccess } from '#shared/jobs/access.ts';
+import { type JobAction, mayAccess, refusal } from '#shared/jobs/access.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
-import type { Decision, JobRepository } from '#shared/jobs/repository.ts';
-import { killCommand, rescheduleJob } from '#shared/jobs/reschedule.ts';
-import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
-import { applyStatusUpdates, describeRefusal, type StatusUpdate } from '#shared/jobs/transitions.ts';
+import type { JobRepository } from '#shared/jobs/repository.ts';
+import type { JobStatus } from '#shared/jobs/status.ts';
+import { describeRefusal, type StatusUpdate } from '#shared/jobs/status-updates.ts';
+import { deleteJob } from '#shared/jobs/transitions/delete.ts';
+import { killJob } from '#shared/jobs/transitions/kill.ts';
+import { reportStatuses } from '#shared/jobs/transitions/report.ts';
+import { rescheduleJob } from '#shared/jobs/transitions/reschedule.ts';
+import type { TransitionResult } from '#shared/jobs/transitions/write.ts';
 
 export type Failure = { detail: string; code: 'not_found' | 'forbidden' | 'invalid_transition' | 'limit' };
 export interface BulkResult<T> {
@@ -42,45 +46,64 @@ export type StatusView = ReturnType<typeof statusView>;
 /** Whether the job holds a place in a task queue. */
 const inTaskQueue = (job: JobRecord) => job.taskQueueId !== undefined;
 
+/** What a job's transition came to: its answer, and the job before and after when it was written. */
+type Outcome<T> = { value: T | Failure; written?: { job: JobRecord; previous: JobStatus } };
+
 export function createJobControl(deps: ControlDeps) {
+  const store = deps.jobs.transitions;
+
   async function eachJob<T>(
     identity: Identity,
     jobIds: readonly number[],
     action: JobAction,
-    decide: (job: JobRecord) => Decision<T | Failure>,
-    after?: (job: JobRecord, before: JobRecord) => Promise<void>,
+    change: (job: JobRecord) => Promise<Outcome<T>>,
   ): Promise<BulkResult<T>> {
     const result: BulkResult<T> = { success: {}, failed: {} };
+    const missing = (jobId: number): Failure => ({
+      code: 'not_found',
+      detail: `Job ${jobId} does not exist.`,
+    });
     await Promise.all(
       [...new Set(jobIds)].map(async (jobId) => {
-        let before: JobRecord | undefined;
-        const outcome = await deps.jobs.mutate<T | Failure>(jobId, (job) => {
-          before = job;
-          // Another VO's jobs do not exist for this caller: ids must not reveal them.
-          if (job.vo !== identity.vo)
-            return { refuse: { code: 'not_found', detail: `Job ${jobId} does not exist.` } };
-          if (!mayAccess(identity, job, action)) {
-            return { refuse: { code: 'forbidden', detail: `You may not ${verb(action)} job ${jobId}.` } };
-          }
-          return decide(job);
-        });
-        if (!outcome.found) {
-          result.failed[jobId] = { code: 'not_found', detail: `Job ${jobId} does not exist.` };
+        const job = await deps.jobs.get(jobId);
+        // Another VO's jobs do not exist for this caller: ids must not reveal them.
+        if (!job || job.vo !== identity.vo) {
+          result.failed[jobId] = missing(jobId);
           return;
         }
+        if (!mayAccess(identity, job, action)) {
+          result.failed[jobId] = { code: 'forbidden', detail: refusal(action, jobId) };
+          return;
+        }
+        const outcome = await change(job);
         if (isFailure(outcome.value)) result.failed[jobId] = outcome.value;
         else result.success[jobId] = outcome.value;
         // Side effects follow every write, also one that ends in a failure (a reschedule past the limit).
-        if (outcome.written && after && before) await after(outcome.job, before);
+        if (outcome.written) await afterStatusChange(outcome.written.job, outcome.written.previous);
       }),
     );
     return result;
   }
 
   /** The TQ entry goes when a job stops Waiting; pilots learn of kills from their next heartbeat. */
-  const afterStatusChange = async (job: JobRecord, before: JobRecord) => {
-    if (before.status === 'Waiting' && job.status !== 'Waiting' && inTaskQueue(before))
-      await deps.leaveTaskQueue(before);
+  const afterStatusChange = async (job: JobRecord, previous: JobStatus) => {
+    if (previous === 'Waiting' && job.status !== 'Waiting' && inTaskQueue(job))
+      await deps.leaveTaskQueue(job);
+  };
+
+  /** The answer to a transition: the job's status, or the table's refusal naming where the job is. */
+  const answer = (jobId: number, to: JobStatus, result: TransitionResult): Outcome<StatusView> => {
+    if (result.ok) return { value: statusView(result.job), written: result };
+    if (result.current === undefined)
+      return { value: { code: 'not_found', detail: `Job ${jobId} does not exist.` } };
+    // Asking for the status a job already has is no transition (DIRAC answers it as done).
+    if (result.current === to) return { value: statusView(result.job) };
+    return {
+      value: {
+        code: 'invalid_transition',
+        detail: `Job ${jobId}: ${describeRefusal({ current: result.current, from: result.current, to, time: '' })}`,
+      },
+    };
   };
 
   return {
@@ -90,20 +113,39 @@ export function createJobControl(deps: ControlDeps) {
       updates: ReadonlyMap<number, readonly StatusUpdate[]>,
       force: boolean,
     ): Promise<BulkResult<StatusView>> {
-      return eachJob<StatusView>(
-        identity,
-        [...updates.keys()],
-        'report',
-        (job) => applyUpdates(job, updates.get(job.jobId) ?? [], force),
-        afterStatusChange,
-      );
+      return eachJob<StatusView>(identity, [...updates.keys()], 'status', async (job) => {
+        const reported = await reportStatuses(store, job, updates.get(job.jobId) ?? [], {
+          time: deps.now().toISOString(),
+          force,
+        });
+        if (reported.ok) {
+          return {
+            value: statusView(reported.job),
+            ...(reported.written ? { written: { job: reported.job, previous: job.status } } : {}),
+          };
+        }
+        if (!reported.refusal)
+          return { value: { code: 'not_found', detail: `Job ${job.jobId} does not exist.` } };
+        return {
+          value: {
+            code: 'invalid_transition',
+            detail: `Job ${job.jobId}: ${describeRefusal(reported.refusal)}`,
+          },
+        };
+      });
     },
 
     /** Killed / "Marked for termination"; a job on a pilot also gets a Kill command. */
-    kill: manage('Killed', minorStatus.markedForTermination),
+    kill: (identity: Identity, jobIds: readonly number[]) =>
+      eachJob<StatusView>(identity, jobIds, 'manage', async (job) =>
+        answer(job.jobId, 'Killed', await killJob(store, job, { time: deps.now().toISOString(), source })),
+      ),
 
-    /** Deleted / "Checking accounting"; removing the records is the (planned) cleaning agent's work. */
-    delete: manage('Deleted', minorStatus.checkingAccounting),
+    /** Deleted / "Checking accounting"; the JobCleaning agent removes the records later. */
+    delete: (identity: Identity, jobIds: readonly number[]) =>
+      eachJob<StatusView>(identity, jobIds, 'manage', async (job) =>
+        answer(job.jobId, 'Deleted', await deleteJob(store, job, { time: deps.now().toISOString(), source })),
+      ),
 
     /**
      * Back to the start of the chain (Received / "Job Rescheduled"), counting reschedules; past
@@ -111,100 +153,43 @@ export function createJobControl(deps: ControlDeps) {
      */
     async reschedule(identity: Identity, jobIds: readonly number[]) {
       const { maxRescheduling } = deps.config.jobs;
-      const result = await eachJob<StatusView>(
-        identity,
-        jobIds,
-        'report',
-        (job) => {
-          if (
-            job.status === 'Deleted' ||
-            job.status === 'Submitting' ||
-            job.status === 'Received' ||
-            job.status === 'Checking'
-          ) {
-            return {
-              refuse: {
-                code: 'invalid_transition',
-                detail: `Job ${job.jobId} is ${job.status}; it cannot be rescheduled.`,
-              },
-            };
-          }
-          const decided = rescheduleJob(job, {
-            time: deps.now().toISOString(),
-            maxRescheduling,
-            source: 'JobManager',
-          });
-          if (decided.outcome === 'limit') {
-            return {
-              write: decided.write,
-              history: decided.history,
-              result: () =>
-                ({
-                  code: 'limit',
-                  detail: `Job ${job.jobId} reached the maximum of ${maxRescheduling} reschedulings and is Failed.`,
-                }) as Failure,
-            };
-          }
+      const result = await eachJob<StatusView>(identity, jobIds, 'reschedule', async (job) => {
+        const written = await rescheduleJob(store, job, {
+          time: deps.now().toISOString(),
+          source,
+          maxRescheduling,
+        });
+        if (!written.ok) {
+          if (written.current === undefined)
+            return { value: { code: 'not_found', detail: `Job ${job.jobId} does not exist.` } };
           return {
-            write: decided.write,
-            remove: decided.remove,
-            history: decided.history,
-            result: statusView,
+            value: {
+              code: 'invalid_transition',
+              detail: `Job ${job.jobId} is ${written.current}; it cannot be rescheduled.`,
+            },
           };
-        },
-        afterStatusChange,
-      );
+        }
+        if (written.job.status === 'Failed') {
+          return {
+            value: {
+              code: 'limit',
+              detail: `Job ${job.jobId} reached the maximum of ${maxRescheduling} reschedulings and is Failed.`,
+            },
+            written,
+          };
+        }
+        return { value: statusView(written.job), written };
+      });
       const restarted = Object.keys(result.success).map(Number);
       if (restarted.length > 0) await deps.startChain(restarted);
       return result;
     },
   };
-
-  /** Job manager actions (kill, delete) are status updates of their own, applied like the reported ones. */
-  function manage(to: JobStatus, minor: string) {
-    return (identity: Identity, jobIds: readonly number[]) =>
-      eachJob<StatusView>(
-        identity,
-        jobIds,
-        'manage',
-        (job) =>
-          applyUpdates(
-            job,
-            [{ time: deps.now().toISOString(), status: to, minorStatus: minor, source: 'JobManager' }],
-            false,
-          ),
-        afterStatusChange,
-      );
-  }
-
-  /**
-   * Applies status updates to a job, or refuses them with the state machine's reason. A job that
-   * becomes Killed while a pilot may run it gets a Kill command for that pilot.
-   */
-  function applyUpdates(
-    job: JobRecord,
-    updates: readonly StatusUpdate[],
-    force: boolean,
-  ): Decision<StatusView | Failure> {
-    const applied = applyStatusUpdates(job, updates, { force });
-    if (!applied.ok) {
-      return {
-        refuse: { code: 'invalid_transition', detail: `Job ${job.jobId}: ${describeRefusal(applied.error)}` },
-      };
-    }
-    const time = deps.now().toISOString();
-    const killed = applied.next.status === 'Killed' && job.status !== 'Killed';
-    return {
-      write: { ...applied.next, lastUpdateTime: time, ...(killed ? killCommand(job, time) : {}) },
-      history: applied.history,
-      result: statusView,
-    };
-  }
 }
+
+const source = 'JobManager';
 
 export type JobControl = ReturnType<typeof createJobControl>;
 
 const isFailure = (value: unknown): value is Failure =>
   typeof value === 'object' && value !== null && 'code' in value && 'detail' in value && !('Status' in value);
-
-const verb = (action: JobAction) => (action === 'read' ? 'see' : 'change');

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { JobStatus } from '#shared/jobs/status.ts';
-import type { StatusHistoryEntry } from '#shared/jobs/transitions.ts';
+import type { StatusHistoryEntry } from '#shared/jobs/status-updates.ts';
 
 export type { StatusHistoryEntry };
 

@@ -1,13 +1,16 @@
 /**
  * The job database as the services use it: the store operations bound to the tables a function was
- * granted, and `mutate`, the read-decide-write loop behind every status change.
+ * granted, `transitions` (the jobs table as shared/jobs/transitions/ writes status through it), and
+ * `mutate`, the read-decide-write loop for attributes other than the status.
  */
 import type { Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
 import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
 import { createJobIdAllocator } from '#shared/jobs/store/allocate-ids.ts';
 import { getJob, getJobs } from '#shared/jobs/store/read-jobs.ts';
-import { insertJobs, insertJobsIfAbsent, type JobChanges, updateJob } from '#shared/jobs/store/write-jobs.ts';
+import { type JobChanges, updateJob } from '#shared/jobs/store/write-jobs.ts';
+import { insertJobs, insertJobsIfAbsent } from '#shared/jobs/transitions/submit.ts';
+import type { TransitionStore } from '#shared/jobs/transitions/write.ts';
 
 /** What a mutation decides for the job it read: a write, or a refusal that ends the loop. */
 export type Decision<R> =
@@ -31,11 +34,17 @@ export function createJobRepository(deps: Pick<Deps, 'aws' | 'resources'>) {
   const jobs = () => tableName(deps.resources, 'jobs');
   let allocator: ReturnType<typeof createJobIdAllocator> | undefined;
 
+  const store = (): TransitionStore => ({ dynamo, table: jobs() });
+
   return {
+    /** The jobs table for the transitions (shared/jobs/transitions/), the only writers of a status. */
+    get transitions() {
+      return store();
+    },
     get: (jobId: number) => getJob(dynamo, jobs(), jobId),
     getMany: (jobIds: readonly number[]) => getJobs(dynamo, jobs(), jobIds),
-    insert: (records: readonly JobRecord[]) => insertJobs(dynamo, jobs(), records),
-    insertIfAbsent: (records: readonly JobRecord[]) => insertJobsIfAbsent(dynamo, jobs(), records),
+    insert: (records: readonly JobRecord[]) => insertJobs(store(), records),
+    insertIfAbsent: (records: readonly JobRecord[]) => insertJobsIfAbsent(store(), records),
     update: (
       job: JobRecord,
       changes: JobChanges,

@@ -7,8 +7,8 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { jobKey } from '#shared/jobs/store/keys.ts';
+import { claimJob } from '#shared/jobs/transitions/match.ts';
 import type { TaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
-import { claimJob } from '#shared/matcher/claim.ts';
 import type { EntryRemovals } from '#shared/matcher/entry-removals.ts';
 import {
   choosePriority,
@@ -65,11 +65,14 @@ export async function findAndClaim(
         continue;
       }
       for (const entry of entries) {
-        const claimed = await claimJob(deps.dynamo, deps.jobsTable, {
-          ...claimant,
-          jobId: entry.jobId,
-          tqId: tq.tqId,
-        });
+        const claimed = await claimJob(
+          { dynamo: deps.dynamo, table: deps.jobsTable },
+          {
+            ...claimant,
+            jobId: entry.jobId,
+            tqId: tq.tqId,
+          },
+        );
         if (claimed.ok) {
           await deps.removeClaimed(entry);
           return { found: true, job: claimed.job };

@@ -5,7 +5,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
-import { claimJob } from '#shared/matcher/claim.ts';
+import { claimJob } from '#shared/jobs/transitions/match.ts';
 import type { Claimant } from '#shared/matcher/find.ts';
 import { type Exclusion, matchTaskQueue } from '#shared/matcher/predicate.ts';
 import type { ResourceDescription } from '#shared/matcher/resource-description.ts';
@@ -25,11 +25,14 @@ export async function claimRequestedJob(
     return { ok: false, reason: `job ${jobId} is ${job.status}, not Waiting` };
   const verdict = matchTaskQueue(taskQueueDefinition(job.requirements), resource, exclusions);
   if (!verdict.match) return { ok: false, reason: `job ${jobId} does not match: ${verdict.reason}` };
-  const claimed = await claimJob(deps.dynamo, deps.tables.jobs, {
-    ...claimant,
-    jobId,
-    tqId: job.taskQueueId,
-  });
+  const claimed = await claimJob(
+    { dynamo: deps.dynamo, table: deps.tables.jobs },
+    {
+      ...claimant,
+      jobId,
+      tqId: job.taskQueueId,
+    },
+  );
   if (!claimed.ok) return { ok: false, reason: `job ${jobId} was taken by another pilot` };
   await removeTaskQueueEntry(deps.dynamo, deps.tables.taskQueues, {
     tqId: job.taskQueueId,

@@ -1,8 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertJobs } from '#shared/jobs/store/write-jobs.ts';
 import { newJobRecord } from '#shared/jobs/submission/submit.ts';
 import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
+import { insertFixtureJobs } from '#test/integration/support/job-items.ts';
 import { getJob, hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
 import { asPilot, registerPilot } from '#test/integration/support/pilots.ts';
 import { bodyOf, startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
@@ -40,6 +40,31 @@ describe('Job control: status updates, kill, delete, reschedule', () => {
     const response = await patch({ [jobId]: { [at(0)]: { Status: 'Done', Source: 'JobWrapper' } } });
     expect(response.status).toBe(409);
     expect((await bodyOf(response)).detail).toMatch(/Job is Waiting; it cannot become Done/);
+  });
+
+  it("refuses the owner any status change, per job, with 403: statuses are the pilot's and executors' to set", async () => {
+    const jobId = await waiting();
+    const update = { [jobId]: { [at(0)]: { Status: 'Matched', Source: 'JobWrapper' } } };
+    const response = await patch(update, 'user');
+    expect(response.status).toBe(403);
+    expect((await bodyOf(response)).detail).toMatch(
+      new RegExp(`You may not set the status of job ${jobId}: only the pilot running it`),
+    );
+    expect((await getJob(runtime, jobId)).body.Status).toBe('Waiting');
+    expect((await patch(update, 'admin')).status).toBe(200);
+  });
+
+  it('refuses job ids that are not plain decimal integers, in paths and in status maps, with 422', async () => {
+    const jobId = await waiting();
+    for (const id of [`0${jobId}`, `${jobId}.0`, `${jobId}e0`, `0x${jobId.toString(16)}`, `-${jobId}`]) {
+      const view = await runtime.api(`/api/jobs/${encodeURIComponent(id)}`);
+      expect(view.status).toBe(422);
+      expect((await bodyOf(view)).detail).toMatch(/job ids are plain decimal integers/);
+      const status = await patch({ [id]: { [at(0)]: { Status: 'Matched' } } });
+      expect(status.status).toBe(422);
+      expect(JSON.stringify(await bodyOf(status))).toMatch(/job ids are plain decimal integers/);
+    }
+    expect((await runtime.api(`/api/jobs/${jobId}`)).status).toBe(200);
   });
 
   it('lets an administrator force it, and refuses force to anyone else', async () => {
@@ -204,7 +229,7 @@ describe('Job control: status updates, kill, delete, reschedule', () => {
       (await getJob(runtime, jobId as number)).body.Description as never,
       old,
     );
-    await insertJobs(runtime.aws.dynamo, runtime.resources.tables.jobs as string, [lost]);
+    await insertFixtureJobs(runtime.aws.dynamo, runtime.resources.tables.jobs as string, [lost]);
     await runtime.scheduler.runNow('recovery');
     await waitForJob(runtime, lost.jobId, hasStatus('Waiting'));
   });

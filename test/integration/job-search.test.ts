@@ -13,7 +13,7 @@ import { searchJobs, searchJobsResponse, searchTables } from '#shared/jobs/searc
 import { summarizeJobs } from '#shared/jobs/search/summary.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { reserveJobIds } from '#shared/jobs/store/allocate-ids.ts';
-import { insertJobs } from '#shared/jobs/store/write-jobs.ts';
+import { insertFixtureJobs } from '#test/integration/support/job-items.ts';
 import { startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 const statuses: JobStatus[] = ['Received', 'Waiting', 'Running', 'Done', 'Failed'];
@@ -120,7 +120,7 @@ describe('Job search (emulators)', () => {
     expect(tables).toMatchObject({ jobsTable: runtime.resources.tables.jobs });
     // The ids come from the real allocator, so the counter knows the highest one.
     expect(await reserveJobIds(runtime.aws.dynamo, tables.countersTable, 3500)).toBe(1);
-    await insertJobs(runtime.aws.dynamo, tables.jobsTable, records);
+    await insertFixtureJobs(runtime.aws.dynamo, tables.jobsTable, records);
   });
   afterAll(() => runtime?.stop());
 

@@ -1,30 +1,11 @@
-/** Writing jobs: the bulk insert of a submission and the versioned update of one job. */
+/** Writing jobs: batches of items, and the versioned update of a job's attributes other than its status. */
 
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { chunk, forEachLimited } from '#shared/concurrency.ts';
+import { BatchWriteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
-import { indexKeys, jobItem, jobKey } from '#shared/jobs/store/keys.ts';
+import { jobKey } from '#shared/jobs/store/keys.ts';
 
-const batchSize = 25;
-
-/** Writes new jobs in parallel batches, retrying what DynamoDB leaves unprocessed. */
-export async function insertJobs(
-  dynamo: DynamoDBDocumentClient,
-  table: string,
-  jobs: readonly JobRecord[],
-  parallel = 8,
-): Promise<void> {
-  await forEachLimited(chunk(jobs, batchSize), parallel, (batch) =>
-    writeBatch(dynamo, table, batch.map(jobItem)),
-  );
-}
-
+/** Puts items, retrying what DynamoDB leaves unprocessed (jobs are created by transitions/submit.ts). */
 export async function writeBatch(
   dynamo: DynamoDBDocumentClient,
   table: string,
@@ -40,38 +21,17 @@ export async function writeBatch(
   }
 }
 
-/**
- * Writes the jobs that do not exist yet, one conditional put each: a retried submission must never
- * reset a job its first attempt already wrote and the executors moved on.
- */
-export async function insertJobsIfAbsent(
-  dynamo: DynamoDBDocumentClient,
-  table: string,
-  jobs: readonly JobRecord[],
-  parallel = 16,
-): Promise<void> {
-  await forEachLimited(jobs, parallel, async (job) => {
-    try {
-      await dynamo.send(
-        new PutCommand({
-          TableName: table,
-          Item: jobItem(job),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  });
-}
-
-export type JobChanges = Partial<Omit<JobRecord, 'jobId' | 'vo' | 'owner' | 'history' | 'version'>>;
+/** Anything but the status: a job's status changes only through shared/jobs/transitions/. */
+export type JobChanges = Partial<
+  Omit<JobRecord, 'jobId' | 'vo' | 'owner' | 'history' | 'version' | 'status'>
+>;
 
 export type UpdateResult = { ok: true; job: JobRecord } | { ok: false; reason: 'conflict' };
 
 /**
- * Applies `changes` to a job and appends `history`, if the job is still at `expectedVersion`.
- * Status changes move the job between index groups. A lost race is a `conflict`, not an exception.
+ * Applies `changes` to a job and appends `history`, if the job is still at `expectedVersion`: the
+ * attributes that are not its status (outputs, a hold, the recovery count). A lost race is a
+ * `conflict`, not an exception.
  */
 export async function updateJob(
   dynamo: DynamoDBDocumentClient,
@@ -89,12 +49,13 @@ export async function updateJob(
     values[`:${field}`] = value;
     sets.push(`#${field} = :${field}`);
   };
-  for (const [field, value] of Object.entries(changes)) if (value !== undefined) assign(field, value);
+  for (const [field, value] of Object.entries(changes)) {
+    if (field === 'status' || field === 'statusKey')
+      throw new Error(`updateJob: job ${current.jobId}'s ${field} changes only through a transition`);
+    if (value !== undefined) assign(field, value);
+  }
   for (const field of remove)
     if (field in changes) throw new Error(`updateJob: ${field} is both set and removed`);
-  if (changes.status && changes.status !== current.status) {
-    assign('statusKey', indexKeys({ ...current, status: changes.status }).statusKey);
-  }
   if (history.length > 0) {
     names['#history'] = 'history';
     values[':history'] = history;

@@ -12,9 +12,9 @@ import { assertCanSubmit } from '#shared/jobs/access.ts';
 import type { JobDescription, JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
+import { historyEntry } from '#shared/jobs/status-updates.ts';
 import type { IdempotencyRecord } from '#shared/jobs/store/idempotency.ts';
 import { checkDraft, type DraftJob, type SubmissionProblems } from '#shared/jobs/submission/checks.ts';
-import { historyEntry } from '#shared/jobs/transitions.ts';
 
 export interface InsertedJob {
   JobID: number;

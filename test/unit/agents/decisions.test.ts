@@ -6,7 +6,7 @@ import { sandboxVerdict } from '#shared/agents/sandbox-cleaning.ts';
 import { judge, lastSignOfLife, pilotState } from '#shared/agents/stalled-jobs.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
-import { rescheduleJob } from '#shared/jobs/reschedule.ts';
+import { rescheduleWrite } from '#shared/jobs/transitions/reschedule.ts';
 
 const config = loadConfigFile('config/muon.yaml');
 const { stalledJobs, cleaning, pilots } = config.agents;
@@ -120,38 +120,38 @@ describe('StalledJobs agent', () => {
 describe('Rescheduling', () => {
   it('sends the job back to Received, counting, and clears the last run', () => {
     const running = job({ status: 'Stalled', startExecTime: at(0), heartBeatTime: at(1), taskQueueId: 'tq' });
-    const done = rescheduleJob(running, { time: at(10), maxRescheduling: 3, source: 'StalledJobAgent' });
-    expect(done.outcome).toBe('rescheduled');
-    expect(done.write).toMatchObject({
-      status: 'Received',
+    const done = rescheduleWrite(running, { time: at(10), maxRescheduling: 3, source: 'StalledJobAgent' });
+    expect(done).toMatchObject({
+      from: ['Stalled'],
+      to: 'Received',
       minorStatus: 'Job Rescheduled',
       applicationStatus: 'Unknown',
-      rescheduleCounter: 1,
-      rescheduleTime: at(10),
+      add: { rescheduleCounter: 1 },
+      set: { rescheduleTime: at(10) },
     });
-    if (done.outcome === 'rescheduled')
-      expect(done.remove).toEqual(expect.arrayContaining(['startExecTime', 'taskQueueId']));
+    expect(done.remove).toEqual(expect.arrayContaining(['startExecTime', 'taskQueueId']));
     expect(done.history.map((h) => [h.status, h.source])).toEqual([
       ['Rescheduled', 'StalledJobAgent'],
       ['Received', 'StalledJobAgent'],
     ]);
+    // The counter is checked by the write itself, so two reschedules at once cannot pass the limit.
+    expect(done.guard?.expression).toContain('#gCounter < :gMax');
   });
 
   it('fails a job at the maximum and tells a pilot that may run it to kill it', () => {
     const last = job({ status: 'Stalled', rescheduleCounter: 3 });
-    const failed = rescheduleJob(last, { time: at(10), maxRescheduling: 3, source: 'StalledJobAgent' });
-    expect(failed.outcome).toBe('limit');
-    expect(failed.write).toMatchObject({
-      status: 'Failed',
+    const failed = rescheduleWrite(last, { time: at(10), maxRescheduling: 3, source: 'StalledJobAgent' });
+    expect(failed).toMatchObject({
+      to: 'Failed',
       minorStatus: 'Maximum of reschedulings reached',
       commands: [{ command: 'Kill', issuedAt: at(10) }],
     });
-    const waiting = rescheduleJob(job({ status: 'Failed', rescheduleCounter: 3 }), {
+    const waiting = rescheduleWrite(job({ status: 'Failed', rescheduleCounter: 3 }), {
       time: at(10),
       maxRescheduling: 3,
       source: 'JobManager',
     });
-    expect(waiting.write.commands).toBeUndefined();
+    expect(waiting.commands).toBeUndefined();
   });
 });
 

@@ -12,8 +12,53 @@ function fakeChain(initial: JobRecord, conflicts = 0) {
   let current = initial;
   let left = conflicts;
   const sent: [string, readonly number[], number | undefined][] = [];
+  // The chain's transitions over the job in memory: a move holds while the job is as read.
+  const move =
+    (to: JobRecord['status'], minor: (m: { next?: string; reason?: string }) => string) =>
+    async (
+      j: JobRecord,
+      m: {
+        executor: string;
+        time: string;
+        changes?: object;
+        next?: string;
+        reason?: string;
+        detail?: string;
+      },
+    ) => {
+      if (left-- > 0 || current.version !== j.version)
+        return { ok: false as const, current: current.status, job: current };
+      const minorStatus = minor(m);
+      const applicationStatus = to === 'Failed' ? (m.detail ?? m.reason ?? '') : j.applicationStatus;
+      current = {
+        ...j,
+        ...m.changes,
+        status: to,
+        minorStatus,
+        applicationStatus,
+        history: [
+          ...j.history,
+          {
+            time: m.time,
+            status: to,
+            minorStatus,
+            applicationStatus,
+            source: m.executor,
+            resultingStatus: to,
+            applied: true,
+          },
+        ],
+        version: j.version + 1,
+      } as JobRecord;
+      return { ok: true as const, job: current, previous: j.status };
+    };
   const deps: ChainDeps = {
     getJob: async () => current,
+    transitions: {
+      next: move('Checking', (m) => m.next ?? ''),
+      waiting: move('Waiting', () => 'Pilot Agent Submission'),
+      failed: move('Failed', (m) => m.reason ?? ''),
+    },
     updateJob: async (j, changes, history) => {
       if (left-- > 0) return { ok: false, reason: 'conflict' };
       current = {

@@ -7,7 +7,7 @@ import {
   type JobStatusFields,
   type StatusUpdate,
   statusUpdateSchema,
-} from '#shared/jobs/transitions.ts';
+} from '#shared/jobs/status-updates.ts';
 import { ALL, DIRAC_TABLE } from '#test/unit/jobs/dirac-table.ts';
 
 /** Second `s` of a fixed minute, as an ISO string. */

@@ -1,0 +1,90 @@
+/**
+ * The executor chain's moves (DIRAC's OptimizationMind and its executors, `JobState.setStatus`):
+ * Received → Checking when JobPath hands the job on, Checking → Checking from one executor to the
+ * next (the minor status names the executor the job waits for), Checking → Waiting when
+ * JobScheduling puts it in its task queue, and Failed on a permanent failure (fail.ts). Each write
+ * holds only while the job still waits for the executor that decided, so a kill that came first
+ * wins and the executor's message is dropped.
+ */
+import type { JobRecord } from '#shared/jobs/model.ts';
+import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
+import { historyEntry } from '#shared/jobs/status-updates.ts';
+import { failWrite } from '#shared/jobs/transitions/fail.ts';
+import { sameMinorStatus } from '#shared/jobs/transitions/guards.ts';
+import {
+  sourcesOf,
+  type TransitionResult,
+  type TransitionStore,
+  writeTransition,
+} from '#shared/jobs/transitions/write.ts';
+
+/** The statuses in which a job belongs to the chain: Received (JobPath's) and Checking. */
+const inTheChain: readonly JobStatus[] = ['Received', 'Checking'];
+export const checkFrom: readonly JobStatus[] = sourcesOf('Checking', { stay: true }).filter((s) =>
+  inTheChain.includes(s),
+);
+export const waitFrom: readonly JobStatus[] = sourcesOf('Waiting').filter((status) =>
+  inTheChain.includes(status),
+);
+
+export interface ChainMove {
+  /** The executor that decided; it names the row in the history. */
+  readonly executor: string;
+  readonly time: string;
+  /** Attributes the executor worked out (the chain, requirements, site candidates, ...). */
+  readonly changes?: Readonly<Record<string, unknown>>;
+}
+
+/** The chain's transitions of one job, as the chain runner uses them. */
+export interface ChainTransitions {
+  /** On to the executor `next` (Checking / `next`). */
+  next(job: JobRecord, move: ChainMove & { readonly next: string }): Promise<TransitionResult>;
+  /** Into its task queue (Waiting / "Pilot Agent Submission"). */
+  waiting(job: JobRecord, move: ChainMove): Promise<TransitionResult>;
+  /** A permanent failure, with the reason a user can act on. */
+  failed(
+    job: JobRecord,
+    move: ChainMove & { readonly reason: string; readonly detail?: string },
+  ): Promise<TransitionResult>;
+}
+
+export function createChainTransitions(store: TransitionStore): ChainTransitions {
+  const refused = (job: JobRecord): TransitionResult => ({ ok: false, current: job.status, job });
+  const move = (job: JobRecord, to: JobStatus, minor: string, applicationStatus: string, m: ChainMove) =>
+    writeTransition(store, {
+      jobId: job.jobId,
+      vo: job.vo,
+      from: [job.status],
+      to,
+      time: m.time,
+      minorStatus: minor,
+      applicationStatus,
+      set: m.changes,
+      history: [
+        historyEntry({ time: m.time, status: to, minorStatus: minor, applicationStatus, source: m.executor }),
+      ],
+      guard: sameMinorStatus(job.minorStatus),
+    });
+  return {
+    next: (job, m) =>
+      checkFrom.includes(job.status)
+        ? move(job, 'Checking', m.next, job.applicationStatus, m)
+        : Promise.resolve(refused(job)),
+    waiting: (job, m) =>
+      waitFrom.includes(job.status)
+        ? move(job, 'Waiting', minorStatus.pilotAgentSubmission, 'Unknown', m)
+        : Promise.resolve(refused(job)),
+    failed: (job, m) =>
+      inTheChain.includes(job.status)
+        ? writeTransition(store, {
+            ...failWrite(job, {
+              time: m.time,
+              source: m.executor,
+              minorStatus: m.reason,
+              applicationStatus: m.detail ?? m.reason,
+              guard: sameMinorStatus(job.minorStatus),
+            }),
+          })
+        : Promise.resolve(refused(job)),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Match (DIRAC's `Matcher.selectJob` with `JobDB.setJobStatus(Matched)`): the claim, one
+ * conditional write that makes a Waiting job Matched / "Assigned" to a pilot. It holds only if
+ * the job is still Waiting in the task queue the entry belongs to, so of two pilots that read the
+ * same entry exactly one gets the job; the other learns it lost and looks elsewhere. A kill that
+ * came first leaves the job Killed, and the claim is refused.
+ */
+import type { JobRecord } from '#shared/jobs/model.ts';
+import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
+import { historyEntry } from '#shared/jobs/status-updates.ts';
+import { sourcesOf, type TransitionStore, writeTransition } from '#shared/jobs/transitions/write.ts';
+
+export const matchFrom: readonly JobStatus[] = sourcesOf('Matched');
+
+export interface ClaimRequest {
+  readonly vo: string;
+  readonly jobId: number;
+  readonly tqId: string;
+  readonly site: string;
+  readonly pilotReference: string;
+  readonly time: string;
+}
+
+export type ClaimResult = { readonly ok: true; readonly job: JobRecord } | { readonly ok: false };
+
+export async function claimJob(store: TransitionStore, request: ClaimRequest): Promise<ClaimResult> {
+  const { time } = request;
+  const result = await writeTransition(
+    store,
+    {
+      jobId: request.jobId,
+      vo: request.vo,
+      from: matchFrom,
+      to: 'Matched',
+      time,
+      minorStatus: minorStatus.assigned,
+      applicationStatus: 'Unknown',
+      set: {
+        site: request.site,
+        pilotReference: request.pilotReference,
+        'parameters.Pilot_Reference': request.pilotReference,
+      },
+      history: [
+        historyEntry({
+          time,
+          status: 'Matched',
+          minorStatus: minorStatus.assigned,
+          applicationStatus: 'Unknown',
+          source: 'Matcher',
+        }),
+      ],
+      guard: {
+        expression: '#gTq = :gTq',
+        names: { '#gTq': 'taskQueueId' },
+        values: { ':gTq': request.tqId },
+      },
+    },
+    { readBack: false },
+  );
+  return result.ok ? { ok: true, job: result.job } : { ok: false };
+}

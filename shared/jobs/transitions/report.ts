@@ -1,0 +1,74 @@
+/**
+ * Reported statuses (DIRAC's `JobStateUpdate.setJobStatusBulk`, DiracX `set_job_statuses`): the
+ * job wrapper's, the pilot's and administrators' updates, applied by `applyStatusUpdates` under
+ * DIRAC's table, step by step, and written at once. The write holds only on the job exactly as the
+ * batch was validated on; if another writer moved it first, the batch is validated again from
+ * where the job is now, so a report never lands on a status it was not checked against.
+ */
+import type { JobRecord } from '#shared/jobs/model.ts';
+import {
+  applyStatusUpdates,
+  type StatusUpdate,
+  type TransitionRefusal,
+} from '#shared/jobs/status-updates.ts';
+import { sameVersion } from '#shared/jobs/transitions/guards.ts';
+import {
+  onAPilot,
+  type TransitionStore,
+  type TransitionWrite,
+  writeTransition,
+} from '#shared/jobs/transitions/write.ts';
+
+export type ReportResult =
+  | { readonly ok: true; readonly job: JobRecord; readonly written: boolean }
+  | { readonly ok: false; readonly refusal: TransitionRefusal; readonly job: JobRecord }
+  | { readonly ok: false; readonly refusal?: undefined; readonly job?: undefined };
+
+const maxAttempts = 8;
+
+export async function reportStatuses(
+  store: TransitionStore,
+  job: JobRecord,
+  updates: readonly StatusUpdate[],
+  options: { readonly time: string; readonly force: boolean },
+): Promise<ReportResult> {
+  let current = job;
+  for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
+    const applied = applyStatusUpdates(current, updates, { force: options.force });
+    if (!applied.ok) return { ok: false, refusal: applied.error, job: current };
+    if (!applied.changed && applied.history.length === 0) return { ok: true, job: current, written: false };
+    const result = await writeTransition(store, reportWrite(current, applied, options.time));
+    if (result.ok) return { ok: true, job: result.job, written: true };
+    if (result.current === undefined) return { ok: false };
+    current = result.job;
+  }
+  throw new Error(`Job ${job.jobId} kept changing while its statuses were applied; try again.`);
+}
+
+function reportWrite(
+  job: JobRecord,
+  applied: Extract<ReturnType<typeof applyStatusUpdates>, { ok: true }>,
+  time: string,
+): TransitionWrite {
+  const { next } = applied;
+  // A job killed while a pilot may run it: the pilot learns it with its next heartbeat.
+  const killed = next.status === 'Killed' && job.status !== 'Killed' && onAPilot.includes(job.status);
+  return {
+    jobId: job.jobId,
+    vo: job.vo,
+    from: [job.status],
+    to: next.status,
+    time,
+    statusTime: next.lastStatusTime ?? job.lastStatusTime,
+    minorStatus: next.minorStatus,
+    applicationStatus: next.applicationStatus,
+    set: {
+      startExecTime: next.startExecTime,
+      endExecTime: next.endExecTime,
+      heartBeatTime: next.heartBeatTime,
+    },
+    ...(killed ? { commands: [{ command: 'Kill' as const, issuedAt: time }] } : {}),
+    history: applied.history,
+    guard: sameVersion(job.version),
+  };
+}
