@@ -27,6 +27,42 @@ export const fixedToken = (token: string): TokenSource => ({
   refused: () => undefined,
 });
 
+/** A token, and the time (ms since the epoch) from which it should be renewed. */
+export interface HeldToken {
+  readonly token: string;
+  readonly renewAt: number;
+}
+
+/**
+ * A token source that asks `obtain` for a token when it has none, when the one it has reached its
+ * renewal time, or after the API refused it; callers asking at the same time share one request.
+ * The pilot's own token (client credentials) and each job's payload token renew this way.
+ */
+export function renewingToken(
+  obtain: () => Promise<HeldToken>,
+  options: { readonly now: () => number; readonly first?: HeldToken },
+): TokenSource {
+  let current = options.first;
+  let pending: Promise<string> | undefined;
+  const renew = async (): Promise<string> => {
+    current = await obtain();
+    return current.token;
+  };
+  return {
+    renewable: true,
+    async token() {
+      if (current && options.now() < current.renewAt) return current.token;
+      pending ??= renew().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    },
+    refused(token) {
+      if (current?.token === token) current = undefined;
+    },
+  };
+}
+
 export interface ClientCredentials {
   readonly clientId: string;
   readonly clientSecret: string;
@@ -56,8 +92,6 @@ export function clientCredentialsToken(
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 30_000;
   let endpoint: Promise<string> | undefined;
-  let current: { token: string; renewAt: number } | undefined;
-  let pending: Promise<string> | undefined;
 
   const tokenEndpoint = (): Promise<string> => {
     if (credentials.tokenUrl) return Promise.resolve(credentials.tokenUrl);
@@ -70,36 +104,23 @@ export function clientCredentialsToken(
     return endpoint;
   };
 
-  const obtain = async (): Promise<string> => {
+  const obtain = async (): Promise<HeldToken> => {
     const url = await tokenEndpoint();
     const asked = now();
     const answer = await withRetries(options.retry, 'POST token endpoint', options.logger, () =>
       requestToken(url, credentials, timeoutMs),
     );
     const lifetimeMs = lifetimeSeconds(answer.expiresIn, answer.token, asked) * 1000;
-    current = {
-      token: answer.token,
-      renewAt: asked + lifetimeMs - Math.min(renewBeforeMs, lifetimeMs * renewBeforeShare),
-    };
     options.logger?.debug('got a pilot token from the identity provider', {
       expiresInSeconds: lifetimeMs / 1000,
     });
-    return answer.token;
+    return {
+      token: answer.token,
+      renewAt: asked + lifetimeMs - Math.min(renewBeforeMs, lifetimeMs * renewBeforeShare),
+    };
   };
 
-  return {
-    renewable: true,
-    async token() {
-      if (current && now() < current.renewAt) return current.token;
-      pending ??= obtain().finally(() => {
-        pending = undefined;
-      });
-      return pending;
-    },
-    refused(token) {
-      if (current?.token === token) current = undefined;
-    },
-  };
+  return renewingToken(obtain, { now });
 }
 
 /**

@@ -6,7 +6,7 @@
  * never sees it (docs/pilots.md, Payload isolation).
  */
 import type { PayloadTokenGrant } from '#pilot/api.ts';
-import type { TokenSource } from '#pilot/token.ts';
+import { type HeldToken, renewingToken, type TokenSource } from '#pilot/token.ts';
 
 /** Renewed when less than this share of its lifetime is left. */
 const renewBeforeShare = 0.2;
@@ -26,39 +26,21 @@ export function payloadTokenSource(
   options: PayloadTokenOptions = {},
 ): TokenSource {
   const now = options.now ?? Date.now;
-  let current: { token: string; renewAt: number } | undefined;
-  let pending: Promise<string> | undefined;
-
-  const keep = (grant: Partial<PayloadTokenGrant>, since: number): string | undefined => {
+  const held = (grant: Partial<PayloadTokenGrant>, since: number): HeldToken | undefined => {
     if (!grant.PayloadToken) return undefined;
     const expires = Date.parse(grant.PayloadTokenExpiresAt ?? '');
     // Without a readable expiry the token is used until the API refuses it.
     const renewAt = Number.isFinite(expires)
       ? expires - Math.max(0, expires - since) * renewBeforeShare
       : Number.POSITIVE_INFINITY;
-    current = { token: grant.PayloadToken, renewAt };
-    return grant.PayloadToken;
+    return { token: grant.PayloadToken, renewAt };
   };
-  keep(first, now());
-
-  const obtain = async (): Promise<string> => {
+  const obtain = async (): Promise<HeldToken> => {
     const asked = now();
-    const token = keep(await renew(), asked);
+    const token = held(await renew(), asked);
     if (token === undefined) throw new Error('the API answered no payload token');
     return token;
   };
-
-  return {
-    renewable: true,
-    async token() {
-      if (current && now() < current.renewAt) return current.token;
-      pending ??= obtain().finally(() => {
-        pending = undefined;
-      });
-      return pending;
-    },
-    refused(token) {
-      if (current?.token === token) current = undefined;
-    },
-  };
+  const matched = held(first, now());
+  return renewingToken(obtain, { now, ...(matched ? { first: matched } : {}) });
 }
