@@ -7,6 +7,7 @@ import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { canUpdateStatus } from '#shared/jobs/status-updates.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
+import { createChainTransitions } from '#shared/jobs/transitions/check.ts';
 import { deleteJob } from '#shared/jobs/transitions/delete.ts';
 import { recordBeat } from '#shared/jobs/transitions/heartbeat.ts';
 import { transitions } from '#shared/jobs/transitions/index.ts';
@@ -101,6 +102,24 @@ describe('Job transitions under races', () => {
       expect(final.status).toBe('Killed');
       // A kill after the claim reaches the pilot.
       if (claimed.ok) expect(final.commands.map((c) => c.command)).toEqual(['Kill']);
+    }
+  });
+
+  it('kill against the executor chain: the chain never moves a killed job, the kill never misses', async () => {
+    const chain = createChainTransitions(store);
+    for (let i = 0; i < rounds; i += 1) {
+      const job = await jobIn('Checking', { minorStatus: 'JobScheduling' });
+      const [killed, moved] = await Promise.all([
+        killJob(store, job, { time: now(), source: 'JobManager' }),
+        i % 2 === 0
+          ? chain.waiting(job, { executor: 'JobScheduling', time: now() })
+          : chain.failed(job, { executor: 'JobSanity', time: now(), reason: 'Input Sandbox Missing' }),
+      ]);
+      const final = await expectLegalPath(job.jobId);
+      // A kill of a Waiting job still wins; one after a chain failure is refused with the status.
+      if (killed.ok) expect(final.status).toBe('Killed');
+      else expect(killed.current).toBe('Failed');
+      if (!moved.ok) expect(final.status).toBe('Killed');
     }
   });
 
