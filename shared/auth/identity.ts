@@ -41,6 +41,8 @@ export interface Identity {
    * shared/pilots/binding.ts). Absent for every other identity and for unbound requests.
    */
   readonly pilotReference?: string;
+  /** For a bound pilot: the Site and GridCE it registered with, from the record the binding read. */
+  readonly pilotRegistration?: { readonly site: string; readonly gridCE: string };
   /**
    * For a payload token: the one job it was issued for. Such an identity acts only on that job,
    * and only while the pilot in `pilotReference` holds it (shared/jobs/access.ts).

@@ -1,8 +1,8 @@
 /**
  * The Matcher (DIRAC's `Matcher.selectJob`): a pilot sends what it offers and gets one job, or no
  * match with the reason. In order: the pilot's credentials and VO (only a bound, registered pilot
- * asks, under its own reference); its Site and GridCE, which are those it registered with (one
- * read of its pilot record); the resource description, normalised; the site mask (a banned site
+ * asks, under its own reference); its Site and GridCE, which are those it registered with (from
+ * the pilot record the binding read); the resource description, normalised; the site mask (a banned site
  * only gets Test jobs); the Limiter's exclusions; the task queues that match; one job claimed by a
  * single conditional write; then the job is added to the pilot's record, best effort.
  */
@@ -92,6 +92,9 @@ export function createMatcher(deps: MatcherDeps) {
 
   /** The request at the Site and GridCE its pilot registered with (a deleted record matches nothing). */
   async function placed(identity: Identity, pilotReference: string, request: MatchRequest) {
+    // The binding read the record already (cached for a minute); read it only when it did not.
+    const registered = identity.pilotRegistration;
+    if (registered) return atRegistration(request, { pilotReference, ...registered });
     const pilot = await getPilot(deps.dynamo, deps.tables.pilots, pilotReference);
     if (!pilot || pilot.vo !== identity.vo)
       throw new ForbiddenError(

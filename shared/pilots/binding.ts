@@ -87,7 +87,11 @@ export function createPilotBinding(deps: Pick<Deps, 'aws' | 'resources' | 'now' 
         `Pilot ${reference} is ${pilot.status}; an ended pilot may not call.`,
       );
     }
-    return { ...identity, pilotReference: reference };
+    return {
+      ...identity,
+      pilotReference: reference,
+      pilotRegistration: { site: pilot.site, gridCE: pilot.gridCE },
+    };
   }
 
   return Object.assign(bind, { forget: (reference: string) => void cache.delete(reference) });
