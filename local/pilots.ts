@@ -6,7 +6,8 @@
  * `stop()` stops submitting and cancels (SIGTERM) the pilots this runtime started; those still
  * running after 5 s (at once with `force`) get a second SIGTERM, which interrupts and reschedules
  * their jobs while the API still answers. The pilot token goes to each pilot in a one-shot
- * credentials file (shared/ce/local.ts), never in its environment or arguments.
+ * credentials file (shared/ce/local.ts), never in its environment or arguments. `wake()` tells
+ * them a job waits, so an idle pilot asks the matcher at once instead of after its backoff.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,8 +21,9 @@ import {
 } from '#shared/agents/site-director.ts';
 import { type ComputingElement, createComputingElements } from '#shared/ce/index.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
-import type { Deps } from '#shared/deps.ts';
+import type { AwsClients, Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
+import { minorStatus } from '#shared/jobs/status.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface LocalPilotsOptions {
@@ -50,6 +52,8 @@ export interface LocalPilots {
   run(): Promise<SiteDirectorRun | undefined>;
   /** The started pilots that still run. */
   running(): Promise<string[]>;
+  /** Tells the running pilots a job waits: idle ones ask the matcher at once (SIGUSR2). */
+  wake(): Promise<void>;
   stop(options?: { force?: boolean }): Promise<void>;
 }
 
@@ -114,6 +118,10 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
     started,
     run: () => (stopping ? Promise.resolve(undefined) : director.run()),
     running,
+    wake: async () => {
+      if (stopping) return;
+      for (const [ce, own] of startedBy) await ce.wake?.(own);
+    },
     stop: async ({ force = false } = {}) => {
       stopping = true;
       const alive = await running();
@@ -148,4 +156,36 @@ function writeConfig(home: string, config: MuonConfig): string {
   const file = join(dir, 'config.json');
   writePrivateFile(file, JSON.stringify(config, null, 2));
   return file;
+}
+
+/**
+ * A job becoming Waiting (JobScheduling's write of status Waiting / Pilot Agent Submission to the
+ * jobs table, after its task queue entry) wakes the local pilots, so an idle one takes it at once
+ * (issue 12: pickup within 0.5 s). Pilots in the cloud have no such wake-up and keep their backoff.
+ */
+export function wakePilotsOnWaiting(aws: AwsClients, jobsTable: string | undefined, wake: () => void): void {
+  let pending: NodeJS.Timeout | undefined;
+  aws.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const input = args.input as { TableName?: string; ExpressionAttributeValues?: unknown };
+      // The document client's values, or the marshalled ones ({S: 'Waiting'}) a step below.
+      const values = JSON.stringify(input.ExpressionAttributeValues ?? {});
+      const becameWaiting =
+        /^Update(Item)?Command$/.test(context.commandName ?? '') &&
+        input.TableName === jobsTable &&
+        values.includes('"Waiting"') &&
+        values.includes(`"${minorStatus.pilotAgentSubmission}"`);
+      // Jobs of one submission become Waiting together: one wake-up for them.
+      if (becameWaiting && !pending) {
+        pending = setTimeout(() => {
+          pending = undefined;
+          wake();
+        }, 10);
+        pending.unref();
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'muonWakePilots' },
+  );
 }

@@ -16,7 +16,12 @@ import { startEmulatorProcesses } from '#local/emulator-child.ts';
 import { type Emulators, emulatorCredentials, startEmulators } from '#local/emulators.ts';
 import { type EventSource, startEventSource } from '#local/event-source.ts';
 import type { LambdaHandler, LocalFunction } from '#local/invoke.ts';
-import { type LocalPilots, type LocalPilotsOptions, startLocalPilots } from '#local/pilots.ts';
+import {
+  type LocalPilots,
+  type LocalPilotsOptions,
+  startLocalPilots,
+  wakePilotsOnWaiting,
+} from '#local/pilots.ts';
 import { provisionResources, queueArn } from '#local/provision.ts';
 import { type Scheduler, startScheduler } from '#local/scheduler.ts';
 import { filePayloadKey } from '#shared/auth/payload-key.ts';
@@ -182,7 +187,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       logger,
     );
     stops.push(() => scheduler.stop());
-    if (pilots) wakeSiteDirectorOnWaiting(aws, resources, () => void scheduler.runNow('siteDirector'));
+    if (pilots) {
+      wakeSiteDirectorOnWaiting(aws, resources, () => void scheduler.runNow('siteDirector'));
+      wakePilotsOnWaiting(aws, resources.tables.jobs, () => {
+        pilots.wake().catch((error: unknown) => logger.warn('local pilots not woken', { error }));
+      });
+    }
 
     // Pilots stop first (stops run in reverse): their jobs report through the API until they end.
     if (pilots) stops.push(() => pilots.stop());

@@ -3,10 +3,11 @@
  * cores are free, starts a job wrapper for each match, and stops taking jobs when asked to, after
  * its maximum number of jobs, when too little time is left, or after `idleStopSeconds` with nothing
  * to run. After an empty answer it waits longer each time (pilot/polling.ts); after a match it asks
- * again at once while cores are free (DIRAC's filling mode).
+ * again at once while cores are free (DIRAC's filling mode), and so it does after a wake-up, which
+ * also forgets the empty answers.
  */
 import type { MatchedJob, PilotApi, ResourceRequest, WrapperContext, WrapperHandle } from '#pilot/api.ts';
-import { createIdleClock, pollWaitSeconds } from '#pilot/polling.ts';
+import { createIdleClock, pollWaitSeconds, type WakeUps } from '#pilot/polling.ts';
 import type { Reporter } from '#pilot/reporter.ts';
 import { ApiCallError } from '#pilot/retry.ts';
 import { processorsFor, type Slots } from '#pilot/slots.ts';
@@ -38,6 +39,8 @@ export interface JobAgentDeps {
   readonly startWrapper: WrapperFactory;
   readonly context: (job: MatchedJob, processors: number) => WrapperContext;
   readonly logger: Logger;
+  /** Wake-ups that end a wait for work at once (the embedded runtime's, when a job waits). */
+  readonly wakeUps?: Pick<WakeUps, 'subscribe'>;
   /** Aborted when the pilot must stop taking jobs; its reason is logged. */
   readonly signal: AbortSignal;
   readonly now?: () => number;
@@ -107,36 +110,52 @@ export async function takeJobs(deps: JobAgentDeps): Promise<string> {
     }
   };
 
-  while (!signal.aborted) {
-    if (deps.maxJobs !== undefined && started >= deps.maxJobs)
-      return `it started ${started} jobs, its maximum`;
-    const timeLeft = await deps.timeLeft();
-    if (timeLeft !== undefined && timeLeft < deps.config.minTimeLeftSeconds) {
-      return `${timeLeft} s left, less than pilot.minTimeLeftSeconds (${deps.config.minTimeLeftSeconds} s)`;
-    }
-    if (slots.free === 0) {
-      await waiter.wait(60_000);
-      continue;
-    }
-    if (slots.running === 0 && idle.remainingMs() <= 0) return `no work for ${deps.idleStopSeconds} s`;
-    const job = await ask(timeLeft);
-    if (signal.aborted && job) {
-      // Asked before the stop and matched after it: the job goes back to its task queue.
-      reschedule(job.JobID, 'the pilot is stopping');
-      break;
-    }
-    if (job) {
-      emptyAnswers = 0;
-      idle.busy();
-      if (start(job)) started += 1;
-      continue;
-    }
-    emptyAnswers += 1;
-    let waitMs = pollWaitSeconds(emptyAnswers, deps.config) * 1000;
-    if (slots.running === 0) waitMs = Math.min(waitMs, Math.max(0, idle.remainingMs()));
-    await waiter.wait(waitMs);
+  // A wake-up that comes while the pilot asks must not be lost: the answer may predate the job.
+  let woken = false;
+  const unsubscribe = deps.wakeUps?.subscribe(() => {
+    emptyAnswers = 0;
+    woken = true;
+    waiter.wake();
+  });
+  try {
+    return await takeUntilStopped();
+  } finally {
+    unsubscribe?.();
   }
-  return stopReason(signal);
+
+  async function takeUntilStopped(): Promise<string> {
+    while (!signal.aborted) {
+      if (deps.maxJobs !== undefined && started >= deps.maxJobs)
+        return `it started ${started} jobs, its maximum`;
+      const timeLeft = await deps.timeLeft();
+      if (timeLeft !== undefined && timeLeft < deps.config.minTimeLeftSeconds) {
+        return `${timeLeft} s left, less than pilot.minTimeLeftSeconds (${deps.config.minTimeLeftSeconds} s)`;
+      }
+      if (slots.free === 0) {
+        await waiter.wait(60_000);
+        continue;
+      }
+      if (slots.running === 0 && idle.remainingMs() <= 0) return `no work for ${deps.idleStopSeconds} s`;
+      woken = false;
+      const job = await ask(timeLeft);
+      if (signal.aborted && job) {
+        // Asked before the stop and matched after it: the job goes back to its task queue.
+        reschedule(job.JobID, 'the pilot is stopping');
+        break;
+      }
+      if (job) {
+        emptyAnswers = 0;
+        idle.busy();
+        if (start(job)) started += 1;
+        continue;
+      }
+      emptyAnswers += 1;
+      let waitMs = pollWaitSeconds(emptyAnswers, deps.config) * 1000;
+      if (slots.running === 0) waitMs = Math.min(waitMs, Math.max(0, idle.remainingMs()));
+      if (!woken) await waiter.wait(waitMs);
+    }
+    return stopReason(signal);
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   type WrapperFactory,
 } from '#pilot/job-agent.ts';
 import { openPilotLog, type PilotLog } from '#pilot/log.ts';
+import { createWakeUps, type WakeUps } from '#pilot/polling.ts';
 import { createReporter } from '#pilot/reporter.ts';
 import type { PilotToken } from '#pilot/token.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
@@ -32,6 +33,8 @@ export interface RunningPilot {
   stop(options?: { reason?: string; force?: boolean }): Promise<void>;
   /** Resolves when the pilot ends normally, rejects when it crashed. */
   readonly done: Promise<void>;
+  /** Asks the matcher at once if a core is free, forgetting the backoff (pilot/polling.ts). */
+  wake(): void;
 }
 
 /** What a pull pilot and a push pilot are both given. */
@@ -57,19 +60,21 @@ export interface PilotControl {
   readonly stop: AbortSignal;
   readonly force: AbortSignal;
   readonly registered: (reference: string) => void;
+  readonly wakeUps: WakeUps;
 }
 
 /** Runs `run` in the background behind a `RunningPilot` handle. */
 export function startRunning(run: (control: PilotControl) => Promise<void>): RunningPilot {
   const stopping = new AbortController();
   const forcing = new AbortController();
+  const wakeUps = createWakeUps();
   let registered: (reference: string) => void = () => undefined;
   let unregistered: (error: unknown) => void = () => undefined;
   const reference = new Promise<string>((resolve, reject) => {
     registered = resolve;
     unregistered = reject;
   });
-  const done = run({ stop: stopping.signal, force: forcing.signal, registered }).catch((error) => {
+  const done = run({ stop: stopping.signal, force: forcing.signal, registered, wakeUps }).catch((error) => {
     unregistered(error);
     throw error;
   });
@@ -79,6 +84,7 @@ export function startRunning(run: (control: PilotControl) => Promise<void>): Run
   return {
     reference,
     done,
+    wake: () => wakeUps.wake(),
     stop: async ({ reason = 'stop requested', force = false } = {}) => {
       if (!stopping.signal.aborted) stopping.abort(new Error(reason));
       if (force) forcing.abort(new Error(reason));
@@ -222,6 +228,7 @@ export async function runRegisteredPilot(pilot: RegisteredPilot): Promise<void> 
       context,
       logger,
       signal: control.stop,
+      wakeUps: control.wakeUps,
     });
     logger.info(`${label} takes no more jobs`, { reason, running: running.size });
     await drainJobs({

@@ -30,3 +30,27 @@ export function createIdleClock(idleStopSeconds: number, now: () => number = Dat
     remainingMs: () => since + idleStopSeconds * 1000 - now(),
   };
 }
+
+/**
+ * Wake-ups: asks to look for work at once. The embedded runtime sends one to its idle pilots when
+ * a job enters a task queue (SIGUSR2, pilot/process.ts); a pilot that never gets one keeps its
+ * backoff, as in the cloud.
+ */
+export interface WakeUps {
+  wake(): void;
+  /** Calls `listener` on each wake-up until the returned function is called. */
+  subscribe(listener: () => void): () => void;
+}
+
+export function createWakeUps(): WakeUps {
+  const listeners = new Set<() => void>();
+  return {
+    wake: () => {
+      for (const listener of listeners) listener();
+    },
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

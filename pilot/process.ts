@@ -1,7 +1,8 @@
 /**
  * A pilot as a process (`muon pilot`, `muon pilot --push`): it owns the signals until the pilot
  * ends. The first SIGTERM or SIGINT drains (no new jobs; running ones get `pilot.graceSeconds`,
- * then are interrupted and rescheduled); a second one interrupts them at once.
+ * then are interrupted and rescheduled); a second one interrupts them at once. SIGUSR2 asks the
+ * matcher at once (the embedded runtime's wake-up when a job waits, shared/ce/local.ts).
  */
 import { dirname, resolve } from 'node:path';
 import type { RunningPilot } from '#pilot/lifecycle.ts';
@@ -29,8 +30,10 @@ export async function superviseProcess(pilot: RunningPilot, command: string): Pr
     signals += 1;
     void pilot.stop({ reason: `${signal} received`, force: signals > 1 });
   };
+  const onWake = () => pilot.wake();
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGUSR2', onWake);
   try {
     await pilot.done;
     return 0;
@@ -40,5 +43,6 @@ export async function superviseProcess(pilot: RunningPilot, command: string): Pr
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    process.off('SIGUSR2', onWake);
   }
 }

@@ -63,6 +63,11 @@ export interface ComputingElement {
   cancel(references: readonly string[]): Promise<void>;
   /** Running and waiting pilots of this CE, and the free slots (`pilotSlots`). */
   available(): Promise<Availability>;
+  /**
+   * Tells running pilots that work is waiting, so idle ones ask the matcher at once instead of
+   * after their backoff. Only elements that can reach their pilots have it (Local).
+   */
+  wake?(references: readonly string[]): Promise<void>;
 }
 
 /** How many pilots a CE may hold: the configuration's `maxPilots` and `maxWaitingPilots`. */

@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import {
   availability,
@@ -150,6 +151,18 @@ export function createLocalComputingElement(options: LocalOptions): ComputingEle
       }
     },
 
+    async wake(references) {
+      for (const reference of references) {
+        const pid = pidOf(reference);
+        if (pid === undefined || !isPilotProcess(pid)) continue;
+        // The pilot is the wrapper's child; one that does not handle SIGUSR2 yet (still starting,
+        // or an older muon) is left alone, as the signal would end it.
+        for (const child of childrenOf(pid)) {
+          if (handlesSignal(child, 'SIGUSR2')) signalProcess(child, 'SIGUSR2');
+        }
+      }
+    },
+
     async available() {
       let running = 0;
       const names = existsSync(workDir) ? readdirSync(workDir) : [];
@@ -199,6 +212,39 @@ function isPilotProcess(pid: number): boolean {
     return !existsSync('/proc/self');
   }
   return cmdline.split('\0').includes(marker);
+}
+
+/** The children of a process (Linux; none elsewhere, where pilots keep their backoff). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter((id) => /^\d+$/.test(id))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a process has a handler for `signal` (SigCgt of /proc/<pid>/status). */
+function handlesSignal(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return (
+      caught !== undefined && ((BigInt(`0x${caught}`) >> BigInt(constants.signals[signal] - 1)) & 1n) === 1n
+    );
+  } catch {
+    return false;
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

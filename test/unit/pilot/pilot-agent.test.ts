@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WrapperHandle } from '#pilot/api.ts';
 import { drainJobs } from '#pilot/job-agent.ts';
-import { createIdleClock, pollWaitSeconds } from '#pilot/polling.ts';
+import { createIdleClock, createWakeUps, pollWaitSeconds } from '#pilot/polling.ts';
 import { ApiCallError } from '#pilot/retry.ts';
 import { createSlots } from '#pilot/slots.ts';
 import { fakeApi, jobAgent, matchedJob, quietLogger, until } from '#test/unit/pilot/pilot-fakes.ts';
@@ -38,6 +38,39 @@ describe('Job agent', () => {
     expect(gaps[1]).toBeGreaterThanOrEqual(38);
     expect(gaps.slice(2, -1).every((gap) => gap >= 58)).toBe(true);
     expect(api.requests.length).toBeLessThanOrEqual(8);
+  });
+
+  it('takes a job at once when woken, well before its backoff would have it ask again', async () => {
+    const api = fakeApi();
+    const wakeUps = createWakeUps();
+    // A 10 s backoff after the first empty answer: without a wake-up the job would wait 10 s.
+    const { taking, running, stop } = jobAgent(api, {
+      config: { pollSeconds: 10, maxPollSeconds: 60, minTimeLeftSeconds: 100 },
+      wakeUps,
+    });
+    const result = taking();
+    await until(() => api.requests.length === 1);
+    api.queue.push(matchedJob(7));
+    const woken = Date.now();
+    wakeUps.wake();
+    await until(() => running.has(7), 2000);
+    expect(Date.now() - woken).toBeLessThan(2000);
+    stop.abort(new Error('test over'));
+    expect(await result).toBe('test over');
+  });
+
+  it('keeps its backoff when nobody wakes it', async () => {
+    const api = fakeApi();
+    const { taking, stop } = jobAgent(api, {
+      config: { pollSeconds: 10, maxPollSeconds: 60, minTimeLeftSeconds: 100 },
+    });
+    const result = taking();
+    await until(() => api.requests.length === 1);
+    api.queue.push(matchedJob(7));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.requests).toHaveLength(1);
+    stop.abort(new Error('test over'));
+    await result;
   });
 
   it('is not idle while jobs run, and counts idle time again from the last one’s end', async () => {
