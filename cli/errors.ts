@@ -6,8 +6,8 @@ export const USAGE = 2;
 /** A CLI failure: printed as its message alone, with a non-zero exit code. */
 export class CliError extends Error {
   readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
-    super(message);
+  constructor(message: string, exitCode = 1, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'CliError';
     this.exitCode = exitCode;
   }

@@ -4,21 +4,28 @@
  * tool with its job file as one job, waits for the job to end, downloads its outputs into DIR and
  * prints the CWL output object with local paths on stdout.
  *
- * Exit codes follow cwltool: 0 success, 33 an unsupported requirement (muon's validator refused the
- * document for it, or cwltool on the pilot did), 1 any other failure (permanentFail).
+ * Exit codes follow cwltool: 0 success; 33 only for a requirement muon does not run (its validator
+ * refused the document for that alone, or cwltool on the pilot exited 33, UnsupportedRequirement),
+ * and the message names it; 1 anything else: an invalid document or input object, a failed job.
+ * A failed job's own error lines (cwltool's, from std.err in its output sandbox) are printed too.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { type ClientOptions, flagOptions } from '#cli/client.ts';
+import { type ApiClient, type ClientOptions, flagOptions } from '#cli/client.ts';
 import { createJobApi, type InsertedJob } from '#cli/commands/job-api.ts';
 import { createSandboxUploader, sendChunks } from '#cli/commands/job-bulk.ts';
 import { planCwl } from '#cli/commands/job-submit-cwl.ts';
 import { CliError } from '#cli/errors.ts';
 import { noProgress, type Output } from '#cli/format.ts';
 import { downloadJobOutputs } from '#cli/outputs.ts';
+import { fetchSandbox } from '#cli/sandbox.ts';
+import { unpackSafely } from '#cli/unpack.ts';
+import { CwlValidationError } from '#shared/cwl/index.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
+import type { JobSandboxes } from '#shared/sandboxes/model.ts';
 
 export const UNSUPPORTED = 33;
 const PERMANENT_FAIL = 1;
@@ -51,7 +58,10 @@ export async function runCwl(
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     err.write(`muon cwl-runner: ${error.message}\n`);
-    return /unsupported requirement|is not supported/i.test(error.message) ? UNSUPPORTED : PERMANENT_FAIL;
+    const requirements = unsupportedRequirements(error);
+    if (requirements.length === 0) return PERMANENT_FAIL;
+    err.write(`muon cwl-runner: unsupported requirement: ${requirements.join(', ')}\n`);
+    return UNSUPPORTED;
   }
 
   const api = createJobApi(client);
@@ -88,8 +98,13 @@ export async function runCwl(
   }
 
   if (final.Status !== 'Done') {
+    const errors = await jobErrorLines(api.client, jobId);
+    for (const line of errors) err.write(`  ${line}\n`);
     err.write(`muon cwl-runner: job ${jobId} ended ${final.Status}: ${final.MinorStatus}\n`);
-    return final.MinorStatus === minorStatus.unsupportedCwlRequirement ? UNSUPPORTED : PERMANENT_FAIL;
+    if (final.MinorStatus !== minorStatus.unsupportedCwlRequirement) return PERMANENT_FAIL;
+    const named = errors.find((line) => /requirement/i.test(line)) ?? 'cwltool exited 33 (see above)';
+    err.write(`muon cwl-runner: unsupported requirement on the pilot: ${named}\n`);
+    return UNSUPPORTED;
   }
   const dir = resolve(options.outdir ?? process.cwd());
   mkdirSync(dir, { recursive: true });
@@ -97,6 +112,51 @@ export async function runCwl(
   const object = outputs.outputObject ? readFileSync(outputs.outputObject, 'utf8') : '{}\n';
   out.write(object.endsWith('\n') ? object : `${object}\n`);
   return 0;
+}
+
+/**
+ * The requirements a refused document names when they are its only problems; empty when anything
+ * else is wrong with it (an invalid field, another CWL version, $import), which is exit 1.
+ */
+export function unsupportedRequirements(error: CliError): string[] {
+  const cause = error.cause;
+  if (!(cause instanceof CwlValidationError) || cause.issues.length === 0) return [];
+  const names = cause.issues.map((issue) =>
+    issue.message.startsWith('unsupported requirement')
+      ? (/(?:^|[.\s])requirements\.(.+)$/.exec(issue.path)?.[1] ?? issue.path)
+      : undefined,
+  );
+  return names.every((name) => name !== undefined) ? [...new Set(names)] : [];
+}
+
+/** The last error lines of a failed job's std.err (cwltool's), from its output sandbox; [] if none. */
+async function jobErrorLines(client: ApiClient, jobId: number, limit = 16): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'muon-cwl-runner-'));
+  try {
+    const { body } = await client.request<JobSandboxes>('GET', `/api/jobs/${jobId}/sandbox`);
+    for (const reference of body.Output) await unpackSafely(await fetchSandbox(client, reference), dir);
+    const file = ['std.err', 'std.err.tail'].map((name) => join(dir, name)).find((path) => existsSync(path));
+    return file === undefined ? [] : errorLines(readFileSync(file, 'utf8'), limit);
+  } catch {
+    return []; // the job's status says enough; its logs are a courtesy
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * From the last line cwltool marks ERROR on, or else the last lines; at most `limit`, keeping the
+ * first two and the end of a longer stretch (a traceback's last line says what went wrong).
+ */
+export function errorLines(text: string, limit: number): string[] {
+  const lines = text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter(Boolean);
+  const start = lines.findLastIndex((line) => /^ERROR\b|\sERROR\s/.test(line));
+  if (start === -1) return lines.slice(-limit);
+  const tail = lines.slice(start);
+  return tail.length <= limit ? tail : [...tail.slice(0, 2), '...', ...tail.slice(3 - limit)];
 }
 
 export function registerCwlRunner(program: Command): void {
@@ -114,8 +174,9 @@ export function registerCwlRunner(program: Command): void {
     .option('--no-container', 'ignored: pilots run without containers unless a job asks and the node can')
     .addHelpText(
       'after',
-      '\nExit codes: 0 success, 33 unsupported requirement, 1 the job failed (as cwltool).\n' +
-        'Run the CWL conformance tests through muon with: cwltest --tool "muon cwl-runner" --test conformance_tests.yaml',
+      '\nExit codes (as cwltool): 0 success, 33 a requirement muon does not run (named in the message),\n' +
+        '1 an invalid document or input object, or a failed job.\n' +
+        "Run CWL's conformance tests through muon with: npm run conformance -- --tags required",
     )
     .action(async (tool: string, job: string | undefined, options: RunnerOptions, command: Command) => {
       process.exitCode = await runCwl(flagOptions(command), tool, job, options);

@@ -5,8 +5,13 @@
  *
  * The hints travel inside the document (`hints: [{class: dirac:Job, ...}]`, the class written with
  * a declared prefix or as the expanded IRI) or beside it as a plain object; fields given beside win.
- * Names are camelCase like CWL's own fields; dirac-cwl's snake_case and JDL's PascalCase spellings
- * are rejected with the muon name to use.
+ * Names are camelCase like CWL's own fields; DiracX's snake_case spellings of the same fields
+ * (`banned_sites`, `cpu_work`, `output_data[].output_path`, ...) are read as their muon names, and
+ * JDL's PascalCase ones are rejected with the muon name to use.
+ *
+ * dirac-cwl's hints as written today, `dirac:Scheduling` (platform, priority, sites) and
+ * `dirac:ExecutionHooks` (output_paths, output_sandbox, output_se), are read too and become the
+ * same fields; a `dirac:Job` hint beside them wins field by field.
  */
 import { z } from 'zod';
 import {
@@ -17,7 +22,7 @@ import {
   issueAt,
   type PathSegment,
 } from './errors.ts';
-import { isDiracJob } from './namespaces.ts';
+import { DIRAC_NAMESPACE, expandClass, isDiracJob, type Namespaces } from './namespaces.ts';
 import type { CwlTask } from './schema.ts';
 import { holdsFiles, isRecord } from './types.ts';
 
@@ -91,13 +96,13 @@ export const jobHintsSchema = z.strictObject({
 export type JobHints = z.infer<typeof jobHintsSchema>;
 
 const FIELDS = [...Object.keys(jobHintsSchema.shape), 'source', 'path', 'pattern', 'outputPath'];
-/** dirac-cwl and JDL spellings that do not reduce to a muon field by case and underscores. */
+/** JDL spellings that do not reduce to a muon field by case and underscores. */
 const ALIASES: Record<string, string> = {
-  cpu_work: 'cpuTime',
-  type: 'jobType',
-  group: 'jobGroup',
+  CPUTime: 'cpuTime',
+  JobType: 'jobType',
+  JobGroup: 'jobGroup',
   site: 'sites',
-  output_path: 'outputPath',
+  Site: 'sites',
   lfn: 'outputPath',
 };
 const squash = (key: string): string => key.replace(/_/g, '').toLowerCase();
@@ -109,6 +114,129 @@ function unknownFieldMessage(key: string): string {
     FIELDS.find((field) => squash(field) === squash(key)) ??
     closest(key, FIELDS);
   return suggestion === undefined ? 'unknown field' : `unknown field (muon calls it "${suggestion}")`;
+}
+
+/** DiracX's snake_case names (its `JobHint`) that are not muon's name with the underscores taken out. */
+const DIRACX_NAMES: Record<string, string> = {
+  cpu_work: 'cpuTime',
+  type: 'jobType',
+  group: 'jobGroup',
+  output_se: 'outputSE',
+};
+/** DiracX fields muon accepts and has no use for: the job wrapper's log level is the pilot's. */
+const IGNORED = new Set(['log_level']);
+const camel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Renames DiracX's snake_case fields (also inside list entries) to muon's; a field given both ways is an issue. */
+function muonNames(value: unknown, path: PathSegment[], issues: CwlIssue[]): unknown {
+  if (Array.isArray(value)) return value.map((entry, i) => muonNames(entry, [...path, i], issues));
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  const given = new Map<string, string>();
+  for (const [key, entry] of Object.entries(value)) {
+    if (IGNORED.has(key)) continue;
+    const renamed = DIRACX_NAMES[key] ?? (key.includes('_') ? camel(key) : key);
+    const name = FIELDS.includes(renamed) ? renamed : key;
+    const other = given.get(name);
+    if (other !== undefined) {
+      issues.push(issueAt([...path, key], `given twice (also as "${other}")`));
+      continue;
+    }
+    given.set(name, key);
+    out[name] = muonNames(entry, [...path, key], issues);
+  }
+  return out;
+}
+
+/** A hint object with DiracX's snake_case fields under muon's names, for readers of raw documents (the CLI's local files). */
+export const withMuonNames = (value: unknown): unknown => muonNames(value, [], []);
+
+const sourceList = z.array(source);
+/** dirac-cwl's `dirac:Scheduling` (its SchedulingHint, no other fields allowed). */
+const schedulingSchema = z.strictObject({
+  platform: name.optional(),
+  priority: jobHintsSchema.shape.priority,
+  /** dirac-cwl also takes one string of comma-separated sites. */
+  sites: z
+    .union([
+      z.array(name),
+      z.string().transform((list) =>
+        list
+          .split(',')
+          .map((site) => site.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .optional(),
+});
+/** Fields of dirac-cwl's transformation hint: a job has no use for them, a transformation does. */
+const TRANSFORMATION_FIELDS = ['group_size', 'input_data', 'input_query'];
+/** dirac-cwl's `dirac:ExecutionHooks` (its ExecutionHooksHint): VO-specific fields are allowed. */
+const executionHooksSchema = z.looseObject({
+  /** The wrapper plugin and its parameters: muon's job wrapper runs the hooks of the pilot's configuration. */
+  hook_plugin: z.string().optional(),
+  configuration: z.record(z.string(), z.unknown()).optional(),
+  /** `{output id: LFN directory}`: each file of the output is uploaded as `<LFN>/<file name>`. */
+  output_paths: z.record(source, lfn).optional(),
+  output_sandbox: sourceList.optional(),
+  output_se: jobHintsSchema.shape.outputSE,
+});
+
+/** The dirac: class a hint is (`Job`, `Scheduling`, `ExecutionHooks`), or undefined. */
+type DiracHint = 'Job' | 'Scheduling' | 'ExecutionHooks';
+function diracClass(cls: string, namespaces: Namespaces | undefined): DiracHint | undefined {
+  if (isDiracJob(cls, namespaces)) return 'Job';
+  const expanded = expandClass(cls, namespaces);
+  for (const name of ['Scheduling', 'ExecutionHooks'] as const) {
+    if (!expanded.endsWith(name)) continue;
+    const namespace = expanded.slice(0, -name.length);
+    if (
+      namespace === DIRAC_NAMESPACE ||
+      namespace === namespaces?.dirac ||
+      namespace.endsWith('dirac-metadata.json#/$defs/')
+    )
+      return name;
+  }
+  return undefined;
+}
+
+/** A `dirac:Scheduling` or `dirac:ExecutionHooks` hint as muon's fields. */
+function legacyHintsIssues(
+  kind: Exclude<DiracHint, 'Job'>,
+  value: unknown,
+  path: PathSegment[],
+): { hints?: JobHints; issues: CwlIssue[] } {
+  if (kind === 'Scheduling') {
+    const parsed = schedulingSchema.safeParse(value, { reportInput: true });
+    if (!parsed.success) return { issues: fromZodIssues(parsed.error.issues, path) };
+    const { platform, priority, sites } = parsed.data;
+    return {
+      hints: {
+        ...(platform !== undefined ? { platform } : {}),
+        ...(priority !== undefined ? { priority } : {}),
+        ...(sites !== undefined ? { sites } : {}),
+      },
+      issues: [],
+    };
+  }
+  const parsed = executionHooksSchema.safeParse(value, { reportInput: true });
+  if (!parsed.success) return { issues: fromZodIssues(parsed.error.issues, path) };
+  const transformation = TRANSFORMATION_FIELDS.filter((field) => field in parsed.data);
+  if (transformation.length > 0) {
+    const message = 'belongs to a transformation (dirac-cwl transformation submit); muon submits jobs';
+    return { issues: transformation.map((field) => issueAt([...path, field], message)) };
+  }
+  const { output_paths: paths, output_sandbox: sandbox, output_se: outputSE } = parsed.data;
+  return {
+    hints: {
+      ...(paths !== undefined
+        ? { outputData: Object.entries(paths).map(([id, outputPath]) => ({ source: id, outputPath })) }
+        : {}),
+      ...(sandbox !== undefined ? { outputSandbox: sandbox.map((id) => ({ source: id })) } : {}),
+      ...(outputSE !== undefined ? { outputSE } : {}),
+    },
+    issues: [],
+  };
 }
 
 /** The parts of a task the hints may refer to; loose so that unvalidated documents can be checked. */
@@ -123,7 +251,9 @@ export function jobHintsIssues(
   path: PathSegment[],
   task?: TaskInterface,
 ): { hints?: JobHints; issues: CwlIssue[] } {
-  const parsed = jobHintsSchema.safeParse(value, { reportInput: true });
+  const renaming: CwlIssue[] = [];
+  const parsed = jobHintsSchema.safeParse(muonNames(value, path, renaming), { reportInput: true });
+  if (renaming.length > 0) return { issues: renaming };
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap((issue) =>
       issue.code === 'unrecognized_keys'
@@ -173,17 +303,29 @@ export function parseJobHints(value: unknown, task?: CwlTask): JobHints {
 }
 
 /**
- * The `dirac:Job` hint inside a validated task, or undefined. The task is not modified: the hint
- * stays in the document and reaches the job wrapper's cwltool, which ignores hints it does not know.
+ * The dirac: hints inside a validated task (`dirac:Job`, and dirac-cwl's `dirac:Scheduling` and
+ * `dirac:ExecutionHooks`) as one set of muon fields, or undefined when it has none. `dirac:Job`
+ * wins field by field. The task is not modified: the hints stay in the document and reach the job
+ * wrapper's cwltool, which ignores hints it does not know.
  */
 export function extractHints(task: CwlTask): JobHints | undefined {
+  const found: Partial<Record<DiracHint, JobHints>> = {};
+  const issues: CwlIssue[] = [];
   for (const [cls, value] of Object.entries(task.hints ?? {})) {
-    if (!isDiracJob(cls, task.$namespaces)) continue;
-    const { hints, issues } = jobHintsIssues(value, ['hints', cls], task);
-    if (hints === undefined || issues.length > 0) throw new CwlValidationError('The dirac:Job hint', issues);
-    return hints;
+    const kind = diracClass(cls, task.$namespaces);
+    if (kind === undefined) continue;
+    const at = ['hints', cls];
+    const read = kind === 'Job' ? jobHintsIssues(value, at) : legacyHintsIssues(kind, value, at);
+    issues.push(...read.issues);
+    if (read.hints) {
+      found[kind] = read.hints;
+      issues.push(...sourceIssues(read.hints, at, task));
+    }
   }
-  return undefined;
+  if (Object.keys(found).length === 0 && issues.length === 0) return undefined;
+  const hints = { ...found.Scheduling, ...found.ExecutionHooks, ...mergeHints(undefined, found.Job) };
+  if (issues.length > 0) throw new CwlValidationError('The dirac: hints', issues);
+  return hints;
 }
 
 /** Field by field, the hints given beside the document override those inside it; lists are replaced, not joined. */

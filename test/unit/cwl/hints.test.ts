@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withMuonNames } from '#shared/cwl/hints.ts';
 import {
   DIRAC_NAMESPACE,
   extractHints,
@@ -9,6 +10,7 @@ import {
   parseJobHints,
   validateCwl,
 } from '#shared/cwl/index.ts';
+import { cwlSubmission } from '#shared/jobs/submission/cwl-request.ts';
 import { fixture, issuesOf, messageAt } from './fixtures.ts';
 
 const withHint = (cls: string, fields: Record<string, unknown>, namespaces?: Record<string, string>) =>
@@ -99,21 +101,48 @@ describe('scheduling hints', () => {
       ]);
     });
 
-    it('names an unknown field, with the muon name of dirac-cwl and JDL spellings', () => {
-      expect(
-        invalid({ banned_sites: ['X'], cpu_work: 10, BannedSites: [], type: 'User', colour: 'red' }),
-      ).toEqual([
-        { path: 'banned_sites', message: 'unknown field (muon calls it "bannedSites")' },
-        { path: 'cpu_work', message: 'unknown field (muon calls it "cpuTime")' },
+    it('names an unknown field, with the muon name of JDL spellings', () => {
+      expect(invalid({ BannedSites: [], CPUTime: 10, JobType: 'User', colour: 'red' })).toEqual([
         { path: 'BannedSites', message: 'unknown field (muon calls it "bannedSites")' },
-        { path: 'type', message: 'unknown field (muon calls it "jobType")' },
+        { path: 'CPUTime', message: 'unknown field (muon calls it "cpuTime")' },
+        { path: 'JobType', message: 'unknown field (muon calls it "jobType")' },
         { path: 'colour', message: 'unknown field' },
       ]);
     });
 
-    it('names unknown fields inside list entries', () => {
-      expect(invalid({ outputData: [{ source: 'x', output_path: '/vo/x', outputPath: '/vo/x' }] })).toEqual([
-        { path: 'outputData[0].output_path', message: 'unknown field (muon calls it "outputPath")' },
+    it('reads DiracX’s snake_case spellings as muon’s fields, also inside list entries', () => {
+      expect(
+        parseJobHints({
+          schema_version: '1.0',
+          cpu_work: 3600,
+          banned_sites: ['LCG.RAL.uk'],
+          type: 'MCSimulation',
+          group: 'run1',
+          log_level: 'DEBUG',
+          output_data: [{ pattern: '*.root', output_path: 'LFN:/vo/x', output_se: ['CERN-DISK'] }],
+          output_se: ['RAL-DISK'],
+        }),
+      ).toEqual({
+        schemaVersion: '1.0',
+        cpuTime: 3600,
+        bannedSites: ['LCG.RAL.uk'],
+        jobType: 'MCSimulation',
+        jobGroup: 'run1',
+        outputData: [{ pattern: '*.root', outputPath: '/vo/x', outputSE: ['CERN-DISK'] }],
+        outputSE: ['RAL-DISK'],
+      });
+    });
+
+    it('renames raw hint objects for readers that do not validate them', () => {
+      expect(withMuonNames({ input_sandbox: ['a.txt'], priority: 2 })).toEqual({
+        inputSandbox: ['a.txt'],
+        priority: 2,
+      });
+    });
+
+    it('refuses a field given in both spellings', () => {
+      expect(invalid({ outputData: [{ source: 'x', output_path: '/vo/x', outputPath: '/vo/y' }] })).toEqual([
+        { path: 'outputData[0].outputPath', message: 'given twice (also as "output_path")' },
       ]);
     });
 
@@ -177,6 +206,111 @@ describe('scheduling hints', () => {
           'priority',
         ),
       ).toBe('must be from 0 to 10');
+    });
+  });
+});
+
+describe('dirac-cwl’s hints as written today', () => {
+  const outputTool = {
+    cwlVersion: 'v1.2',
+    class: 'CommandLineTool',
+    baseCommand: 'touch',
+    arguments: ['a.root', 'b.log'],
+    inputs: [],
+    outputs: [
+      { id: 'output1', type: 'File', outputBinding: { glob: 'a.root' } },
+      { id: 'log', type: 'File', outputBinding: { glob: 'b.log' } },
+    ],
+  };
+  const dirac = { dirac: '../../schemas/dirac-metadata.json#/$defs/' };
+  const task = (hints: Record<string, unknown>[]) =>
+    validateCwl({ ...outputTool, $namespaces: dirac, hints });
+
+  it('read dirac:Scheduling as platform, priority and sites, also sites as one comma-separated string', () => {
+    expect(
+      extractHints(
+        task([{ class: 'dirac:Scheduling', platform: 'x86_64-linux', priority: 4, sites: 'A.b.c, D.e.f' }]),
+      ),
+    ).toEqual({ platform: 'x86_64-linux', priority: 4, sites: ['A.b.c', 'D.e.f'] });
+  });
+
+  it('read dirac:ExecutionHooks as output data, output sandbox and output storage elements', () => {
+    const hints = extractHints(
+      task([
+        {
+          class: 'dirac:ExecutionHooks',
+          hook_plugin: 'QueryBasedPlugin',
+          configuration: { campaign: 'PROD5' },
+          output_paths: { output1: 'lfn:/vo/test/output' },
+          output_sandbox: ['log'],
+          output_se: ['SE-USER', 'CERN-DISK'],
+          campaign_note: 'VO-specific fields are allowed, as in dirac-cwl',
+        },
+      ]),
+    );
+    expect(hints).toEqual({
+      outputData: [{ source: 'output1', outputPath: '/vo/test/output' }],
+      outputSandbox: [{ source: 'log' }],
+      outputSE: ['SE-USER', 'CERN-DISK'],
+    });
+  });
+
+  it('combine with dirac:Job, which wins field by field', () => {
+    const hints = extractHints(
+      task([
+        { class: 'dirac:Scheduling', priority: 2, sites: ['A.b.c'] },
+        { class: 'dirac:ExecutionHooks', output_sandbox: ['log'] },
+        { class: 'dirac:Job', priority: 7 },
+      ]),
+    );
+    expect(hints).toEqual({ priority: 7, sites: ['A.b.c'], outputSandbox: [{ source: 'log' }] });
+  });
+
+  it('are checked: unknown Scheduling fields, priorities out of range, outputs the task lacks', () => {
+    const issues = issuesOf(() =>
+      extractHints(
+        task([
+          { class: 'dirac:Scheduling', priority: 100, site: 'A.b.c' },
+          { class: 'dirac:ExecutionHooks', output_paths: { nope: 'lfn:/vo/x' } },
+        ]),
+      ),
+    );
+    expect(messageAt(issues, 'hints.dirac:Scheduling.priority')).toMatch(/from 0 to 10/);
+    expect(
+      issues.some(
+        (issue) => issue.path.startsWith('hints.dirac:Scheduling') && /site/.test(issue.path + issue.message),
+      ),
+    ).toBe(true);
+    expect(messageAt(issues, 'hints.dirac:ExecutionHooks.outputData[0].source')).toMatch(/"nope" is not one/);
+  });
+
+  it('leave transformation fields to transformations', () => {
+    const issues = issuesOf(() => extractHints(task([{ class: 'dirac:ExecutionHooks', group_size: 5 }])));
+    expect(messageAt(issues, 'hints.dirac:ExecutionHooks.group_size')).toMatch(/belongs to a transformation/);
+  });
+
+  it('become the job description: Site, Platform, Priority, OutputSandbox, OutputSE, OutputData', () => {
+    const workflow = {
+      ...outputTool,
+      $namespaces: dirac,
+      hints: [
+        { class: 'dirac:Scheduling', platform: 'x86_64-linux', priority: 3, sites: ['A.b.c'] },
+        {
+          class: 'dirac:ExecutionHooks',
+          output_paths: { output1: 'lfn:/vo/out' },
+          output_sandbox: ['log'],
+          output_se: ['CERN-DISK'],
+        },
+      ],
+    };
+    const [draft] = cwlSubmission({ workflow }, undefined).drafts;
+    expect(draft?.description).toMatchObject({
+      platform: 'x86_64-linux',
+      priority: 3,
+      sites: ['A.b.c'],
+      outputSandbox: ['log'],
+      outputSE: ['CERN-DISK'],
+      outputData: [JSON.stringify({ source: 'output1', outputPath: '/vo/out' })],
     });
   });
 });
