@@ -5,11 +5,16 @@
  */
 import { dirname } from 'node:path';
 import { chunkUnits, type PreparedSubmission, uploadConcurrency } from '#cli/commands/job-bulk.ts';
+import { validatePacked } from '#cli/cwl/locate.ts';
+import { packCwl } from '#cli/cwl/pack.ts';
+import { collectDocumentFiles, type DocumentFile, inputSecondaryFiles } from '#cli/cwl-files.ts';
 import { CliError } from '#cli/errors.ts';
 import {
   assertExist,
   documentJobHints,
   findLocalFiles,
+  knownInputs,
+  type LocalEntry,
   type LocalFileObject,
   type LocalHintEntry,
   localHintEntries,
@@ -19,39 +24,48 @@ import {
   readMapping,
 } from '#cli/inputs.ts';
 import { forEachLimited } from '#shared/concurrency.ts';
-import { CwlValidationError, jobHintsFor, validateCwl, validateJobOrder } from '#shared/cwl/index.ts';
+import { CwlValidationError, jobHintsFor, validateJobOrder } from '#shared/cwl/index.ts';
 
 export interface CwlSubmission {
   readonly workflowFile: string;
   readonly inputFiles: readonly string[];
   readonly hintsFile?: string;
+  /** Where warnings go (an ignored input, a missing default file); default: stderr. */
+  readonly warn?: (line: string) => void;
 }
 
 interface JobInputs {
   readonly order: Record<string, unknown>;
   readonly file: string;
   readonly locals: readonly LocalFileObject[];
+  /** Secondary files the tool's patterns imply: shipped beside their primary, not rewritten. */
+  readonly secondaries: readonly LocalEntry[];
 }
 
 /** Reads and checks every file before anything is uploaded; a problem names its file. */
 export function planCwl(submission: CwlSubmission): PreparedSubmission {
-  const { workflow, hints, hintGroups, jobs } = readCwlSubmission(submission);
+  const { workflow, hintGroups, jobs, ...read } = readCwlSubmission(submission);
+  let { hints } = read;
   return {
     path: '/api/jobs',
     jobs: Math.max(1, jobs.length),
-    uploads: hintGroups.length > 0 || jobs.some((job) => job.locals.length > 0),
+    uploads: hintGroups.length > 0 || jobs.some((job) => job.locals.length + job.secondaries.length > 0),
     prepare: async (upload, progress) => {
-      for (const { entries, document } of hintGroups) {
+      for (const { entries, files, document } of hintGroups) {
         const plan = planSandbox(
-          entries.map((entry) => entry.path),
+          [...entries, ...files].map((entry) => entry.path),
           dirname(document),
         );
-        pointHintsToSandbox(entries, await upload(plan), plan);
+        const reference = await upload(plan);
+        pointHintsToSandbox(entries, reference, plan);
+        // The document's own files are unpacked into the job directory, beside job.cwl.
+        for (const file of files) file.point(plan.archivePath(file.path));
+        if (files.length > 0) hints = withSandbox(workflow, hints, reference);
       }
-      await forEachLimited(jobs, uploadConcurrency, async ({ locals, file }) => {
-        if (locals.length > 0) {
+      await forEachLimited(jobs, uploadConcurrency, async ({ locals, secondaries, file }) => {
+        if (locals.length + secondaries.length > 0) {
           const plan = planSandbox(
-            locals.map((local) => local.path),
+            [...locals, ...secondaries].map((local) => local.path),
             dirname(file),
           );
           pointToSandbox(locals, await upload(plan), plan);
@@ -74,31 +88,68 @@ export function planCwl(submission: CwlSubmission): PreparedSubmission {
 
 function readCwlSubmission(submission: CwlSubmission) {
   const { workflowFile, inputFiles, hintsFile } = submission;
-  const workflow = readMapping(workflowFile, 'CWL document');
-  const task = checked(workflowFile, () => validateCwl(workflow));
+  const warn = submission.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const packed = packCwl(workflowFile);
+  const workflow = packed.document;
+  const task = checked(workflowFile, () => validatePacked(packed));
   const hints = hintsFile ? readMapping(hintsFile, 'hints') : undefined;
   if (hints && hintsFile) checked(hintsFile, () => jobHintsFor(task, hints));
 
+  // The files the document names travel with the files of its hints; a missing one is left to
+  // cwltool, which warns about a missing default.
+  const documentFiles = collectDocumentFiles(workflow, dirname(workflowFile));
+  for (const file of documentFiles.missing) {
+    warn(`${workflowFile}: ${file.at}: ${file.path} does not exist; it is not shipped.`);
+  }
   // Files named by the hints travel in one sandbox per document that names them.
-  const hintGroups: { entries: LocalHintEntry[]; document: string }[] = [
+  const hintGroups: { entries: LocalHintEntry[]; files: DocumentFile[]; document: string }[] = [
     {
       document: workflowFile,
       entries: documentJobHints(workflow).flatMap((h) => localHintEntries(h, dirname(workflowFile), 'hints')),
+      files: [...documentFiles.files],
     },
     ...(hints && hintsFile
-      ? [{ document: hintsFile, entries: localHintEntries(hints, dirname(hintsFile), '') }]
+      ? [{ document: hintsFile, entries: localHintEntries(hints, dirname(hintsFile), ''), files: [] }]
       : []),
-  ].filter((group) => group.entries.length > 0);
+  ].filter((group) => group.entries.length + group.files.length > 0);
   for (const group of hintGroups) assertExist(group.entries, group.document);
 
   const jobs: JobInputs[] = inputFiles.map((file) => {
-    const order = readMapping(file, 'input object');
+    const read = knownInputs(readMapping(file, 'input object'), Object.keys(task.inputs));
+    for (const key of read.ignored) warn(`${file}: ${key}: not an input of the task; ignored.`);
+    const { order } = read;
     checked(file, () => validateJobOrder(task, order));
     const locals = findLocalFiles(order, dirname(file));
+    const secondaries = inputSecondaryFiles(workflow, order, dirname(file));
     assertExist(locals, file);
-    return { order, file, locals };
+    assertExist(secondaries, file);
+    return { order, file, locals, secondaries };
   });
   return { workflow, hints, hintGroups, jobs };
+}
+
+/**
+ * The hints with `reference` among the job's input sandbox. Hints sent beside the document replace
+ * its own `inputSandbox`, so the reference goes where it counts: beside, else into the document's
+ * `dirac:Job` hints that have an input sandbox, else into new hints beside.
+ */
+function withSandbox(
+  workflow: Record<string, unknown>,
+  hints: Record<string, unknown> | undefined,
+  reference: string,
+): Record<string, unknown> | undefined {
+  const add = (list: unknown[]) => {
+    if (!list.some((entry) => typeof entry === 'string' && entry.replace(/#.*$/, '') === reference)) {
+      list.push(reference);
+    }
+  };
+  if (hints && Array.isArray(hints.inputSandbox)) {
+    add(hints.inputSandbox);
+    return hints;
+  }
+  const inDocument = documentJobHints(workflow).filter((hint) => Array.isArray(hint.inputSandbox));
+  for (const hint of inDocument) add(hint.inputSandbox as unknown[]);
+  return inDocument.length > 0 ? hints : { ...hints, inputSandbox: [reference] };
 }
 
 /** Runs a local check; a CWL problem becomes an error naming the file and every issue. */
@@ -106,7 +157,8 @@ function checked<T>(file: string, check: () => T): T {
   try {
     return check();
   } catch (error) {
-    if (error instanceof CwlValidationError) throw new CliError(`${file}: ${error.message}`);
+    if (error instanceof CwlValidationError)
+      throw new CliError(`${file}: ${error.message}`, 1, { cause: error });
     throw error;
   }
 }

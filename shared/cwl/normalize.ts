@@ -9,7 +9,8 @@
  * - `$graph` documents: the `#main` process, with `run: '#tool'` references replaced by the tool.
  *
  * Nothing is fetched: `$import`/`$include` and `run: other.cwl` are reported, because a submission
- * must be self-contained (`cwltool --pack` produces such a document). The input is never mutated.
+ * must be self-contained (the muon CLI packs documents before submitting them, as `cwltool --pack`
+ * does; see cli/cwl/pack.ts). The input is never mutated.
  */
 import { type CwlIssue, describeValue, issueAt, type PathSegment } from './errors.ts';
 import { isRecord } from './types.ts';
@@ -21,28 +22,33 @@ export interface NormalizedDocument {
   issues: CwlIssue[];
   /** The document could not be put in normal form; checking it further would only add noise. */
   fatal: boolean;
+  /** Ids of the $graph processes that the process does not run (none outside a $graph). */
+  unreached: string[];
 }
 
 const MAX_DEPTH = 64;
-const PACK_HINT = 'make the document self-contained (cwltool --pack)';
+const PACK_HINT = 'submit it with the muon CLI, which packs it, or pack it with cwltool --pack';
 
 const stripHash = (id: string): string => (id.startsWith('#') ? id.slice(1) : id);
 /** `#main/step/out` → `out`: the last segment names a parameter within its parent. */
 const shortId = (id: string): string => stripHash(id).slice(stripHash(id).lastIndexOf('/') + 1);
 
-export function normalizeDocument(document: unknown): NormalizedDocument {
+/** The document's process in normal form: its root, or the $graph entry `rootId` (default `#main`). */
+export function normalizeDocument(document: unknown, rootId?: string): NormalizedDocument {
   const issues: CwlIssue[] = [];
   if (!isRecord(document)) {
     issues.push(issueAt([], `expected a CWL document (a mapping of fields), got ${describeValue(document)}`));
-    return { process: document, root: [], issues, fatal: true };
+    return { process: document, root: [], issues, fatal: true, unreached: [] };
   }
-  if (!scanDirectives(document, [], issues, 0)) return { process: document, root: [], issues, fatal: true };
+  if (!scanDirectives(document, [], issues, 0))
+    return { process: document, root: [], issues, fatal: true, unreached: [] };
   if (!('$graph' in document)) {
     return {
       process: new Normalizer(issues, new Map()).process(document, []),
       root: [],
       issues,
       fatal: false,
+      unreached: [],
     };
   }
 
@@ -53,7 +59,7 @@ export function normalizeDocument(document: unknown): NormalizedDocument {
   const graph = new Map<string, Record<string, unknown>>();
   if (!Array.isArray($graph)) {
     issues.push(issueAt(['$graph'], `expected a list of processes, got ${describeValue($graph)}`));
-    return { process: document, root: [], issues, fatal: true };
+    return { process: document, root: [], issues, fatal: true, unreached: [] };
   }
   $graph.forEach((entry, index) => {
     if (!isRecord(entry) || typeof entry.id !== 'string') {
@@ -64,17 +70,25 @@ export function normalizeDocument(document: unknown): NormalizedDocument {
       graph.set(stripHash(entry.id), entry);
     }
   });
-  const main = graph.get('main') ?? (graph.size === 1 ? [...graph.values()][0] : undefined);
+  const main =
+    rootId !== undefined
+      ? graph.get(rootId)
+      : (graph.get('main') ?? (graph.size === 1 ? [...graph.values()][0] : undefined));
   if (main === undefined) {
     issues.push(issueAt(['$graph'], 'no process with id "#main"'));
-    return { process: document, root: [], issues, fatal: true };
+    return { process: document, root: [], issues, fatal: true, unreached: [] };
   }
   const process = { ...main, cwlVersion: main.cwlVersion ?? cwlVersion, $namespaces, $schemas };
   for (const key of ['cwlVersion', '$namespaces', '$schemas'] as const) {
     if (process[key] === undefined) delete process[key];
   }
   const root = ['$graph', stripHash(String(main.id))];
-  return { process: new Normalizer(issues, graph).process(process, root), root, issues, fatal: false };
+  const normalizer = new Normalizer(issues, graph);
+  const normal = normalizer.process(process, root);
+  const unreached = [...graph.keys()].filter(
+    (id) => id !== stripHash(String(main.id)) && !normalizer.reached.has(id),
+  );
+  return { process: normal, root, issues, fatal: false, unreached };
 }
 
 /** Reports schema-salad directives that would read files or the network; false if too deep to walk. */
@@ -99,6 +113,8 @@ function scanDirectives(value: unknown, path: PathSegment[], issues: CwlIssue[],
 class Normalizer {
   /** Graph ids being inlined, to report `run` references that lead back to themselves. */
   private readonly inlining = new Set<string>();
+  /** Graph ids inlined at least once. */
+  readonly reached = new Set<string>();
 
   constructor(
     private readonly issues: CwlIssue[],
@@ -177,6 +193,7 @@ class Normalizer {
       return value;
     }
     this.inlining.add(key);
+    this.reached.add(key);
     const process = this.process(target, path);
     this.inlining.delete(key);
     return process;

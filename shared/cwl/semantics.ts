@@ -10,6 +10,7 @@ import { jobHintsIssues, type TaskInterface } from './hints.ts';
 import { isCudaRequirement, isDeclared, isDiracJob, type Namespaces, prefixOf } from './namespaces.ts';
 import { cudaRequirementSchema, PROCESS_CLASSES, STANDARD_REQUIREMENTS } from './schema.ts';
 import { checkTypeNames, isRecord, type NamedTypes, withNamedTypes } from './types.ts';
+import { CWL_VERSIONS, isCwlVersion } from './versions.ts';
 import { checkWiring } from './wiring.ts';
 
 export const CWL_VERSION = 'v1.2';
@@ -48,21 +49,23 @@ export function checkSemantics(process: Fields, path: PathSegment[]): CwlIssue[]
 }
 
 function checkVersion(version: unknown, path: PathSegment[], root: boolean, issues: CwlIssue[]): void {
-  if (version === CWL_VERSION || (version === undefined && !root)) return;
+  if (isCwlVersion(version) || (version === undefined && !root)) return;
+  const accepted = CWL_VERSIONS.join(', ');
   if (version === undefined) {
-    issues.push(
-      issueAt(path, `missing; muon accepts CWL ${CWL_VERSION} documents (cwlVersion: ${CWL_VERSION})`),
-    );
-  } else if (typeof version === 'string' && /^(draft-|v1\.0|v1\.1)/.test(version)) {
+    issues.push(issueAt(path, `missing; muon accepts CWL ${accepted} (write cwlVersion: ${CWL_VERSION})`));
+  } else if (typeof version === 'string' && /^draft-/.test(version)) {
     issues.push(
       issueAt(
         path,
-        `${version} is not supported: muon accepts CWL ${CWL_VERSION}; upgrade the document with cwl-upgrader (cwl-upgrader <file>)`,
+        `${version} is not supported: muon accepts CWL ${accepted}; upgrade the document with cwl-upgrader (cwl-upgrader <file>)`,
       ),
     );
   } else {
     issues.push(
-      issueAt(path, `unsupported version ${JSON.stringify(version)}; muon accepts CWL ${CWL_VERSION}`),
+      issueAt(
+        path,
+        `unsupported version ${JSON.stringify(version)}${didYouMean(String(version), CWL_VERSIONS)}; muon accepts CWL ${accepted}`,
+      ),
     );
   }
 }

@@ -80,13 +80,16 @@ export function checkTypeNames(
   }
 }
 
-/** Record fields as [name, field] pairs, from either the list or the map form. */
+/**
+ * Record fields as [name, field] pairs, from either the list or the map form. A packed document
+ * names fields under their record (`#types.yml/Kit/bait`); the input object says `bait`.
+ */
 export function recordFields(record: Record<string, unknown>): [string, unknown][] {
   const { fields } = record;
   if (Array.isArray(fields)) {
     return fields.flatMap((field) =>
       isRecord(field) && typeof field.name === 'string'
-        ? [[typeName(field.name), field] as [string, unknown]]
+        ? [[symbolName(field.name), field] as [string, unknown]]
         : [],
     );
   }

@@ -1,5 +1,5 @@
 /**
- * Submission-time validation of CWL v1.2 tasks and their input objects, in process: cwltool cannot
+ * Submission-time validation of CWL tasks (v1.2, and v1.0 and v1.1 as cwltool upgrades them) and their input objects, in process: cwltool cannot
  * run inside a Lambda, and cwl-ts-auto (the schema-salad parser for TypeScript) accepts unknown
  * type names, any cwlVersion and dangling sources, reports failures as pages of union alternatives,
  * and reads `$include`d files. Normal form: normalize.ts; structure: schema.ts; meaning:
@@ -18,6 +18,7 @@ import { type CwlTask, processSchema } from './schema.ts';
 import { checkSemantics, classIssue } from './semantics.ts';
 import { describeType, isOptional, isRecord, withNamedTypes } from './types.ts';
 import { checkValue } from './values.ts';
+import { isCwlVersion, upgradeNormalized, versionIssues } from './versions.ts';
 
 /** A job order: input ids to values, as in cwltool's input YAML. */
 export type CwlJobOrder = Record<string, unknown>;
@@ -28,25 +29,45 @@ export type CwlJobOrder = Record<string, unknown>;
  * store and hash what the user sent, since that is what cwltool will run.
  */
 export function validateCwl(document: unknown): CwlTask {
-  const { process, root, issues: found, fatal } = normalizeDocument(document);
-  const fail = (issues: CwlIssue[]): never => {
+  const main = checkProcess(document);
+  const issues = [...main.issues];
+  // cwltool checks every process of a $graph, run or not; those #main reaches were checked with it.
+  for (const id of main.unreached) issues.push(...checkProcess(document, id).issues);
+  if (issues.length > 0 || main.task === undefined) {
     throw new CwlValidationError('The CWL document', uniqueIssues(issues));
-  };
-  if (fatal || !isRecord(process)) return fail(found);
+  }
+  return main.task;
+}
+
+interface Checked {
+  task?: CwlTask;
+  issues: CwlIssue[];
+  /** Processes of the $graph that the checked one does not run. */
+  unreached: string[];
+}
+
+/** Checks one process of the document: its root, or the $graph entry `rootId`. */
+function checkProcess(document: unknown, rootId?: string): Checked {
+  const normalized = normalizeDocument(document, rootId);
+  const { root, issues: found, fatal, unreached } = normalized;
+  const version = isRecord(normalized.process) ? normalized.process.cwlVersion : undefined;
+  // v1.0 and v1.1 are checked as cwltool runs them: upgraded to v1.2 (see versions.ts).
+  const process = upgradeNormalized(normalized.process, isCwlVersion(version) ? version : 'v1.2');
+  if (fatal || !isRecord(process)) return { issues: found, unreached };
   const wrongClass = classIssue(process, root);
-  if (wrongClass) return fail([...found, wrongClass]);
+  if (wrongClass) return { issues: [...found, wrongClass], unreached };
 
   const parsed = processSchema.safeParse(process, { reportInput: true });
   const later = [
     ...(parsed.success ? [] : fromZodIssues(parsed.error.issues, root)),
     ...checkSemantics(process, root),
+    ...versionIssues(process, isCwlVersion(version) ? version : 'v1.2', root),
   ];
   // A field that could not be put in normal form is reported once, not again by the checks after it.
   const covered = (issue: CwlIssue) =>
     found.some((earlier) => within(issue.path, earlier.path) || within(earlier.path, issue.path));
   const issues = [...found, ...later.filter((issue) => !covered(issue))];
-  if (issues.length > 0 || !parsed.success) return fail(issues);
-  return parsed.data as CwlTask;
+  return parsed.success ? { task: parsed.data as CwlTask, issues, unreached } : { issues, unreached };
 }
 
 const within = (path: string, ancestor: string): boolean =>
@@ -80,7 +101,8 @@ export function validateJobOrder(task: CwlTask, jobOrder: unknown): CwlJobOrder 
   }
   const known = Object.keys(task.inputs);
   for (const key of Object.keys(jobOrder)) {
-    if (key in task.inputs) continue;
+    // Namespaced keys (`cwl:requirements`) and `$` directives are cwltool's, not inputs.
+    if (key in task.inputs || key.includes(':') || key.startsWith('$')) continue;
     const list = known.length > 0 ? known.join(', ') : 'none';
     issues.push(issueAt([key], `unknown input${didYouMean(key, known)}; the task's inputs are: ${list}`));
   }

@@ -264,10 +264,12 @@ describe('muon job (the CLI against a running WMS)', () => {
     });
   });
 
-  it('reports what the API refuses with exit code 1, and a task that is not self-contained', async () => {
+  it('reports what the API refuses with exit code 1, and a step that runs a file that does not exist', async () => {
     const external = await run('job', 'submit', 'test/fixtures/cwl/invalid/external-run.cwl');
     expect(external.code).toBe(1);
-    expect(external.stderr).toMatch(/cwltool --pack/);
+    expect(external.stderr).toMatch(
+      /external-run\.cwl:\d+:\d+: step "echo" runs "echo.cwl", which does not exist/,
+    );
 
     const page = await run('job', 'search', '--page', '1000');
     expect(page.code).toBe(1);

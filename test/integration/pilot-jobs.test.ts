@@ -207,4 +207,31 @@ describe('jobs on a pilot', () => {
     expect(file?.location).toMatch(/^file:\/\//);
     expect(file && existsSync(file.path)).toBe(true);
   }, 90_000);
+
+  it('runs a workflow of several files (run:, $import, $include, file.cwl#id) through muon cwl-runner as cwltool does', async () => {
+    const [workflow, inputs] = ['test/fixtures/cwl/pack/wf.cwl', 'test/fixtures/cwl/pack/wf.inputs.yaml'];
+    const expected = JSON.parse(
+      execFileSync('/usr/bin/cwltool', ['--quiet', '--outdir', join(scratch, 'cwltool'), workflow, inputs], {
+        encoding: 'utf8',
+      }),
+    ) as { count: number; shout: { basename: string; checksum: string; size: number } };
+    const out: string[] = [];
+    const code = await runCwl(
+      { apiUrl: runtime.apiUrl, token: runtime.tokens.user },
+      workflow,
+      inputs,
+      { outdir: join(scratch, 'packed'), quiet: true, poll: 0.2 },
+      { write: (chunk: string) => out.push(chunk) === 0 || true, isTTY: false } as never,
+      { write: () => true, isTTY: false } as never,
+    );
+    expect(code).toBe(0);
+    const object = JSON.parse(out.join('')) as typeof expected & { shout: { path: string } };
+    expect(object.count).toBe(expected.count);
+    expect(object.shout).toMatchObject({
+      basename: expected.shout.basename,
+      checksum: expected.shout.checksum,
+      size: expected.shout.size,
+    });
+    expect(readFileSync(object.shout.path, 'utf8')).toBe('HELLO\nHELLO\nHELLO\n');
+  }, 90_000);
 });

@@ -35,6 +35,28 @@ const complete = {
 };
 
 describe('validateJobOrder', () => {
+  it('reads record fields a packed document names under their record (#types.yml/kit/bait)', () => {
+    const kit = {
+      name: '#types.yml/kit',
+      type: 'record',
+      fields: [{ name: '#types.yml/kit/bait', type: 'string' }],
+    };
+    const task = validateCwl({
+      cwlVersion: 'v1.2',
+      $graph: [
+        {
+          id: '#main',
+          class: 'CommandLineTool',
+          baseCommand: 'true',
+          requirements: [{ class: 'SchemaDefRequirement', types: [kit] }],
+          inputs: [{ id: '#main/kit', type: '#types.yml/kit' }],
+          outputs: [],
+        },
+      ],
+    });
+    expect(validateJobOrder(task, { kit: { bait: 'abait' } })).toEqual({ kit: { bait: 'abait' } });
+  });
+
   it('accepts the hello-world inputs file', () => {
     expect(validateJobOrder(hello, fixture('hello-world.inputs.yaml'))).toEqual({
       message: 'Hello from muon',

@@ -23,11 +23,36 @@ describe('validateCwl on workflows', () => {
   });
 
   describe('with a broken workflow', () => {
-    it('rejects an older cwlVersion inside a step', () => {
+    it("checks a step's run by its own older cwlVersion", () => {
+      const workflow = fixture('two-step-workflow.cwl') as { steps: { count: { run: object } } };
+      workflow.steps.count.run = { ...workflow.steps.count.run, cwlVersion: 'v1.0' };
+      expect(() => validateCwl(workflow)).not.toThrow();
+      const run = { ...workflow.steps.count.run, requirements: { ResourceRequirement: { coresMin: 0.5 } } };
+      workflow.steps.count.run = run;
+      const issues = issuesOf(() => validateCwl(workflow));
+      expect(messageAt(issues, 'steps.count.run.requirements.ResourceRequirement.coresMin')).toMatch(
+        /fractional value is CWL v1.2 and later; this document is v1.0/,
+      );
+    });
+
+    it('names an unknown cwlVersion inside a step', () => {
       const workflow = fixture('two-step-workflow.cwl') as { steps: { echo: { run: object } } };
-      workflow.steps.echo.run = { ...workflow.steps.echo.run, cwlVersion: 'v1.0' };
+      workflow.steps.echo.run = { ...workflow.steps.echo.run, cwlVersion: 'draft-2' };
       const issues = issuesOf(() => validateCwl(workflow));
       expect(messageAt(issues, 'steps.echo.run.cwlVersion')).toMatch(/cwl-upgrader/);
+    });
+
+    it('checks the processes of a $graph that #main does not run, as cwltool does', () => {
+      const packed = fixture('packed-workflow.cwl') as { $graph: Record<string, unknown>[] };
+      packed.$graph.push({
+        id: '#spare',
+        class: 'CommandLineTool',
+        baseCommand: 'true',
+        inputs: { n: 'integer' },
+        outputs: {},
+      });
+      const issues = issuesOf(() => validateCwl(packed));
+      expect(messageAt(issues, '$graph.spare.inputs.n.type')).toMatch(/unknown type "integer"/);
     });
 
     it('names a workflow step without run', () => {
