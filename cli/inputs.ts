@@ -58,6 +58,19 @@ const REMOTE = /^(?!file:)[A-Za-z][A-Za-z0-9+.-]+:/;
 
 export const isLocalLocation = (location: string): boolean => !REMOTE.test(location);
 
+/**
+ * A `location` is a URI: `file%20name.txt` names `file name.txt`, as cwltool reads it (a `path`
+ * is a path and is never decoded; `file:` URIs are decoded by fileURLToPath).
+ */
+export function decodeLocation(location: string): string {
+  if (location.startsWith('file:') || !location.includes('%')) return location;
+  try {
+    return decodeURIComponent(location);
+  } catch {
+    return location;
+  }
+}
+
 /** The absolute path of a local location, relative ones taken from `baseDir`. */
 export function localPath(location: string, baseDir: string): string {
   return location.startsWith('file:') ? fileURLToPath(location) : resolve(baseDir, location);
@@ -87,7 +100,7 @@ export function findLocalFiles(value: unknown, baseDir: string, at = ''): LocalF
   if (value.class !== 'File' && value.class !== 'Directory') {
     return Object.entries(value).flatMap(([key, item]) => findLocalFiles(item, baseDir, child(key)));
   }
-  const location = typeof value.location === 'string' ? value.location : value.path;
+  const location = typeof value.location === 'string' ? decodeLocation(value.location) : value.path;
   const own =
     typeof location === 'string' && isLocalLocation(location)
       ? [{ at: at || '(input)', object: value, path: localPath(location, baseDir) }]
@@ -96,6 +109,21 @@ export function findLocalFiles(value: unknown, baseDir: string, at = ''): LocalF
     findLocalFiles(value[key], baseDir, child(key)),
   );
   return [...own, ...nested];
+}
+
+/**
+ * The input object as cwltool reads it: keys that name no input are ignored (cwltool warns about
+ * them), except namespaced ones such as `cwl:requirements`, which cwltool applies, and `$`
+ * directives. Returns the object to send and the ignored keys.
+ */
+export function knownInputs(
+  order: Record<string, unknown>,
+  inputIds: readonly string[],
+): { order: Record<string, unknown>; ignored: string[] } {
+  const keep = (key: string) => inputIds.includes(key) || key.includes(':') || key.startsWith('$');
+  const ignored = Object.keys(order).filter((key) => !keep(key));
+  if (ignored.length === 0) return { order, ignored };
+  return { order: Object.fromEntries(Object.entries(order).filter(([key]) => keep(key))), ignored };
 }
 
 /** What to pack: the archive's base directory and the paths to put in it, relative to the base. */

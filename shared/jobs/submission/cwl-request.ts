@@ -117,8 +117,9 @@ function fileLocations(value: unknown): string[] {
   const record = value as Record<string, unknown>;
   if (record.class === 'File' || record.class === 'Directory') {
     const location = record.location ?? record.path;
-    const secondary = fileLocations(record.secondaryFiles ?? []);
-    return typeof location === 'string' ? [location, ...secondary] : secondary;
+    // A Directory literal's listing names files of its own (shipped in the sandbox too).
+    const nested = [...fileLocations(record.secondaryFiles ?? []), ...fileLocations(record.listing ?? [])];
+    return typeof location === 'string' ? [location, ...nested] : nested;
   }
   return Object.values(record).flatMap(fileLocations);
 }
