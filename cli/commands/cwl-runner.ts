@@ -94,7 +94,7 @@ export async function runCwl(
     else if (Date.now() > deadline) {
       err.write(`muon cwl-runner: job ${jobId} did not end within ${options.timeout} s (it is ${now})\n`);
       return PERMANENT_FAIL;
-    } else await sleep((options.poll ?? 1) * 1000);
+    } else await sleep((options.poll ?? 0.2) * 1000);
   }
 
   if (final.Status !== 'Done') {
@@ -167,7 +167,7 @@ export function registerCwlRunner(program: Command): void {
     .argument('[job]', 'the input object (YAML or JSON)')
     .option('--outdir <dir>', 'where the outputs go (default: the current directory)')
     .option('--quiet', 'print nothing but the output object')
-    .option('--poll <seconds>', 'seconds between looks at the job', Number)
+    .option('--poll <seconds>', 'seconds between looks at the job (default 0.2)', Number)
     .option('--timeout <seconds>', 'give up after this many seconds', Number)
     // cwltest passes these to every runner; muon has no use for them.
     .option('--basedir <dir>', 'ignored (cwltest passes it)')
