@@ -162,6 +162,8 @@ describe('Payloads trying to act as their pilot', () => {
   );
 
   it('refuses a payload token against another job, the matcher and pilot registration', async () => {
+    // This test's own pilot takes the jobs: the runtime's pilots (woken by new jobs) stop first.
+    await runtime.pilots?.stop({ force: true });
     const pilot = await registerPilot(runtime, { reference: 'attack://pilot/1' });
     const [x, y] = await submitAndWait(runtime, ['Executable = "/bin/true";', 'Executable = "/bin/true";']);
     const held = await takeJob(runtime, pilot, x as number);
