@@ -12,6 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writePrivateFile } from '#local/home.ts';
+import { wakeOnWrite } from '#local/wake-on-write.ts';
 import {
   createSiteDirector,
   localPilotArguments,
@@ -164,28 +165,20 @@ function writeConfig(home: string, config: MuonConfig): string {
  * (issue 12: pickup within 0.5 s). Pilots in the cloud have no such wake-up and keep their backoff.
  */
 export function wakePilotsOnWaiting(aws: AwsClients, jobsTable: string | undefined, wake: () => void): void {
-  let pending: NodeJS.Timeout | undefined;
-  aws.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      const input = args.input as { TableName?: string; ExpressionAttributeValues?: unknown };
+  wakeOnWrite(aws, {
+    name: 'muonWakePilots',
+    // Jobs of one submission become Waiting together: one wake-up for them.
+    delayMs: 10,
+    matches: ({ commandName, input }) => {
       // The document client's values, or the marshalled ones ({S: 'Waiting'}) a step below.
       const values = JSON.stringify(input.ExpressionAttributeValues ?? {});
-      const becameWaiting =
-        /^Update(Item)?Command$/.test(context.commandName ?? '') &&
+      return (
+        /^Update(Item)?Command$/.test(commandName) &&
         input.TableName === jobsTable &&
         values.includes('"Waiting"') &&
-        values.includes(`"${minorStatus.pilotAgentSubmission}"`);
-      // Jobs of one submission become Waiting together: one wake-up for them.
-      if (becameWaiting && !pending) {
-        pending = setTimeout(() => {
-          pending = undefined;
-          wake();
-        }, 10);
-        pending.unref();
-      }
-      return result;
+        values.includes(`"${minorStatus.pilotAgentSubmission}"`)
+      );
     },
-    { step: 'initialize', name: 'muonWakePilots' },
-  );
+    wake,
+  });
 }

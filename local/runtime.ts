@@ -24,6 +24,7 @@ import {
 } from '#local/pilots.ts';
 import { provisionResources, queueArn } from '#local/provision.ts';
 import { type Scheduler, startScheduler } from '#local/scheduler.ts';
+import { wakeOnWrite } from '#local/wake-on-write.ts';
 import { filePayloadKey } from '#shared/auth/payload-key.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
@@ -275,20 +276,10 @@ function wakePollersOnSend(aws: AwsClients, eventSources: Map<string, EventSourc
  */
 function wakeSiteDirectorOnWaiting(aws: AwsClients, resources: ResourceNames, wake: () => void): void {
   const table = resources.tables.taskQueues;
-  let pending: NodeJS.Timeout | undefined;
-  aws.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      const input = args.input as { TableName?: string };
-      if (/^Put(Item)?Command$/.test(context.commandName ?? '') && input.TableName === table && !pending) {
-        pending = setTimeout(() => {
-          pending = undefined;
-          wake();
-        }, 200);
-        pending.unref();
-      }
-      return result;
-    },
-    { step: 'initialize', name: 'muonWakeSiteDirector' },
-  );
+  wakeOnWrite(aws, {
+    name: 'muonWakeSiteDirector',
+    delayMs: 200,
+    matches: ({ commandName, input }) => /^Put(Item)?Command$/.test(commandName) && input.TableName === table,
+    wake,
+  });
 }
