@@ -45,9 +45,11 @@ export async function readCredentialsFile(
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
-    throw new ConfigurationError(`Cannot open the credentials file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ELOOP'
+        ? 'it is a symbolic link; give the file itself'
+        : (error as Error).message;
+    throw new ConfigurationError(`Cannot open the credentials file ${path}: ${reason}`, { cause: error });
   }
   let text: string;
   try {
