@@ -12,7 +12,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { CliError, USAGE } from '#cli/errors.ts';
-import { isDiracJob } from '#shared/cwl/index.ts';
+import { inputSandboxKey, isDiracJob } from '#shared/cwl/index.ts';
 import { type ClassAd, getStringList, listValue, stringValue } from '#shared/jdl/index.ts';
 
 export function readText(file: string, what = 'file'): string {
@@ -191,10 +191,12 @@ export function localHintEntries(
   baseDir: string,
   at: string,
 ): LocalHintEntry[] {
-  const entries: unknown[] = Array.isArray(hints.inputSandbox) ? hints.inputSandbox : [];
+  const key = inputSandboxKey(hints);
+  const list = hints[key];
+  const entries: unknown[] = Array.isArray(list) ? list : [];
   return entries.flatMap((entry, index) =>
     typeof entry === 'string' && isLocalLocation(entry)
-      ? [{ at: `${at ? `${at}.` : ''}inputSandbox[${index}]`, path: localPath(entry, baseDir), hints, index }]
+      ? [{ at: `${at ? `${at}.` : ''}${key}[${index}]`, path: localPath(entry, baseDir), hints, index }]
       : [],
   );
 }
@@ -206,7 +208,7 @@ export function pointHintsToSandbox(
   plan: Pick<SandboxPlan, 'archivePath'>,
 ): void {
   for (const { hints, index, path } of entries) {
-    (hints.inputSandbox as unknown[])[index] = `${reference}#${plan.archivePath(path)}`;
+    (hints[inputSandboxKey(hints)] as unknown[])[index] = `${reference}#${plan.archivePath(path)}`;
   }
 }
 

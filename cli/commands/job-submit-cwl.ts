@@ -24,7 +24,13 @@ import {
   readMapping,
 } from '#cli/inputs.ts';
 import { forEachLimited } from '#shared/concurrency.ts';
-import { CwlValidationError, jobHintsFor, validateJobOrder } from '#shared/cwl/index.ts';
+import {
+  CwlValidationError,
+  inputSandboxKey,
+  jobHintsFor,
+  validateJobOrder,
+  withMuonNames,
+} from '#shared/cwl/index.ts';
 
 export interface CwlSubmission {
   readonly workflowFile: string;
@@ -92,8 +98,10 @@ function readCwlSubmission(submission: CwlSubmission) {
   const packed = packCwl(workflowFile);
   const workflow = packed.document;
   const task = checked(workflowFile, () => validatePacked(packed));
-  const hints = hintsFile ? readMapping(hintsFile, 'hints') : undefined;
-  if (hints && hintsFile) checked(hintsFile, () => jobHintsFor(task, hints));
+  const given = hintsFile ? readMapping(hintsFile, 'hints') : undefined;
+  if (given && hintsFile) checked(hintsFile, () => jobHintsFor(task, given));
+  // Read under muon's names, so that DiracX's `input_sandbox` is uploaded and added to like ours.
+  const hints = given && (withMuonNames(given) as Record<string, unknown>);
 
   // The files the document names travel with the files of its hints; a missing one is left to
   // cwltool, which warns about a missing default.
@@ -147,8 +155,11 @@ function withSandbox(
     add(hints.inputSandbox);
     return hints;
   }
-  const inDocument = documentJobHints(workflow).filter((hint) => Array.isArray(hint.inputSandbox));
-  for (const hint of inDocument) add(hint.inputSandbox as unknown[]);
+  const inDocument = documentJobHints(workflow).flatMap((hint) => {
+    const list = hint[inputSandboxKey(hint)];
+    return Array.isArray(list) ? [list] : [];
+  });
+  for (const list of inDocument) add(list);
   return inDocument.length > 0 ? hints : { ...hints, inputSandbox: [reference] };
 }
 

@@ -151,6 +151,13 @@ function muonNames(value: unknown, path: PathSegment[], issues: CwlIssue[]): unk
 /** A hint object with DiracX's snake_case fields under muon's names, for readers of raw documents (the CLI's local files). */
 export const withMuonNames = (value: unknown): unknown => muonNames(value, [], []);
 
+/**
+ * The key a raw hint object gives its input sandbox under, as written: DiracX's `input_sandbox`
+ * when only that is there, else muon's `inputSandbox` (for readers that change the list in place).
+ */
+export const inputSandboxKey = (hint: Record<string, unknown>): 'inputSandbox' | 'input_sandbox' =>
+  'input_sandbox' in hint && !('inputSandbox' in hint) ? 'input_sandbox' : 'inputSandbox';
+
 const sourceList = z.array(source);
 /** dirac-cwl's `dirac:Scheduling` (its SchedulingHint, no other fields allowed). */
 const schedulingSchema = z.strictObject({

@@ -6,11 +6,13 @@ export { canonicalJson, canonicalWorkflow, workflowId } from './canonical.ts';
 export { type CwlIssue, CwlValidationError, formatIssues } from './errors.ts';
 export {
   extractHints,
+  inputSandboxKey,
   type JobHints,
   jobHintsFor,
   jobHintsSchema,
   mergeHints,
   parseJobHints,
+  withMuonNames,
 } from './hints.ts';
 export { CWLTOOL_NAMESPACE, DIRAC_NAMESPACE, isCudaRequirement, isDiracJob } from './namespaces.ts';
 export {

@@ -133,6 +133,40 @@ describe('Preparing submissions', () => {
     ).toThrow(/missing\.yaml: data: .*nowhere\.txt does not exist/);
   });
 
+  it("uploads the local files of DiracX's input_sandbox in a hints file and sends them as inputSandbox", async () => {
+    const hintsFile = join(dir, 'snake-hints.yaml');
+    writeFileSync(hintsFile, 'input_sandbox: [input_b.txt, "LFN:/vo/x.txt"]\n');
+    const { plans, upload } = fakeUploader();
+    const plan = planCwl({ workflowFile: join(dir, 'tool.cwl'), inputFiles: [], hintsFile });
+    const [chunk] = await plan.prepare(upload, noProgress);
+    const body = chunk?.body as { hints: Record<string, unknown> };
+    expect(plans.map((p) => p.entries)).toEqual([['input_a.txt'], ['input_b.txt']]);
+    expect(body.hints).toEqual({ inputSandbox: [`${sandbox(2)}#input_b.txt`, 'LFN:/vo/x.txt'] });
+  });
+
+  it("uploads the local files of DiracX's input_sandbox inside the document and keeps the list where it is", async () => {
+    const file = join(dir, 'snake.cwl');
+    writeFileSync(
+      file,
+      [
+        'cwlVersion: v1.2',
+        'class: CommandLineTool',
+        'baseCommand: cat',
+        '$namespaces: {dirac: "https://diracgrid.org/cwl#"}',
+        'hints: [{class: "dirac:Job", input_sandbox: [input_a.txt]}]',
+        'inputs: {data: {type: File, default: {class: File, location: input_b.txt}}}',
+        'outputs: {}',
+      ].join('\n'),
+    );
+    const { plans, upload } = fakeUploader();
+    const [chunk] = await planCwl({ workflowFile: file, inputFiles: [] }).prepare(upload, noProgress);
+    const body = chunk?.body as { workflow: { hints: Record<string, unknown>[] }; hints?: unknown };
+    expect(plans.map((p) => p.entries)).toEqual([['input_a.txt', 'input_b.txt']]);
+    expect(body.workflow.hints[0]?.input_sandbox).toEqual([`${sandbox(1)}#input_a.txt`]);
+    expect(body.workflow.hints[0]).not.toHaveProperty('inputSandbox');
+    expect(body.hints).toBeUndefined();
+  });
+
   it('sends a parametric JDL as it is, with its local files in one sandbox', async () => {
     const file = join(dir, 'param.jdl');
     writeFileSync(
