@@ -61,16 +61,28 @@ export function parseStat(text: string): ProcStat | undefined {
 }
 
 /** Every process visible in `procRoot`; processes that end while being read are skipped. */
-export async function readProcessTable(procRoot = '/proc', concurrency = 64): Promise<ProcStat[]> {
+export const readProcessTable = (procRoot = '/proc', concurrency = 64): Promise<ProcStat[]> =>
+  readEachProcess('stat', parseStat, procRoot, concurrency);
+
+/**
+ * `parse` of `/proc/<pid>/<file>` for every process visible in `procRoot`, where it gives a value;
+ * processes that end while being read are skipped.
+ */
+export async function readEachProcess<T>(
+  file: string,
+  parse: (text: string) => T | undefined,
+  procRoot = '/proc',
+  concurrency = 64,
+): Promise<T[]> {
   const pids = (await readdir(procRoot)).filter((name) => /^\d+$/.test(name));
-  const table: ProcStat[] = [];
+  const values: T[] = [];
   // Bounded, so that a node with thousands of processes does not exhaust file descriptors.
   for (let start = 0; start < pids.length; start += concurrency) {
     const batch = pids.slice(start, start + concurrency);
-    const stats = await Promise.all(
-      batch.map((pid) => readFile(`${procRoot}/${pid}/stat`, 'utf8').then(parseStat, () => undefined)),
+    const read = await Promise.all(
+      batch.map((pid) => readFile(`${procRoot}/${pid}/${file}`, 'utf8').then(parse, () => undefined)),
     );
-    for (const stat of stats) if (stat) table.push(stat);
+    for (const value of read) if (value !== undefined) values.push(value);
   }
-  return table;
+  return values;
 }

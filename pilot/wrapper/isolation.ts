@@ -15,8 +15,9 @@
  * payload cannot turn into a symbolic link to a file only root may read.
  */
 import { spawn } from 'node:child_process';
-import { chmod, lchown, link, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { readEachProcess } from '#pilot/watchdog/proc.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
 import type { PayloadIdentity, PayloadRunner, RunningPayload } from './payload.ts';
@@ -207,15 +208,10 @@ async function removeOwnedBy(dir: string, uid: number): Promise<void> {
 
 /** The real uids of the machine's processes (zombies left out when `living`). */
 async function processUids(procRoot: string, living = false): Promise<Set<number>> {
-  const uids = new Set<number>();
-  const pids = (await readdir(procRoot).catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
-  await Promise.all(
-    pids.map(async (pid) => {
-      const status = await readFile(`${procRoot}/${pid}/status`, 'utf8').catch(() => '');
-      if (living && /^State:\s+[ZX]/m.test(status)) return;
-      const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
-      if (uid !== undefined) uids.add(Number(uid));
-    }),
-  );
-  return uids;
+  const uidOf = (status: string): number | undefined => {
+    if (living && /^State:\s+[ZX]/m.test(status)) return undefined;
+    const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+    return uid === undefined ? undefined : Number(uid);
+  };
+  return new Set(await readEachProcess('status', uidOf, procRoot).catch(() => []));
 }

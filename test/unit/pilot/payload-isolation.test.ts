@@ -55,6 +55,25 @@ describe('The payload environment', () => {
   });
 });
 
+describe('The payload user pool', () => {
+  it('passes over the ids processes of the machine use, however many processes it has', async () => {
+    const proc = mkdtempSync(join(tmpdir(), 'muon-proc-'));
+    cleanups.push(() => rmSync(proc, { recursive: true, force: true }));
+    // More processes than are read at once: the busy one comes last.
+    for (let pid = 1; pid <= 500; pid += 1) {
+      mkdirSync(join(proc, String(pid)));
+      const uid = pid === 500 ? 61_000 : 1000;
+      writeFileSync(
+        join(proc, String(pid), 'status'),
+        `Name:\tx\nState:\tS (sleeping)\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\n`,
+      );
+    }
+    const pool = createPayloadUserPool({ base: 61_000, count: 2 }, proc);
+    expect((await pool.acquire()).uid).toBe(61_001);
+    await expect(pool.acquire()).rejects.toThrow(/no free payload user/);
+  });
+});
+
 /** The pids of the living processes of `uid`. */
 function processesOf(uid: number): string[] {
   return readdirSync('/proc')
