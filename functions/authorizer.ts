@@ -6,7 +6,8 @@
  * A token it cannot verify is still let through, with the reason in `rejected`: the function then
  * answers 401 with that reason (shared/http/handler.ts), where an HTTP API authorizer that says
  * no could only answer a bare 403. A request without an Authorization header never gets here: API
- * Gateway answers it 401 itself.
+ * Gateway answers it 401 itself. An identity provider that cannot be reached is an error, not a
+ * refusal: the authorizer throws, and API Gateway (or local/api-gateway.ts) answers 500.
  */
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { flattenClaims } from '#shared/auth/identity.ts';
@@ -48,8 +49,9 @@ export function createHandler(deps: Deps, identityProvider?: TokenVerifier) {
       if (!checked.ok) return rejected(checked.reason);
       return { isAuthorized: true, context: flattenClaims(checked.claims) };
     } catch (error) {
-      deps.logger.error('token verification failed', { error });
-      return rejected('The token could not be verified now (identity provider unreachable); try again.');
+      // Thrown, not refused: API Gateway answers 500 and, unlike a refusal, does not cache it.
+      deps.logger.error('token verification failed (identity provider unreachable)', { error });
+      throw error;
     }
   };
 }

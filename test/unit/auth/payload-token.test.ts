@@ -2,6 +2,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createHandler as createAuthorizer } from '#functions/authorizer.ts';
 import { callerKind, flattenClaims, identityFromClaims, payloadTokenIssuer } from '#shared/auth/identity.ts';
+import { createIdentityProviderVerifier } from '#shared/auth/identity-provider.ts';
 import { createPayloadTokens } from '#shared/auth/payload-token.ts';
 import { createBearerVerifier } from '#shared/auth/verifier.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
@@ -131,5 +132,55 @@ describe('Authorizer', () => {
       rejected: 'The token has expired.',
     });
     expect((await authorize(event())).context.rejected).toMatch(/bearer token is required/);
+  });
+});
+
+describe('Identity provider verifier', () => {
+  const idpToken = () =>
+    new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.example').sign(key);
+  const unreachable = (async () => {
+    throw new TypeError('fetch failed');
+  }) as typeof fetch;
+
+  it('throws, rather than refusing the token, when the identity provider cannot be reached', async () => {
+    const verify = createIdentityProviderVerifier({
+      issuer: 'https://idp.example',
+      audience: ['muon'],
+      fetch: unreachable,
+    });
+    await expect(verify(await idpToken())).rejects.toThrow('fetch failed');
+  });
+
+  it('throws when the key set cannot be fetched after discovery', async () => {
+    const keySetDown = (async (url: string | URL | Request) =>
+      String(url).endsWith('/.well-known/openid-configuration')
+        ? Response.json({ jwks_uri: 'https://idp.example/jwks' })
+        : new Response('down', { status: 503 })) as typeof fetch;
+    const verify = createIdentityProviderVerifier({
+      issuer: 'https://idp.example',
+      audience: ['muon'],
+      fetch: keySetDown,
+    });
+    await expect(verify(await idpToken())).rejects.toMatchObject({ code: 'ERR_JOSE_GENERIC' });
+  });
+
+  it('makes the authorizer throw too, so that API Gateway answers 500 and caches nothing', async () => {
+    const deps = {
+      config: loadConfigFile('config/muon.yaml'),
+      logger: createLogger({ level: 'error', write: () => undefined }),
+      now: () => clock.at,
+      payloadKey: async () => key,
+    } as unknown as Deps;
+    const authorize = createAuthorizer(
+      deps,
+      createIdentityProviderVerifier({
+        issuer: 'https://idp.example',
+        audience: ['muon'],
+        fetch: unreachable,
+      }),
+    );
+    await expect(
+      authorize({ headers: { authorization: `Bearer ${await idpToken()}` }, identitySource: [] } as never),
+    ).rejects.toThrow('fetch failed');
   });
 });
