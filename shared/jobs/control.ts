@@ -121,7 +121,7 @@ export function createJobControl(deps: ControlDeps) {
         if (reported.ok) {
           return {
             value: statusView(reported.job),
-            ...(reported.written ? { written: { job: reported.job, previous: job.status } } : {}),
+            ...(reported.written ? { written: { job: reported.job, previous: reported.previous } } : {}),
           };
         }
         if (!reported.refusal)

@@ -156,4 +156,20 @@ describe('Job transitions under races', () => {
       expect(['Deleted', 'Killed']).toContain(final.status);
     }
   });
+
+  it('a report decided again from a newer status names that status as the one it moved from', async () => {
+    const completing = await jobIn('Completing');
+    // Read while still Running: the write is refused, and the report is validated again.
+    const stale = { ...completing, status: 'Running', version: 0 } as JobRecord;
+    const reported = await reportStatuses(
+      store,
+      stale,
+      [{ time: now(), status: 'Done', source: 'JobWrapper' }],
+      {
+        time: now(),
+        force: false,
+      },
+    );
+    expect(reported).toMatchObject({ ok: true, written: true, previous: 'Completing' });
+  });
 });

@@ -6,6 +6,7 @@
  * where the job is now, so a report never lands on a status it was not checked against.
  */
 import type { JobRecord } from '#shared/jobs/model.ts';
+import type { JobStatus } from '#shared/jobs/status.ts';
 import {
   applyStatusUpdates,
   type StatusUpdate,
@@ -19,8 +20,10 @@ import {
   writeTransition,
 } from '#shared/jobs/transitions/write.ts';
 
+/** `previous`, when written: the status the write moved the job from (a retry may start later). */
 export type ReportResult =
-  | { readonly ok: true; readonly job: JobRecord; readonly written: boolean }
+  | { readonly ok: true; readonly job: JobRecord; readonly written: false }
+  | { readonly ok: true; readonly job: JobRecord; readonly written: true; readonly previous: JobStatus }
   | { readonly ok: false; readonly refusal: TransitionRefusal; readonly job: JobRecord }
   | { readonly ok: false; readonly refusal?: undefined; readonly job?: undefined };
 
@@ -38,7 +41,7 @@ export async function reportStatuses(
     if (!applied.ok) return { ok: false, refusal: applied.error, job: current };
     if (!applied.changed && applied.history.length === 0) return { ok: true, job: current, written: false };
     const result = await writeTransition(store, reportWrite(current, applied, options.time));
-    if (result.ok) return { ok: true, job: result.job, written: true };
+    if (result.ok) return { ok: true, job: result.job, written: true, previous: result.previous };
     if (result.current === undefined) return { ok: false };
     current = result.job;
   }
