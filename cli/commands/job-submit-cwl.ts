@@ -99,7 +99,8 @@ function readCwlSubmission(submission: CwlSubmission) {
   const workflow = packed.document;
   const task = checked(workflowFile, () => validatePacked(packed));
   const given = hintsFile ? readMapping(hintsFile, 'hints') : undefined;
-  if (given && hintsFile) checked(hintsFile, () => jobHintsFor(task, given));
+  // Every dirac: hint, inside the document or beside it, is checked before anything is uploaded.
+  checked(hintsFile ?? workflowFile, () => jobHintsFor(task, given));
   // Read under muon's names, so that DiracX's `input_sandbox` is uploaded and added to like ours.
   const hints = given && (withMuonNames(given) as Record<string, unknown>);
 

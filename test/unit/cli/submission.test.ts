@@ -167,6 +167,25 @@ describe('Preparing submissions', () => {
     expect(body.hints).toBeUndefined();
   });
 
+  it("refuses, before uploading anything, a document's dirac:ExecutionHooks hint that the server would refuse", () => {
+    const file = join(dir, 'hooks.cwl');
+    writeFileSync(
+      file,
+      [
+        'cwlVersion: v1.2',
+        'class: CommandLineTool',
+        'baseCommand: cat',
+        '$namespaces: {dirac: "https://diracgrid.org/cwl#"}',
+        'hints: [{class: "dirac:ExecutionHooks", group_size: 5}]',
+        'inputs: {data: {type: File, default: {class: File, location: input_a.txt}}}',
+        'outputs: {}',
+      ].join('\n'),
+    );
+    expect(() => planCwl({ workflowFile: file, inputFiles: [] })).toThrow(
+      new RegExp(`^${file}: The dirac: hints .*\\n.*group_size: belongs to a transformation`, 's'),
+    );
+  });
+
   it('sends a parametric JDL as it is, with its local files in one sandbox', async () => {
     const file = join(dir, 'param.jdl');
     writeFileSync(
