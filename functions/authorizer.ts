@@ -47,7 +47,9 @@ export function createHandler(deps: Deps, identityProvider?: TokenVerifier) {
     try {
       const checked = await verify(token);
       if (!checked.ok) return rejected(checked.reason);
-      return { isAuthorized: true, context: flattenClaims(checked.claims) };
+      // A claim that happens to be named like the refusal key must not turn a valid token into a 401.
+      const { [rejectedContextKey]: _dropped, ...claims } = checked.claims;
+      return { isAuthorized: true, context: flattenClaims(claims) };
     } catch (error) {
       // Thrown, not refused: API Gateway answers 500 and, unlike a refusal, does not cache it.
       deps.logger.error('token verification failed (identity provider unreachable)', { error });

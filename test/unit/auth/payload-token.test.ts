@@ -135,6 +135,30 @@ describe('Authorizer', () => {
   });
 });
 
+describe('Authorizer and an identity-provider claim named like its refusal key', () => {
+  it('drops the claim, so that a valid token is not answered 401', async () => {
+    const deps = {
+      config: loadConfigFile('config/muon.yaml'),
+      logger: createLogger({ level: 'error', write: () => undefined }),
+      now: () => clock.at,
+      payloadKey: async () => key,
+    } as unknown as Deps;
+    const authorize = createAuthorizer(deps, async () => ({
+      ok: true,
+      claims: { vo: 'vo.example.org', preferred_username: 'alice', rejected: 'yes' },
+    }));
+    const idpToken = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://idp')
+      .sign(key);
+    const { context } = await authorize({
+      headers: { authorization: `Bearer ${idpToken}` },
+      identitySource: [],
+    } as never);
+    expect(context).toEqual({ vo: 'vo.example.org', preferred_username: 'alice' });
+  });
+});
+
 describe('Identity provider verifier', () => {
   const idpToken = () =>
     new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.example').sign(key);
