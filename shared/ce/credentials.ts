@@ -68,12 +68,25 @@ export const credentialVariables = [
   'MUON_PILOT_TOKEN',
 ] as const;
 
-/** `env` without the credential variables: what a launcher's pilots and batch jobs may inherit. */
+/**
+ * The launcher's own AWS credentials (`muon site-director` runs with them): a pilot needs none,
+ * and its payloads, of its uid, could read them in its environment.
+ */
+export const launcherCredentialVariables = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+] as const;
+
+/**
+ * `env` without the credential variables, the pilots' and the launcher's: what a launcher's pilots
+ * and batch jobs may inherit.
+ */
 export function withoutCredentials(
   env: Readonly<Record<string, string | undefined>>,
 ): Record<string, string | undefined> {
   const copy = { ...env };
-  for (const name of credentialVariables) delete copy[name];
+  for (const name of [...credentialVariables, ...launcherCredentialVariables]) delete copy[name];
   return copy;
 }
 

@@ -68,6 +68,25 @@ describe('Local computing element', () => {
     expect(statSync(join(workDir, pidOf(reference))).mode & 0o777).toBe(0o700);
   });
 
+  it("passes none of the launcher's AWS credentials to the pilot", async () => {
+    const launcher = {
+      ...deps,
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'AKIA',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_SESSION_TOKEN: 's',
+      },
+    };
+    const ce = createComputingElement('LOCAL.test.org', 'local1', config, launcher);
+    const look = `tr '\\0' '\\n' </proc/$$/environ | grep -c -e ^AWS_SECRET_ACCESS_KEY= -e ^AWS_ACCESS_KEY_ID= -e ^AWS_SESSION_TOKEN=`;
+    const [reference] = await ce.submitPilots(1, shellPilot(look));
+    if (!reference) throw new Error('no reference');
+    started.push(reference);
+    await waitForStates(ce, [reference], ['Done', 'Failed']);
+    expect(readFileSync(join(workDir, pidOf(reference), 'pilot.log'), 'utf8')).toBe('0\n');
+  });
+
   it('refuses a credential variable in a spec’s environment', async () => {
     await expect(localCE().submitPilots(1, shellPilot('true', { MUON_TOKEN: 't0k' }))).rejects.toThrow(
       /MUON_TOKEN may not be in a pilot's environment/,
