@@ -79,16 +79,19 @@ export function createJobControl(deps: ControlDeps) {
         if (isFailure(outcome.value)) result.failed[jobId] = outcome.value;
         else result.success[jobId] = outcome.value;
         // Side effects follow every write, also one that ends in a failure (a reschedule past the limit).
-        if (outcome.written) await afterStatusChange(outcome.written.job, outcome.written.previous);
+        if (outcome.written) await afterStatusChange(job, outcome.written.job, outcome.written.previous);
       }),
     );
     return result;
   }
 
-  /** The TQ entry goes when a job stops Waiting; pilots learn of kills from their next heartbeat. */
-  const afterStatusChange = async (job: JobRecord, previous: JobStatus) => {
-    if (previous === 'Waiting' && job.status !== 'Waiting' && inTaskQueue(job))
-      await deps.leaveTaskQueue(job);
+  /**
+   * The TQ entry goes when a job stops Waiting; pilots learn of kills from their next heartbeat.
+   * A reschedule's write forgets the task queue, so the entry is found on the job as read.
+   */
+  const afterStatusChange = async (before: JobRecord, after: JobRecord, previous: JobStatus) => {
+    const holder = [after, before].find(inTaskQueue);
+    if (previous === 'Waiting' && after.status !== 'Waiting' && holder) await deps.leaveTaskQueue(holder);
   };
 
   /** The answer to a transition: the job's status, or the table's refusal naming where the job is. */

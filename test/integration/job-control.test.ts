@@ -213,6 +213,24 @@ describe('Job control: status updates, kill, delete, reschedule', () => {
     });
   });
 
+  it('reschedules a Waiting job and takes it out of its task queue', async () => {
+    const jobId = await waiting();
+    const before = (await getJob(runtime, jobId)).body;
+    const response = await runtime.api('/api/jobs/reschedule', {
+      method: 'POST',
+      json: { job_ids: [jobId] },
+    });
+    expect(response.status).toBe(200);
+    // Read within the reschedule delay, before JobScheduling queues the job again.
+    const entry = await runtime.aws.dynamo.send(
+      new GetCommand({
+        TableName: runtime.resources.tables.taskQueues,
+        Key: taskQueueKeys.entry(before.TaskQueueID as string, jobId, 1),
+      }),
+    );
+    expect(entry.Item).toBeUndefined();
+  });
+
   it('recovers a job whose executor message was lost', async () => {
     const identity = {
       vo: 'vo.example.org',
