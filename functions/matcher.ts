@@ -58,7 +58,7 @@ export function createHandler(deps: Deps) {
       caller: ['pilot'],
       body: requestSchema,
       handle: async ({ body, identity }) =>
-        payloadTokens.withToken(await matcher.request(identity, body), identity),
+        payloadTokens.withToken(identity, () => matcher.request(identity, body)),
     }),
     'POST /api/jobs/{jobId}/token': route({
       caller: ['pilot'],

@@ -41,6 +41,8 @@ export type TokenCheck =
 export type PayloadKeySource = () => Promise<Uint8Array>;
 
 export interface PayloadTokens {
+  /** Reads the key now, so that work which must end with a token can fail before it starts. */
+  ready(): Promise<void>;
   issue(subject: PayloadTokenSubject): Promise<IssuedPayloadToken>;
   verify(token: string): Promise<TokenCheck>;
 }
@@ -54,6 +56,9 @@ export function createPayloadTokens(options: {
 }): PayloadTokens {
   const lifetime = options.lifetimeSeconds ?? payloadTokenSeconds;
   return {
+    ready: async () => {
+      await options.key();
+    },
     issue: async (subject) => {
       const now = Math.floor(options.now().getTime() / 1000);
       const expires = now + lifetime;

@@ -26,8 +26,13 @@ export function createMatcherPayloadTokens(deps: PayloadTokenDeps) {
     });
 
   return {
-    /** The matcher's answer with the job's payload token added. */
-    async withToken(answer: MatchAnswer, pilot: Identity): Promise<MatchAnswer> {
+    /**
+     * Matches (`match`) and adds the job's payload token. The key is read before `match` runs: a
+     * key that cannot be read (Secrets Manager down) must fail the request before a job is claimed.
+     */
+    async withToken(pilot: Identity, match: () => Promise<MatchAnswer>): Promise<MatchAnswer> {
+      await deps.tokens.ready();
+      const answer = await match();
       if (!answer.match) return answer;
       const job = answer.job as { JobID: number; VO: string; Owner: string; OwnerGroup: string };
       const issued = await issueFor(
