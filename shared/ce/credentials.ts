@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError } from '#shared/errors.ts';
@@ -138,3 +138,21 @@ export async function writeCredentialsFile(dir: string, credentials: PilotCreden
 
 /** Removes a credentials file the pilot will not read (its submission failed). */
 export const removeCredentialsFile = (path: string): Promise<void> => unlink(path).catch(() => undefined);
+
+/**
+ * Removes the credentials files in `dir` written more than `maxAgeMs` ago: those of pilots that
+ * never started to read them (cancelled while pending). Returns how many.
+ */
+export async function removeCredentialsFilesOlderThan(dir: string, maxAgeMs: number): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names.filter((entry) => entry.endsWith('.json'))) {
+    const path = join(dir, name);
+    const stats = await lstat(path).catch(() => undefined);
+    if (stats?.isFile() && Date.now() - stats.mtimeMs > maxAgeMs) {
+      await removeCredentialsFile(path);
+      removed += 1;
+    }
+  }
+  return removed;
+}

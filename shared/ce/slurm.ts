@@ -8,7 +8,10 @@
  * back with `scontrol write batch_script`) nor into the job's environment (sbatch runs without
  * credential variables). Each pilot's go into a one-shot 0600 file under `<workDir>/credentials/`
  * (0700), on the file system the worker nodes share, named by `--credentials-file`; the pilot
- * deletes it once read.
+ * deletes it once read. The file keeps out other users only: the batch jobs run as the site
+ * director's uid, so a payload of one pilot could read the file of another that has not started
+ * yet. A pilot cancelled while pending never reads its file: each `submitPilots` removes the files
+ * older than `SlurmOptions.credentialsMaxAgeMs` (a day).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +29,7 @@ import {
   credentialsFileOption,
   refuseCredentialVariables,
   removeCredentialsFile,
+  removeCredentialsFilesOlderThan,
   withoutCredentials,
   writeCredentialsFile,
 } from './credentials.ts';
@@ -58,7 +62,11 @@ export interface SlurmOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger?: Logger;
   readonly commandTimeoutMs?: number;
+  /** How long a pilot's credentials file waits for it: older ones are removed; default a day. */
+  readonly credentialsMaxAgeMs?: number;
 }
+
+const defaultCredentialsMaxAgeMs = 24 * 3600 * 1000;
 
 /** Job ids per squeue call: keeps the command line short. */
 const idsPerQuery = 200;
@@ -67,6 +75,7 @@ export function createSlurmComputingElement(options: SlurmOptions): ComputingEle
   const { settings, site, name } = options;
   const jobName = `muon-${site}-${name}`;
   const label = `Slurm CE ${site}/${name}`;
+  const credentialsDir = join(options.workDir, 'credentials');
   let cluster = settings.cluster;
   // A batch job inherits sbatch's environment (--export=ALL): the site director's credentials stay here.
   // SLURM_UMASK: sbatch keeps one already set, and the pilot's log (--output) is made with it.
@@ -134,13 +143,19 @@ export function createSlurmComputingElement(options: SlurmOptions): ComputingEle
       refuseCredentialVariables(env, label);
       const place = await clusterName();
       mkdirSync(options.workDir, { recursive: true });
+      const removed = await removeCredentialsFilesOlderThan(
+        credentialsDir,
+        options.credentialsMaxAgeMs ?? defaultCredentialsMaxAgeMs,
+      );
+      if (removed > 0)
+        options.logger?.info('removed credentials files no pilot read', { ce: name, site, removed });
       const references: string[] = [];
       for (let i = 0; i < count; i++) {
         // One file per pilot: each deletes its own once read.
         let credentials: string | undefined;
         try {
           credentials = spec.credentials
-            ? await writeCredentialsFile(join(options.workDir, 'credentials'), spec.credentials)
+            ? await writeCredentialsFile(credentialsDir, spec.credentials)
             : undefined;
           const command = [
             ...settings.command,

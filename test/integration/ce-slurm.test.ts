@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -106,6 +106,21 @@ describe('Slurm computing element', () => {
       const states = await ce.status(['slurm://muontest/999999', 'slurm://other/1', 'local://h/1']);
       expect([...states.values()]).toEqual(['Unknown', 'Unknown', 'Unknown']);
     });
+  });
+
+  it('removes the credentials files of pilots that never read them, once a day old', async () => {
+    const dir = join(workDir, 'credentials');
+    const stale = join(dir, 'cancelled-while-pending.json');
+    const fresh = join(dir, 'still-pending.json');
+    writeFileSync(stale, '{}', { mode: 0o600 });
+    writeFileSync(fresh, '{}', { mode: 0o600 });
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    utimesSync(stale, twoDaysAgo, twoDaysAgo);
+    const references = await ce.submitPilots(1, shellPilot('true'));
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    rmSync(fresh);
+    await waitForStates(ce, references, ['Done']);
   });
 
   it('without slurmctld, says the element is unavailable', async () => {
