@@ -8,7 +8,7 @@
  * the hard-link protection at start: a payload of the pilot's own user is kept from tracing the
  * pilot and reading its memory only by Yama (1 or more).
  */
-import { chmod, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigurationError } from '#shared/errors.ts';
@@ -26,8 +26,12 @@ export async function payloadWorkRoot(workDir: string, logger?: Logger): Promise
   const blocked = await unsearchableAbove(workDir);
   if (blocked === undefined) {
     await chmod(workDir, 0o711);
-    for (const entry of await readdir(workDir, { withFileTypes: true })) {
-      await chmod(join(workDir, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+    // Group and other lose their bits, the owner keeps its own (a script stays executable); a
+    // symbolic link is not followed to what it points at.
+    for (const name of await readdir(workDir)) {
+      const path = join(workDir, name);
+      const stats = await lstat(path);
+      if (!stats.isSymbolicLink()) await chmod(path, stats.mode & 0o700);
     }
     return { workRoot: workDir, temporary: false };
   }

@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,6 +72,31 @@ describe('The payload user pool', () => {
     const pool = createPayloadUserPool({ base: 61_000, count: 2 }, proc);
     expect((await pool.acquire()).uid).toBe(61_001);
     await expect(pool.acquire()).rejects.toThrow(/no free payload user/);
+  });
+});
+
+describe("A root pilot's work directory", () => {
+  it("is private to root at its top, without following links or taking the owner's bits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muon-work-root-'));
+    const outside = mkdtempSync(join(tmpdir(), 'muon-outside-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    cleanups.push(() => rmSync(outside, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'setup.sh'), '', { mode: 0o755 });
+    writeFileSync(join(dir, 'notes'), '', { mode: 0o644 });
+    mkdirSync(join(dir, 'cache'), { mode: 0o755 });
+    writeFileSync(join(outside, 'shared'), '', { mode: 0o644 });
+    symlinkSync(join(outside, 'shared'), join(dir, 'link'));
+    for (const name of ['setup.sh', 'notes', 'cache'])
+      chmodSync(join(dir, name), name === 'notes' ? 0o644 : 0o755);
+    chmodSync(join(outside, 'shared'), 0o644);
+
+    await payloadWorkRoot(dir);
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(dir)).toBe(0o711);
+    expect([mode(join(dir, 'setup.sh')), mode(join(dir, 'notes')), mode(join(dir, 'cache'))]).toEqual([
+      0o700, 0o600, 0o700,
+    ]);
+    expect(mode(join(outside, 'shared'))).toBe(0o644);
   });
 });
 
