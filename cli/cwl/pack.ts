@@ -11,11 +11,11 @@
  */
 import { basename, dirname, resolve } from 'node:path';
 import { CliError, USAGE } from '#cli/errors.ts';
-import { isCwlVersion } from '#shared/cwl/index.ts';
+import { isCwlVersion, upgradeProcess } from '#shared/cwl/index.ts';
 import { isRecord } from '#shared/cwl/types.ts';
 import { CwlLoader, displayPath, isFile, isRemote, type Origin, resolveReference } from './load.ts';
 import { packParameters, packRequirements, type TypeContext, type TypeUri } from './type-names.ts';
-import { newestVersion, upgradeProcess } from './upgrade.ts';
+import { newestVersion, withV10Hints } from './upgrade.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -123,7 +123,9 @@ class Packer {
     } else {
       const entries = [...this.entries.values()];
       const upgraded = entries.map(({ packed = {}, version: from }) =>
-        mixed && isCwlVersion(from) && from !== newest ? upgradeProcess(packed, from) : packed,
+        mixed && isCwlVersion(from) && from !== newest
+          ? (withV10Hints(upgradeProcess(packed, from), from) as Fields)
+          : packed,
       );
       document = { ...top, $graph: upgraded };
       // Each file is checked against its own version; the document sent is all of the newest.

@@ -1,11 +1,11 @@
 /**
  * Files of different CWL versions in one packed document. A packed document has one cwlVersion, so
  * it gets the newest version of its files and the processes of older files are upgraded as cwltool
- * upgrades a v1.0 document when it loads one (cwltool/update.py, v1_0to1_1): cwltool's classes
- * renamed to the standard ones, workflow input bindings reduced to `loadContents`, and the v1.0
- * behaviour made explicit with hints (deep directory listings, network access). v1.1 needs nothing.
+ * upgrades a v1.0 document when it loads one (cwltool/update.py, v1_0to1_1): upgradeProcess, shared
+ * with the validator, and the v1.0 behaviour made explicit with hints (deep directory listings,
+ * network access). v1.1 needs nothing.
  */
-import { CWL_VERSIONS, type CwlVersion, isCwlVersion, RENAMED_IN_V1_1 } from '#shared/cwl/index.ts';
+import { CWL_VERSIONS, type CwlVersion, isCwlVersion, mapEntries } from '#shared/cwl/index.ts';
 import { isRecord } from '#shared/cwl/types.ts';
 
 type Fields = Record<string, unknown>;
@@ -20,38 +20,23 @@ export function newestVersion(versions: readonly unknown[]): CwlVersion | undefi
   );
 }
 
-/** A process (as written: lists or maps) of version `from`, as a process of a later version. */
-export function upgradeProcess(process: Fields, from: CwlVersion): Fields {
-  if (from !== 'v1.0') return process;
-  const out: Fields = { ...process };
-  out.requirements = renameClasses(process.requirements);
-  out.hints = withV10Hints(renameClasses(process.hints));
-  if (out.requirements === undefined) delete out.requirements;
-  if (process.class !== 'CommandLineTool') out.inputs = mapEntries(process.inputs, onlyLoadContents);
-  if (process.class === 'Workflow') {
+/**
+ * A v1.0 process upgraded (upgradeProcess) with v1.0's behaviour made explicit as hints, in it and
+ * in the processes its steps write inline; other versions need no hints.
+ */
+export function withV10Hints(process: unknown, from: CwlVersion): unknown {
+  if (from !== 'v1.0' || !isRecord(process)) return process;
+  const out: Fields = { ...process, hints: v10Hints(process.hints) };
+  if (process.class === 'Workflow' && process.steps !== undefined) {
     out.steps = mapEntries(process.steps, (step) =>
-      isRecord(step) && isRecord(step.run) ? { ...step, run: upgradeProcess(step.run, from) } : step,
+      isRecord(step) && isRecord(step.run) ? { ...step, run: withV10Hints(step.run, from) } : step,
     );
   }
   return out;
 }
 
-function renameClasses(requirements: unknown): unknown {
-  if (Array.isArray(requirements)) {
-    return requirements.map((entry) =>
-      isRecord(entry) && typeof entry.class === 'string' && entry.class in RENAMED_IN_V1_1
-        ? { ...entry, class: RENAMED_IN_V1_1[entry.class] }
-        : entry,
-    );
-  }
-  if (!isRecord(requirements)) return requirements;
-  return Object.fromEntries(
-    Object.entries(requirements).map(([cls, value]) => [RENAMED_IN_V1_1[cls] ?? cls, value]),
-  );
-}
-
 /** What v1.0 did without being asked, as hints: the process's own say still wins. */
-function withV10Hints(hints: unknown): unknown {
+function v10Hints(hints: unknown): unknown {
   const added: Fields = {
     LoadListingRequirement: { loadListing: 'deep_listing' },
     NetworkAccess: { networkAccess: true },
@@ -63,15 +48,4 @@ function withV10Hints(hints: unknown): unknown {
     .filter(([cls]) => !present.has(cls))
     .map(([cls, fields]) => ({ class: cls, ...(fields as Fields) }));
   return [...missing, ...list];
-}
-
-function onlyLoadContents(input: unknown): unknown {
-  if (!isRecord(input) || !isRecord(input.inputBinding)) return input;
-  const { loadContents } = input.inputBinding;
-  return { ...input, inputBinding: loadContents === undefined ? {} : { loadContents } };
-}
-
-function mapEntries(value: unknown, fn: (item: unknown) => unknown): unknown {
-  if (Array.isArray(value)) return value.map(fn);
-  return isRecord(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fn(v)])) : value;
 }

@@ -33,4 +33,10 @@ export type {
 } from './schema.ts';
 export { CWL_VERSION } from './semantics.ts';
 export { type CwlJobOrder, validateCwl, validateJobOrder } from './validate.ts';
-export { CWL_VERSIONS, type CwlVersion, isCwlVersion, RENAMED_IN_V1_1 } from './versions.ts';
+export {
+  CWL_VERSIONS,
+  type CwlVersion,
+  isCwlVersion,
+  mapEntries,
+  upgradeProcess,
+} from './versions.ts';

@@ -18,7 +18,7 @@ import { type CwlTask, processSchema } from './schema.ts';
 import { checkSemantics, classIssue } from './semantics.ts';
 import { describeType, isOptional, isRecord, withNamedTypes } from './types.ts';
 import { checkValue } from './values.ts';
-import { isCwlVersion, upgradeNormalized, versionIssues } from './versions.ts';
+import { isCwlVersion, upgradeProcess, versionIssues } from './versions.ts';
 
 /** A job order: input ids to values, as in cwltool's input YAML. */
 export type CwlJobOrder = Record<string, unknown>;
@@ -52,7 +52,7 @@ function checkProcess(document: unknown, rootId?: string): Checked {
   const { root, issues: found, fatal, unreached } = normalized;
   const version = isRecord(normalized.process) ? normalized.process.cwlVersion : undefined;
   // v1.0 and v1.1 are checked as cwltool runs them: upgraded to v1.2 (see versions.ts).
-  const process = upgradeNormalized(normalized.process, isCwlVersion(version) ? version : 'v1.2');
+  const process = upgradeProcess(normalized.process, isCwlVersion(version) ? version : 'v1.2');
   if (fatal || !isRecord(process)) return { issues: found, unreached };
   const wrongClass = classIssue(process, root);
   if (wrongClass) return { issues: [...found, wrongClass], unreached };

@@ -31,38 +31,51 @@ type Fields = Record<string, unknown>;
 const fields = (value: unknown): Fields => (isRecord(value) ? value : {});
 
 /**
- * A v1.0 or v1.1 process in normal form as cwltool sees it after upgrading: v1.0's cwltool classes
- * renamed, and the bindings v1.1 dropped from workflow inputs and outputs removed. Not mutated.
+ * A v1.0 or v1.1 process as cwltool sees it after upgrading, in normal form or as written (lists or
+ * maps): v1.0's cwltool classes renamed, and the bindings v1.1 dropped from workflow inputs and
+ * outputs removed. Not mutated.
  */
-export function upgradeNormalized(process: unknown, version: CwlVersion): unknown {
+export function upgradeProcess(process: unknown, version: CwlVersion): unknown {
   if (!isRecord(process)) return process;
   const out: Fields = { ...process };
   if (version === 'v1.0') {
     for (const field of ['requirements', 'hints'] as const) {
-      if (!isRecord(process[field])) continue;
-      out[field] = Object.fromEntries(
-        Object.entries(process[field]).map(([cls, value]) => [RENAMED_IN_V1_1[cls] ?? cls, value]),
-      );
+      if (process[field] !== undefined) out[field] = renameClasses(process[field]);
     }
     if (process.class !== 'CommandLineTool') {
-      out.inputs = mapRecord(process.inputs, (input) => {
+      out.inputs = mapEntries(process.inputs, (input) => {
         if (!isRecord(input) || !isRecord(input.inputBinding)) return input;
         const { loadContents } = input.inputBinding;
         return { ...input, inputBinding: loadContents === undefined ? {} : { loadContents } };
       });
-      out.outputs = mapRecord(process.outputs, (output) => {
+      out.outputs = mapEntries(process.outputs, (output) => {
         if (!isRecord(output)) return output;
         const { outputBinding: _dropped, ...rest } = output;
         return rest;
       });
     }
   }
-  if (process.class === 'Workflow' && isRecord(process.steps)) {
-    out.steps = mapRecord(process.steps, (step) =>
-      isRecord(step) ? { ...step, run: upgradeNormalized(step.run, versionOf(step.run, version)) } : step,
+  if (process.class === 'Workflow' && process.steps !== undefined) {
+    out.steps = mapEntries(process.steps, (step) =>
+      isRecord(step) ? { ...step, run: upgradeProcess(step.run, versionOf(step.run, version)) } : step,
     );
   }
   return out;
+}
+
+/** Requirements or hints (a list of classes or a map by class) with v1.0's cwltool classes renamed. */
+function renameClasses(requirements: unknown): unknown {
+  if (Array.isArray(requirements)) {
+    return requirements.map((entry) =>
+      isRecord(entry) && typeof entry.class === 'string' && entry.class in RENAMED_IN_V1_1
+        ? { ...entry, class: RENAMED_IN_V1_1[entry.class] }
+        : entry,
+    );
+  }
+  if (!isRecord(requirements)) return requirements;
+  return Object.fromEntries(
+    Object.entries(requirements).map(([cls, value]) => [RENAMED_IN_V1_1[cls] ?? cls, value]),
+  );
 }
 
 /** A nested process's own version (a packed entry from an older file keeps it), else the enclosing one. */
@@ -71,8 +84,13 @@ const versionOf = (process: unknown, enclosing: CwlVersion): CwlVersion => {
   return isCwlVersion(own) ? own : enclosing;
 };
 
-const mapRecord = (value: unknown, fn: (item: unknown) => unknown): unknown =>
-  isRecord(value) ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fn(item)])) : value;
+/** Each entry of a list, or each value of a map, through `fn`. */
+export function mapEntries(value: unknown, fn: (item: unknown) => unknown): unknown {
+  if (Array.isArray(value)) return value.map(fn);
+  return isRecord(value)
+    ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fn(item)]))
+    : value;
+}
 
 /** What a v1.0 or v1.1 document may not say, because only a later version allows it. */
 export function versionIssues(process: unknown, version: CwlVersion, path: PathSegment[]): CwlIssue[] {

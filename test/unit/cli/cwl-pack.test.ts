@@ -88,6 +88,13 @@ describe('packCwl', () => {
     });
   });
 
+  it("drops a v1.0 subworkflow's output bindings, as cwltool's upgrade does, so the document is accepted", () => {
+    const document = pack('pack/v10/wf.cwl');
+    expect(entry(document, '#sub.cwl').outputs).toEqual({ lines: { type: 'int', outputSource: 'wc/lines' } });
+    expect(() => validateCwl(document)).not.toThrow();
+    expect(() => validatePacked(packCwl(path('pack/v10/wf.cwl')))).not.toThrow();
+  });
+
   it('takes a process of a $graph file named on the command line (lib.cwl#upper) as #main', () => {
     const document = pack('pack/lib.cwl#upper');
     expect(graphOf(document).map((process) => [process.id, process.baseCommand])).toEqual([
