@@ -13,6 +13,7 @@
 import { callerKind, type Identity } from '#shared/auth/identity.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { ForbiddenError } from '#shared/errors.ts';
+import { isPilotOf } from '#shared/jobs/access.ts';
 import { isFinalStatus } from '#shared/jobs/status.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
 import type { PilotBinding } from '#shared/pilots/binding.ts';
@@ -74,7 +75,7 @@ async function assertPayloadJobLive(deps: Pick<Deps, 'aws' | 'resources'>, ident
       'auth.payload_job_final',
     );
   }
-  if (job.pilotReference !== identity.pilotReference) {
+  if (!isPilotOf(identity, job)) {
     throw new ForbiddenError(
       `Job ${jobId} is no longer held by the pilot its payload token names.`,
       'auth.payload_job_moved',

@@ -6,6 +6,7 @@
 import type { Identity } from '#shared/auth/identity.ts';
 import type { IssuedPayloadToken, PayloadTokens } from '#shared/auth/payload-token.ts';
 import { ForbiddenError, NotFoundError } from '#shared/errors.ts';
+import { isPilotOf } from '#shared/jobs/access.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { isFinalStatus } from '#shared/jobs/status.ts';
 import type { MatchAnswer } from '#shared/matcher/answer.ts';
@@ -47,7 +48,7 @@ export function createMatcherPayloadTokens(deps: PayloadTokenDeps) {
       const job = await deps.getJob(jobId);
       if (!job || job.vo !== pilot.vo)
         throw new NotFoundError(`Job ${jobId} does not exist.`, 'job.not_found');
-      if (job.pilotReference !== pilot.pilotReference) {
+      if (!isPilotOf(pilot, job)) {
         throw new ForbiddenError(
           `Job ${jobId} is not held by pilot ${pilot.pilotReference}: only the pilot running a job gets its payload token.`,
           'auth.not_job_holder',

@@ -37,3 +37,15 @@ describe('Matcher payload tokens', () => {
     expect(claimed).toBe(0);
   });
 });
+
+describe('Renewing a payload token', () => {
+  it('is refused to an unbound pilot for a job no pilot holds', async () => {
+    const tokens = createMatcherPayloadTokens({
+      tokens: createPayloadTokens({ key: async () => new Uint8Array(32), audience: 'muon', now }),
+      getJob: async (jobId) =>
+        ({ jobId, vo: 'lhcb', owner: 'alice', ownerGroup: 'lhcb_user', status: 'Waiting' }) as never,
+    });
+    const { pilotReference: _, ...unbound } = pilot;
+    await expect(tokens.renew(unbound, 7)).rejects.toMatchObject({ code: 'auth.not_job_holder' });
+  });
+});
