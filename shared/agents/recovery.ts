@@ -76,19 +76,12 @@ async function recoverOne(
     });
     return failed.ok ? 'failed' : undefined;
   }
-  // The count is no status: a versioned write of it, decided again on the job as it is now.
-  const result = await deps.jobs.mutate<'recovered' | undefined>(jobId, (current) =>
-    stuck(current, cutoff)
-      ? {
-          write: { recoveries: (current.recoveries ?? 0) + 1, lastUpdateTime: time },
-          history: [],
-          result: () => 'recovered',
-        }
-      : { refuse: undefined },
-  );
-  if (!result.found || !result.value) return undefined;
-  await deps.dispatch(result.job.status === 'Received' ? 'JobPath' : result.job.minorStatus, [jobId]);
-  return result.value;
+  // The count is no status: a write of it on the job as read; one that changed since is left to
+  // the next run.
+  const written = await deps.jobs.update(job, { recoveries, lastUpdateTime: time }, []);
+  if (!written.ok) return undefined;
+  await deps.dispatch(job.status === 'Received' ? 'JobPath' : job.minorStatus, [jobId]);
+  return 'recovered';
 }
 
 const stuck = (job: JobRecord, cutoff: number) =>
