@@ -219,12 +219,14 @@ export function registerPilot(program: Command): void {
         '--memory-mb, --wallclock-seconds and --reference do not apply. See docs/push-mode.md.',
     )
     .action(async (options: RunOptions, command: Command) => {
+      // Usage is checked before the credentials are read: a one-shot file is deleted once read.
+      const push = options.push !== undefined ? await pushRunner(options, command) : undefined;
       const connection = await pilotConnection(command.optsWithGlobals<ClientOptions>(), {
         credentialsFile: options.credentialsFile,
         credentialsStdin: options.credentialsStdin,
       });
-      if (options.push !== undefined) {
-        process.exitCode = await runPush(connection, options, command);
+      if (push) {
+        process.exitCode = await push(connection);
         return;
       }
       // Loaded on use: `muon pilot logs` and the other commands do not need the pilot's modules.
@@ -267,7 +269,11 @@ export function registerPilot(program: Command): void {
     });
 }
 
-async function runPush(connection: PilotConnection, options: RunOptions, command: Command): Promise<number> {
+/** The push-mode pilot of `options`, once they are checked; it runs with a connection. */
+async function pushRunner(
+  options: RunOptions,
+  command: Command,
+): Promise<(connection: PilotConnection) => Promise<number>> {
   const { pushTargets, runPushPilotFromCli } = await import('#pilot/push/main.ts');
   if (!(pushTargets as readonly string[]).includes(options.push ?? '')) {
     throw new CliError(`--push takes one of: ${pushTargets.join(', ')} (got "${options.push}").`, USAGE);
@@ -280,20 +286,21 @@ async function runPush(connection: PilotConnection, options: RunOptions, command
   }
   // Commander sets isolateNetwork to true unless --no-isolate-network: only the flag overrides the CE.
   const isolateSource = command.getOptionValueSource('isolateNetwork');
-  return runPushPilotFromCli({
-    ...connection,
-    config: options.config,
-    site: options.site,
-    ce: options.ce,
-    partition: options.partition,
-    account: options.account,
-    maxJobs: options.maxJobs,
-    nodes: options.nodes,
-    coresPerNode: options.coresPerNode,
-    workDir: options.workDir,
-    pollSeconds: options.pollSeconds,
-    ...(isolateSource === 'cli' ? { isolateNetwork: false } : {}),
-    ...(options.idleStop !== undefined ? { idleStopSeconds: options.idleStop } : {}),
-    ...(options.quiet ? { quiet: true } : {}),
-  });
+  return (connection) =>
+    runPushPilotFromCli({
+      ...connection,
+      config: options.config,
+      site: options.site,
+      ce: options.ce,
+      partition: options.partition,
+      account: options.account,
+      maxJobs: options.maxJobs,
+      nodes: options.nodes,
+      coresPerNode: options.coresPerNode,
+      workDir: options.workDir,
+      pollSeconds: options.pollSeconds,
+      ...(isolateSource === 'cli' ? { isolateNetwork: false } : {}),
+      ...(options.idleStop !== undefined ? { idleStopSeconds: options.idleStop } : {}),
+      ...(options.quiet ? { quiet: true } : {}),
+    });
 }

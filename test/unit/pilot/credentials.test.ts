@@ -11,8 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { pilotConnection } from '#cli/commands/pilot.ts';
+import { main } from '#cli/main.ts';
 import {
   pilotTokenOf,
   readCredentialsFile,
@@ -212,6 +213,21 @@ describe('muon pilot: where its credentials come from', () => {
     await expect(pilotConnection({ token: 'x' }, { credentialsFile: path }, { ...base })).rejects.toThrow(
       /not both/,
     );
+  });
+});
+
+describe('muon pilot: usage errors', () => {
+  it('leave the credentials file unread, for the pilot started right', async () => {
+    const path = credentialsFile('{"token": "t"}');
+    const argv = ['node', 'muon', '--api-url', 'http://api.example.org', 'pilot', '--push', 'slurm'];
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await main([...argv, '--cores', '2', '--credentials-file', path])).toBe(2);
+      expect(await main([...argv.slice(0, -1), 'pbs', '--credentials-file', path])).toBe(2);
+    } finally {
+      errors.mockRestore();
+    }
+    expect(existsSync(path)).toBe(true);
   });
 });
 
