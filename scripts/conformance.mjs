@@ -67,12 +67,19 @@ mkdirSync(dirname(csvFile), { recursive: true });
 
 const apiUrl = options['api-url'] ?? process.env.MUON_API_URL;
 const useMuon = options.executor === undefined;
+/** The `muon local` started here, from its spawn on: the finally stops it and removes its home. */
 let runtime;
 let runner;
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      // Graceful on the first signal, forced on the second.
+      console.error(`\n${signal} again: killing the tests${runtime ? ' and the runtime' : ''}`);
+      runner?.kill('SIGKILL');
+      runtime?.kill();
+      return;
+    }
     stopping = true;
     console.error(`\n${signal}: stopping the tests${runtime ? ' and the runtime' : ''}`);
     runner?.kill('SIGTERM');
@@ -86,7 +93,7 @@ try {
     // The token: MUON_TOKEN, or the local.json of `npm start` (the runner's cwd is the suite).
     env.MUON_HOME = resolve(root, process.env.MUON_HOME || '.muon');
   } else if (useMuon) {
-    runtime = await startRuntime();
+    await startRuntime();
     env.MUON_HOME = runtime.home;
   }
   const executor = options.executor ?? `node ${join(root, 'bin', 'muon.mjs')} cwl-runner`;
@@ -111,7 +118,8 @@ try {
   const code = stopping ? 130 : await run(python, args, env);
   const wall = (Date.now() - started) / 1000;
   // The runner exits 1 when a test failed; anything else means it could not run the suite.
-  if (code !== 0 && code !== 1) fail(`the conformance runner exited ${code}`);
+  // Thrown, not exited: the finally stops the runtime.
+  if (code !== 0 && code !== 1) throw new Error(`the conformance runner exited ${code}`);
   process.exitCode = report(readCsv(csvFile), wall, executor);
 } catch (error) {
   console.error(`conformance: ${error.message}`);
@@ -187,8 +195,9 @@ async function startRuntime() {
     { cwd: root, env: { ...process.env, MUON_HOME: home }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise((done) => child.once('exit', (code, signal) => done(code ?? signal)));
+  const ended = () => child.exitCode !== null || child.signalCode !== null;
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (ended()) return;
     child.kill('SIGTERM');
     // The runtime drains on the first signal; a second one forces it, as Ctrl-C twice would.
     const again = setTimeout(() => child.kill('SIGTERM'), 30_000);
@@ -197,19 +206,29 @@ async function startRuntime() {
     clearTimeout(again);
     clearTimeout(kill);
   };
+  runtime = { home, stop, kill: () => child.kill('SIGKILL') };
   const started = Date.now();
   const localFile = join(home, 'local.json');
   while (Date.now() - started < 120_000) {
-    if (child.exitCode !== null) throw new Error(`muon local exited ${child.exitCode} while starting`);
-    const apiUrl = existsSync(localFile) ? JSON.parse(readFileSync(localFile, 'utf8')).apiUrl : undefined;
+    if (stopping) throw new Error('stopped while muon local was starting');
+    if (ended()) throw new Error(`muon local exited ${child.exitCode ?? child.signalCode} while starting`);
+    const apiUrl = readApiUrl(localFile);
     if (apiUrl && (await healthy(apiUrl))) {
       console.error(`muon local is up at ${apiUrl} (home ${home}) after ${(Date.now() - started) / 1000} s`);
-      return { home, stop };
+      return;
     }
     await new Promise((done) => setTimeout(done, 500));
   }
-  await stop();
   throw new Error('muon local did not answer /api/health within 120 s');
+}
+
+/** The runtime's API URL once its local.json is written (it may be missing or half written). */
+function readApiUrl(localFile) {
+  try {
+    return JSON.parse(readFileSync(localFile, 'utf8')).apiUrl;
+  } catch {
+    return undefined;
+  }
 }
 
 async function healthy(apiUrl) {
