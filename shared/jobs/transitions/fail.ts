@@ -55,7 +55,7 @@ export function failWrite(job: JobRecord, options: FailOptions): TransitionWrite
   };
 }
 
-/** One attempt: a job that moved since it was read is refused with where it is now. */
+/** One attempt: refused if the job moved since it was read (without reading it again). */
 export async function failJob(
   store: TransitionStore,
   job: JobRecord,

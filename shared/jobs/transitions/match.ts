@@ -25,37 +25,33 @@ export type ClaimResult = { readonly ok: true; readonly job: JobRecord } | { rea
 
 export async function claimJob(store: TransitionStore, request: ClaimRequest): Promise<ClaimResult> {
   const { time } = request;
-  const result = await writeTransition(
-    store,
-    {
-      jobId: request.jobId,
-      vo: request.vo,
-      from: matchFrom,
-      to: 'Matched',
-      time,
-      minorStatus: minorStatus.assigned,
-      applicationStatus: 'Unknown',
-      set: {
-        site: request.site,
-        pilotReference: request.pilotReference,
-        'parameters.Pilot_Reference': request.pilotReference,
-      },
-      history: [
-        historyEntry({
-          time,
-          status: 'Matched',
-          minorStatus: minorStatus.assigned,
-          applicationStatus: 'Unknown',
-          source: 'Matcher',
-        }),
-      ],
-      guard: {
-        expression: '#gTq = :gTq',
-        names: { '#gTq': 'taskQueueId' },
-        values: { ':gTq': request.tqId },
-      },
+  const result = await writeTransition(store, {
+    jobId: request.jobId,
+    vo: request.vo,
+    from: matchFrom,
+    to: 'Matched',
+    time,
+    minorStatus: minorStatus.assigned,
+    applicationStatus: 'Unknown',
+    set: {
+      site: request.site,
+      pilotReference: request.pilotReference,
+      'parameters.Pilot_Reference': request.pilotReference,
     },
-    { readBack: false },
-  );
+    history: [
+      historyEntry({
+        time,
+        status: 'Matched',
+        minorStatus: minorStatus.assigned,
+        applicationStatus: 'Unknown',
+        source: 'Matcher',
+      }),
+    ],
+    guard: {
+      expression: '#gTq = :gTq',
+      names: { '#gTq': 'taskQueueId' },
+      values: { ':gTq': request.tqId },
+    },
+  });
   return result.ok ? { ok: true, job: result.job } : { ok: false };
 }

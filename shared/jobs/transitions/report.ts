@@ -40,7 +40,9 @@ export async function reportStatuses(
     const applied = applyStatusUpdates(current, updates, { force: options.force });
     if (!applied.ok) return { ok: false, refusal: applied.error, job: current };
     if (!applied.changed && applied.history.length === 0) return { ok: true, job: current, written: false };
-    const result = await writeTransition(store, reportWrite(current, applied, options.time));
+    const result = await writeTransition(store, reportWrite(current, applied, options.time), {
+      readBack: true,
+    });
     if (result.ok) return { ok: true, job: result.job, written: true, previous: result.previous };
     if (result.current === undefined) return { ok: false };
     current = result.job;

@@ -65,6 +65,7 @@ export type TransitionResult =
   | { readonly ok: true; readonly job: JobRecord; readonly previous: JobStatus }
   /** Refused: the job is `current` (the table or the guard did not allow the write there). */
   | { readonly ok: false; readonly current: JobStatus; readonly job: JobRecord }
+  /** Refused and not read back, or the job does not exist. */
   | { readonly ok: false; readonly current: undefined };
 
 /** Attributes only this module writes, or that no transition may change. */
@@ -74,8 +75,8 @@ const reserved = new Set([
 ]);
 
 /**
- * `readBack: false` skips reading a refused job (the matcher, which moves on at once): its result
- * then has `current` undefined, as for a job that does not exist.
+ * A refused write has `current` undefined, as for a job that does not exist, unless `readBack`
+ * asks for the job as it is now (`settle` and reports, which decide again on it).
  */
 export async function writeTransition(
   store: TransitionStore,
@@ -168,7 +169,7 @@ export async function writeTransition(
     return { ok: true, job, previous: previousStatus(job, write) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if (options.readBack === false) return { ok: false, current: undefined };
+    if (options.readBack !== true) return { ok: false, current: undefined };
     const job = await getJob(store.dynamo, store.table, write.jobId);
     return job ? { ok: false, current: job.status, job } : { ok: false, current: undefined };
   }
@@ -190,7 +191,7 @@ export async function settle(
   for (let attempt = 0; attempt < attempts; attempt += 1) {
     const write = allowed.includes(current.status) ? decide(current) : undefined;
     if (!write) return { ok: false, current: current.status, job: current };
-    const result = await writeTransition(store, write);
+    const result = await writeTransition(store, write, { readBack: true });
     if (result.ok || result.current === undefined) return result;
     current = result.job;
   }
