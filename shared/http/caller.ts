@@ -13,8 +13,7 @@
 import { callerKind, type Identity } from '#shared/auth/identity.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { ForbiddenError } from '#shared/errors.ts';
-import { isPilotOf } from '#shared/jobs/access.ts';
-import { isFinalStatus } from '#shared/jobs/status.ts';
+import { holdingProblem } from '#shared/jobs/access.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
 import type { PilotBinding } from '#shared/pilots/binding.ts';
 
@@ -66,19 +65,18 @@ export function createCallerCheck(
 async function assertPayloadJobLive(deps: Pick<Deps, 'aws' | 'resources'>, identity: Identity) {
   const jobId = identity.jobId as number;
   const job = await getJob(deps.aws.dynamo, tableName(deps.resources, 'jobs'), jobId);
-  if (!job || job.vo !== identity.vo) {
-    throw new ForbiddenError(`The payload token's job ${jobId} does not exist.`, 'auth.payload_job_gone');
-  }
-  if (isFinalStatus(job.status) || job.status === 'Deleted') {
-    throw new ForbiddenError(
-      `Job ${jobId} is ${job.status}: its payload token no longer works.`,
-      'auth.payload_job_final',
-    );
-  }
-  if (!isPilotOf(identity, job)) {
-    throw new ForbiddenError(
-      `Job ${jobId} is no longer held by the pilot its payload token names.`,
-      'auth.payload_job_moved',
-    );
+  switch (holdingProblem(identity, job)) {
+    case 'gone':
+      throw new ForbiddenError(`The payload token's job ${jobId} does not exist.`, 'auth.payload_job_gone');
+    case 'moved':
+      throw new ForbiddenError(
+        `Job ${jobId} is no longer held by the pilot its payload token names.`,
+        'auth.payload_job_moved',
+      );
+    case 'final':
+      throw new ForbiddenError(
+        `Job ${jobId} is ${job?.status}: its payload token no longer works.`,
+        'auth.payload_job_final',
+      );
   }
 }

@@ -13,6 +13,7 @@
 import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
 import { ForbiddenError } from '#shared/errors.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
+import { isEnded } from '#shared/jobs/status.ts';
 
 export type JobAction = 'read' | 'manage' | 'reschedule' | 'report' | 'status';
 
@@ -38,6 +39,20 @@ export const payloadJobId = (identity: Identity): number | undefined => identity
 /** Whether `identity` is the bound pilot the job was handed to (an unbound pilot runs nothing). */
 export const isPilotOf = (identity: Identity, job: Pick<JobRecord, 'pilotReference'>): boolean =>
   identity.pilotReference !== undefined && job.pilotReference === identity.pilotReference;
+
+/**
+ * Why `identity` may not work on `job` as the pilot holding it: the job is gone (or of another
+ * VO), held by another pilot (`moved`), or has ended (`final`); undefined when it may. A caller
+ * that does not hold the job learns nothing of its status.
+ */
+export function holdingProblem(
+  identity: Identity,
+  job: Pick<JobRecord, 'vo' | 'status' | 'pilotReference'> | undefined,
+): 'gone' | 'moved' | 'final' | undefined {
+  if (!job || job.vo !== identity.vo) return 'gone';
+  if (!isPilotOf(identity, job)) return 'moved';
+  return isEnded(job.status) ? 'final' : undefined;
+}
 
 /** Owner rights: the submitter under the group it holds now, or anyone of that group with JobSharing. */
 function isOwnerOf(identity: Identity, job: AccessedJob): boolean {

@@ -49,6 +49,11 @@ export function isFinalStatus(status: JobStatus): status is FinalStatus {
   return (finalStatuses as readonly JobStatus[]).includes(status);
 }
 
+/** Whether the job has ended for whoever ran it: final, or deleted. */
+export function isEnded(status: JobStatus): boolean {
+  return isFinalStatus(status) || (reallyFinal as readonly JobStatus[]).includes(status);
+}
+
 /**
  * `current → statuses it may move to`, as DIRAC's `JobsStateMachine`. Two deliberate readings:
  * - Received → Staging is allowed: current DIRAC/DIRACCommon (what DiracX uses) has it; the

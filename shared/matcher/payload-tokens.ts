@@ -6,9 +6,8 @@
 import type { Identity } from '#shared/auth/identity.ts';
 import type { IssuedPayloadToken, PayloadTokens } from '#shared/auth/payload-token.ts';
 import { ForbiddenError, NotFoundError } from '#shared/errors.ts';
-import { isPilotOf } from '#shared/jobs/access.ts';
+import { holdingProblem } from '#shared/jobs/access.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
-import { isFinalStatus } from '#shared/jobs/status.ts';
 import type { MatchAnswer } from '#shared/matcher/answer.ts';
 
 export interface PayloadTokenDeps {
@@ -46,21 +45,22 @@ export function createMatcherPayloadTokens(deps: PayloadTokenDeps) {
     /** A fresh token for a job the calling (bound) pilot holds and that is not final. */
     async renew(pilot: Identity, jobId: number): Promise<IssuedPayloadToken> {
       const job = await deps.getJob(jobId);
-      if (!job || job.vo !== pilot.vo)
-        throw new NotFoundError(`Job ${jobId} does not exist.`, 'job.not_found');
-      if (!isPilotOf(pilot, job)) {
-        throw new ForbiddenError(
-          `Job ${jobId} is not held by pilot ${pilot.pilotReference}: only the pilot running a job gets its payload token.`,
-          'auth.not_job_holder',
-        );
+      const problem = holdingProblem(pilot, job);
+      if (job && !problem) return issueFor(job, pilot.pilotReference as string);
+      switch (problem) {
+        case 'moved':
+          throw new ForbiddenError(
+            `Job ${jobId} is not held by pilot ${pilot.pilotReference}: only the pilot running a job gets its payload token.`,
+            'auth.not_job_holder',
+          );
+        case 'final':
+          throw new ForbiddenError(
+            `Job ${jobId} is ${job?.status}: a final job gets no payload token.`,
+            'auth.payload_job_final',
+          );
+        default:
+          throw new NotFoundError(`Job ${jobId} does not exist.`, 'job.not_found');
       }
-      if (isFinalStatus(job.status) || job.status === 'Deleted') {
-        throw new ForbiddenError(
-          `Job ${jobId} is ${job.status}: a final job gets no payload token.`,
-          'auth.payload_job_final',
-        );
-      }
-      return issueFor(job, pilot.pilotReference as string);
     },
   };
 }
