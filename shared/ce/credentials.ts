@@ -122,8 +122,41 @@ export function privateDirectory(dir: string): string {
  * (`privateDirectory`). `wx` refuses a file that already exists, so nothing planted there is
  * reused. Returns its path; the pilot deletes it once read.
  */
-export async function writeCredentialsFile(dir: string, credentials: PilotCredentials): Promise<string> {
-  const path = join(privateDirectory(dir), `${randomUUID()}.json`);
+export const writeCredentialsFile = (dir: string, credentials: PilotCredentials): Promise<string> =>
+  writeCredentialsFileIn(privateDirectory(dir), credentials);
+
+/** A launch that gets the pilot's credentials file, if it has credentials. */
+export type CredentialsLaunch = <T>(launch: (file: string | undefined) => Promise<T>) => Promise<T>;
+
+/**
+ * How a launcher hands the pilots of one submission their credentials: `spec.env` is refused if it
+ * holds a credential variable (`label` names the launcher); each launch is given a credentials file
+ * of its own in `dir` (made private once), which is removed if the launch fails.
+ */
+export function credentialsHandOver(
+  dir: string,
+  spec: { readonly env?: Readonly<Record<string, string>>; readonly credentials?: PilotCredentials },
+  label: string,
+): CredentialsLaunch {
+  refuseCredentialVariables(spec.env ?? {}, label);
+  const { credentials } = spec;
+  let prepared = false;
+  return async (launch) => {
+    if (!credentials) return launch(undefined);
+    if (!prepared) privateDirectory(dir);
+    prepared = true;
+    const file = await writeCredentialsFileIn(dir, credentials);
+    try {
+      return await launch(file);
+    } catch (error) {
+      await removeCredentialsFile(file);
+      throw error;
+    }
+  };
+}
+
+async function writeCredentialsFileIn(dir: string, credentials: PilotCredentials): Promise<string> {
+  const path = join(dir, `${randomUUID()}.json`);
   const handle = await open(path, 'wx', 0o600);
   try {
     await handle.writeFile(`${JSON.stringify(credentials)}\n`);

@@ -18,13 +18,7 @@ import {
   type PilotSpec,
   type PilotState,
 } from './computing-element.ts';
-import {
-  credentialsFileOption,
-  refuseCredentialVariables,
-  removeCredentialsFile,
-  withoutCredentials,
-  writeCredentialsFile,
-} from './credentials.ts';
+import { credentialsFileOption, credentialsHandOver, withoutCredentials } from './credentials.ts';
 import { ComputingElementError } from './errors.ts';
 import { pilotReference, referenceEnvironmentName, referenceId, schemes } from './reference.ts';
 
@@ -77,18 +71,6 @@ export function createLocalComputingElement(options: LocalOptions): ComputingEle
     return id !== undefined && /^\d+$/.test(id) ? Number(id) : undefined;
   };
 
-  const startOne = async (spec: PilotSpec): Promise<string> => {
-    const credentials = spec.credentials
-      ? await writeCredentialsFile(join(workDir, 'credentials'), spec.credentials)
-      : undefined;
-    try {
-      return await spawnPilot(spec, credentials);
-    } catch (error) {
-      if (credentials) await removeCredentialsFile(credentials);
-      throw error;
-    }
-  };
-
   const spawnPilot = async (spec: PilotSpec, credentials: string | undefined): Promise<string> => {
     const pilotArguments = credentials
       ? [...spec.arguments, credentialsFileOption, credentials]
@@ -126,10 +108,14 @@ export function createLocalComputingElement(options: LocalOptions): ComputingEle
     site: options.site,
 
     async submitPilots(count, spec) {
-      refuseCredentialVariables(spec.env ?? {}, `Local CE ${options.site}/${options.name}`);
+      const handOver = credentialsHandOver(
+        join(workDir, 'credentials'),
+        spec,
+        `Local CE ${options.site}/${options.name}`,
+      );
       mkdirSync(workDir, { recursive: true });
       const references: string[] = [];
-      for (let i = 0; i < count; i++) references.push(await startOne(spec));
+      for (let i = 0; i < count; i++) references.push(await handOver((file) => spawnPilot(spec, file)));
       return references;
     },
 

@@ -27,11 +27,9 @@ import {
 } from './computing-element.ts';
 import {
   credentialsFileOption,
-  refuseCredentialVariables,
-  removeCredentialsFile,
+  credentialsHandOver,
   removeCredentialsFilesOlderThan,
   withoutCredentials,
-  writeCredentialsFile,
 } from './credentials.ts';
 import { ComputingElementError, ComputingElementUnavailableError } from './errors.ts';
 import { pilotReference, referenceId, schemes } from './reference.ts';
@@ -140,7 +138,7 @@ export function createSlurmComputingElement(options: SlurmOptions): ComputingEle
 
     async submitPilots(count, spec) {
       const env = spec.env ?? {};
-      refuseCredentialVariables(env, label);
+      const handOver = credentialsHandOver(credentialsDir, spec, label);
       const place = await clusterName();
       mkdirSync(options.workDir, { recursive: true });
       const removed = await removeCredentialsFilesOlderThan(
@@ -151,27 +149,25 @@ export function createSlurmComputingElement(options: SlurmOptions): ComputingEle
         options.logger?.info('removed credentials files no pilot read', { ce: name, site, removed });
       const references: string[] = [];
       for (let i = 0; i < count; i++) {
-        // One file per pilot: each deletes its own once read.
-        let credentials: string | undefined;
         try {
-          credentials = spec.credentials
-            ? await writeCredentialsFile(credentialsDir, spec.credentials)
-            : undefined;
-          const command = [
-            ...settings.command,
-            ...spec.arguments,
-            ...(credentials ? [credentialsFileOption, credentials] : []),
-          ];
-          const script = batchScript(place, env, command);
-          const result = checked('sbatch', await run('sbatch', sbatchArguments(), script));
-          const id = parseSbatch(result.stdout);
-          if (!id)
-            throw new ComputingElementError(
-              `${label}: sbatch printed no job id: ${firstLine(result.stdout)}`,
-            );
+          // One file per pilot: each deletes its own once read.
+          const id = await handOver(async (credentials) => {
+            const command = [
+              ...settings.command,
+              ...spec.arguments,
+              ...(credentials ? [credentialsFileOption, credentials] : []),
+            ];
+            const script = batchScript(place, env, command);
+            const result = checked('sbatch', await run('sbatch', sbatchArguments(), script));
+            const found = parseSbatch(result.stdout);
+            if (!found)
+              throw new ComputingElementError(
+                `${label}: sbatch printed no job id: ${firstLine(result.stdout)}`,
+              );
+            return found;
+          });
           references.push(pilotReference(schemes.Slurm, place, id));
         } catch (error) {
-          if (credentials) await removeCredentialsFile(credentials);
           // The pilots already submitted run: hand them back so they are recorded.
           if (references.length === 0) throw error;
           options.logger?.warn('submitted fewer pilots than asked', { ce: name, site, asked: count, error });
