@@ -10,11 +10,13 @@
  *   access policy's check (shared/jobs/access.ts).
  * Anything else is a 403 that names the kind of token and the route.
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { callerKind, type Identity } from '#shared/auth/identity.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { ForbiddenError } from '#shared/errors.ts';
 import { holdingProblem } from '#shared/jobs/access.ts';
-import { getJob } from '#shared/jobs/store/read-jobs.ts';
+import type { JobRecord } from '#shared/jobs/model.ts';
+import { jobKey } from '#shared/jobs/store/keys.ts';
 import type { PilotBinding } from '#shared/pilots/binding.ts';
 
 export const callers = ['user', 'pilot', 'registeringPilot', 'payload'] as const;
@@ -64,7 +66,7 @@ export function createCallerCheck(
 /** A payload token works while its job is held by the pilot it names and is not final. */
 async function assertPayloadJobLive(deps: Pick<Deps, 'aws' | 'resources'>, identity: Identity) {
   const jobId = identity.jobId as number;
-  const job = await getJob(deps.aws.dynamo, tableName(deps.resources, 'jobs'), jobId);
+  const job = await getHolding(deps, jobId);
   switch (holdingProblem(identity, job)) {
     case 'gone':
       throw new ForbiddenError(`The payload token's job ${jobId} does not exist.`, 'auth.payload_job_gone');
@@ -79,4 +81,24 @@ async function assertPayloadJobLive(deps: Pick<Deps, 'aws' | 'resources'>, ident
         'auth.payload_job_final',
       );
   }
+}
+
+/**
+ * Only what the check needs of the job: it runs on every payload call (heartbeats most of all),
+ * and a whole job item can be large.
+ */
+async function getHolding(
+  deps: Pick<Deps, 'aws' | 'resources'>,
+  jobId: number,
+): Promise<Pick<JobRecord, 'vo' | 'status' | 'pilotReference'> | undefined> {
+  const { Item } = await deps.aws.dynamo.send(
+    new GetCommand({
+      TableName: tableName(deps.resources, 'jobs'),
+      Key: jobKey(jobId),
+      ConsistentRead: true,
+      ProjectionExpression: '#vo, #status, #pilot',
+      ExpressionAttributeNames: { '#vo': 'vo', '#status': 'status', '#pilot': 'pilotReference' },
+    }),
+  );
+  return Item as Pick<JobRecord, 'vo' | 'status' | 'pilotReference'> | undefined;
 }
