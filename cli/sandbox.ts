@@ -5,13 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { isAbsolute, normalize, relative, resolve, sep, win32 } from 'node:path';
-import { create } from 'tar';
+import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
 import { type ApiClient, reach } from '#cli/client.ts';
 import { CliError } from '#cli/errors.ts';
 import { unpackSafely } from '#cli/unpack.ts';
 import type { SandboxDownloadResponse, SandboxInfo, SandboxUploadResponse } from '#shared/sandboxes/model.ts';
 import { parseReference } from '#shared/sandboxes/reference.ts';
+import { packTarGz } from '#shared/sandboxes/tar.ts';
 
 export interface PackedSandbox {
   readonly buffer: Buffer;
@@ -29,8 +29,10 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').upd
  */
 export async function packSandbox(files: readonly string[], baseDir: string): Promise<PackedSandbox> {
   if (files.length === 0) throw new CliError('A sandbox needs at least one file.');
-  const entries = files.map((file) => keepRoot(insideBase(file, baseDir)));
-  const buffer = await create({ gzip: true, portable: true, cwd: baseDir }, entries).concat();
+  const buffer = await packTarGz(
+    baseDir,
+    files.map((file) => insideBase(file, baseDir)),
+  );
   return { buffer, checksum: sha256Hex(buffer), size: buffer.length };
 }
 
@@ -84,12 +86,6 @@ export async function downloadSandbox(client: ApiClient, pfn: string, destDir: s
   mkdirSync(destDir, { recursive: true });
   return unpackSafely(bytes, destDir);
 }
-
-/**
- * node-tar strips what Windows would read as a drive (`A:` of `A:Gln2Cys`) from an entry's path,
- * when packing and when unpacking: such a path is packed as `./A:Gln2Cys`, which keeps its name.
- */
-const keepRoot = (path: string): string => (win32.parse(path).root === '' ? path : `./${path}`);
 
 function insideBase(file: string, baseDir: string): string {
   const path = (isAbsolute(file) ? relative(resolve(baseDir), file) : normalize(file)) || '.';

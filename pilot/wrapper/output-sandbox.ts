@@ -7,11 +7,11 @@
  */
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { create } from 'tar';
 import type { JobApi } from '#pilot/api.ts';
 import { digestFile } from '#pilot/transfer.ts';
 import { tailLines } from '#pilot/watchdog/peek.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
+import { writeTarGz } from '#shared/sandboxes/tar.ts';
 import { JobStepError } from './errors.ts';
 import type { JobPaths } from './workdir.ts';
 
@@ -47,7 +47,7 @@ export async function uploadOutputSandbox(
 
 async function pack(archive: string, cwd: string, entries: readonly string[]): Promise<void> {
   await rm(archive, { force: true });
-  await create({ gzip: true, portable: true, cwd, file: archive }, [...entries]);
+  await writeTarGz(archive, cwd, entries);
 }
 
 async function upload(api: Pick<JobApi, 'uploadOutputSandbox'>, archive: string): Promise<string> {

@@ -1,10 +1,21 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ArchiveEntry, unpackSafely, unsafeEntry } from '#cli/unpack.ts';
+import { uploadOutputSandbox } from '#pilot/wrapper/output-sandbox.ts';
+import type { JobPaths } from '#pilot/wrapper/workdir.ts';
 
 interface RawEntry {
   path: string;
@@ -130,6 +141,25 @@ describe('unpackSafely', () => {
     ]);
     await expect(unpackSafely(bytes, dest)).rejects.toThrow(/out links to \/tmp/);
     expect(existsSync(join(dest, 'out'))).toBe(false);
+  });
+
+  it("unpacks a job's output named like a drive (A:Gln2Cys) under its own name, as the pilot packs it", async () => {
+    const root = scratch();
+    mkdirSync(join(root, 'private'));
+    writeFileSync(join(root, 'A:Gln2Cys'), 'data');
+    const stored: Buffer[] = [];
+    const api = {
+      uploadOutputSandbox: async (archive: string) => {
+        stored.push(readFileSync(archive));
+        return 'SB:SandboxSE|/S3/x.tar.gz';
+      },
+    };
+    const paths = { root, private: join(root, 'private') } as JobPaths;
+    const limits = { outputSandboxLimitBytes: 1_000_000, peekLines: 10 };
+    await uploadOutputSandbox(api, paths, ['A:Gln2Cys'], limits);
+    const dest = scratch();
+    expect(await unpackSafely(stored[0] as Buffer, dest)).toEqual(['./A:Gln2Cys']);
+    expect(readFileSync(join(dest, 'A:Gln2Cys'), 'utf8')).toBe('data');
   });
 
   it('refuses what is not a tar.gz', async () => {
