@@ -5,10 +5,9 @@
  */
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { checkFrom, waitFrom } from '#shared/jobs/transitions/check.ts';
-import { deleteFrom } from '#shared/jobs/transitions/delete.ts';
 import { failFrom } from '#shared/jobs/transitions/fail.ts';
 import { beatingIn, wakeFrom } from '#shared/jobs/transitions/heartbeat.ts';
-import { killFrom } from '#shared/jobs/transitions/kill.ts';
+import { deleteFrom, killFrom } from '#shared/jobs/transitions/manager.ts';
 import { matchFrom } from '#shared/jobs/transitions/match.ts';
 import { rescheduleFrom } from '#shared/jobs/transitions/reschedule.ts';
 import { stallFrom } from '#shared/jobs/transitions/stall.ts';
@@ -57,8 +56,14 @@ export const transitions: readonly TransitionEntry[] = [
     to: ['Failed'],
     calledBy: 'executor chain, recovery sweep, StalledJobs agent',
   },
-  { name: 'kill', module: 'kill.ts', from: killFrom, to: ['Killed'], calledBy: 'job manager: kill' },
-  { name: 'delete', module: 'delete.ts', from: deleteFrom, to: ['Deleted'], calledBy: 'job manager: delete' },
+  { name: 'kill', module: 'manager.ts', from: killFrom, to: ['Killed'], calledBy: 'job manager: kill' },
+  {
+    name: 'delete',
+    module: 'manager.ts',
+    from: deleteFrom,
+    to: ['Deleted'],
+    calledBy: 'job manager: delete',
+  },
   {
     name: 'reschedule',
     module: 'reschedule.ts',
