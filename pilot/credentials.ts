@@ -35,11 +35,12 @@ export function parseCredentialsText(text: string, source: string): PilotCredent
  * Reads the credentials file at `path` and deletes it. Refused, and left in place: a symbolic link,
  * anything but a regular file, a file not owned by this process's uid, and one its group or others
  * may use (mode & 0o077), which a launcher writes 0600. A file read is deleted whatever it holds:
- * a file left behind could be read by the pilot's payloads.
+ * a file left behind could be read by the pilot's payloads. With `keep`, it stays: a host's own
+ * credentials file (`muon site-director --pilot-credentials`), not a hand-over.
  */
 export async function readCredentialsFile(
   path: string,
-  options: { readonly uid?: number } = {},
+  options: { readonly uid?: number; readonly keep?: boolean } = {},
 ): Promise<PilotCredentials> {
   let handle: FileHandle;
   try {
@@ -71,6 +72,7 @@ export async function readCredentialsFile(
   } finally {
     await handle.close();
   }
+  if (options.keep) return parseCredentialsText(text, path);
   try {
     await unlink(path);
   } catch (error) {

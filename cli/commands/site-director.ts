@@ -13,14 +13,13 @@
  * directory under its work directory (a Slurm element's must be on a file system the worker nodes
  * see), never in the batch script or their environment (docs/pilots.md, "Credentials").
  */
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { emulatorCredentials } from '#local/emulators.ts';
 import { type LocalFile, readLocalFile, resolveHome } from '#local/home.ts';
-import { parseCredentialsText } from '#pilot/credentials.ts';
+import { readCredentialsFile } from '#pilot/credentials.ts';
 import { clientCredentialsFromEnvironment } from '#pilot/token.ts';
 import {
   createSiteDirector,
@@ -67,12 +66,13 @@ export interface SiteDirectorContext {
  * pilot token. Their elements hand it to them in a credentials file. A token in this command's
  * argv is readable by every process of the host (`/proc/<pid>/cmdline`), hence the warning.
  */
-function pilotCredentials(
+async function pilotCredentials(
   options: SiteDirectorOptions,
   env: Env,
   local: LocalFile | undefined,
-): PilotCredentials {
-  if (options.pilotCredentialsFile) return readHostCredentials(options.pilotCredentialsFile);
+): Promise<PilotCredentials> {
+  // The host's own file, kept: readable by its owner only, as a launcher's hand-over is.
+  if (options.pilotCredentialsFile) return readCredentialsFile(options.pilotCredentialsFile, { keep: true });
   if (options.pilotToken) {
     console.error(
       'muon site-director: warning: --pilot-token is visible to every process of this host (/proc/<pid>/cmdline); use --pilot-credentials FILE.',
@@ -86,25 +86,6 @@ function pilotCredentials(
   throw new CliError(
     `Pilots need a token of a GenericPilot group: pass --pilot-token, set ${pilotTokenVariable}, or set MUON_CLIENT_ID and MUON_CLIENT_SECRET.`,
   );
-}
-/** The host's pilot credentials file: readable by its owner only, and kept (it is not a hand-over). */
-function readHostCredentials(path: string): PilotCredentials {
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch (error) {
-    throw new CliError(`--pilot-credentials ${path}: ${(error as Error).message}`);
-  }
-  if ((mode & 0o077) !== 0) {
-    throw new CliError(
-      `--pilot-credentials ${path} is readable by others (mode ${(mode & 0o777).toString(8)}): chmod 600 it.`,
-    );
-  }
-  try {
-    return parseCredentialsText(readFileSync(path, 'utf8'), path);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
 }
 
 const drivable = new Set(['Slurm', 'Local']);
@@ -130,7 +111,7 @@ export async function runSiteDirector(
   const apiUrl = options.apiUrl ?? env.MUON_API_URL ?? local?.apiUrl;
   if (!apiUrl)
     throw new CliError('Pilots need the API: pass --api-url, set MUON_API_URL, or start the local runtime.');
-  const credentials = pilotCredentials(options, env, local);
+  const credentials = await pilotCredentials(options, env, local);
   const tables = resolveTables(env, local);
   const idleStop = config.agents.siteDirector.localIdleStopSeconds;
 

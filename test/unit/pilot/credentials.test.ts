@@ -45,6 +45,14 @@ describe('Reading a pilot credentials file', () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  it("keeps a file it is told to keep (a host's own), after the same checks", async () => {
+    const path = credentialsFile('{"token": "t0k"}');
+    await expect(readCredentialsFile(path, { keep: true })).resolves.toEqual({ token: 't0k' });
+    expect(existsSync(path)).toBe(true);
+    const open = credentialsFile('{"token": "t0k"}', 0o644);
+    await expect(readCredentialsFile(open, { keep: true })).rejects.toThrow(/open to its group or others/);
+  });
+
   it('reads an OAuth2 client with its optional endpoint, issuer and scope', async () => {
     const client = {
       clientId: 'muon-pilots',
