@@ -12,14 +12,13 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { flattenClaims } from '#shared/auth/identity.ts';
 import { createIdentityProviderVerifier } from '#shared/auth/identity-provider.ts';
-import { createPayloadTokens } from '#shared/auth/payload-token.ts';
 import {
   bearerToken,
   createBearerVerifier,
   rejectedContextKey,
   type TokenVerifier,
 } from '#shared/auth/verifier.ts';
-import { type Deps, payloadKeyOf } from '#shared/deps.ts';
+import { type Deps, payloadTokensOf } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
 
 export interface AuthorizerResult {
@@ -35,11 +34,7 @@ export function createHandler(deps: Deps, identityProvider?: TokenVerifier) {
         issuer: deps.config.auth.issuer,
         audience: deps.config.auth.audience,
       }),
-    payloadTokens: createPayloadTokens({
-      key: payloadKeyOf(deps),
-      audience: deps.config.auth.audience[0] as string,
-      now: deps.now,
-    }),
+    payloadTokens: payloadTokensOf(deps),
   });
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
     const token = bearerToken(event.headers?.authorization ?? event.identitySource?.[0]);

@@ -3,8 +3,7 @@
  * why a waiting job is not matched. A pilot asks with its pilot credential; each job it gets is
  * added to its pilot record and comes with the job's payload token, which the pilot renews here.
  */
-import { createPayloadTokens } from '#shared/auth/payload-token.ts';
-import { type Deps, payloadKeyOf, tableName } from '#shared/deps.ts';
+import { type Deps, payloadTokensOf, tableName } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { route } from '#shared/http/route.ts';
@@ -24,11 +23,7 @@ export function createHandler(deps: Deps) {
     pilots: tableName(deps.resources, 'pilots'),
   };
   const payloadTokens = createMatcherPayloadTokens({
-    tokens: createPayloadTokens({
-      key: payloadKeyOf(deps),
-      audience: deps.config.auth.audience[0] as string,
-      now: deps.now,
-    }),
+    tokens: payloadTokensOf(deps),
     getJob: (jobId) => getJob(deps.aws.dynamo, tables.jobs, jobId),
   });
   const matcher = createMatcher({

@@ -6,7 +6,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PayloadKeySource } from '#shared/auth/payload-token.ts';
+import {
+  createPayloadTokens,
+  type PayloadKeySource,
+  type PayloadTokens,
+} from '#shared/auth/payload-token.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
@@ -71,4 +75,13 @@ export function payloadKeyOf(deps: Pick<Deps, 'payloadKey'>): PayloadKeySource {
     );
   }
   return deps.payloadKey;
+}
+
+/** Payload tokens for this deployment's API (its first audience), signed with the payload key. */
+export function payloadTokensOf(deps: Pick<Deps, 'payloadKey' | 'config' | 'now'>): PayloadTokens {
+  return createPayloadTokens({
+    key: payloadKeyOf(deps),
+    audience: deps.config.auth.audience[0] as string,
+    now: deps.now,
+  });
 }
