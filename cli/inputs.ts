@@ -12,7 +12,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { CliError, USAGE } from '#cli/errors.ts';
-import { inputSandboxKey, isDiracJob } from '#shared/cwl/index.ts';
+import { inputSandboxKey, isDiracJob, isJobOrderDirective } from '#shared/cwl/index.ts';
 import { type ClassAd, getStringList, listValue, stringValue } from '#shared/jdl/index.ts';
 
 export function readText(file: string, what = 'file'): string {
@@ -120,7 +120,7 @@ export function knownInputs(
   order: Record<string, unknown>,
   inputIds: readonly string[],
 ): { order: Record<string, unknown>; ignored: string[] } {
-  const keep = (key: string) => inputIds.includes(key) || key.includes(':') || key.startsWith('$');
+  const keep = (key: string) => inputIds.includes(key) || isJobOrderDirective(key);
   const ignored = Object.keys(order).filter((key) => !keep(key));
   if (ignored.length === 0) return { order, ignored };
   return { order: Object.fromEntries(Object.entries(order).filter(([key]) => keep(key))), ignored };

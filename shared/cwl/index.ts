@@ -32,7 +32,7 @@ export type {
   WorkflowStep,
 } from './schema.ts';
 export { CWL_VERSION } from './semantics.ts';
-export { type CwlJobOrder, validateCwl, validateJobOrder } from './validate.ts';
+export { type CwlJobOrder, isJobOrderDirective, validateCwl, validateJobOrder } from './validate.ts';
 export {
   CWL_VERSIONS,
   type CwlVersion,

@@ -73,6 +73,9 @@ function checkProcess(document: unknown, rootId?: string): Checked {
 const within = (path: string, ancestor: string): boolean =>
   path === ancestor || path.startsWith(`${ancestor}.`) || path.startsWith(`${ancestor}[`);
 
+/** Namespaced keys (`cwl:requirements`) and `$` directives of an input object are cwltool's, not inputs. */
+export const isJobOrderDirective = (key: string): boolean => key.includes(':') || key.startsWith('$');
+
 /**
  * Checks an input object against the task's inputs: every required input is given, every value
  * has its input's type (Files and Directories with `class` and a `location`, `path` or literal
@@ -101,8 +104,7 @@ export function validateJobOrder(task: CwlTask, jobOrder: unknown): CwlJobOrder 
   }
   const known = Object.keys(task.inputs);
   for (const key of Object.keys(jobOrder)) {
-    // Namespaced keys (`cwl:requirements`) and `$` directives are cwltool's, not inputs.
-    if (key in task.inputs || key.includes(':') || key.startsWith('$')) continue;
+    if (key in task.inputs || isJobOrderDirective(key)) continue;
     const list = known.length > 0 ? known.join(', ') : 'none';
     issues.push(issueAt([key], `unknown input${didYouMean(key, known)}; the task's inputs are: ${list}`));
   }
