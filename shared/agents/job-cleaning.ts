@@ -20,7 +20,7 @@ import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
-import { deleteJob } from '#shared/jobs/store/delete-job.ts';
+import { removeJobRecord } from '#shared/jobs/store/delete-job.ts';
 import { fromJobItem } from '#shared/jobs/store/keys.ts';
 import type { Logger } from '#shared/log.ts';
 import { tables } from '#shared/resources.ts';
@@ -115,7 +115,7 @@ async function removeJob(
   for (const assignment of await listJobAssignments(deps.dynamo, deps.sandboxesTable, jobId)) {
     await deleteAssignment(deps.dynamo, deps.sandboxesTable, assignment);
   }
-  const removed = await deleteJob(deps.dynamo, deps.jobsTable, job);
+  const removed = await removeJobRecord(deps.dynamo, deps.jobsTable, job);
   if (!removed) deps.logger.info('job changed while it was being removed; kept', { jobId });
   return removed;
 }

@@ -8,7 +8,7 @@ import { jobKey } from '#shared/jobs/store/keys.ts';
  * Deletes the job (its attributes, description, parameters and history are one item) if it is
  * still at the version read; false when it changed since, or is gone.
  */
-export async function deleteJob(
+export async function removeJobRecord(
   dynamo: DynamoDBDocumentClient,
   table: string,
   job: Pick<JobRecord, 'jobId' | 'version'>,
