@@ -73,8 +73,6 @@ export function route<
   return spec as unknown as Route;
 }
 
-export type { Caller, CallerPolicy };
-
 export const isHttpResult = (value: unknown): value is HttpResult =>
   typeof value === 'object' &&
   value !== null &&
