@@ -7,7 +7,8 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { type ClientCredentials, completeClientCredentials } from '#pilot/token.ts';
+import { completeClientCredentials } from '#pilot/token.ts';
+import type { ClientCredentials } from '#shared/ce/credentials.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 
 /** The variable naming the secret (the job definition sets it). */

@@ -6,6 +6,7 @@
  * in the cloud is given a client, not a token (docs/pilots.md, "Tokens").
  */
 import { ApiCallError, fetchOrUnreachable, parseBody, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import type { ClientCredentials } from '#shared/ce/credentials.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
 
@@ -61,16 +62,6 @@ export function renewingToken(
       if (current?.token === token) current = undefined;
     },
   };
-}
-
-export interface ClientCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** The token endpoint; without it, found from the issuer's OpenID Connect discovery document. */
-  readonly tokenUrl?: string;
-  readonly issuer?: string;
-  /** Space-separated scopes to ask for; the provider's defaults when absent. */
-  readonly scope?: string;
 }
 
 export interface ClientCredentialsOptions {

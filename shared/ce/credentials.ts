@@ -17,15 +17,18 @@ const tokenCredentialsSchema = z.strictObject({ token: z.string().min(1) });
 const clientCredentialsSchema = z.strictObject({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),
+  /** The token endpoint; without it, found from the issuer's OpenID Connect discovery document. */
   tokenUrl: z.url().optional(),
   issuer: z.url().optional(),
+  /** Space-separated scopes to ask for; the provider's defaults when absent. */
   scope: z.string().min(1).optional(),
 });
 
+/** An OAuth2 client a pilot gets its tokens with (pilot/token.ts). */
+export type ClientCredentials = z.infer<typeof clientCredentialsSchema>;
+
 /** A pilot's credentials: a bearer token of a GenericPilot group, or an OAuth2 client to get them. */
-export type PilotCredentials =
-  | z.infer<typeof tokenCredentialsSchema>
-  | z.infer<typeof clientCredentialsSchema>;
+export type PilotCredentials = z.infer<typeof tokenCredentialsSchema> | ClientCredentials;
 
 /** The pilot option that names a credentials file. */
 export const credentialsFileOption = '--credentials-file';
