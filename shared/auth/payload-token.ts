@@ -16,7 +16,7 @@ import { claimNames, payloadClaimNames, payloadTokenIssuer } from '#shared/auth/
 const payloadTokenUse = 'payload';
 
 /** Default lifetime; the pilot renews a job's token before it runs out (`POST /api/jobs/{id}/token`). */
-export const payloadTokenSeconds = 3600;
+const payloadTokenSeconds = 3600;
 const algorithm = 'HS256';
 
 export interface PayloadTokenSubject {
@@ -52,16 +52,14 @@ export function createPayloadTokens(options: {
   /** The API's audience (the configuration's first `auth.audience`). */
   readonly audience: string;
   readonly now: () => Date;
-  readonly lifetimeSeconds?: number;
 }): PayloadTokens {
-  const lifetime = options.lifetimeSeconds ?? payloadTokenSeconds;
   return {
     ready: async () => {
       await options.key();
     },
     issue: async (subject) => {
       const now = Math.floor(options.now().getTime() / 1000);
-      const expires = now + lifetime;
+      const expires = now + payloadTokenSeconds;
       const token = await new SignJWT({
         [claimNames.vo]: subject.vo,
         [claimNames.preferredUsername]: subject.owner,
