@@ -11,8 +11,8 @@ import type { PackedCwl } from './pack.ts';
 /** validateCwl, with every problem located in the files it came from. */
 export function validatePacked(packed: PackedCwl): CwlTask {
   try {
-    validateCwl(packed.checked);
-    return validateCwl(packed.document);
+    const task = validateCwl(packed.checked);
+    return packed.checked === packed.document ? task : validateCwl(packed.document);
   } catch (error) {
     if (!(error instanceof CwlValidationError)) throw error;
     throw new CwlValidationError(

@@ -40,10 +40,11 @@ const at = (origin: Origin, ...keys: (string | number)[]): Origin => ({
 
 /** Packs the document named like cwltool's first argument: `wf.cwl` or `tool.cwl#main`. */
 export function packCwl(reference: string): PackedCwl {
-  // The first pass learns every declared type name, so the second knows which references name one.
+  // The first pass learns every declared type name, so the second knows which references name one;
+  // the second reads the files the first loaded.
   const declared = new Set<string>();
-  new Packer(declared, () => true).pack(reference);
-  return new Packer(new Set(), (uri) => declared.has(uri)).pack(reference);
+  const { loader } = new Packer(declared, () => true).pack(reference);
+  return new Packer(new Set(), (uri) => declared.has(uri), loader).pack(reference);
 }
 
 interface Entry {
@@ -58,6 +59,8 @@ class Packer {
   constructor(
     private readonly declared: Set<string>,
     private readonly isDeclared: (uri: string) => boolean,
+    /** The loader of an earlier pass over the same document. */
+    private readonly loaded?: CwlLoader,
   ) {}
 
   private loader = new CwlLoader(process.cwd());
@@ -82,7 +85,7 @@ class Packer {
       ? { file: resolve(reference), fragment: undefined }
       : resolveReference(resolve('muon-cwl-packer'), reference);
     if (!isFile(file)) throw new CliError(`Cannot read the CWL document ${reference}: no such file.`, USAGE);
-    this.loader = new CwlLoader(dirname(file));
+    this.loader = this.loaded ?? new CwlLoader(dirname(file));
     const main = this.loader.load(file);
     if (!isRecord(main))
       return this.loader.fail({ file, path: [] }, 'expected a CWL document (a mapping of fields)');
