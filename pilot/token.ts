@@ -74,7 +74,8 @@ export interface ClientCredentialsOptions {
 
 /** A token is renewed a minute before it ends, or when 80% of a shorter lifetime has passed. */
 const renewBeforeMs = 60_000;
-const renewBeforeShare = 0.2;
+/** The share of its lifetime left when a token is renewed (a payload token's too). */
+export const renewBeforeShare = 0.2;
 
 export function clientCredentialsToken(
   credentials: ClientCredentials,

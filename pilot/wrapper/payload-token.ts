@@ -6,10 +6,7 @@
  * never sees it (docs/pilots.md, Payload isolation).
  */
 import type { PayloadTokenGrant } from '#pilot/api.ts';
-import { type HeldToken, renewingToken, type TokenSource } from '#pilot/token.ts';
-
-/** Renewed when less than this share of its lifetime is left. */
-const renewBeforeShare = 0.2;
+import { type HeldToken, renewBeforeShare, renewingToken, type TokenSource } from '#pilot/token.ts';
 
 export interface PayloadTokenOptions {
   /** Milliseconds since the epoch (tests). */

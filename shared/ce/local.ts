@@ -233,10 +233,5 @@ function signalProcess(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
+/** `signal` to the process group `pid` leads. */
+const signalGroup = (pid: number, signal: NodeJS.Signals): void => signalProcess(-pid, signal);
