@@ -16,6 +16,11 @@ import { rescheduleJob } from '#shared/jobs/transitions/reschedule.ts';
 import type { TransitionResult } from '#shared/jobs/transitions/write.ts';
 
 export type Failure = { detail: string; code: 'not_found' | 'forbidden' | 'invalid_transition' | 'limit' };
+/** The answer for a job that does not exist, or that the caller may not know of (another VO's). */
+export const missing = (jobId: number): Failure => ({
+  code: 'not_found',
+  detail: `Job ${jobId} does not exist.`,
+});
 export interface BulkResult<T> {
   success: Record<string, T>;
   failed: Record<string, Failure>;
@@ -58,10 +63,6 @@ export function createJobControl(deps: ControlDeps) {
     change: (job: JobRecord) => Promise<Outcome<T>>,
   ): Promise<BulkResult<T>> {
     const result: BulkResult<T> = { success: {}, failed: {} };
-    const missing = (jobId: number): Failure => ({
-      code: 'not_found',
-      detail: `Job ${jobId} does not exist.`,
-    });
     await Promise.all(
       [...new Set(jobIds)].map(async (jobId) => {
         const job = await deps.jobs.get(jobId);
@@ -96,8 +97,7 @@ export function createJobControl(deps: ControlDeps) {
   /** The answer to a transition: the job's status, or the table's refusal naming where the job is. */
   const answer = (jobId: number, to: JobStatus, result: TransitionResult): Outcome<StatusView> => {
     if (result.ok) return { value: statusView(result.job), written: result };
-    if (result.current === undefined)
-      return { value: { code: 'not_found', detail: `Job ${jobId} does not exist.` } };
+    if (result.current === undefined) return { value: missing(jobId) };
     // Asking for the status a job already has is no transition (DIRAC answers it as done).
     if (result.current === to) return { value: statusView(result.job) };
     return {
@@ -126,8 +126,7 @@ export function createJobControl(deps: ControlDeps) {
             ...(reported.written ? { written: { job: reported.job, previous: reported.previous } } : {}),
           };
         }
-        if (!reported.refusal)
-          return { value: { code: 'not_found', detail: `Job ${job.jobId} does not exist.` } };
+        if (!reported.refusal) return { value: missing(job.jobId) };
         return {
           value: {
             code: 'invalid_transition',
@@ -162,8 +161,7 @@ export function createJobControl(deps: ControlDeps) {
           maxRescheduling,
         });
         if (!written.ok) {
-          if (written.current === undefined)
-            return { value: { code: 'not_found', detail: `Job ${job.jobId} does not exist.` } };
+          if (written.current === undefined) return { value: missing(job.jobId) };
           return {
             value: {
               code: 'invalid_transition',

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Identity } from '#shared/auth/identity.ts';
 import { mayAccess } from '#shared/jobs/access.ts';
-import type { BulkResult, Failure } from '#shared/jobs/control.ts';
+import { type BulkResult, type Failure, missing } from '#shared/jobs/control.ts';
 import { checkJobIdKeys } from '#shared/jobs/http.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
@@ -47,7 +47,6 @@ export async function recordHeartbeats(
   now: () => Date,
 ): Promise<BulkResult<JobCommandView[]>> {
   const result: BulkResult<JobCommandView[]> = { success: {}, failed: {} };
-  const missing = (jobId: number): Failure => ({ code: 'not_found', detail: `Job ${jobId} does not exist.` });
   const notRunning = (jobId: number, status: string): Failure => ({
     code: 'invalid_transition',
     detail: `Job ${jobId} is ${status}; it is not running.`,
