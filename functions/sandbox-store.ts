@@ -15,8 +15,6 @@ import { createSandboxStore } from '#shared/sandboxes/service.ts';
 const downloadQuerySchema = z.object({ pfn: z.string().min(1) });
 /** The PATCH body is the reference itself, as a JSON string (DiracX). */
 const referenceBodySchema = z.string().min(1);
-const jobIdOf = (pathParameters: Readonly<Record<string, string>>): number =>
-  jobIdParameter(pathParameters.jobId);
 
 export const createHandler = (deps: Deps) => {
   const store = createSandboxStore(deps);
@@ -34,19 +32,20 @@ export const createHandler = (deps: Deps) => {
     }),
     'GET /api/jobs/{jobId}/sandbox': route({
       caller: ['user', 'payload'],
-      handle: ({ identity, pathParameters }) => store.jobSandboxes(identity, jobIdOf(pathParameters)),
+      handle: ({ identity, pathParameters }) =>
+        store.jobSandboxes(identity, jobIdParameter(pathParameters.jobId)),
     }),
     'POST /api/jobs/{jobId}/sandbox/output': route({
       caller: ['payload'],
       body: sandboxInfoSchema,
       handle: ({ identity, pathParameters, body }) =>
-        store.initiateOutputUpload(identity, jobIdOf(pathParameters), body),
+        store.initiateOutputUpload(identity, jobIdParameter(pathParameters.jobId), body),
     }),
     'PATCH /api/jobs/{jobId}/sandbox/output': route({
       caller: ['payload'],
       body: referenceBodySchema,
       handle: async ({ identity, pathParameters, body }) => {
-        await store.assignOutput(identity, jobIdOf(pathParameters), body);
+        await store.assignOutput(identity, jobIdParameter(pathParameters.jobId), body);
         return null;
       },
     }),
