@@ -119,6 +119,19 @@ export interface DownloadedOutputs {
   readonly outputObject?: string;
 }
 
+/** Downloads and unpacks output sandboxes, one after the other, into `dir` (which must exist); returns the unpacked paths. */
+export async function unpackOutputSandboxes(
+  client: ApiClient,
+  references: readonly string[],
+  dir: string,
+): Promise<string[]> {
+  const unpacked: string[] = [];
+  for (const reference of references) {
+    unpacked.push(...(await unpackSafely(await fetchSandbox(client, reference), dir)));
+  }
+  return unpacked;
+}
+
 /**
  * Downloads a job's output sandboxes into `dir` and writes its CWL output object there with local
  * locations (see `localizeOutputObject`); with `data`, also downloads its output data into
@@ -143,10 +156,7 @@ export async function downloadJobOutputs(
   }
 
   await mkdir(dir, { recursive: true });
-  const unpacked: string[] = [];
-  for (const reference of sandboxes.Output) {
-    unpacked.push(...(await unpackSafely(await fetchSandbox(client, reference), dir)));
-  }
+  const unpacked = await unpackOutputSandboxes(client, sandboxes.Output, dir);
 
   const localized =
     outputs.CWLOutput === undefined

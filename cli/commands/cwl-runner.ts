@@ -20,9 +20,7 @@ import { createSandboxUploader, sendChunks } from '#cli/commands/job-bulk.ts';
 import { planCwl } from '#cli/commands/job-submit-cwl.ts';
 import { CliError } from '#cli/errors.ts';
 import { noProgress, type Output } from '#cli/format.ts';
-import { downloadJobOutputs } from '#cli/outputs.ts';
-import { fetchSandbox } from '#cli/sandbox.ts';
-import { unpackSafely } from '#cli/unpack.ts';
+import { downloadJobOutputs, unpackOutputSandboxes } from '#cli/outputs.ts';
 import { CwlValidationError } from '#shared/cwl/index.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import type { JobSandboxes } from '#shared/sandboxes/model.ts';
@@ -134,7 +132,7 @@ async function jobErrorLines(client: ApiClient, jobId: number, limit = 16): Prom
   const dir = mkdtempSync(join(tmpdir(), 'muon-cwl-runner-'));
   try {
     const { body } = await client.request<JobSandboxes>('GET', `/api/jobs/${jobId}/sandbox`);
-    for (const reference of body.Output) await unpackSafely(await fetchSandbox(client, reference), dir);
+    await unpackOutputSandboxes(client, body.Output, dir);
     const file = ['std.err', 'std.err.tail'].map((name) => join(dir, name)).find((path) => existsSync(path));
     return file === undefined ? [] : errorLines(readFileSync(file, 'utf8'), limit);
   } catch {
