@@ -12,20 +12,18 @@ import { historyEntry } from '#shared/jobs/status-updates.ts';
 import { failWrite } from '#shared/jobs/transitions/fail.ts';
 import { sameMinorStatus } from '#shared/jobs/transitions/guards.ts';
 import {
-  sourcesOf,
   type TransitionResult,
   type TransitionStore,
   writeTransition,
 } from '#shared/jobs/transitions/write.ts';
 
-/** The statuses in which a job belongs to the chain: Received (JobPath's) and Checking. */
+/**
+ * The statuses in which a job belongs to the chain: Received (JobPath's) and Checking. The chain
+ * moves a job on, or into its task queue, from either.
+ */
 const inTheChain: readonly JobStatus[] = ['Received', 'Checking'];
-export const checkFrom: readonly JobStatus[] = sourcesOf('Checking', { stay: true }).filter((s) =>
-  inTheChain.includes(s),
-);
-export const waitFrom: readonly JobStatus[] = sourcesOf('Waiting').filter((status) =>
-  inTheChain.includes(status),
-);
+export const checkFrom = inTheChain;
+export const waitFrom = inTheChain;
 
 export interface ChainMove {
   /** The executor that decided; it names the row in the history. */

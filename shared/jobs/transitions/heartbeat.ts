@@ -13,16 +13,13 @@ import { historyEntry } from '#shared/jobs/status-updates.ts';
 import { sameVersion } from '#shared/jobs/transitions/guards.ts';
 import {
   settle,
-  sourcesOf,
   type TransitionResult,
   type TransitionStore,
   type TransitionWrite,
 } from '#shared/jobs/transitions/write.ts';
 
 /** The statuses a heartbeat wakes (DIRAC: "If the status is Stalled or Matched → Running"). */
-export const wakeFrom: readonly JobStatus[] = sourcesOf('Running').filter(
-  (status) => status === 'Matched' || status === 'Stalled',
-);
+export const wakeFrom: readonly JobStatus[] = ['Matched', 'Stalled'];
 /** Statuses in which a job may beat without a move: running, or just killed (to learn it). */
 export const beatingIn: readonly JobStatus[] = ['Running', 'Completing', 'Killed'];
 

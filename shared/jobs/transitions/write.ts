@@ -19,12 +19,9 @@ export interface TransitionStore {
   readonly table: string;
 }
 
-/**
- * The statuses from which DIRAC's table allows `to`. Staying in `to` is no transition; `stay`
- * includes it for moves that may repeat (Checking → Checking, one executor to the next).
- */
-export function sourcesOf(to: JobStatus, options: { stay?: boolean } = {}): JobStatus[] {
-  return jobStatuses.filter((from) => (from === to ? options.stay === true : canTransition(from, to)));
+/** The statuses from which DIRAC's table allows `to`. Staying in `to` is no transition. */
+export function sourcesOf(to: JobStatus): JobStatus[] {
+  return jobStatuses.filter((from) => from !== to && canTransition(from, to));
 }
 
 /** Statuses in which a pilot may be running the job: stopping it takes a Kill command. */
