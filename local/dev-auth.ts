@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { claimNames, properties } from '#shared/auth/identity.ts';
-import { describeTokenError } from '#shared/auth/payload-token.ts';
+import { describeTokenError } from '#shared/auth/token-errors.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 
 const algorithm = 'ES256';

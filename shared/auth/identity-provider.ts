@@ -6,7 +6,7 @@
  * A token it cannot verify is a verdict (`ok: false`); an identity provider it cannot reach throws.
  */
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
-import { describeTokenError } from '#shared/auth/payload-token.ts';
+import { describeTokenError } from '#shared/auth/token-errors.ts';
 import type { TokenVerifier } from '#shared/auth/verifier.ts';
 
 export function createIdentityProviderVerifier(options: {
