@@ -26,6 +26,7 @@ import type { AwsClients, Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import type { Logger } from '#shared/log.ts';
+import { endedStatuses } from '#shared/pilots/model.ts';
 
 export interface LocalPilotsOptions {
   readonly deps: Deps;
@@ -62,22 +63,31 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   const { deps, logger } = options;
   const config: MuonConfig = deps.config;
   const started: string[] = [];
-  const startedBy = new Map<ComputingElement, string[]>();
+  /** The pilots of each element not yet seen ended: those `wake`, `running` and `stop` look at. */
+  const startedBy = new Map<ComputingElement, Set<string>>();
   let stopping = false;
   const configFile = options.configFile ?? writeConfig(options.home, config);
   const idleStop = options.idleStopSeconds ?? config.agents.siteDirector.localIdleStopSeconds;
 
-  // The elements record what they start, so the runtime can stop exactly its own pilots.
+  // The elements record what they start, so the runtime can stop exactly its own pilots, and
+  // forget those a status shows ended (the site director asks every cycle).
   const ceDeps = { home: options.home, env: process.env, logger };
   const elements = createComputingElements(config, ceDeps, ['Local']).map((element): ComputingElement => {
-    const own: string[] = [];
+    const own = new Set<string>();
     const recording: ComputingElement = {
       ...element,
       submitPilots: async (count, spec) => {
         const references = await element.submitPilots(count, spec);
-        own.push(...references);
+        for (const reference of references) own.add(reference);
         started.push(...references);
         return references;
+      },
+      status: async (references) => {
+        const states = await element.status(references);
+        for (const [reference, state] of states) {
+          if (state !== 'Unknown' && endedStatuses.has(state)) own.delete(reference);
+        }
+        return states;
       },
     };
     startedBy.set(recording, own);
@@ -104,13 +114,13 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
   const running = async (): Promise<string[]> => {
     const alive: string[] = [];
     for (const [ce, own] of startedBy) {
-      const states = await ce.status(own);
+      const states = await ce.status([...own]);
       for (const [reference, state] of states) if (state === 'Running') alive.push(reference);
     }
     return alive;
   };
   const cancel = async (references: readonly string[]) => {
-    for (const [ce, own] of startedBy) await ce.cancel(references.filter((r) => own.includes(r)));
+    for (const [ce, own] of startedBy) await ce.cancel(references.filter((r) => own.has(r)));
   };
 
   return {
@@ -121,7 +131,7 @@ export function startLocalPilots(options: LocalPilotsOptions): LocalPilots {
     running,
     wake: async () => {
       if (stopping) return;
-      for (const [ce, own] of startedBy) await ce.wake?.(own);
+      for (const [ce, own] of startedBy) await ce.wake?.([...own]);
     },
     stop: async ({ force = false } = {}) => {
       stopping = true;
@@ -170,14 +180,10 @@ export function wakePilotsOnWaiting(aws: AwsClients, jobsTable: string | undefin
     // Jobs of one submission become Waiting together: one wake-up for them.
     delayMs: 10,
     matches: ({ commandName, input }) => {
+      if (!/^Update(Item)?Command$/.test(commandName) || input.TableName !== jobsTable) return false;
       // The document client's values, or the marshalled ones ({S: 'Waiting'}) a step below.
       const values = JSON.stringify(input.ExpressionAttributeValues ?? {});
-      return (
-        /^Update(Item)?Command$/.test(commandName) &&
-        input.TableName === jobsTable &&
-        values.includes('"Waiting"') &&
-        values.includes(`"${minorStatus.pilotAgentSubmission}"`)
-      );
+      return values.includes('"Waiting"') && values.includes(`"${minorStatus.pilotAgentSubmission}"`);
     },
     wake,
   });
