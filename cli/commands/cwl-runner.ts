@@ -21,7 +21,7 @@ import { planCwl } from '#cli/commands/job-submit-cwl.ts';
 import { CliError } from '#cli/errors.ts';
 import { noProgress, type Output } from '#cli/format.ts';
 import { downloadJobOutputs, unpackOutputSandboxes } from '#cli/outputs.ts';
-import { CwlValidationError } from '#shared/cwl/index.ts';
+import { CwlValidationError, UNSUPPORTED_REQUIREMENT } from '#shared/cwl/index.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import type { JobSandboxes } from '#shared/sandboxes/model.ts';
 
@@ -120,7 +120,7 @@ export function unsupportedRequirements(error: CliError): string[] {
   const cause = error.cause;
   if (!(cause instanceof CwlValidationError) || cause.issues.length === 0) return [];
   const names = cause.issues.map((issue) =>
-    issue.message.startsWith('unsupported requirement')
+    issue.code === UNSUPPORTED_REQUIREMENT
       ? (/(?:^|[.\s])requirements\.(.+)$/.exec(issue.path)?.[1] ?? issue.path)
       : undefined,
   );

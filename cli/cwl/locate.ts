@@ -38,7 +38,7 @@ export function locateIssue(packed: PackedCwl, issue: CwlIssue): CwlIssue {
   if (entry === undefined) return issue;
   const origin = descend(packed, entry.raw, entry.origin, segments(rest));
   const where = packed.loader.position(origin);
-  return { path: rest === '' ? where : `${where}: ${rest}`, message: issue.message };
+  return { ...issue, path: rest === '' ? where : `${where}: ${rest}` };
 }
 
 function segments(path: string): string[] {

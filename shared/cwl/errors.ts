@@ -10,9 +10,14 @@ export interface CwlIssue {
   /** Dotted path of the field; `(document)` for the document itself. */
   path: string;
   message: string;
+  /** What kind of problem, for callers that act on one (`cwl.unsupported_requirement`). */
+  code?: string;
 }
 
 export type PathSegment = string | number;
+
+/** The code of an issue naming a requirement muon does not run (cwl-runner's exit 33). */
+export const UNSUPPORTED_REQUIREMENT = 'cwl.unsupported_requirement';
 
 export class CwlValidationError extends ValidationError {
   readonly issues: readonly CwlIssue[];
@@ -36,9 +41,10 @@ export function formatPath(path: readonly PathSegment[]): string {
   return text === '' ? '(document)' : text;
 }
 
-export const issueAt = (path: readonly PathSegment[], message: string): CwlIssue => ({
+export const issueAt = (path: readonly PathSegment[], message: string, code?: string): CwlIssue => ({
   path: formatPath(path),
   message,
+  ...(code === undefined ? {} : { code }),
 });
 
 /** Drops repeated problems while keeping the order in which they were found. */

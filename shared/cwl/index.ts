@@ -3,7 +3,7 @@
  * muon's scheduling hints, and content addressing. Everything runs in process, without cwltool.
  */
 export { canonicalJson, canonicalWorkflow, workflowId } from './canonical.ts';
-export { type CwlIssue, CwlValidationError, formatIssues } from './errors.ts';
+export { type CwlIssue, CwlValidationError, formatIssues, UNSUPPORTED_REQUIREMENT } from './errors.ts';
 export {
   extractHints,
   inputSandboxKey,

@@ -4,7 +4,14 @@
  * JavaScript without InlineJavascriptRequirement, and a workflow's wiring (wiring.ts). Written
  * against unvalidated data in normal form so these problems are reported with the schema's.
  */
-import { type CwlIssue, didYouMean, fromZodIssues, issueAt, type PathSegment } from './errors.ts';
+import {
+  type CwlIssue,
+  didYouMean,
+  fromZodIssues,
+  issueAt,
+  type PathSegment,
+  UNSUPPORTED_REQUIREMENT,
+} from './errors.ts';
 import { findJavascript } from './expressions.ts';
 import { jobHintsIssues, type TaskInterface } from './hints.ts';
 import { isCudaRequirement, isDeclared, isDiracJob, type Namespaces, prefixOf } from './namespaces.ts';
@@ -159,6 +166,7 @@ function checkClasses(
           issueAt(
             at,
             'unsupported requirement: muon runs the CWL v1.2 requirements and cwltool:CUDARequirement (move optional extensions to hints)',
+            UNSUPPORTED_REQUIREMENT,
           ),
         );
       }

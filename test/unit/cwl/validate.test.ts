@@ -211,6 +211,9 @@ describe('validateCwl', () => {
         /declare the "cwltool" prefix/,
       );
       expect(messageAt(issues, 'requirements.arv:RuntimeConstraints')).toMatch(/unsupported requirement/);
+      expect(issues.find((issue) => issue.path === 'requirements.arv:RuntimeConstraints')?.code).toBe(
+        'cwl.unsupported_requirement',
+      );
     });
 
     it('allows stdin only among inputs and stdout only among outputs of a CommandLineTool', () => {
