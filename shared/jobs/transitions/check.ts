@@ -9,7 +9,7 @@
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
 import { historyEntry } from '#shared/jobs/status-updates.ts';
-import { failWrite } from '#shared/jobs/transitions/fail.ts';
+import { failJob } from '#shared/jobs/transitions/fail.ts';
 import { sameMinorStatus } from '#shared/jobs/transitions/guards.ts';
 import {
   type TransitionResult,
@@ -47,42 +47,40 @@ export interface ChainTransitions {
 }
 
 export function createChainTransitions(store: TransitionStore): ChainTransitions {
-  const refused = (job: JobRecord): TransitionResult => ({ ok: false, current: job.status, job });
+  // The chain hands over only jobs waiting for the executor; the check keeps the table's sources.
   const move = (job: JobRecord, to: JobStatus, minor: string, applicationStatus: string, m: ChainMove) =>
-    writeTransition(store, {
-      jobId: job.jobId,
-      vo: job.vo,
-      from: [job.status],
-      to,
-      time: m.time,
-      minorStatus: minor,
-      applicationStatus,
-      set: m.changes,
-      history: [
-        historyEntry({ time: m.time, status: to, minorStatus: minor, applicationStatus, source: m.executor }),
-      ],
-      guard: sameMinorStatus(job.minorStatus),
-    });
-  return {
-    next: (job, m) =>
-      checkFrom.includes(job.status)
-        ? move(job, 'Checking', m.next, job.applicationStatus, m)
-        : Promise.resolve(refused(job)),
-    waiting: (job, m) =>
-      waitFrom.includes(job.status)
-        ? move(job, 'Waiting', minorStatus.pilotAgentSubmission, 'Unknown', m)
-        : Promise.resolve(refused(job)),
-    failed: (job, m) =>
-      inTheChain.includes(job.status)
-        ? writeTransition(store, {
-            ...failWrite(job, {
+    inTheChain.includes(job.status)
+      ? writeTransition(store, {
+          jobId: job.jobId,
+          vo: job.vo,
+          from: [job.status],
+          to,
+          time: m.time,
+          minorStatus: minor,
+          applicationStatus,
+          set: m.changes,
+          history: [
+            historyEntry({
               time: m.time,
+              status: to,
+              minorStatus: minor,
+              applicationStatus,
               source: m.executor,
-              minorStatus: m.reason,
-              applicationStatus: m.detail ?? m.reason,
-              guard: sameMinorStatus(job.minorStatus),
             }),
-          })
-        : Promise.resolve(refused(job)),
+          ],
+          guard: sameMinorStatus(job.minorStatus),
+        })
+      : Promise.resolve<TransitionResult>({ ok: false, current: job.status, job });
+  return {
+    next: (job, m) => move(job, 'Checking', m.next, job.applicationStatus, m),
+    waiting: (job, m) => move(job, 'Waiting', minorStatus.pilotAgentSubmission, 'Unknown', m),
+    failed: (job, m) =>
+      failJob(store, job, {
+        time: m.time,
+        source: m.executor,
+        minorStatus: m.reason,
+        applicationStatus: m.detail ?? m.reason,
+        guard: sameMinorStatus(job.minorStatus),
+      }),
   };
 }
