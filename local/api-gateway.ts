@@ -11,6 +11,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { invoke, type LocalFunction } from '#local/invoke.ts';
 import { bearerToken, rejectedContextKey } from '#shared/auth/verifier.ts';
 import type { Logger } from '#shared/log.ts';
+import { authorizerFunction } from '#shared/resources.ts';
 
 /** Lambda's limit on a synchronous request payload, which binds before API Gateway's 10 MB. */
 const maxPayloadBytes = 6 * 1024 * 1024;
@@ -37,8 +38,10 @@ export async function startApiGateway(options: {
   port: number;
 }): Promise<ApiGateway> {
   const routes = compileRoutes(options.functions);
-  const authorizer = options.functions.find((fn) => fn.definition.authorizer);
-  if (!authorizer) throw new Error('The resource definition has no authorizer function.');
+  const authorizerName = authorizerFunction(
+    Object.fromEntries(options.functions.map((fn) => [fn.name, fn.definition])),
+  );
+  const authorizer = options.functions.find((fn) => fn.name === authorizerName) as LocalFunction;
   const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
     const handling = handle(routes, { ...options, authorizer }, req, res).catch((error) => {

@@ -442,6 +442,15 @@ export const functions = {
 
 export type FunctionName = keyof typeof functions;
 
+/** The API's Lambda authorizer: the one function of `definitions` marked `authorizer`. */
+export function authorizerFunction(
+  definitions: Readonly<Record<string, FunctionDefinition>> = functions,
+): string {
+  const [name] = Object.entries(definitions).find(([, definition]) => definition.authorizer) ?? [];
+  if (!name) throw new Error('The resource definition has no authorizer function.');
+  return name;
+}
+
 /**
  * Executors share their grants: each reads and writes jobs, reads what its checks need, and may
  * send to every executor queue because the chain's next step is decided per job.

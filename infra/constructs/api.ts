@@ -12,7 +12,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { physicalName } from '#shared/resources.ts';
+import { authorizerFunction, physicalName } from '#shared/resources.ts';
 import { lookup, parseRouteKey, type ResourceDefinition } from '../definition.ts';
 
 export interface ApiProps {
@@ -28,11 +28,9 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const [authorizerName] = Object.entries(props.functions).find(([, d]) => d.authorizer) ?? [];
-    if (!authorizerName) throw new Error('The resource definition has no authorizer function.');
     const authorizer = new HttpLambdaAuthorizer(
       'Tokens',
-      lookup(props.handlers, 'function', authorizerName, 'the HTTP API'),
+      lookup(props.handlers, 'function', authorizerFunction(props.functions), 'the HTTP API'),
       {
         responseTypes: [HttpLambdaResponseType.SIMPLE],
         identitySource: ['$request.header.Authorization'],
