@@ -31,7 +31,7 @@ export interface DocumentFile extends LocalEntry {
   point(location: string): void;
 }
 
-export interface DocumentFiles {
+interface DocumentFiles {
   /** Files that exist here: they are shipped. */
   readonly files: readonly DocumentFile[];
   /** Files the document names that do not exist here; cwltool warns about a missing default. */
@@ -112,7 +112,7 @@ function fileLocation(object: Record<string, unknown>, baseDir: string): string 
 
 // Secondary files.
 
-export interface SecondaryPattern {
+interface SecondaryPattern {
   readonly pattern: string;
   readonly required: boolean;
 }
@@ -146,7 +146,7 @@ export function secondaryName(primary: string, pattern: string): string {
  * The secondary files of every File in `value` that lists none of its own, next to it on this
  * machine: the ones that exist, and the required ones (which the caller reports when missing).
  */
-export function impliedSecondaryFiles(
+function impliedSecondaryFiles(
   value: unknown,
   patterns: readonly SecondaryPattern[],
   baseDir: string,

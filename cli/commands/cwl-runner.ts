@@ -116,7 +116,7 @@ export async function runCwl(
  * The requirements a refused document names when they are its only problems; empty when anything
  * else is wrong with it (an invalid field, another CWL version, $import), which is exit 1.
  */
-export function unsupportedRequirements(error: CliError): string[] {
+function unsupportedRequirements(error: CliError): string[] {
   const cause = error.cause;
   if (!(cause instanceof CwlValidationError) || cause.issues.length === 0) return [];
   const names = cause.issues.map((issue) =>

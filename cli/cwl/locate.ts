@@ -22,7 +22,7 @@ export function validatePacked(packed: PackedCwl): CwlTask {
   }
 }
 
-export function locateIssue(packed: PackedCwl, issue: CwlIssue): CwlIssue {
+function locateIssue(packed: PackedCwl, issue: CwlIssue): CwlIssue {
   const graph = Array.isArray(packed.document.$graph);
   let key = graph ? undefined : 'main';
   let rest = issue.path === '(document)' ? '' : issue.path;

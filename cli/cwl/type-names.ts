@@ -71,7 +71,7 @@ export function packType(type: unknown, origin: Origin, context: TypeContext): u
 }
 
 /** A named or anonymous schema: its `name`, its items and its fields' types. */
-export function packSchema(schema: Fields, origin: Origin, context: TypeContext): Fields {
+function packSchema(schema: Fields, origin: Origin, context: TypeContext): Fields {
   const out: Fields = { ...schema };
   if (typeof schema.name === 'string') {
     const uri = resolveName(schema.name, origin);
