@@ -82,6 +82,30 @@ export function pilotState(
 }
 
 /**
+ * The quiet time after which a job in `status` is acted on; none for a status not judged, or for a
+ * Stalled job whose pilot is gone (that alone decides). The verdict and its write's guard use it.
+ */
+function quietLimit(
+  status: JobStatus,
+  settings: StalledJobsSettings,
+  pilot?: PilotState,
+): number | undefined {
+  switch (status) {
+    case 'Running':
+    case 'Completing':
+      return settings.stalledAfterSeconds;
+    case 'Stalled':
+      return pilot === 'gone' ? undefined : settings.failAfterSeconds;
+    case 'Matched':
+      return settings.matchedTimeoutSeconds;
+    case 'Rescheduled':
+      return settings.rescheduledTimeoutSeconds;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * What the agent does with a job as of `now`, or nothing. A Stalled job needs its pilot's state;
  * without one (`undefined`) only the other statuses are judged.
  */
@@ -91,12 +115,12 @@ export function judge(
   now: number,
   pilot?: PilotState,
 ): Verdict | undefined {
-  const quietFor = now - lastSignOfLife(job);
-  const olderThan = (seconds: number) => quietFor > seconds * 1000;
+  const limit = quietLimit(job.status, settings, pilot);
+  const quiet = limit !== undefined && now - lastSignOfLife(job) > limit * 1000;
   switch (job.status) {
     case 'Running':
     case 'Completing':
-      return olderThan(settings.stalledAfterSeconds) ? { act: 'stall' } : undefined;
+      return quiet ? { act: 'stall' } : undefined;
     case 'Stalled':
       if (pilot === 'gone') {
         return settings.rescheduleWhenPilotGone
@@ -104,14 +128,13 @@ export function judge(
           : { act: 'fail', minorStatus: minorStatus.stalledPilotNotRunning };
       }
       // Marking a job Stalled updates it, so this counts from then, as in DIRAC.
-      if (pilot === 'alive' && olderThan(settings.failAfterSeconds)) {
+      if (pilot === 'alive' && quiet) {
         return { act: 'fail', minorStatus: `Stalling for more than ${settings.failAfterSeconds} sec` };
       }
       return undefined;
     case 'Matched':
-      return olderThan(settings.matchedTimeoutSeconds) ? { act: 'reschedule' } : undefined;
     case 'Rescheduled':
-      return olderThan(settings.rescheduledTimeoutSeconds) ? { act: 'reschedule' } : undefined;
+      return quiet ? { act: 'reschedule' } : undefined;
     default:
       return undefined;
   }
@@ -173,14 +196,6 @@ async function settle(deps: StalledJobsDeps, jobId: number, now: number): Promis
   return outcome;
 }
 
-/** The quiet time a verdict rests on; none when the pilot is gone (that alone decides). */
-function quietFor(job: JobRecord, verdict: Verdict, settings: StalledJobsSettings, pilot?: PilotState) {
-  if (job.status === 'Stalled') return pilot === 'gone' ? undefined : settings.failAfterSeconds;
-  if (job.status === 'Matched') return settings.matchedTimeoutSeconds;
-  if (job.status === 'Rescheduled') return settings.rescheduledTimeoutSeconds;
-  return verdict.act === 'stall' ? settings.stalledAfterSeconds : undefined;
-}
-
 async function write(
   deps: StalledJobsDeps,
   job: JobRecord,
@@ -190,7 +205,7 @@ async function write(
 ): Promise<Outcome | undefined> {
   const settings = deps.config.agents.stalledJobs;
   const time = new Date(now).toISOString();
-  const seconds = quietFor(job, verdict, settings, pilot);
+  const seconds = quietLimit(job.status, settings, pilot);
   const since = seconds === undefined ? undefined : new Date(now - seconds * 1000).toISOString();
   const guard = allOf(samePilot(job.pilotReference), since === undefined ? undefined : quietSince(since));
   const store = deps.jobs.transitions;
