@@ -52,9 +52,9 @@ export function payloadIdsFromEnvironment(env: Readonly<Record<string, string | 
   return { payloadIds: { base, count: defaultPayloadIds.count } };
 }
 
-/** A payload user, back in the pool with `release()`. */
+/** A payload user, back in the pool with `release()`; `clear` false: processes of it may remain. */
 export interface PayloadUser extends PayloadIdentity {
-  release(): void;
+  release(clear?: boolean): void;
 }
 
 export interface PayloadUserPool {
@@ -64,17 +64,33 @@ export interface PayloadUserPool {
 
 export function createPayloadUserPool(range: PayloadIdRange, procRoot = '/proc'): PayloadUserPool {
   const taken = new Set<number>();
+  // Ids this pool handed out before: killUser left none of their processes, so only a new id needs
+  // the machine's process table read.
+  const handedOut = new Set<number>();
   // A random start, so two pilots on one machine rarely begin on the same id.
   let next = Math.floor(Math.random() * range.count);
   return {
     async acquire() {
-      const busy = await processUids(procRoot);
+      let busy: Set<number> | undefined;
       for (let tried = 0; tried < range.count; tried += 1) {
         const id = range.base + ((next + tried) % range.count);
-        if (taken.has(id) || busy.has(id)) continue;
+        if (taken.has(id)) continue;
+        if (!handedOut.has(id)) {
+          // Zombies are left out, as killUser leaves them: they must not hold an id forever.
+          busy ??= await processUids(procRoot, true);
+          if (busy.has(id)) continue;
+        }
         next = (next + tried + 1) % range.count;
         taken.add(id);
-        return { uid: id, gid: id, release: () => taken.delete(id) };
+        handedOut.add(id);
+        return {
+          uid: id,
+          gid: id,
+          release: (clear = true) => {
+            taken.delete(id);
+            if (!clear) handedOut.delete(id);
+          },
+        };
       }
       throw new Error(`no free payload user in ${range.base}..${range.base + range.count - 1}`);
     },
@@ -117,12 +133,13 @@ export function isolatedPayloadRunner(pool: PayloadUserPool): PayloadRunner {
       }
       // The wrapper reads the outputs once `exit` settles: by then nothing of the payload is left.
       const exit = running.exit.then(async (ended) => {
+        let clear = false;
         try {
-          await killUser(user, launch.logger);
+          clear = await killUser(user, launch.logger);
           await takeBack(paths, user, launch.logger);
         } finally {
           await rm(peek(paths), { force: true });
-          user.release();
+          user.release(clear);
         }
         return ended;
       });
@@ -158,9 +175,10 @@ async function lchownTree(path: string, uid: number, gid: number): Promise<void>
 
 /**
  * SIGKILL to every process of the payload's user: `kill -9 -1` run as that user reaches exactly
- * its processes, daemons that left the payload's tree included, in one atomic sweep.
+ * its processes, daemons that left the payload's tree included, in one atomic sweep. False when
+ * some outlived it.
  */
-export async function killUser(user: PayloadIdentity, logger?: Logger, procRoot = '/proc'): Promise<void> {
+export async function killUser(user: PayloadIdentity, logger?: Logger, procRoot = '/proc'): Promise<boolean> {
   for (let attempt = 0; attempt < 10; attempt += 1) {
     await new Promise<void>((done) => {
       const sweep = spawn('/bin/sh', ['-c', 'kill -9 -1 2>/dev/null'], {
@@ -172,10 +190,11 @@ export async function killUser(user: PayloadIdentity, logger?: Logger, procRoot 
       sweep.once('error', () => done());
       sweep.once('exit', () => done());
     });
-    if (!(await processUids(procRoot, true)).has(user.uid)) return;
+    if (!(await processUids(procRoot, true)).has(user.uid)) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   logger?.warn('processes of the payload user outlived SIGKILL', { uid: user.uid });
+  return false;
 }
 
 /**

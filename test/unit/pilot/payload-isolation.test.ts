@@ -73,6 +73,18 @@ describe('The payload user pool', () => {
     expect((await pool.acquire()).uid).toBe(61_001);
     await expect(pool.acquire()).rejects.toThrow(/no free payload user/);
   });
+
+  it('takes an id whose only processes are zombies', async () => {
+    const proc = mkdtempSync(join(tmpdir(), 'muon-proc-'));
+    cleanups.push(() => rmSync(proc, { recursive: true, force: true }));
+    mkdirSync(join(proc, '1'));
+    writeFileSync(
+      join(proc, '1', 'status'),
+      'Name:\tx\nState:\tZ (zombie)\nUid:\t61000\t61000\t61000\t61000\n',
+    );
+    const pool = createPayloadUserPool({ base: 61_000, count: 1 }, proc);
+    expect((await pool.acquire()).uid).toBe(61_000);
+  });
 });
 
 describe("A root pilot's work directory", () => {
