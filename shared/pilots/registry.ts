@@ -8,9 +8,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Identity } from '#shared/auth/identity.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
-import { type AccessedJob, isAdministrator, mayAccess } from '#shared/jobs/access.ts';
+import { type AccessedJob, mayAccess } from '#shared/jobs/access.ts';
 import { getJobItems } from '#shared/jobs/store/read-jobs.ts';
-import { assertCanRegister, isThePilot, mayReadPilot, mayUpdatePilot } from '#shared/pilots/access.ts';
+import { assertCanRegister, mayReadPilot, mayUpdatePilot } from '#shared/pilots/access.ts';
 import { sha256Hex } from '#shared/pilots/binding.ts';
 import {
   type MetadataUpdate,
@@ -128,7 +128,8 @@ export function createPilotRegistry(deps: PilotRegistryDeps) {
     /** `GET /api/pilots/info`: all of it for administrators and the pilot, an owner's part for an owner. */
     async info(identity: Identity, reference: string): Promise<PilotView> {
       const pilot = await readable(identity, reference);
-      if (seesWholePilot(identity, pilot)) return pilotView(pilot);
+      // Who may update a pilot sees all of it: administrators and the pilot itself.
+      if (mayUpdatePilot(identity, pilot.pilotReference)) return pilotView(pilot);
       return ownersView(identity, pilot, await readableJobIds(identity, pilot.jobIds));
     },
   };
@@ -152,9 +153,6 @@ export function createPilotRegistry(deps: PilotRegistryDeps) {
   }
 }
 export type PilotRegistry = ReturnType<typeof createPilotRegistry>;
-
-const seesWholePilot = (identity: Identity, pilot: PilotRecord) =>
-  isAdministrator(identity) || isThePilot(identity, pilot.pilotReference);
 
 /** The record as a job owner sees it: only the jobs they may read, and only their own name. */
 export function ownersView(identity: Identity, pilot: PilotRecord, readable: ReadonlySet<number>): PilotView {
