@@ -8,29 +8,15 @@
  * pilot, is not counted. Ends with one JSON line: median and p90 in seconds over BENCH_JOBS jobs
  * (default 20).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile, round } from '#bench/support.ts';
+import { createJobApi } from '#cli/commands/job-api.ts';
 
 const jobs = Number(process.env.BENCH_JOBS ?? 20);
 const gapSeconds = Number(process.env.BENCH_GAP_SECONDS ?? 3);
-const home = process.env.MUON_HOME ?? '.muon';
-const local = JSON.parse(readFileSync(join(home, 'local.json'), 'utf8')) as {
-  apiUrl: string;
-  tokens: { user: string };
-};
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${local.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${local.tokens.user}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${text.slice(0, 500)}`);
-  return JSON.parse(text) as T;
-}
+// The CLI's own client: the API URL and user token of $MUON_HOME/local.json (.muon/ by default).
+const api = createJobApi({});
 
 interface JobRecord {
   Status: string;
@@ -40,11 +26,11 @@ interface JobRecord {
 /** Seconds from submission to Running for one job; waits until the job has ended. */
 async function pickup(): Promise<number> {
   const jdl = '[ Executable = "/bin/true"; JobName = "pickup"; ]';
-  const [job] = await call<{ JobID: number }[]>('POST', '/api/jobs/jdl', [jdl]);
+  const [job] = await api.submit('/api/jobs/jdl', [jdl], randomUUID());
   const submitted = Date.now();
   if (!job) throw new Error('no job returned');
   for (;;) {
-    const record = await call<JobRecord>('GET', `/api/jobs/${job.JobID}`);
+    const { body: record } = await api.client.request<JobRecord>('GET', `/api/jobs/${job.JobID}`);
     if (['Done', 'Failed', 'Killed'].includes(record.Status)) {
       const running = record.LoggingInfo?.find((entry) => entry.Status === 'Running');
       const time = running?.StatusTime ?? running?.DateTime ?? running?.TimeStamp;
@@ -62,7 +48,6 @@ for (let i = 0; i < jobs; i++) {
   times.push(await pickup());
   process.stderr.write(`job ${i + 1}: ${round(times.at(-1) ?? 0, 2)} s\n`);
 }
-const sorted = [...times].sort((a, b) => a - b);
 process.stdout.write(
-  `${JSON.stringify({ jobs, gapSeconds, medianSeconds: round(percentile(sorted, 50), 2), p90Seconds: round(percentile(sorted, 90), 2) })}\n`,
+  `${JSON.stringify({ jobs, gapSeconds, medianSeconds: round(percentile(times, 50), 2), p90Seconds: round(percentile(times, 90), 2) })}\n`,
 );
