@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { LoadCommand, LoadReport } from '#bench/pilot-load.ts';
 import { benchRuntime, countByStatus, machine, percentile, round } from '#bench/support.ts';
 import { recalculateTaskQueues } from '#shared/agents/task-queues.ts';
-import { chunk } from '#shared/concurrency.ts';
+import { chunk, forEachLimited } from '#shared/concurrency.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { jobItem } from '#shared/jobs/store/keys.ts';
@@ -176,21 +176,10 @@ async function load() {
     });
   }
   // Straight into the table, already Waiting: the benchmark measures matching, not the chain.
-  for (const batch of chunk(jobs, 25))
-    await writeBatch(runtime.aws.dynamo, runtime.resources.tables.jobs as string, batch.map(jobItem));
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < entries.length; i += 25) batches.push(entries.slice(i, i + 25));
-  let cursor = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (cursor < batches.length)
-        await writeBatch(
-          runtime.aws.dynamo,
-          runtime.resources.tables.taskQueues as string,
-          batches[cursor++] as Record<string, unknown>[],
-        );
-    }),
-  );
+  const load = (table: string, items: Record<string, unknown>[]) =>
+    forEachLimited(chunk(items, 25), 8, (batch) => writeBatch(runtime.aws.dynamo, table, batch));
+  await load(runtime.resources.tables.jobs as string, jobs.map(jobItem));
+  await load(runtime.resources.tables.taskQueues as string, entries);
 }
 
 /** The pilots' process; `run` sends it one phase and resolves with its report. */
