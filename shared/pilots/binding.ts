@@ -3,7 +3,8 @@
  * on its own it cannot say which pilot is calling. A registered pilot proves it with two headers,
  * `X-Muon-Pilot: <reference>` and `X-Muon-Pilot-Secret: <secret>`; `bind` checks them against the
  * pilot record and returns the identity with its `pilotReference`, which job access then requires
- * (only the pilot a job was handed to reports on it). Other identities pass through unchanged.
+ * (only the pilot a job was handed to reports on it). The caller check (shared/http/caller.ts)
+ * calls it for pilot callers only.
  *
  * Each handler instance keeps the records it read for 60 s, so a pilot's steady calls cost no
  * read; an ended pilot may therefore keep working for up to a minute on instances that know it.
@@ -12,7 +13,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Identity } from '#shared/auth/identity.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { ForbiddenError } from '#shared/errors.ts';
-import { isAdministrator, isPilot } from '#shared/jobs/access.ts';
 import { endedStatuses, type PilotRecord } from '#shared/pilots/model.ts';
 import { getPilot } from '#shared/pilots/records.ts';
 
@@ -61,7 +61,6 @@ export function createPilotBinding(deps: Pick<Deps, 'aws' | 'resources' | 'now' 
   };
 
   async function bind(identity: Identity, headers: Readonly<Record<string, string>>): Promise<Identity> {
-    if (!isPilot(identity) || isAdministrator(identity)) return identity;
     const reference = headers[pilotHeaders.reference];
     const secret = headers[pilotHeaders.secret];
     if (!reference || !secret) {
