@@ -131,7 +131,6 @@ export interface PilotApi {
 
 /** What a job wrapper does for its one job, with that job's payload token. */
 export interface JobApi {
-  readonly jobId: number;
   /** Downloads one of the job's sandboxes (`SB:...` reference) to `destination` (a file path). */
   downloadSandbox(reference: string, destination: string): Promise<void>;
   /** Uploads the job's output sandbox archive (tar.gz) on its owner's behalf and assigns it; returns its reference. */

@@ -202,8 +202,6 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
     jobCall: <T>(method: string, path: string, body?: unknown) => Promise<T>,
   ): JobApi {
     return {
-      jobId,
-
       async downloadSandbox(pfn, destination) {
         const parsed = parseReference(pfn);
         if (!parsed) throw new ApiCallError(`"${pfn}" is not a sandbox reference`, 400, false);

@@ -53,7 +53,7 @@ export function payloadIdsFromEnvironment(env: Readonly<Record<string, string | 
 }
 
 /** A payload user, back in the pool with `release()`; `clear` false: processes of it may remain. */
-export interface PayloadUser extends PayloadIdentity {
+interface PayloadUser extends PayloadIdentity {
   release(clear?: boolean): void;
 }
 
@@ -158,7 +158,7 @@ export function isolatedPayloadRunner(pool: PayloadUserPool): PayloadRunner {
 }
 
 /** Gives the job directory to the payload's user: the owner of everything in it, 0700 at its top. */
-export async function handOver(root: string, user: PayloadIdentity): Promise<void> {
+async function handOver(root: string, user: PayloadIdentity): Promise<void> {
   await lchownTree(root, user.uid, user.gid);
   await chmod(root, 0o700);
 }
@@ -178,7 +178,7 @@ async function lchownTree(path: string, uid: number, gid: number): Promise<void>
  * its processes, daemons that left the payload's tree included, in one atomic sweep. False when
  * some outlived it.
  */
-export async function killUser(user: PayloadIdentity, logger?: Logger, procRoot = '/proc'): Promise<boolean> {
+async function killUser(user: PayloadIdentity, logger?: Logger, procRoot = '/proc'): Promise<boolean> {
   for (let attempt = 0; attempt < 10; attempt += 1) {
     await new Promise<void>((done) => {
       const sweep = spawn('/bin/sh', ['-c', 'kill -9 -1 2>/dev/null'], {
@@ -203,7 +203,7 @@ export async function killUser(user: PayloadIdentity, logger?: Logger, procRoot 
  * what the user left in the machine's shared temporary directories is removed, so that the next
  * job with this user does not find it.
  */
-export async function takeBack(paths: JobPaths, user: PayloadIdentity, logger?: Logger): Promise<void> {
+async function takeBack(paths: JobPaths, user: PayloadIdentity, logger?: Logger): Promise<void> {
   for (const file of [paths.stdout, paths.stderr]) {
     const stats = await lstat(file).catch(() => undefined);
     if (stats && !stats.isFile()) {

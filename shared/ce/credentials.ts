@@ -107,7 +107,7 @@ export function refuseCredentialVariables(env: Readonly<Record<string, string>>,
  * `dir`, made 0700 if it is new, refused if anyone else may enter it or it is not the launcher's.
  * A directory the launcher made before with another mode is set to 0700.
  */
-export function privateDirectory(dir: string): string {
+function privateDirectory(dir: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stat = statSync(dir);
   const uid = process.getuid?.();
@@ -173,7 +173,7 @@ async function writeCredentialsFileIn(dir: string, credentials: PilotCredentials
 }
 
 /** Removes a credentials file the pilot will not read (its submission failed). */
-export const removeCredentialsFile = (path: string): Promise<void> => unlink(path).catch(() => undefined);
+const removeCredentialsFile = (path: string): Promise<void> => unlink(path).catch(() => undefined);
 
 /**
  * Removes the credentials files in `dir` written more than `maxAgeMs` ago: those of pilots that
