@@ -15,9 +15,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeLocation, isLocalLocation, type LocalEntry, localPath } from '#cli/inputs.ts';
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isRecord } from '#shared/cwl/types.ts';
 
 const isFileObject = (value: unknown): value is Record<string, unknown> =>
   isRecord(value) && (value.class === 'File' || value.class === 'Directory');
@@ -95,11 +93,10 @@ export function collectDocumentFiles(document: Record<string, unknown>, baseDir:
           );
     }),
   );
-  const files = [...found, ...defaults];
-  return {
-    files: files.filter((file) => existsSync(file.path)),
-    missing: files.filter((file) => !existsSync(file.path)),
-  };
+  const files: DocumentFile[] = [];
+  const missing: DocumentFile[] = [];
+  for (const file of [...found, ...defaults]) (existsSync(file.path) ? files : missing).push(file);
+  return { files, missing };
 }
 
 /** The absolute local path a File or Directory object names, if it names one. */

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { CliError, USAGE } from '#cli/errors.ts';
 import { inputSandboxKey, isDiracJob, isJobOrderDirective } from '#shared/cwl/index.ts';
+import { isRecord } from '#shared/cwl/types.ts';
 import { type ClassAd, getStringList, listValue, stringValue } from '#shared/jdl/index.ts';
 
 export function readText(file: string, what = 'file'): string {
@@ -88,9 +89,6 @@ export interface LocalEntry {
 export interface LocalFileObject extends LocalEntry {
   readonly object: Record<string, unknown>;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Every File and Directory in `value` whose location (or path) is local, resolved against `baseDir`. */
 export function findLocalFiles(value: unknown, baseDir: string, at = ''): LocalFileObject[] {
