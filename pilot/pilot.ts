@@ -68,7 +68,8 @@ async function runPilot(options: PilotOptions, control: PilotControl): Promise<v
   const computingElement = chooseComputingElement(config, options.site, options.ce);
   const { site, gridCE } = computingElement;
   const workDir = resolve(options.workDir ?? (await mkdtemp(join(tmpdir(), 'muon-pilot-'))));
-  // The pilot's files (its log, its jobs' directories) are its own only.
+  // The pilot's files (its log, its jobs' directories) are its own only. mkdir's mode is for a new
+  // directory (less the umask); a --work-dir that exists keeps its own mode without the chmod.
   await mkdir(workDir, { recursive: true, mode: 0o700 });
   await chmod(workDir, 0o700);
   const root = process.getuid?.() === 0;

@@ -1,7 +1,7 @@
 /**
  * Payload isolation for a pilot that runs as root (the pilot image does): each payload runs as an
- * unprivileged user and group of its own, taken from a per-pilot pool (`pilot.payloadIds`, by
- * default 61000 to 61999, no /etc/passwd entry needed), in its job directory, which it owns
+ * unprivileged user and group of its own, taken from a per-pilot pool (61000 to 61999, or 1000 ids
+ * from `MUON_PAYLOAD_UID_BASE`; no /etc/passwd entry needed), in its job directory, which it owns
  * (0700), with HOME and TMPDIR inside it. The pilot's work root is 0711, so the payload reaches its
  * own directory but cannot list the others, read another job's directory or the pilot's log
  * (docs/pilots.md, Payload isolation). DIRAC gets the same from glexec or per-slot accounts.
