@@ -39,6 +39,7 @@ export const privateFileMode = 0o600;
 export const privateFiles = [
   'local.json',
   'dev-signing-key.json',
+  'payload-token-key',
   'muon.pid',
   'pilots/config.json',
   'logs/muon.log',

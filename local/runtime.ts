@@ -16,6 +16,7 @@ import { startEmulatorProcesses } from '#local/emulator-child.ts';
 import { type Emulators, emulatorCredentials, startEmulators } from '#local/emulators.ts';
 import { type EventSource, startEventSource } from '#local/event-source.ts';
 import type { LambdaHandler, LocalFunction } from '#local/invoke.ts';
+import { filePayloadKey } from '#local/payload-key.ts';
 import {
   type LocalPilots,
   type LocalPilotsOptions,
@@ -25,7 +26,6 @@ import {
 import { provisionResources, queueArn } from '#local/provision.ts';
 import { type Scheduler, startScheduler } from '#local/scheduler.ts';
 import { wakeOnWrite } from '#local/wake-on-write.ts';
-import { filePayloadKey } from '#shared/auth/payload-key.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { AwsClients, Deps, ResourceNames } from '#shared/deps.ts';
