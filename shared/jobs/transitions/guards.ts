@@ -57,3 +57,24 @@ export const untouchedSince = (cutoff: string): Guard => ({
   names: { '#gUpdated': 'lastUpdateTime', '#gHold': 'holdUntil' },
   values: { ':gCutoff': cutoff },
 });
+
+/** Still in the task queue whose entry the matcher read. */
+export const inTaskQueue = (tqId: string): Guard => ({
+  expression: '#gTq = :gTq',
+  names: { '#gTq': 'taskQueueId' },
+  values: { ':gTq': tqId },
+});
+
+/** Rescheduled fewer than `max` times: the count is compared in the write, so two at once count twice. */
+export const rescheduledBelow = (max: number): Guard => ({
+  expression: '#gCounter < :gMax',
+  names: { '#gCounter': 'rescheduleCounter' },
+  values: { ':gMax': max },
+});
+
+/** Rescheduled `max` times or more: the limit is reached. */
+export const rescheduledAtLeast = (max: number): Guard => ({
+  expression: '#gCounter >= :gMax',
+  names: { '#gCounter': 'rescheduleCounter' },
+  values: { ':gMax': max },
+});

@@ -8,6 +8,7 @@
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
 import { historyEntry } from '#shared/jobs/status-updates.ts';
+import { inTaskQueue } from '#shared/jobs/transitions/guards.ts';
 import { sourcesOf, type TransitionStore, writeTransition } from '#shared/jobs/transitions/write.ts';
 
 export const matchFrom: readonly JobStatus[] = sourcesOf('Matched');
@@ -47,11 +48,7 @@ export async function claimJob(store: TransitionStore, request: ClaimRequest): P
         source: 'Matcher',
       }),
     ],
-    guard: {
-      expression: '#gTq = :gTq',
-      names: { '#gTq': 'taskQueueId' },
-      values: { ':gTq': request.tqId },
-    },
+    guard: inTaskQueue(request.tqId),
   });
   return result.ok ? { ok: true, job: result.job } : { ok: false };
 }

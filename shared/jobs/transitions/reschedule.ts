@@ -13,7 +13,7 @@ import type { JobRecord } from '#shared/jobs/model.ts';
 import { type JobStatus, jobStatuses, minorStatus } from '#shared/jobs/status.ts';
 import { historyEntry } from '#shared/jobs/status-updates.ts';
 import { failWrite } from '#shared/jobs/transitions/fail.ts';
-import { allOf } from '#shared/jobs/transitions/guards.ts';
+import { allOf, rescheduledAtLeast, rescheduledBelow } from '#shared/jobs/transitions/guards.ts';
 import {
   type Guard,
   settle,
@@ -47,17 +47,6 @@ export interface RescheduleOptions {
   readonly guard?: Guard;
 }
 
-const below = (max: number): Guard => ({
-  expression: '#gCounter < :gMax',
-  names: { '#gCounter': 'rescheduleCounter' },
-  values: { ':gMax': max },
-});
-const atLeast = (max: number): Guard => ({
-  expression: '#gCounter >= :gMax',
-  names: { '#gCounter': 'rescheduleCounter' },
-  values: { ':gMax': max },
-});
-
 /** The write for the job as read: rescheduled, or Failed at the limit. */
 export function rescheduleWrite(job: JobRecord, options: RescheduleOptions): TransitionWrite {
   const { time, source, maxRescheduling } = options;
@@ -66,7 +55,7 @@ export function rescheduleWrite(job: JobRecord, options: RescheduleOptions): Tra
       time,
       source,
       minorStatus: minorStatus.maximumReschedulingsReached,
-      guard: allOf(atLeast(maxRescheduling), options.guard),
+      guard: allOf(rescheduledAtLeast(maxRescheduling), options.guard),
     });
   }
   const entry = (status: JobStatus, applicationStatus: string) =>
@@ -83,7 +72,7 @@ export function rescheduleWrite(job: JobRecord, options: RescheduleOptions): Tra
     add: { rescheduleCounter: 1 },
     remove: lastRun,
     history: [entry('Rescheduled', job.applicationStatus), entry('Received', 'Unknown')],
-    guard: allOf(below(maxRescheduling), options.guard),
+    guard: allOf(rescheduledBelow(maxRescheduling), options.guard),
   };
 }
 
