@@ -16,6 +16,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { CliError, USAGE } from '#cli/errors.ts';
+import { decodeLocation, isLocalLocation } from '#cli/inputs.ts';
 import type { PathSegment } from '#shared/cwl/errors.ts';
 import { isRecord } from '#shared/cwl/types.ts';
 
@@ -51,17 +52,9 @@ export function resolveReference(from: string, reference: string): { file: strin
   if (target === '') return { file: from, ...(fragment === undefined ? {} : { fragment }) };
   const file = target.startsWith('file:')
     ? fileURLToPath(target)
-    : resolve(dirname(from), decodeURIComponentSafe(target));
+    : resolve(dirname(from), decodeLocation(target));
   return { file, ...(fragment === undefined ? {} : { fragment }) };
 }
-
-const decodeURIComponentSafe = (text: string): string => {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-};
 
 export const isRemote = (reference: string): boolean =>
   REMOTE.test(reference) && !reference.startsWith('file:');
@@ -178,10 +171,12 @@ export class CwlLoader {
         if (
           typeof location !== 'string' ||
           isAbsolute(location) ||
-          /^[A-Za-z][\w+.-]*:|^\$[({]/.test(location)
+          location.startsWith('file:') ||
+          !isLocalLocation(location) ||
+          /^\$[({]/.test(location)
         )
           continue;
-        out[field] = relative(this.root, resolve(dirname(origin.file), decodeURIComponentSafe(location)));
+        out[field] = relative(this.root, resolve(dirname(origin.file), decodeLocation(location)));
       }
     }
     return out;

@@ -118,6 +118,11 @@ describe('packCwl', () => {
     expect(tool.inputs).toMatchObject({ file: { default: { class: 'File', location: 'data/hello.txt' } } });
   });
 
+  it("rewrites a File default named like a drive (A:Gln2Cys) in another directory's file, as a path", () => {
+    const tool = entry(pack('pack/colon-wf.cwl'), '#colon-default.cwl');
+    expect(tool.inputs).toMatchObject({ file: { default: { class: 'File', location: 'colon/A:Gln2Cys' } } });
+  });
+
   describe('refuses what cwltool refuses, saying where', () => {
     it('names a step whose run: file does not exist, and the line', () => {
       expect(failure(() => pack('pack/invalid/missing-run.cwl'))).toBe(
