@@ -1,7 +1,8 @@
 /**
- * Every job transition, one module each; nothing else writes a job's status (a unit test scans the
- * source for other writers, and docs/architecture.md's table is compared with this one). `from` is
- * derived from DIRAC's table (`sourcesOf`) unless `forced` says why DIRAC forces the move.
+ * Every job transition and the module that owns it; nothing else writes a job's status (a unit test
+ * scans the source for other writers, and docs/architecture.md's table is compared with this one).
+ * `from` is DIRAC's sources of the move (`sourcesOf`, or a subset the unit test checks against the
+ * table) unless `forced` says why DIRAC forces the move.
  */
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { checkFrom, waitFrom } from '#shared/jobs/transitions/check.ts';
