@@ -1,12 +1,13 @@
 /**
- * Who may do what with sandboxes (DiracX's SandboxAccessPolicy, widened for muon's pilots).
+ * Who may do what with sandboxes (DiracX's SandboxAccessPolicy, widened for muon's payload tokens).
  * Uploading needs NormalUser. A sandbox may be read by its owner (same VO, group and user name, as
- * DiracX's prefix check), and by a JobAdministrator or a pilot (GenericPilot) of its VO: a pilot
- * downloads input sandboxes to run jobs. No identity crosses VOs.
+ * DiracX's prefix check) and by a JobAdministrator of its VO; a payload token reads the sandboxes
+ * assigned to its job, and uploads and assigns that job's output sandbox, which belongs to the
+ * job's owner. No identity crosses VOs.
  */
 import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
 import { ForbiddenError } from '#shared/errors.ts';
-import { isAdministrator, isPilot, mayAccess } from '#shared/jobs/access.ts';
+import { isAdministrator, mayAccess } from '#shared/jobs/access.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { SandboxOwner } from '#shared/sandboxes/reference.ts';
 
@@ -24,14 +25,20 @@ export const isOwner = (identity: Identity, owner: SandboxOwner): boolean =>
 export function mayReadSandbox(identity: Identity, owner: SandboxOwner): boolean {
   // A payload token reads by assignment to its job (service.ts), never by owner.
   if (identity.vo !== owner.vo || identity.jobId !== undefined) return false;
-  if (isAdministrator(identity) || isPilot(identity)) return true;
+  if (isAdministrator(identity)) return true;
   return hasProperty(identity, properties.normalUser) && isOwner(identity, owner);
 }
 
-/** A job's sandbox list is for its owner, an administrator, or the pilot that runs it. */
+/** A job's sandbox list is for those who may read the job: its owner, an administrator, its payload token. */
 export const mayListJobSandboxes = (identity: Identity, job: Pick<JobRecord, 'vo' | 'owner'>): boolean =>
-  mayAccess(identity, job, isPilot(identity) ? 'report' : 'read');
+  mayAccess(identity, job, 'read');
 
-/** Assigning an output sandbox is reporting on the job: its owner, an administrator, or a pilot. */
+/** Assigning an output sandbox is reporting on the job, which its payload token does. */
 export const mayAssignToJob = (identity: Identity, job: Pick<JobRecord, 'vo' | 'owner'>): boolean =>
   mayAccess(identity, job, 'report');
+
+/** Whether `owner` is the job's owner: the only owner a job's output sandbox may have. */
+export const isJobOwnersSandbox = (
+  job: Pick<JobRecord, 'vo' | 'owner' | 'ownerGroup'>,
+  owner: SandboxOwner,
+): boolean => owner.vo === job.vo && owner.group === job.ownerGroup && owner.user === job.owner;

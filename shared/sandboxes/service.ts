@@ -13,6 +13,7 @@ import type { JobRecord } from '#shared/jobs/model.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
 import {
   assertCanUpload,
+  isJobOwnersSandbox,
   mayAssignToJob,
   mayListJobSandboxes,
   mayReadSandbox,
@@ -143,7 +144,7 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
 
     /**
      * `POST /api/jobs/{jobId}/sandbox/output`: the same, but the sandbox belongs to the job's owner,
-     * who downloads it later; the pilot running the job uploads it on the owner's behalf.
+     * who downloads it later; the job's payload token uploads it on the owner's behalf.
      */
     async initiateOutputUpload(
       identity: Identity,
@@ -167,7 +168,7 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
         }
       } else if (!mayReadSandbox(identity, reference.owner)) {
         throw new ForbiddenError(
-          `${text} belongs to ${describeOwner(reference.owner)}; only its owner, and administrators and pilots of its VO, may read it.`,
+          `${text} belongs to ${describeOwner(reference.owner)}; only its owner and administrators of its VO may read it.`,
         );
       }
       const located = await locate(reference);
@@ -193,11 +194,7 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
       const reference = parseOrRefuse(text);
       const job = await readableJob(identity, jobId, mayAssignToJob);
       // The job wrapper uploads the output sandbox for the job's owner (initiateOutputUpload).
-      const ownersOwn =
-        reference.owner.vo === job.vo &&
-        reference.owner.group === job.ownerGroup &&
-        reference.owner.user === job.owner;
-      if (reference.owner.vo !== job.vo || !(ownersOwn || mayReadSandbox(identity, reference.owner))) {
+      if (!isJobOwnersSandbox(job, reference.owner)) {
         throw new ForbiddenError(`You may not assign ${text} to job ${jobId}.`);
       }
       const located = await locate(reference);
