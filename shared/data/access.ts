@@ -1,7 +1,7 @@
 /**
  * Who may write and list which LFNs. Every LFN starts with `/<vo>/`, and no identity crosses VOs.
- * A pilot writes for a job the matcher handed it, under the job owner's user directory or where the
- * job asked its outputs to go (OutputPath, and LFNs named in its OutputData); a normal user writes
+ * A payload token writes for its job, under the job owner's user directory or where the job asked
+ * its outputs to go (OutputPath, and LFNs named in its OutputData); a normal user writes
  * under their own user directory. Listing is for a user's own directory, or anywhere for a
  * JobAdministrator; replicas and downloads are open to the whole VO, as in DIRAC's catalog.
  */
@@ -39,7 +39,7 @@ export function jobOutputRoots(job: WritingJob): string[] {
   return roots;
 }
 
-/** A pilot writing for `job` (already proven to run it): only where the job's outputs may go. */
+/** Writing for `job` (a payload token, already proven to be the job's): only where its outputs may go. */
 export function assertJobMayWrite(job: WritingJob, lfn: string): void {
   const roots = jobOutputRoots(job);
   if (!roots.some((root) => isWithin(lfn, root))) {
@@ -53,7 +53,7 @@ export function assertJobMayWrite(job: WritingJob, lfn: string): void {
 export function assertUserMayWrite(identity: Identity, lfn: string): void {
   if (!hasProperty(identity, properties.normalUser)) {
     throw new ForbiddenError(
-      `Writing data needs the ${properties.normalUser} property, or a JobID of a job this pilot runs.`,
+      `Writing data needs the ${properties.normalUser} property, or the JobID of the job a payload token is for.`,
     );
   }
   const home = userDirectory(identity.vo, identity.username);

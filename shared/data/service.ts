@@ -3,7 +3,7 @@
  * element, registering the replica once it is there, and finding, downloading and listing
  * replicas. Clients move the bytes themselves; the API hands out presigned URLs or paths.
  */
-import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
+import type { Identity } from '#shared/auth/identity.ts';
 import { assertInVo, assertJobMayWrite, assertMayList, assertUserMayWrite } from '#shared/data/access.ts';
 import { directoryPath, lfnProblem } from '#shared/data/lfn.ts';
 import {
@@ -26,7 +26,7 @@ import {
 import { bucketName, type Deps, tableName } from '#shared/deps.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import { listDirectory, listReplicas, type ReplicaRecord, registerReplica } from '#shared/files/catalog.ts';
-import { isPilot, mayAccess } from '#shared/jobs/access.ts';
+import { mayAccess } from '#shared/jobs/access.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
 
 export type DataManagerDeps = Pick<Deps, 'aws' | 'resources' | 'config' | 'now'>;
@@ -36,13 +36,10 @@ export function createDataManager(deps: DataManagerDeps) {
   const catalog = () => tableName(deps.resources, 'fileCatalog');
   const store: ObjectStore = { s3: deps.aws.s3, bucket: () => bucketName(deps.resources) };
 
-  /** Writing `lfn` for a job the caller runs (or owns, or administers), or on the caller's own behalf. */
+  /** Writing `lfn` for a job (its payload token, owner or administrator), or on the caller's own behalf. */
   async function assertMayWrite(identity: Identity, lfn: string, jobId: number | undefined): Promise<void> {
     assertInVo(identity, lfn);
     if (jobId === undefined) {
-      if (isPilot(identity) && !hasProperty(identity, properties.normalUser)) {
-        throw new ForbiddenError('A pilot writes data for a job: give the JobID of a job it runs.');
-      }
       assertUserMayWrite(identity, lfn);
       return;
     }
