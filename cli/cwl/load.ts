@@ -26,6 +26,12 @@ export interface Origin {
   readonly path: readonly PathSegment[];
 }
 
+/** The origin of a field inside `origin`. */
+export const at = (origin: Origin, ...keys: PathSegment[]): Origin => ({
+  file: origin.file,
+  path: [...origin.path, ...keys],
+});
+
 interface SourceFile {
   readonly document: Document;
   readonly lines: LineCounter;

@@ -4,7 +4,7 @@
  * the file, line and column they came from (`wf.cwl:14:7: steps.s1.in.x`), as cwltool reports.
  */
 import { type CwlIssue, type CwlTask, CwlValidationError, validateCwl } from '#shared/cwl/index.ts';
-import { isRecord } from '#shared/cwl/types.ts';
+import { isRecord, symbolName } from '#shared/cwl/types.ts';
 import type { Origin } from './load.ts';
 import type { PackedCwl } from './pack.ts';
 
@@ -45,11 +45,6 @@ function segments(path: string): string[] {
   return path === '' ? [] : path.split(/\.|(?=\[)/).map((s) => (s.startsWith('[') ? s.slice(1, -1) : s));
 }
 
-const shortId = (id: string): string => {
-  const bare = id.startsWith('#') ? id.slice(1) : id;
-  return bare.slice(bare.lastIndexOf('/') + 1);
-};
-
 /** Follows the normal-form path through the document as written; stops where it cannot follow. */
 function descend(packed: PackedCwl, node: unknown, origin: Origin, rest: string[]): Origin {
   const file = packed.loader.importedFrom(node);
@@ -74,7 +69,7 @@ function descend(packed: PackedCwl, node: unknown, origin: Origin, rest: string[
         : node.findIndex(
             (item) =>
               isRecord(item) &&
-              [item.id, item.class, item.name].some((v) => typeof v === 'string' && shortId(v) === name),
+              [item.id, item.class, item.name].some((v) => typeof v === 'string' && symbolName(v) === name),
           );
       if (index >= 0 && index < node.length) {
         return descend(packed, node[index], { file: here.file, path: [...here.path, index] }, next);

@@ -13,7 +13,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { CliError, USAGE } from '#cli/errors.ts';
 import { isCwlVersion, upgradeProcess } from '#shared/cwl/index.ts';
 import { isRecord } from '#shared/cwl/types.ts';
-import { CwlLoader, displayPath, isFile, isRemote, type Origin, resolveReference } from './load.ts';
+import { at, CwlLoader, displayPath, isFile, isRemote, type Origin, resolveReference } from './load.ts';
 import { packParameters, packRequirements, type TypeContext, type TypeUri } from './type-names.ts';
 import { newestVersion, withV10Hints } from './upgrade.ts';
 
@@ -33,10 +33,6 @@ export interface PackedCwl {
 
 const ID_FIELDS = new Set(['id', 'source', 'outputSource', 'out', 'scatter']);
 const stripHash = (id: string): string => (id.startsWith('#') ? id.slice(1) : id);
-const at = (origin: Origin, ...keys: (string | number)[]): Origin => ({
-  file: origin.file,
-  path: [...origin.path, ...keys],
-});
 
 /** Packs the document named like cwltool's first argument: `wf.cwl` or `tool.cwl#main`. */
 export function packCwl(reference: string): PackedCwl {

@@ -4,24 +4,11 @@
  * `types.yml#T` against the file that writes it. Once everything is one document, both must read
  * the same: as `cwltool --pack` writes them, `#<graph id of the file>/T`.
  */
-import { isRecord, TYPE_DSL } from '#shared/cwl/types.ts';
-import { type Origin, resolveReference } from './load.ts';
+import { BUILTIN_TYPES, isRecord, TYPE_DSL } from '#shared/cwl/types.ts';
+import { at, type Origin, resolveReference } from './load.ts';
 
-const BUILTINS = new Set([
-  'null',
-  'boolean',
-  'int',
-  'long',
-  'float',
-  'double',
-  'string',
-  'File',
-  'Directory',
-  'Any',
-  'stdin',
-  'stdout',
-  'stderr',
-]);
+/** Names that are never a declared type: CWL's own, and the stream shorthands of a tool. */
+const BUILTINS = new Set([...BUILTIN_TYPES, 'stdin', 'stdout', 'stderr']);
 
 /** A resolved name: the file it belongs to and its fragment there (`T`, `main/T`). */
 export interface TypeUri {
@@ -44,10 +31,6 @@ export interface TypeContext {
 }
 
 type Fields = Record<string, unknown>;
-const at = (origin: Origin, ...keys: (string | number)[]): Origin => ({
-  file: origin.file,
-  path: [...origin.path, ...keys],
-});
 
 function resolveName(name: string, origin: Origin): TypeUri | undefined {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(name) && !name.startsWith('file:')) return undefined;

@@ -9,7 +9,9 @@ export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const PRIMITIVES = ['null', 'boolean', 'int', 'long', 'float', 'double', 'string'];
-const BUILTINS = [...PRIMITIVES, 'File', 'Directory', 'Any'];
+/** The type names CWL defines itself. */
+export const BUILTIN_TYPES: readonly string[] = [...PRIMITIVES, 'File', 'Directory', 'Any'];
+const BUILTINS = BUILTIN_TYPES;
 /** CWL v1.2's type shorthand: one optional `[]`, then one optional `?`. */
 export const TYPE_DSL = /^([^[?]+)(\[\])?(\?)?$/;
 export const MAX_DEPTH = 32;
