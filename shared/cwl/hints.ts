@@ -22,7 +22,7 @@ import {
   issueAt,
   type PathSegment,
 } from './errors.ts';
-import { DIRAC_NAMESPACE, expandClass, isDiracJob, type Namespaces } from './namespaces.ts';
+import { diracHintName, type Namespaces } from './namespaces.ts';
 import type { CwlTask } from './schema.ts';
 import { holdsFiles, isRecord } from './types.ts';
 
@@ -192,19 +192,8 @@ const executionHooksSchema = z.looseObject({
 /** The dirac: class a hint is (`Job`, `Scheduling`, `ExecutionHooks`), or undefined. */
 type DiracHint = 'Job' | 'Scheduling' | 'ExecutionHooks';
 function diracClass(cls: string, namespaces: Namespaces | undefined): DiracHint | undefined {
-  if (isDiracJob(cls, namespaces)) return 'Job';
-  const expanded = expandClass(cls, namespaces);
-  for (const name of ['Scheduling', 'ExecutionHooks'] as const) {
-    if (!expanded.endsWith(name)) continue;
-    const namespace = expanded.slice(0, -name.length);
-    if (
-      namespace === DIRAC_NAMESPACE ||
-      namespace === namespaces?.dirac ||
-      namespace.endsWith('dirac-metadata.json#/$defs/')
-    )
-      return name;
-  }
-  return undefined;
+  const name = diracHintName(cls, namespaces);
+  return name === 'Job' || name === 'Scheduling' || name === 'ExecutionHooks' ? name : undefined;
 }
 
 /** A `dirac:Scheduling` or `dirac:ExecutionHooks` hint as muon's fields. */

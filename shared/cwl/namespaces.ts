@@ -41,13 +41,27 @@ export function isCudaRequirement(cls: string, namespaces: Namespaces | undefine
   return expandClass(cls, namespaces) === `${CWLTOOL_NAMESPACE}CUDARequirement`;
 }
 
-export function isDiracJob(cls: string, namespaces: Namespaces | undefined): boolean {
+/** Where dirac-cwl's JSON schema defines its hint classes. */
+const DIRAC_CWL_DEFS = 'dirac-metadata.json#/$defs/';
+
+/**
+ * The name of a dirac: class (`Job` of `dirac:Job`, `Scheduling`, ...): after DIRAC's namespace, the
+ * document's `dirac` prefix, or dirac-cwl's schema (`.../dirac-metadata.json#/$defs/`); else undefined.
+ */
+export function diracHintName(cls: string, namespaces: Namespaces | undefined): string | undefined {
   const expanded = expandClass(cls, namespaces);
-  if (!expanded.endsWith('Job')) return false;
-  const namespace = expanded.slice(0, -'Job'.length);
-  return (
-    namespace === DIRAC_NAMESPACE ||
-    namespace === namespaces?.dirac ||
-    namespace.endsWith('dirac-metadata.json#/$defs/')
-  );
+  const name = (namespace: string) => expanded.slice(namespace.length);
+  const defs = expanded.lastIndexOf(DIRAC_CWL_DEFS);
+  const candidates = [
+    DIRAC_NAMESPACE,
+    namespaces?.dirac,
+    defs === -1 ? undefined : expanded.slice(0, defs + DIRAC_CWL_DEFS.length),
+  ];
+  return candidates
+    .filter((namespace): namespace is string => namespace !== undefined && expanded.startsWith(namespace))
+    .map(name)
+    .find((rest) => /^[^/#]+$/.test(rest));
 }
+
+export const isDiracJob = (cls: string, namespaces: Namespaces | undefined): boolean =>
+  diracHintName(cls, namespaces) === 'Job';
