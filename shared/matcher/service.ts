@@ -29,14 +29,12 @@ import {
   type ResourceDescription,
 } from '#shared/matcher/resource-description.ts';
 import type { Random } from '#shared/matcher/select.ts';
-import { getPilot } from '#shared/pilots/records.ts';
 import type { TaskQueueItem } from '#shared/taskqueues/store.ts';
 
 export interface MatcherDeps {
   readonly config: MuonConfig;
   readonly dynamo: DynamoDBDocumentClient;
-  /** `pilots`: where the matcher reads the Site and GridCE a pilot registered with. */
-  readonly tables: { readonly jobs: string; readonly taskQueues: string; readonly pilots: string };
+  readonly tables: { readonly jobs: string; readonly taskQueues: string };
   readonly workflow: (workflowId: string | undefined) => Promise<unknown>;
   readonly now: () => Date;
   readonly logger: Logger;
@@ -90,18 +88,16 @@ export function createMatcher(deps: MatcherDeps) {
     now: deps.now,
   });
 
-  /** The request at the Site and GridCE its pilot registered with (a deleted record matches nothing). */
-  async function placed(identity: Identity, pilotReference: string, request: MatchRequest) {
-    // The binding read the record already (cached for a minute); read it only when it did not.
+  /** The request at the Site and GridCE its pilot registered with, from the record the binding read. */
+  function placed(identity: Identity, pilotReference: string, request: MatchRequest): PlacedRequest {
     const registered = identity.pilotRegistration;
-    if (registered) return atRegistration(request, { pilotReference, ...registered });
-    const pilot = await getPilot(deps.dynamo, deps.tables.pilots, pilotReference);
-    if (!pilot || pilot.vo !== identity.vo)
+    // The binding sets it with pilotReference (shared/pilots/binding.ts); no table is read here.
+    if (!registered)
       throw new ForbiddenError(
         `Pilot ${pilotReference} is not registered in ${identity.vo}: register with POST /api/pilots.`,
         'matcher.unregistered',
       );
-    return atRegistration(request, { pilotReference, site: pilot.site, gridCE: pilot.gridCE });
+    return atRegistration(request, { pilotReference, ...registered });
   }
 
   /** The pilot's description with the site mask applied, and what the mask changed. */
@@ -137,7 +133,7 @@ export function createMatcher(deps: MatcherDeps) {
 
     async request(identity: Identity, asked: MatchRequest): Promise<MatchAnswer> {
       const pilotReference = requestingPilot(identity, asked);
-      const request = await placed(identity, pilotReference, asked);
+      const request = placed(identity, pilotReference, asked);
       const { resource, masked } = describe(identity, request);
       const vo = identity.vo;
       const seen = {
@@ -158,7 +154,7 @@ export function createMatcher(deps: MatcherDeps) {
       if (request.JobID !== undefined) {
         const outcome = await claimRequestedJob(deps, request.JobID, resource, exclusions, claimant);
         if (!outcome.ok) return because(outcome.reason);
-        return matched(identity, outcome.job);
+        return matched(pilotReference, outcome.job);
       }
 
       const queues = await catalogue.list(vo);
@@ -177,7 +173,7 @@ export function createMatcher(deps: MatcherDeps) {
         candidates,
         claimant,
       );
-      if (found.found) return matched(identity, found.job);
+      if (found.found) return matched(pilotReference, found.job);
       return because(
         found.why === 'contention'
           ? 'contention: other pilots took the jobs this request tried; retry'
@@ -186,18 +182,18 @@ export function createMatcher(deps: MatcherDeps) {
     },
   };
 
-  async function matched(identity: Identity, job: JobRecord): Promise<MatchAnswer> {
+  async function matched(pilotReference: string, job: JobRecord): Promise<MatchAnswer> {
     limiter.recordMatch(job.vo, job.site, job.jobType);
     const [workflow] = await Promise.all([
       job.description.kind === 'cwl' ? deps.workflow(job.description.workflowId) : undefined,
-      addToPilot(identity.pilotReference, job),
+      addToPilot(pilotReference, job),
     ]);
     return matchedJob(job, workflow);
   }
 
   /** The job is the pilot's already: a record that misses it only hides the pilot from its owner. */
-  async function addToPilot(pilotReference: string | undefined, job: JobRecord): Promise<void> {
-    if (pilotReference === undefined || !deps.recordMatch) return;
+  async function addToPilot(pilotReference: string, job: JobRecord): Promise<void> {
+    if (!deps.recordMatch) return;
     const fields = { pilotReference, jobId: job.jobId };
     await deps.recordMatch(pilotReference, job).then(
       (added) => added || deps.logger.warn('no pilot record to add the job to', fields),
