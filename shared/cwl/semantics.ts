@@ -13,7 +13,7 @@ import {
   UNSUPPORTED_REQUIREMENT,
 } from './errors.ts';
 import { findJavascript } from './expressions.ts';
-import { jobHintsIssues, type TaskInterface } from './hints.ts';
+import { jobHintsIssues, type TaskInterface } from './job-hints.ts';
 import { isCudaRequirement, isDeclared, isDiracJob, type Namespaces, prefixOf } from './namespaces.ts';
 import { cudaRequirementSchema, PROCESS_CLASSES, STANDARD_REQUIREMENTS } from './schema.ts';
 import { checkTypeNames, isRecord, type NamedTypes, withNamedTypes } from './types.ts';
