@@ -77,13 +77,9 @@ export const jobHintsSchema = z.strictObject({
 export type JobHints = z.infer<typeof jobHintsSchema>;
 
 const FIELDS = [...Object.keys(jobHintsSchema.shape), 'source', 'path', 'pattern', 'outputPath'];
-/** JDL spellings that do not reduce to a muon field by case and underscores. */
+/** JDL spellings that do not reduce to a muon field by case and underscores (looked up lower-cased too). */
 const ALIASES: Record<string, string> = {
-  CPUTime: 'cpuTime',
-  JobType: 'jobType',
-  JobGroup: 'jobGroup',
   site: 'sites',
-  Site: 'sites',
   lfn: 'outputPath',
 };
 const squash = (key: string): string => key.replace(/_/g, '').toLowerCase();

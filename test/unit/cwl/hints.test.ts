@@ -110,6 +110,19 @@ describe('scheduling hints', () => {
       ]);
     });
 
+    it("names JDL's JobGroup, Site and site, and an entry's lfn, by their muon names", () => {
+      expect(
+        invalid({ JobGroup: 'g', Site: 'LCG.CERN.cern', site: 'x', outputData: [{ lfn: '/vo/x' }] }),
+      ).toEqual(
+        expect.arrayContaining([
+          { path: 'JobGroup', message: 'unknown field (muon calls it "jobGroup")' },
+          { path: 'Site', message: 'unknown field (muon calls it "sites")' },
+          { path: 'site', message: 'unknown field (muon calls it "sites")' },
+          { path: 'outputData[0].lfn', message: 'unknown field (muon calls it "outputPath")' },
+        ]),
+      );
+    });
+
     it('reads DiracX’s snake_case spellings as muon’s fields, also inside list entries', () => {
       expect(
         parseJobHints({
