@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import { type Document, parseDocument } from 'yaml';
 import { CliError, USAGE } from '#cli/errors.ts';
 import { inputSandboxKey, isDiracJob, isJobOrderDirective } from '#shared/cwl/index.ts';
 import { isRecord } from '#shared/cwl/types.ts';
@@ -26,13 +26,22 @@ export function readText(file: string, what = 'file'): string {
   }
 }
 
+/** The first syntax error of a parsed YAML document: where (1-based), why, and the lines the parser quotes. */
+export function yamlSyntaxError(
+  document: Document,
+): { position?: { line: number; col: number }; reason: string; context: string } | undefined {
+  const [error] = document.errors;
+  if (!error) return undefined;
+  const [reason = error.message, context = ''] = error.message.split(/ at line \d+, column \d+:\n/);
+  return { ...(error.linePos ? { position: error.linePos[0] } : {}), reason, context };
+}
+
 /** A YAML or JSON document; a syntax error names the file, line and column. */
 export function readDocument(file: string, what = 'file'): unknown {
   const document = parseDocument(readText(file, what));
-  const [error] = document.errors;
+  const error = yamlSyntaxError(document);
   if (error) {
-    const position = error.linePos?.[0];
-    const [reason = error.message, context = ''] = error.message.split(/ at line \d+, column \d+:\n/);
+    const { position, reason, context } = error;
     const where = position ? `line ${position.line}, column ${position.col}: ` : '';
     const excerpt = context
       .replace(/^\n+|\s+$/g, '')

@@ -16,7 +16,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { CliError, USAGE } from '#cli/errors.ts';
-import { decodeLocation, isLocalLocation } from '#cli/inputs.ts';
+import { decodeLocation, isLocalLocation, yamlSyntaxError } from '#cli/inputs.ts';
 import type { PathSegment } from '#shared/cwl/errors.ts';
 import { isRecord } from '#shared/cwl/types.ts';
 
@@ -143,11 +143,10 @@ export class CwlLoader {
     }
     const lines = new LineCounter();
     const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-    const [error] = document.errors;
+    const error = yamlSyntaxError(document);
     if (error) {
-      const at = error.linePos?.[0];
-      const reason = error.message.split(/ at line \d+, column \d+:/)[0];
-      throw new CliError(`${displayPath(file)}${at ? `:${at.line}:${at.col}` : ''}: ${reason}`, USAGE);
+      const at = error.position;
+      throw new CliError(`${displayPath(file)}${at ? `:${at.line}:${at.col}` : ''}: ${error.reason}`, USAGE);
     }
     const source = { document, lines, value: document.toJS({ maxAliasCount: 1000 }) };
     this.sources.set(file, source);
