@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Identity } from '#shared/auth/identity.ts';
-import type { Caller, CallerPolicy } from '#shared/http/caller.ts';
+import type { CallerPolicy } from '#shared/http/caller.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface HttpRequest<TBody, TQuery> {
