@@ -11,11 +11,7 @@ import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
 import { historyEntry } from '#shared/jobs/status-updates.ts';
 import { failJob } from '#shared/jobs/transitions/fail.ts';
 import { sameMinorStatus } from '#shared/jobs/transitions/guards.ts';
-import {
-  type TransitionResult,
-  type TransitionStore,
-  writeTransition,
-} from '#shared/jobs/transitions/write.ts';
+import { type TransitionStore, writeTransitionOnly } from '#shared/jobs/transitions/write.ts';
 
 /**
  * The statuses in which a job belongs to the chain: Received (JobPath's) and Checking. The chain
@@ -36,21 +32,26 @@ export interface ChainMove {
 /** The chain's transitions of one job, as the chain runner uses them. */
 export interface ChainTransitions {
   /** On to the executor `next` (Checking / `next`). */
-  next(job: JobRecord, move: ChainMove & { readonly next: string }): Promise<TransitionResult>;
+  next(job: JobRecord, move: ChainMove & { readonly next: string }): Promise<ChainResult>;
   /** Into its task queue (Waiting / "Pilot Agent Submission"). */
-  waiting(job: JobRecord, move: ChainMove): Promise<TransitionResult>;
+  waiting(job: JobRecord, move: ChainMove): Promise<ChainResult>;
   /** A permanent failure, with the reason a user can act on. */
   failed(
     job: JobRecord,
     move: ChainMove & { readonly reason: string; readonly detail?: string },
-  ): Promise<TransitionResult>;
+  ): Promise<ChainResult>;
+}
+
+/** Whether the move held; the chain reads the job again when it did not. */
+export interface ChainResult {
+  readonly ok: boolean;
 }
 
 export function createChainTransitions(store: TransitionStore): ChainTransitions {
   // The chain hands over only jobs waiting for the executor; the check keeps the table's sources.
   const move = (job: JobRecord, to: JobStatus, minor: string, applicationStatus: string, m: ChainMove) =>
     inTheChain.includes(job.status)
-      ? writeTransition(store, {
+      ? writeTransitionOnly(store, {
           jobId: job.jobId,
           vo: job.vo,
           from: [job.status],
@@ -69,8 +70,8 @@ export function createChainTransitions(store: TransitionStore): ChainTransitions
             }),
           ],
           guard: sameMinorStatus(job.minorStatus),
-        })
-      : Promise.resolve<TransitionResult>({ ok: false, current: job.status, job });
+        }).then((ok) => ({ ok }))
+      : Promise.resolve({ ok: false });
   return {
     next: (job, m) => move(job, 'Checking', m.next, job.applicationStatus, m),
     waiting: (job, m) => move(job, 'Waiting', minorStatus.pilotAgentSubmission, 'Unknown', m),

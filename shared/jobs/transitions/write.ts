@@ -80,6 +80,34 @@ export async function writeTransition(
   write: TransitionWrite,
   options: { readonly readBack?: boolean } = {},
 ): Promise<TransitionResult> {
+  try {
+    const { Attributes } = await store.dynamo.send(updateCommand(store, write, 'ALL_NEW'));
+    const job = fromJobItem(Attributes ?? {});
+    return { ok: true, job, previous: previousStatus(job, write) };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (options.readBack !== true) return { ok: false, current: undefined };
+    const job = await getJob(store.dynamo, store.table, write.jobId);
+    return job ? { ok: false, current: job.status, job } : { ok: false, current: undefined };
+  }
+}
+
+/**
+ * The same write for a caller that only needs to know whether it held (the executor chain): the
+ * table sends nothing back, so the job item, description and history included, is neither
+ * serialised nor parsed again.
+ */
+export async function writeTransitionOnly(store: TransitionStore, write: TransitionWrite): Promise<boolean> {
+  try {
+    await store.dynamo.send(updateCommand(store, write, 'NONE'));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+function updateCommand(store: TransitionStore, write: TransitionWrite, returnValues: 'ALL_NEW' | 'NONE') {
   if (write.from.length === 0)
     throw new Error(`Transition to ${write.to} of job ${write.jobId} has no source`);
   const names: Record<string, string> = {
@@ -150,26 +178,15 @@ export async function writeTransition(
   const guard = write.guard;
   Object.assign(names, guard?.names);
   Object.assign(values, guard?.values);
-  try {
-    const { Attributes } = await store.dynamo.send(
-      new UpdateCommand({
-        TableName: store.table,
-        Key: jobKey(write.jobId),
-        UpdateExpression: `SET ${sets.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
-        ConditionExpression: `#status IN (${sources.join(', ')})${guard ? ` AND (${guard.expression})` : ''}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    const job = fromJobItem(Attributes ?? {});
-    return { ok: true, job, previous: previousStatus(job, write) };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if (options.readBack !== true) return { ok: false, current: undefined };
-    const job = await getJob(store.dynamo, store.table, write.jobId);
-    return job ? { ok: false, current: job.status, job } : { ok: false, current: undefined };
-  }
+  return new UpdateCommand({
+    TableName: store.table,
+    Key: jobKey(write.jobId),
+    UpdateExpression: `SET ${sets.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
+    ConditionExpression: `#status IN (${sources.join(', ')})${guard ? ` AND (${guard.expression})` : ''}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValues: returnValues,
+  });
 }
 
 /**
