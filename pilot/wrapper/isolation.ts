@@ -62,6 +62,9 @@ export interface PayloadUserPool {
   acquire(): Promise<PayloadUser>;
 }
 
+/** How long one read of the process table serves the pool's acquisitions. */
+const scanReuseMs = 1000;
+
 export function createPayloadUserPool(range: PayloadIdRange, procRoot = '/proc'): PayloadUserPool {
   const taken = new Set<number>();
   // Ids this pool handed out before: killUser left none of their processes, so only a new id needs
@@ -69,17 +72,24 @@ export function createPayloadUserPool(range: PayloadIdRange, procRoot = '/proc')
   const handedOut = new Set<number>();
   // A random start, so two pilots on one machine rarely begin on the same id.
   let next = Math.floor(Math.random() * range.count);
+  // One read of the process table serves the acquisitions of the next second: a pilot filling
+  // hundreds of slots at once reads it a few times, not once per payload. Zombies are left out, as
+  // killUser leaves them: they must not hold an id forever.
+  let scan: { readonly at: number; readonly uids: Promise<Set<number>> } | undefined;
+  const machineUids = () => {
+    if (!scan || Date.now() - scan.at > scanReuseMs)
+      scan = { at: Date.now(), uids: processUids(procRoot, true) };
+    return scan.uids;
+  };
   return {
     async acquire() {
-      let busy: Set<number> | undefined;
+      // Read before choosing, so that the choice below is made without an await between the
+      // check of `taken` and the taking (concurrent acquisitions never share an id).
+      const busy = await machineUids();
       for (let tried = 0; tried < range.count; tried += 1) {
         const id = range.base + ((next + tried) % range.count);
         if (taken.has(id)) continue;
-        if (!handedOut.has(id)) {
-          // Zombies are left out, as killUser leaves them: they must not hold an id forever.
-          busy ??= await processUids(procRoot, true);
-          if (busy.has(id)) continue;
-        }
+        if (!handedOut.has(id) && busy.has(id)) continue;
         next = (next + tried + 1) % range.count;
         taken.add(id);
         handedOut.add(id);
