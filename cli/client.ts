@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { CliError } from '#cli/errors.ts';
 import { readLocalFile, resolveHome } from '#local/home.ts';
+import { parseJson, stringifyJson } from '#shared/json.ts';
 
 export type Role = 'user' | 'admin' | 'pilot';
 
@@ -67,7 +68,7 @@ export function resolveClient(options: ClientOptions, env = process.env): ApiCli
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: stringifyJson(body) }),
     });
     const text = await response.text();
     return {
@@ -92,7 +93,7 @@ export function resolveClient(options: ClientOptions, env = process.env): ApiCli
 
 export function parseBody(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return text;
   }

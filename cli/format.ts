@@ -2,6 +2,7 @@
  * What the CLI prints for people: tables sized to their content, a one-line progress bar, and
  * JSON for `--json`. Colour and the progress bar only on a terminal (and never with NO_COLOR).
  */
+import { stringifyJson } from '#shared/json.ts';
 
 export interface TableOptions {
   /** The widest a cell may be before it is cut with `…`. */
@@ -23,7 +24,7 @@ const widthOf = (text: string) => [...text].length;
 
 export function cellText(value: Cell | unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'object') return stringifyJson(value);
   return String(value).replace(/\s*\n\s*/g, ' ');
 }
 
@@ -76,7 +77,7 @@ function fitWidths(widths: number[], available: number): void {
   }
 }
 
-export const toJson = (value: unknown): string => JSON.stringify(value, null, 2);
+export const toJson = (value: unknown): string => stringifyJson(value, 2);
 
 /** Where output goes; `process.stdout` and `process.stderr` fit. */
 export interface Output {

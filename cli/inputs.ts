@@ -38,7 +38,7 @@ export function yamlSyntaxError(
 
 /** A YAML or JSON document; a syntax error names the file, line and column. */
 export function readDocument(file: string, what = 'file'): unknown {
-  const document = parseDocument(readText(file, what));
+  const document = parseDocument(readText(file, what), { intAsBigInt: true });
   const error = yamlSyntaxError(document);
   if (error) {
     const { position, reason, context } = error;
@@ -50,8 +50,17 @@ export function readDocument(file: string, what = 'file'): unknown {
       .join('\n');
     throw new CliError(`${file}: ${where}${reason}${excerpt ? `\n${excerpt}` : ''}`, USAGE);
   }
-  return document.toJS();
+  return document.toJS({ reviver: exactIntegers });
 }
+
+/**
+ * A YAML reviver for documents read with `intAsBigInt`: an integer stays a number unless it is
+ * beyond 2^53, where only a bigint keeps it exact (as cwltool, in Python, does); see shared/json.ts.
+ */
+export function exactIntegers(_key: unknown, value: unknown): unknown {
+  return typeof value === 'bigint' && value >= -maxSafe && value <= maxSafe ? Number(value) : value;
+}
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** A document that must be a mapping (a CWL document, an input object, hints). */
 export function readMapping(file: string, what: string): Record<string, unknown> {

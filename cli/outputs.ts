@@ -14,6 +14,7 @@ import { fetchSandbox } from '#cli/sandbox.ts';
 import { unpackSafely } from '#cli/unpack.ts';
 import { baseName, lfnProblem } from '#shared/data/lfn.ts';
 import type { JobOutputs } from '#shared/jobs/outputs.ts';
+import { stringifyJson } from '#shared/json.ts';
 import type { JobSandboxes } from '#shared/sandboxes/model.ts';
 
 /** The file the rewritten CWL output object is written to, in the output directory. */
@@ -177,7 +178,7 @@ export async function downloadJobOutputs(
   let outputObject: string | undefined;
   if (localized) {
     outputObject = join(dir, outputObjectFile);
-    await writeFile(outputObject, `${JSON.stringify(localized.output, null, 2)}\n`);
+    await writeFile(outputObject, `${stringifyJson(localized.output, 2)}\n`);
   }
   return {
     jobId,

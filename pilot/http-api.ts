@@ -28,6 +28,7 @@ import {
 } from '#pilot/retry.ts';
 import { clientCredentialsToken, fixedToken, type PilotToken, type TokenSource } from '#pilot/token.ts';
 import { getFile, putBytes, putFile } from '#pilot/transfer.ts';
+import { stringifyJson } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
 import type { SandboxDownloadResponse, SandboxInfo, SandboxUploadResponse } from '#shared/sandboxes/model.ts';
 import { parseReference } from '#shared/sandboxes/reference.ts';
@@ -106,7 +107,7 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
     const response = await fetchOrUnreachable(`${method} ${path}`, new URL(path, options.apiUrl), {
       method,
       headers: headers(caller, token, body !== undefined),
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: stringifyJson(body) }),
       signal: AbortSignal.timeout(requestTimeoutMs),
     });
     let text: string;

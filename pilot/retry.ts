@@ -4,6 +4,7 @@
  * itself is wrong (any other 4xx) is final.
  */
 import { MuonError } from '#shared/errors.ts';
+import { parseJson } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface RetryPolicy {
@@ -103,7 +104,7 @@ export async function fetchOrUnreachable(
 export function parseBody(text: string): unknown {
   if (text.length === 0) return undefined;
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return text;
   }

@@ -16,7 +16,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { CliError, USAGE } from '#cli/errors.ts';
-import { decodeLocation, isLocalLocation, yamlSyntaxError } from '#cli/inputs.ts';
+import { decodeLocation, exactIntegers, isLocalLocation, yamlSyntaxError } from '#cli/inputs.ts';
 import type { PathSegment } from '#shared/cwl/errors.ts';
 import { isRecord } from '#shared/cwl/types.ts';
 
@@ -142,13 +142,13 @@ export class CwlLoader {
       return this.fail(by, `"${displayPath(file)}" ${reason}`);
     }
     const lines = new LineCounter();
-    const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+    const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, intAsBigInt: true });
     const error = yamlSyntaxError(document);
     if (error) {
       const at = error.position;
       throw new CliError(`${displayPath(file)}${at ? `:${at.line}:${at.col}` : ''}: ${error.reason}`, USAGE);
     }
-    const source = { document, lines, value: document.toJS({ maxAliasCount: 1000 }) };
+    const source = { document, lines, value: document.toJS({ maxAliasCount: 1000, reviver: exactIntegers }) };
     this.sources.set(file, source);
     return source;
   }

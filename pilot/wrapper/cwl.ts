@@ -11,6 +11,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isRecord } from '#shared/cwl/types.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
+import { parseJson, stringifyJson } from '#shared/json.ts';
 import { JobStepError } from './errors.ts';
 import type { JobPaths } from './workdir.ts';
 
@@ -93,8 +94,8 @@ export function localInputs(
 /** Writes job.cwl and inputs.json; returns the document argument for cwltool (`job.cwl#main` for a packed one). */
 export async function writeCwlJob(workflow: unknown, inputs: unknown, paths: JobPaths): Promise<string> {
   await mkdir(paths.cwlTmp, { recursive: true });
-  await writeFile(paths.cwlDocument, JSON.stringify(workflow));
-  await writeFile(paths.cwlInputs, JSON.stringify(inputs ?? {}));
+  await writeFile(paths.cwlDocument, stringifyJson(workflow));
+  await writeFile(paths.cwlInputs, stringifyJson(inputs ?? {}));
   const graph = isRecord(workflow) && Array.isArray(workflow.$graph) ? workflow.$graph : undefined;
   const hasMain = graph?.some(
     (process) => isRecord(process) && ['#main', 'main'].includes(String(process.id)),
@@ -148,7 +149,7 @@ export function cwltoolCommand(
 /** cwltool's output object, read from the payload's standard output; undefined if it printed none. */
 export async function readCwlOutput(stdout: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const value: unknown = JSON.parse(await readFile(stdout, 'utf8'));
+    const value: unknown = parseJson(await readFile(stdout, 'utf8'));
     return isRecord(value) ? value : undefined;
   } catch {
     return undefined;

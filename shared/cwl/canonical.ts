@@ -24,6 +24,8 @@ export function canonicalWorkflow(document: unknown): { id: string; json: string
 
 function serialize(value: unknown, path: string): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  // An integer beyond 2^53, kept exact by shared/json.ts and the CLI's YAML reading.
+  if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') {
     // NaN and Infinity have no JSON form; silently writing null would change the document.
     if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} cannot be written as JSON`);

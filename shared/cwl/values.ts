@@ -16,6 +16,7 @@ import {
 } from './types.ts';
 
 const INT32 = 2 ** 31;
+const LONG = 2n ** 63n;
 
 /** Checks a job-order value against a type, adding one issue per mismatch. */
 export function checkValue(
@@ -91,11 +92,13 @@ function checkNamed(
       if (!Number.isInteger(value) || Math.abs(value as number) > INT32) mismatch();
       return;
     case 'long':
-      if (!Number.isSafeInteger(value)) mismatch();
+      // Beyond 2^53 an integer arrives as a bigint (shared/json.ts); a long holds 64 bits.
+      if (typeof value === 'bigint' ? value < -LONG || value >= LONG : !Number.isSafeInteger(value))
+        mismatch();
       return;
     case 'float':
     case 'double':
-      if (typeof value !== 'number' || !Number.isFinite(value)) mismatch();
+      if (typeof value !== 'bigint' && (typeof value !== 'number' || !Number.isFinite(value))) mismatch();
       return;
     case 'string':
       if (typeof value !== 'string') mismatch();

@@ -25,6 +25,7 @@ import {
   requestLogging,
 } from '#shared/http/middleware.ts';
 import { isHttpResult, type Route } from '#shared/http/route.ts';
+import { parseJson } from '#shared/json.ts';
 import { createPilotBinding, type PilotBinding } from '#shared/pilots/binding.ts';
 
 export type Routes = Readonly<Record<string, Route>>;
@@ -110,7 +111,7 @@ function decodeBody(event: HttpEvent, schema: z.ZodType): unknown {
   }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch (error) {
     throw new BadRequestError(`The body is not valid JSON: ${(error as Error).message}.`, {
       code: 'request.malformed_json',

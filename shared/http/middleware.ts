@@ -10,6 +10,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { MuonError } from '#shared/errors.ts';
+import { stringifyJson } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -24,7 +25,7 @@ export const jsonResponse = (
 ): HttpResponse => ({
   statusCode,
   headers: { 'content-type': 'application/json', ...headers },
-  body: body === undefined ? '' : JSON.stringify(body),
+  body: body === undefined ? '' : stringifyJson(body),
 });
 
 /** The request id and route that every log line of a request carries. */

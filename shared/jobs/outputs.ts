@@ -10,6 +10,7 @@ import { lfnSchema } from '#shared/data/model.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import { mayAccess } from '#shared/jobs/access.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
+import { parseJson, stringifyJson } from '#shared/json.ts';
 
 /** The largest outputs document, as JSON: it lives on the job's item, which holds at most 400 KB. */
 export const maxOutputsBytes = 100 * 1024;
@@ -37,7 +38,7 @@ export function createJobOutputs(jobs: JobRepository) {
   return {
     /** `PUT /api/jobs/{jobId}/outputs`: replaces what was reported before. */
     async put(identity: Identity, jobId: number, outputs: JobOutputs): Promise<void> {
-      const text = JSON.stringify(outputs);
+      const text = stringifyJson(outputs);
       const size = Buffer.byteLength(text);
       if (size > maxOutputsBytes) {
         throw new BadRequestError(
@@ -66,7 +67,7 @@ export function createJobOutputs(jobs: JobRepository) {
       const job = await jobs.get(jobId);
       if (!job || job.vo !== identity.vo) throw missing(jobId);
       if (!mayAccess(identity, job, 'read')) throw new ForbiddenError(`Job ${jobId} is not yours.`);
-      return job.outputs === undefined ? {} : (JSON.parse(job.outputs) as JobOutputs);
+      return job.outputs === undefined ? {} : (parseJson(job.outputs) as JobOutputs);
     },
   };
 }

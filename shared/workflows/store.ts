@@ -5,6 +5,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError } from '#shared/errors.ts';
+import { parseJson } from '#shared/json.ts';
 
 export const maxWorkflowBytes = 350 * 1024;
 
@@ -40,5 +41,5 @@ export async function getWorkflow(
   workflowId: string,
 ): Promise<unknown> {
   const { Item } = await dynamo.send(new GetCommand({ TableName: table, Key: { workflowId } }));
-  return Item ? JSON.parse(Item.cwl as string) : undefined;
+  return Item ? parseJson(Item.cwl as string) : undefined;
 }

@@ -19,6 +19,7 @@ import { MuonError } from '#shared/errors.ts';
 import type { DraftDescription, DraftJob } from '#shared/jobs/submission/checks.ts';
 import { SubmissionProblems } from '#shared/jobs/submission/checks.ts';
 import type { SubmissionRequest } from '#shared/jobs/submission/submit.ts';
+import { stringifyJson } from '#shared/json.ts';
 
 export const cwlSubmissionSchema = z.strictObject({
   /** The CWL document (CommandLineTool, Workflow or ExpressionTool), unmodified, as JSON. */
@@ -61,7 +62,7 @@ export function cwlSubmission(body: CwlSubmission, idempotencyKey: string | unde
     drafts,
     problems,
     workflow,
-    canonical: JSON.stringify(['cwl', workflow.id, body.inputs ?? [], body.hints ?? null]),
+    canonical: stringifyJson(['cwl', workflow.id, body.inputs ?? [], body.hints ?? null]),
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
 }
