@@ -161,6 +161,16 @@ export const tables = {
       byDirectory: { partitionKey: key('directory'), sortKey: key('lfn'), projection: 'ALL' },
     },
   },
+  fileMetadata: {
+    description:
+      'The catalog\'s files and directories with their metadata, metadata fields and their types, and the metadata index sharded by path (shared/catalog/keys.ts).',
+    partitionKey: key('pk'),
+    sortKey: key('sk'),
+    indexes: {
+      /** `muon data ls`: the subdirectories and files of one directory, in path order. */
+      byParent: { partitionKey: key('parent'), sortKey: key('path'), projection: 'ALL' },
+    },
+  },
   sandboxes: {
     description: 'Sandbox metadata: owner, size, checksum, and the jobs it is assigned to.',
     partitionKey: key('pk'),
@@ -202,6 +212,13 @@ export const queues = {
   customExecutors: executorQueue(
     'Jobs waiting for a community executor (the message names which); see docs/executors.md.',
   ),
+  catalogEvents: {
+    description:
+      'Catalog events: files registered or given metadata, directories given metadata (shared/catalog/events.ts).',
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 180,
+    retentionDays: 14,
+  },
 } as const satisfies Record<string, QueueDefinition>;
 
 export const bucket = {
@@ -222,7 +239,7 @@ const sendToEveryExecutor = {
   inputData: 'send',
   jobScheduling: 'send',
   customExecutors: 'send',
-} as const satisfies Record<QueueName, QueueAccess>;
+} as const satisfies Partial<Record<QueueName, QueueAccess>>;
 
 export const functions = {
   health: {
@@ -344,8 +361,8 @@ export const functions = {
     entry: 'functions/data-manager.ts',
     timeoutSeconds: 10,
     memoryMb: 512,
-    tables: { fileCatalog: 'readWrite', jobs: 'read', pilots: 'read' },
-    queues: {},
+    tables: { fileCatalog: 'readWrite', fileMetadata: 'readWrite', jobs: 'read', pilots: 'read' },
+    queues: { catalogEvents: 'send' },
     bucket: 'readWrite',
     routes: [
       'POST /api/data/upload',
