@@ -1,14 +1,19 @@
 /**
- * The data manager's routes (docs/pilots.md, API, Data): upload targets on storage
- * elements, replica registration, replicas, downloads and directory listings. A job wrapper calls
- * them with its job's payload token, so it writes only for that job; users for themselves.
+ * The data manager's routes (docs/pilots.md, API, Data; docs/catalog.md): upload targets on
+ * storage elements, replica registration, replicas, downloads, directory listings, metadata,
+ * metadata queries and removal. A job wrapper calls them with its job's payload token, so it
+ * writes only for that job; users for themselves.
  */
 
 import {
   downloadQuerySchema,
+  findRequestSchema,
   listQuerySchema,
+  metadataQuerySchema,
   registerRequestSchema,
+  removeRequestSchema,
   replicasQuerySchema,
+  setMetadataRequestSchema,
   uploadRequestSchema,
 } from '#shared/data/model.ts';
 import { createDataManager } from '#shared/data/service.ts';
@@ -47,6 +52,26 @@ export function createHandler(deps: Deps) {
       caller: ['user'],
       query: listQuerySchema,
       handle: ({ identity, query }) => data.list(identity, query.path, query.next),
+    }),
+    'POST /api/data/metadata': route({
+      caller: ['user', 'payload'],
+      body: setMetadataRequestSchema,
+      handle: ({ identity, body }) => data.setMetadata(identity, body),
+    }),
+    'GET /api/data/metadata': route({
+      caller: ['user', 'payload'],
+      query: metadataQuerySchema,
+      handle: ({ identity, query }) => data.metadata(identity, query.path),
+    }),
+    'POST /api/data/find': route({
+      caller: ['user', 'payload'],
+      body: findRequestSchema,
+      handle: ({ identity, body }) => data.find(identity, body),
+    }),
+    'POST /api/data/remove': route({
+      caller: ['user'],
+      body: removeRequestSchema,
+      handle: ({ identity, body }) => data.remove(identity, body.LFN, body.SE),
     }),
   });
 }

@@ -402,6 +402,10 @@ export const functions = {
     'JobScheduling executor: sites, tags, and the task queue.',
   ),
   communityExecutor: executor(
+      'POST /api/data/metadata',
+      'GET /api/data/metadata',
+      'POST /api/data/find',
+      'POST /api/data/remove',
     'customExecutors',
     'functions/executors/community.ts',
     'Community executors named in shared/executors/registry.ts.',

@@ -4,18 +4,33 @@
  * replicas. Clients move the bytes themselves; the API hands out presigned URLs or paths.
  */
 import type { Identity } from '#shared/auth/identity.ts';
+import { parseQuery } from '#shared/catalog/query.ts';
+import {
+  catalogTable,
+  findFiles,
+  registerFile,
+  removeFile,
+  setMetadata,
+  showMetadata,
+} from '#shared/catalog/service.ts';
+import { listChildren } from '#shared/catalog/store.ts';
 import { assertInVo, assertJobMayWrite, assertMayList, assertUserMayWrite } from '#shared/data/access.ts';
 import { directoryPath, lfnProblem } from '#shared/data/lfn.ts';
 import {
   type DownloadSource,
+  type FindRequest,
+  type FindResponse,
   type ListResponse,
   listPageSize,
   type RegisterRequest,
+  type RemoveResponse,
   type ReplicasResponse,
+  type SetMetadataRequest,
   type UploadRequest,
   type UploadTarget,
 } from '#shared/data/model.ts';
 import {
+  deleteStored,
   downloadSource,
   type ObjectStore,
   pfnFor,
@@ -25,8 +40,8 @@ import {
 } from '#shared/data/storage.ts';
 import { bucketName, type Deps, tableName } from '#shared/deps.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
-import { listDirectory, listReplicas, type ReplicaRecord, registerReplica } from '#shared/files/catalog.ts';
-import { mayAccess } from '#shared/jobs/access.ts';
+import { listReplicas, type ReplicaRecord } from '#shared/files/catalog.ts';
+import { isAdministrator, mayAccess } from '#shared/jobs/access.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
 
 export type DataManagerDeps = Pick<Deps, 'aws' | 'resources' | 'config' | 'now'>;
@@ -90,7 +105,7 @@ export function createDataManager(deps: DataManagerDeps) {
           { code: 'data.size_mismatch' },
         );
       }
-      await registerReplica(dynamo, catalog(), {
+      const replica: ReplicaRecord = {
         lfn: request.LFN,
         se: se.name,
         pfn,
@@ -98,7 +113,47 @@ export function createDataManager(deps: DataManagerDeps) {
         checksum: request.Checksum,
         registeredAt: deps.now().toISOString(),
         ...(request.JobID !== undefined ? { jobId: request.JobID } : {}),
+      };
+      await registerFile(deps, identity, replica, request.Metadata);
+    },
+
+    /** `POST /api/data/metadata`: where the caller may write, or anywhere in the VO for an administrator. */
+    async setMetadata(identity: Identity, request: SetMetadataRequest) {
+      if (!isAdministrator(identity)) await assertMayWrite(identity, request.Path, request.JobID);
+      const entry = await setMetadata(deps, identity, request.Path, request.Metadata, request.Types ?? {});
+      return { Path: entry.path, Kind: entry.kind, Metadata: entry.meta };
+    },
+
+    /** `GET /api/data/metadata?path=`: open to the VO, as replicas are. */
+    metadata: (identity: Identity, path: string) => showMetadata(deps, identity, path),
+
+    /** `POST /api/data/find`: DIRAC's findFilesByMetadata over the caller's VO. */
+    async find(identity: Identity, request: FindRequest): Promise<FindResponse> {
+      const query = typeof request.Query === 'string' ? parseQuery(request.Query) : request.Query;
+      if (request.Path !== undefined) assertInVo(identity, request.Path);
+      const found = await findFiles(deps, identity.vo, query, {
+        ...(request.Limit !== undefined ? { limit: request.Limit } : {}),
+        ...(request.Next !== undefined ? { start: request.Next } : {}),
+        ...(request.Path !== undefined ? { path: request.Path } : {}),
       });
+      return { LFNs: found.lfns, ...(found.next ? { next: found.next } : {}) };
+    },
+
+    /**
+     * `POST /api/data/remove`: the replicas go from the catalog, and their objects from `s3`
+     * storage elements (muon wrote them there); a `file` SE's copy is the client's to delete.
+     */
+    async remove(identity: Identity, lfn: string, seName?: string): Promise<RemoveResponse> {
+      if (!isAdministrator(identity)) await assertMayWrite(identity, lfn, undefined);
+      const removed = await removeFile(deps, identity, lfn, seName);
+      const rows = [];
+      for (const replica of removed) {
+        const se = deps.config.storageElements[replica.se];
+        const deleted = se ? await deleteStored(store, { name: replica.se, ...se }, replica.pfn) : false;
+        rows.push({ SE: replica.se, PFN: replica.pfn, Deleted: deleted });
+      }
+      const left = (await listReplicas(dynamo, catalog(), [lfn])).get(lfn) ?? [];
+      return { LFN: lfn, Removed: rows, FileRemoved: left.length === 0 };
     },
 
     /** `GET /api/data/replicas?lfn=`. */
@@ -137,15 +192,17 @@ export function createDataManager(deps: DataManagerDeps) {
       const problem = directory === '/' ? undefined : lfnProblem(directory);
       if (problem) throw new BadRequestError(`"${path}" is not an LFN directory: ${problem}.`);
       assertMayList(identity, directory);
-      const page = await listDirectory(
-        dynamo,
-        catalog(),
+      const page = await listChildren(
+        catalogTable(deps),
         directory,
         listPageSize,
         decodeCursor(next, directory),
       );
       return {
-        Files: page.replicas.map((r) => ({ LFN: r.lfn, SE: r.se, Size: r.size ?? null })),
+        Directories: page.entries.filter((e) => e.kind === 'directory').map((e) => e.path),
+        Files: page.entries.flatMap((e) =>
+          e.kind === 'file' ? (e.ses ?? []).map((se) => ({ LFN: e.path, SE: se, Size: e.size ?? null })) : [],
+        ),
         ...(page.next ? { next: encodeCursor(page.next) } : {}),
       };
     },
@@ -165,9 +222,9 @@ function decodeCursor(next: string | undefined, directory: string): Record<strin
   } catch {
     key = undefined;
   }
-  const { lfn, se, directory: keyDirectory } = (key ?? {}) as Record<string, unknown>;
-  if (typeof lfn !== 'string' || typeof se !== 'string' || keyDirectory !== directory) {
+  const { pk, sk, parent, path } = (key ?? {}) as Record<string, unknown>;
+  if (typeof pk !== 'string' || typeof sk !== 'string' || typeof path !== 'string' || parent !== directory) {
     throw new BadRequestError('"next" is not a page of this listing: pass back the "next" it gave.');
   }
-  return { lfn, se, directory };
+  return { pk, sk, parent, path };
 }

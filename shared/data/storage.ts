@@ -6,7 +6,7 @@
  * themselves (the API never sees that file system).
  */
 import { resolve, sep } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { DownloadSource, UploadTarget } from '#shared/data/model.ts';
 import { BadRequestError } from '#shared/errors.ts';
@@ -81,4 +81,11 @@ export async function storedSize(
 ): Promise<number | undefined | 'unknown'> {
   if (se.backend === 'file') return 'unknown';
   return (await headObject(store.s3, store.bucket(), pfn))?.size;
+}
+
+/** Deletes a replica's object from an `s3` SE; a `file` SE's file is its clients' to delete. */
+export async function deleteStored(store: ObjectStore, se: StorageElement, pfn: string): Promise<boolean> {
+  if (se.backend === 'file') return false;
+  await store.s3.send(new DeleteObjectCommand({ Bucket: store.bucket(), Key: pfn }));
+  return true;
 }

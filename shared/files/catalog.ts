@@ -4,7 +4,13 @@
  * one query. Each item also carries its LFN's parent `directory`, the key of the `byDirectory`
  * index that lists a directory a page at a time.
  */
-import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { forEachLimited } from '#shared/concurrency.ts';
 import { parentDirectory } from '#shared/data/lfn.ts';
 import type { Replica } from '#shared/executors/input-data.ts';
@@ -76,4 +82,13 @@ export async function listDirectory(
   );
   const replicas = (page.Items ?? []) as ReplicaRecord[];
   return page.LastEvaluatedKey ? { replicas, next: page.LastEvaluatedKey } : { replicas };
+}
+
+export async function deleteReplica(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  lfn: string,
+  se: string,
+): Promise<void> {
+  await dynamo.send(new DeleteCommand({ TableName: table, Key: { lfn, se } }));
 }

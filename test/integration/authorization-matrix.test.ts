@@ -80,6 +80,10 @@ POST /api/data/register                   401  401     401     204   403 403   4
 GET /api/data/replicas                    401  401     401     200   200 200   403      200   403   403     403     403        200       200       200       401
 GET /api/data/download                    401  401     401     200   200 200   403      200   403   403     403     403        200       200       200       401
 GET /api/data/list                        401  401     401     200   403 403   403      200   403   403     403     403        403       403       403       401
+POST /api/data/metadata                   401  401     401     200   403 403   403      200   403   403     403     403        200       403       200       401
+GET /api/data/metadata                    401  401     401     200   200 200   403      200   403   403     403     403        200       200       200       401
+POST /api/data/find                       401  401     401     200   200 200   403      200   403   403     403     403        200       200       200       401
+POST /api/data/remove                     401  401     401     200   403 403   403      200   403   403     403     403        403       403       403       401
 `;
 // Why some cells are what they are:
 // - the work of a running job (its sandboxes, outputs and data) is done by its job wrapper with
@@ -91,6 +95,8 @@ GET /api/data/list                        401  401     401     200   403 403   4
 //   first; sandboxes, LFNs and pilot changes are refused as not theirs (403).
 // - replicas and downloads are open to the VO's users and payloads, as DIRAC's catalog; listing is
 //   for one's own directory (or an administrator's); writing, for one's own jobs.
+// - metadata is read and queried VO-wide (the probe's Path puts other-vo's query in another VO);
+//   it is set where one may write, or anywhere by an administrator; removing is for users only.
 // - alice may not set her own job's statuses (PATCH /api/jobs/status): only the pilot holding it,
 //   its payload, executors and administrators do, or an owner could fake a job's outcome.
 
@@ -140,7 +146,12 @@ const rows = parseMatrix(matrix);
 const routesInTable = [...new Set(rows.map((row) => row.route))];
 const declaredRoutes = Object.values(functions).flatMap((fn) => [...fn.routes]);
 /** Routes whose allowed call changes the job for good: each row gets a fresh job. */
-const destructive = new Set(['POST /api/jobs/kill', 'POST /api/jobs/delete', 'POST /api/jobs/reschedule']);
+const destructive = new Set([
+  'POST /api/jobs/kill',
+  'POST /api/jobs/delete',
+  'POST /api/jobs/reschedule',
+  'POST /api/data/remove',
+]);
 /** Of those, the routes whose fresh job stays Waiting rather than held by pilot. */
 const onWaitingJob = new Set(['POST /api/jobs/delete']);
 
@@ -275,6 +286,13 @@ describe('Authorization matrix', () => {
       'GET /api/data/replicas': () => ({ query: { lfn } }),
       'GET /api/data/download': () => ({ query: { lfn } }),
       'GET /api/data/list': () => ({ query: { path: `${home}/authz` } }),
+      'POST /api/data/metadata': () => ({
+        body: { Path: lfn, Metadata: { authz: 1 }, JobID: target.jobId },
+      }),
+      'GET /api/data/metadata': () => ({ query: { path: lfn } }),
+      'POST /api/data/find': () => ({ body: { Query: 'authz>=0', Path: `${home}/authz` } }),
+      // Each row removes a file of its own (its fresh job's number names it).
+      'POST /api/data/remove': () => ({ body: { LFN: `${home}/authz/remove-${target.jobId}.txt` } }),
     };
     const make = probes[route];
     if (!make) throw new Error(`no request is written for ${route}`);
@@ -386,6 +404,28 @@ describe('Authorization matrix', () => {
       ...asPayloadX,
     });
     expect(registered.status, await registered.text()).toBe(204);
+    for (const [row, held] of fresh) {
+      if (!row.startsWith('POST /api/data/remove ')) continue;
+      const removable = `${home}/authz/remove-${held.jobId}.txt`;
+      const at = await bodyOf(
+        await runtime.api('/api/data/upload', {
+          method: 'POST',
+          json: { LFN: removable, SE: 'LOCAL-DISK', Size: lfnText.length },
+        }),
+      );
+      await put(at, lfnText);
+      const stored = await runtime.api('/api/data/register', {
+        method: 'POST',
+        json: {
+          LFN: removable,
+          SE: 'LOCAL-DISK',
+          PFN: at.pfn,
+          Size: lfnText.length,
+          Checksum: 'adler32:0a1b2c3d',
+        },
+      });
+      expect(stored.status, await stored.text()).toBe(204);
+    }
     const log = await bodyOf(
       await runtime.api('/api/pilots/logs', {
         method: 'POST',
