@@ -64,8 +64,8 @@ export const openKey = (transformationId: number, taskId: number) =>
 export const openShardKey = (transformationId: number, shard: number) => `${transformationId}#${shard}`;
 
 /** The idempotency key a task's job is submitted with: a retry after a crash finds the same job. */
-export const taskIdempotencyKey = (transformationId: number, taskId: number) =>
-  `transformation-${transformationId}-task-${taskId}`;
+export const taskIdempotencyKey = (transformationId: number, taskId: number, attempt = 1) =>
+  `transformation-${transformationId}-task-${taskId}${attempt > 1 ? `-attempt-${attempt}` : ''}`;
 
 /** DIRAC names a task's job `<transformation>_<task>` and puts it in the JobGroup of the transformation. */
 export const taskJobName = (transformationId: number, taskId: number) =>

@@ -132,6 +132,9 @@ export interface TransformationRecord {
   readonly updatedAt: string;
   /** Tasks created so far: the last task's id. */
   readonly lastTaskId: number;
+  /** Query transformations: the catalog scan's next page while one runs, and when the last ended. */
+  readonly scanNext?: string;
+  readonly scannedAt?: string;
 }
 
 /** A transformation with its progress, as `status` returns it. */
@@ -159,9 +162,15 @@ export interface TransformationTask {
   readonly transformationId: number;
   readonly taskId: number;
   readonly status: TaskStatus;
+  /** The task's files; final once `claimed` (before, the candidates a recovery claims again). */
   readonly lfns: readonly string[];
+  readonly claimed: boolean;
+  /** Generation tasks are retried as themselves (files are retried by joining another task). */
+  readonly attempt: number;
   /** The submission's idempotency key: a retry after a crash finds the same job. */
   readonly idempotencyKey: string;
+  /** Why the task's job failed. */
+  readonly reason?: string;
   readonly jobId?: number;
   readonly jobStatus?: string;
   readonly createdAt: string;
