@@ -55,7 +55,7 @@ export async function findFilesIn(
   const fingerprint = queryFingerprint(vo, typed, options.path);
   const pending = decodeCursor(options.start, fingerprint, sources.length);
   const limit = options.limit ?? defaultFindLimit;
-  const perSource = Math.max(25, Math.ceil(limit / pending.length));
+  const perSource = Math.max(1, Math.ceil(limit / pending.length));
 
   const pages = await mapLimited(pending, 32, ([index, start]) =>
     readSource(catalog, sources[index] as IndexSource, perSource, start ?? undefined),
