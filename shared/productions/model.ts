@@ -26,7 +26,7 @@ const metaValue = z.union([z.number().finite(), z.string().min(1).max(256)]);
  * `normalizeStepEntry`: snake_case and dirac-cwl's `execution-hooks`/`scheduling` are accepted).
  */
 export const stepMetadataSchema = z.strictObject({
-  /** DIRAC's transformation type; default MCSimulation for a generation, else Processing. */
+  /** DIRAC's transformation type (the jobs' JobType); default MCSimulation for a generation, else DataProcessing. */
   type: z.string().trim().min(1).max(64).optional(),
   /** A first step's catalog query, or conditions added to the query derived from the step before. */
   inputQuery: z.union([z.string().trim().min(1), z.array(z.unknown()).min(1)]).optional(),
@@ -79,20 +79,28 @@ export type ProductionState = (typeof productionStates)[number];
 
 export interface ProductionStepRecord {
   readonly step: string;
+  /** The steps whose outputs it reads. */
   readonly from: readonly string[];
-  readonly spec: StepPlan['spec'];
   /** Set once the step's transformation exists; a production missing one is still being created. */
   readonly transformationId?: number;
 }
 
+/**
+ * A production as stored: what was submitted (the packed Workflow in the workflows store, the
+ * steps metadata as sent), so its plan can be made again to finish creating it, and its steps.
+ */
 export interface ProductionRecord {
   readonly productionId: string;
   readonly vo: string;
   readonly owner: string;
+  readonly ownerSub: string;
   readonly ownerGroup: string;
   readonly name: string;
+  readonly workflowId: string;
+  readonly stepsMetadata: Record<string, unknown>;
+  /** In flow order, as planned. */
   readonly steps: readonly ProductionStepRecord[];
-  /** The state asked for last (stop/start/clean); the shown state also follows the transformations. */
+  /** The last of stop, start, clean asked for; shown states follow the transformations. */
   readonly requested: 'Active' | 'Stopped' | 'Cleaning';
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -105,7 +113,9 @@ export interface StepProgress {
   readonly state: TransformationState | 'Creating';
   readonly files: Readonly<Record<'Unused' | 'Assigned' | 'Processed' | 'Problematic', number>>;
   readonly jobs: Readonly<Record<string, number>>;
+  /** Generation: the tasks asked for. */
   readonly tasks?: number;
+  readonly taskCounts?: Readonly<Record<string, number>>;
 }
 
 export interface ProductionView {

@@ -167,7 +167,7 @@ function planStep(
     spec: {
       name: `${productionName}/${cut.step}`,
       cwl: cut.process,
-      type: meta.type ?? (generation ? 'MCSimulation' : 'Processing'),
+      type: meta.type ?? (generation ? 'MCSimulation' : 'DataProcessing'),
       ...(inputQuery ? { inputQuery: [...inputQuery] } : { tasks: meta.tasks ?? 1 }),
       groupSize,
       plugin: meta.plugin ?? 'Standard',

@@ -60,8 +60,8 @@ describe('Production planning', () => {
     expect(generate?.cwl?.inputs).toMatchObject({ events: { type: 'int', default: 10 } });
     expect(generate).toMatchObject({ type: 'MCSimulation', tasks: 4, productionId: '7', step: 'generate' });
     expect(generate?.inputQuery).toBeUndefined();
-    expect(process).toMatchObject({ type: 'Processing', groupSize: 5, inputName: 'events' });
-    expect(merge).toMatchObject({ type: 'Merge', groupSize: 10, inputName: 'processed' });
+    expect(process).toMatchObject({ type: 'DataProcessing', groupSize: 5, inputName: 'events' });
+    expect(merge).toMatchObject({ type: 'DataProcessing', groupSize: 10, inputName: 'processed' });
   });
 
   it("derives a step's input query from the output metadata of the step before", () => {
