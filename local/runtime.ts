@@ -188,6 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       logger,
     );
     stops.push(() => scheduler.stop());
+    wakeTransformationsOnFinalJobs(aws, resources, () => void scheduler.runNow('transformations'));
     if (pilots) {
       wakeSiteDirectorOnWaiting(aws, resources, () => void scheduler.runNow('siteDirector'));
       wakePilotsOnWaiting(aws, resources.tables.jobs, () => {
@@ -268,6 +269,25 @@ function wakePollersOnSend(aws: AwsClients, eventSources: Map<string, EventSourc
     },
     { step: 'initialize', name: 'muonWakeLocalPollers' },
   );
+}
+
+/**
+ * A job reaching a final status runs the transformation sweep soon, so that the task's files are
+ * settled and new tasks made without waiting for its cycle (the cloud waits for the schedule).
+ */
+function wakeTransformationsOnFinalJobs(aws: AwsClients, resources: ResourceNames, wake: () => void): void {
+  const table = resources.tables.jobs;
+  const final = new Set(['Done', 'Failed', 'Killed', 'Deleted']);
+  wakeOnWrite(aws, {
+    name: 'muonWakeTransformations',
+    delayMs: 300,
+    matches: ({ commandName, input }) => {
+      if (commandName !== 'UpdateCommand' || input.TableName !== table) return false;
+      const to = (input.ExpressionAttributeValues as Record<string, unknown> | undefined)?.[':to'];
+      return typeof to === 'string' && final.has(to);
+    },
+    wake,
+  });
 }
 
 /**

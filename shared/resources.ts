@@ -171,6 +171,20 @@ export const tables = {
       byParent: { partitionKey: key('parent'), sortKey: key('path'), projection: 'ALL' },
     },
   },
+  transformations: {
+    description:
+      "Transformations, each file's status in them (sharded by a hash of the LFN) and their tasks (shared/transformations/keys.ts).",
+    partitionKey: key('pk'),
+    sortKey: key('sk'),
+    indexes: {
+      /** The transformations of a VO in one state: the sweep's and the catalog events' walk. */
+      byState: { partitionKey: key('stateKey'), sortKey: key('transformationId', 'N'), projection: 'ALL' },
+      /** A transformation's files of one status in one shard: Unused files to group, counts. */
+      byFileStatus: { partitionKey: key('fileStatusKey'), sortKey: key('lfn'), projection: 'ALL' },
+      /** Tasks whose job is not final yet (sparse), sharded by task id: the jobs the agent follows. */
+      openTasks: { partitionKey: key('openKey'), sortKey: key('taskId', 'N'), projection: 'ALL' },
+    },
+  },
   sandboxes: {
     description: 'Sandbox metadata: owner, size, checksum, and the jobs it is assigned to.',
     partitionKey: key('pk'),
@@ -217,6 +231,14 @@ export const queues = {
       'Catalog events: files registered or given metadata, directories given metadata (shared/catalog/events.ts).',
     maxReceiveCount: 5,
     visibilityTimeoutSeconds: 180,
+    retentionDays: 14,
+  },
+  transformationWork: {
+    description:
+      'Transformations that have work now (files joined, a change by their owner, more than one cycle could do).',
+    maxReceiveCount: 5,
+    // Six times the transformation worker's timeout.
+    visibilityTimeoutSeconds: 360,
     retentionDays: 14,
   },
 } as const satisfies Record<string, QueueDefinition>;
@@ -370,6 +392,10 @@ export const functions = {
       'GET /api/data/replicas',
       'GET /api/data/download',
       'GET /api/data/list',
+      'POST /api/data/metadata',
+      'GET /api/data/metadata',
+      'POST /api/data/find',
+      'POST /api/data/remove',
     ],
   },
   taskQueuesAgent: {
@@ -402,10 +428,6 @@ export const functions = {
     'JobScheduling executor: sites, tags, and the task queue.',
   ),
   communityExecutor: executor(
-      'POST /api/data/metadata',
-      'GET /api/data/metadata',
-      'POST /api/data/find',
-      'POST /api/data/remove',
     'customExecutors',
     'functions/executors/community.ts',
     'Community executors named in shared/executors/registry.ts.',
@@ -458,6 +480,63 @@ export const functions = {
     queues: {},
     routes: [],
     pilotBatch: true,
+  },
+  transformations: {
+    description:
+      'Transformation manager: submit transformations, their status, files and tasks; start, stop, extend, clean.',
+    entry: 'functions/transformations.ts',
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+    tables: { transformations: 'readWrite', workflows: 'readWrite' },
+    queues: { transformationWork: 'send' },
+    routes: [
+      'POST /api/transformations',
+      'GET /api/transformations/{transformationId}',
+      'GET /api/transformations/{transformationId}/files',
+      'GET /api/transformations/{transformationId}/tasks',
+      'POST /api/transformations/{transformationId}/start',
+      'POST /api/transformations/{transformationId}/stop',
+      'POST /api/transformations/{transformationId}/extend',
+      'POST /api/transformations/{transformationId}/clean',
+    ],
+  },
+  transformationWorker: {
+    description:
+      "Transformation agent: one transformation's cycle (catalog scan, job outcomes onto files, new tasks and their jobs, completion, cleaning).",
+    entry: 'functions/transformation-worker.ts',
+    timeoutSeconds: 60,
+    memoryMb: 1024,
+    tables: {
+      transformations: 'readWrite',
+      fileMetadata: 'read',
+      workflows: 'read',
+      jobs: 'readWrite',
+      counters: 'readWrite',
+      taskQueues: 'readWrite',
+    },
+    queues: { transformationWork: 'consumeAndSend', jobPath: 'send' },
+    routes: [],
+    consumes: { queue: 'transformationWork', batchSize: 1, maxConcurrency: 4 },
+  },
+  transformationEvents: {
+    description: 'Catalog events to transformations: matching files join them as they are registered.',
+    entry: 'functions/transformation-events.ts',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    tables: { transformations: 'readWrite', fileMetadata: 'read' },
+    queues: { catalogEvents: 'consume', transformationWork: 'send' },
+    routes: [],
+    consumes: { queue: 'catalogEvents', batchSize: 10, maxConcurrency: 2 },
+  },
+  transformationAgent: {
+    description:
+      'Transformation sweep: asks for a cycle of every transformation that may have work (the backstop of the events).',
+    entry: 'functions/agents/transformations.ts',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    tables: { transformations: 'read' },
+    queues: { transformationWork: 'send' },
+    routes: [],
   },
 } as const satisfies Record<string, FunctionDefinition>;
 
@@ -524,6 +603,12 @@ export const schedules = {
     description: 'Pilots submitted where jobs wait, and their status followed (DIRAC: 120 s).',
     function: 'siteDirectorAgent',
     everySeconds: 120,
+  },
+  transformations: {
+    description:
+      "Transformation sweep: job outcomes onto files, catalog rescans, late tasks (DIRAC's TransformationAgent: 120 s).",
+    function: 'transformationAgent',
+    everySeconds: 60,
   },
 } as const satisfies Record<string, ScheduleDefinition>;
 

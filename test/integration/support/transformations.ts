@@ -1,0 +1,106 @@
+/**
+ * Transformations in integration tests: catalogued input files (uploaded to LOCAL-DISK and
+ * registered with metadata, as `muon data add` does), submission, and waiting for a state.
+ */
+import { vi } from 'vitest';
+import { put } from '#test/integration/support/identities.ts';
+import { bodyOf, type TestRuntime } from '#test/integration/support/runtime.ts';
+
+export const aliceHome = '/vo.example.org/user/a/alice';
+
+/** Uploads and registers each file with its metadata; the catalog sends its events. */
+export async function catalogFiles(
+  runtime: TestRuntime,
+  files: readonly { lfn: string; text: string; meta: Record<string, string | number> }[],
+): Promise<void> {
+  for (const file of files) {
+    const target = await bodyOf(
+      await runtime.api('/api/data/upload', {
+        method: 'POST',
+        json: { LFN: file.lfn, SE: 'LOCAL-DISK', Size: file.text.length },
+      }),
+    );
+    await put(target, file.text);
+    const registered = await runtime.api('/api/data/register', {
+      method: 'POST',
+      json: {
+        LFN: file.lfn,
+        SE: 'LOCAL-DISK',
+        PFN: target.pfn,
+        Size: file.text.length,
+        Checksum: `adler32:${adler32(file.text)}`,
+        Metadata: file.meta,
+      },
+    });
+    if (registered.status !== 204) throw new Error(`register ${file.lfn}: ${await registered.text()}`);
+  }
+}
+
+function adler32(text: string): string {
+  let a = 1;
+  let b = 0;
+  for (const byte of Buffer.from(text)) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  return ((b << 16) | a).toString(16).padStart(8, '0').replace(/^-/, '');
+}
+
+export async function submitTransformation(
+  runtime: TestRuntime,
+  spec: Record<string, unknown>,
+): Promise<number> {
+  const response = await runtime.api('/api/transformations', { method: 'POST', json: spec });
+  const body = await bodyOf(response);
+  if (response.status !== 201) throw new Error(`submit: ${response.status} ${JSON.stringify(body)}`);
+  return body.transformationId as number;
+}
+
+export async function transformationStatus(
+  runtime: TestRuntime,
+  id: number,
+): Promise<Record<string, unknown>> {
+  return bodyOf(await runtime.api(`/api/transformations/${id}`));
+}
+
+export async function waitForState(runtime: TestRuntime, id: number, state: string, timeout = 90_000) {
+  return vi.waitFor(
+    async () => {
+      const status = await transformationStatus(runtime, id);
+      if (status.state !== state)
+        throw new Error(
+          `transformation ${id} is ${status.state}: ${JSON.stringify(status.files)} ${JSON.stringify(status.jobs)}`,
+        );
+      return status;
+    },
+    { timeout, interval: 500 },
+  );
+}
+
+export async function allFiles(runtime: TestRuntime, id: number): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let next: string | undefined;
+  do {
+    const page = await bodyOf(
+      await runtime.api(`/api/transformations/${id}/files?limit=1000${next ? `&next=${next}` : ''}`),
+    );
+    out.push(...(page.files as Record<string, unknown>[]));
+    next = page.next as string | undefined;
+  } while (next);
+  return out;
+}
+
+export async function allTasks(runtime: TestRuntime, id: number): Promise<Record<string, unknown>[]> {
+  const page = await bodyOf(await runtime.api(`/api/transformations/${id}/tasks?limit=1000`));
+  return page.tasks as Record<string, unknown>[];
+}
+
+/** A CWL tool that concatenates its File[] input into out.txt, a File output. */
+export const concatTool = {
+  cwlVersion: 'v1.2',
+  class: 'CommandLineTool',
+  baseCommand: 'cat',
+  inputs: { files: { type: 'File[]', inputBinding: { position: 1 } } },
+  stdout: 'out.txt',
+  outputs: { out: { type: 'stdout' } },
+};
