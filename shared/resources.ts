@@ -521,7 +521,8 @@ export const functions = {
   transformationEvents: {
     description: 'Catalog events to transformations: matching files join them as they are registered.',
     entry: 'functions/transformation-events.ts',
-    timeoutSeconds: 60,
+    // The catalogEvents queue keeps a message invisible 180 s: six times this.
+    timeoutSeconds: 30,
     memoryMb: 512,
     tables: { transformations: 'readWrite', fileMetadata: 'read' },
     queues: { catalogEvents: 'consume', transformationWork: 'send' },
