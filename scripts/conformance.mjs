@@ -6,7 +6,7 @@
 // compares with cwltool's verdicts on this machine and lists every selected test cwltool passes and
 // muon does not; it exits 1 if there is one.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ const usage = `usage: npm run conformance -- [options]
   --baseline <csv>    cwltool's verdicts (default: ../shared/reference/cwl-baseline-cwltool.csv)
   --runner <py>       the conformance runner (default: ../shared/scripts/cwl-conformance.py)
   --csv <file>        keep the per-test results here (default: a temporary file)
+  --summary <file>    write {"cwltoolPasses", "passed", "behind"} as JSON here (npm test's gate)
   --keep-home         keep the started runtime's MUON_HOME (its logs) instead of removing it`;
 
 const { values: options } = parseArgs({
@@ -42,6 +43,7 @@ const { values: options } = parseArgs({
     baseline: { type: 'string', default: join(shared, 'reference', 'cwl-baseline-cwltool.csv') },
     runner: { type: 'string', default: join(shared, 'scripts', 'cwl-conformance.py') },
     csv: { type: 'string' },
+    summary: { type: 'string' },
     'keep-home': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -163,6 +165,11 @@ function report(results, wall, executor) {
       .map((row) => row.id),
   );
   const behind = results.filter((r) => cwltoolPasses.has(r.id) && r.status !== 'pass');
+  if (options.summary) {
+    const passed = results.filter((r) => cwltoolPasses.has(r.id) && r.status === 'pass').length;
+    const summary = { cwltoolPasses: cwltoolPasses.size, passed, behind: behind.map((r) => r.id) };
+    writeFileSync(options.summary, `${JSON.stringify(summary)}\n`);
+  }
   const ahead = results.filter((r) => !cwltoolPasses.has(r.id) && r.status === 'pass');
   if (ahead.length > 0) console.log(`\npassed here, not by cwltool: ${ahead.map((r) => r.id).join(', ')}`);
   if (behind.length === 0) {
