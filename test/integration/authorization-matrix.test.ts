@@ -84,6 +84,14 @@ POST /api/data/metadata                   401  401     401     200   403 403   4
 GET /api/data/metadata                    401  401     401     200   200 200   403      200   403   403     403     403        200       200       200       401
 POST /api/data/find                       401  401     401     200   200 200   403      200   403   403     403     403        200       200       200       401
 POST /api/data/remove                     401  401     401     200   403 403   403      200   403   403     403     403        403       403       403       401
+POST /api/transformations                 401  401     401     201   201 201   201      201   403   403     403     403        403       403       403       401
+GET /api/transformations/{transformationId} 401 401   401     200   403 403   404      200   403   403     403     403        403       403       403       401
+GET /api/transformations/{transformationId}/files 401 401 401 200   403 403   404      200   403   403     403     403        403       403       403       401
+GET /api/transformations/{transformationId}/tasks 401 401 401 200   403 403   404      200   403   403     403     403        403       403       403       401
+POST /api/transformations/{transformationId}/start 401 401 401 200  403 403   404      200   403   403     403     403        403       403       403       401
+POST /api/transformations/{transformationId}/stop 401 401 401 200   403 403   404      200   403   403     403     403        403       403       403       401
+POST /api/transformations/{transformationId}/extend 401 401 401 200 403 403   404      200   403   403     403     403        403       403       403       401
+POST /api/transformations/{transformationId}/clean 401 401 401 200  403 403   404      200   403   403     403     403        403       403       403       401
 `;
 // Why some cells are what they are:
 // - the work of a running job (its sandboxes, outputs and data) is done by its job wrapper with
@@ -178,6 +186,8 @@ describe('Authorization matrix', () => {
   let outputSandbox: string;
   let lfnPfn: string;
   const tokens: Partial<Record<'bob' | 'carol' | 'other-vo' | 'expired', string>> = {};
+  /** Alice's transformations: one the rows read and change, one the clean row cleans. */
+  const transformations = { used: 0, cleaned: 0 };
   /** Forged payload tokens, by the job they claim. */
   const forged = new Map<number, string>();
   /** A token made in beforeAll; a missing one is the test's mistake, not a 401 to expect. */
@@ -292,6 +302,15 @@ describe('Authorization matrix', () => {
       'GET /api/data/metadata': () => ({ query: { path: lfn } }),
       'POST /api/data/find': () => ({ body: { Query: 'authz>=0', Path: `${home}/authz` } }),
       // Each row removes a file of its own (its fresh job's number names it).
+      // Alice's generation transformation; start, stop and clean of one already there change nothing.
+      'POST /api/transformations': () => ({ body: { name: 'authz', cwl, tasks: 1, groupSize: 1 } }),
+      'GET /api/transformations/{transformationId}': () => ({}),
+      'GET /api/transformations/{transformationId}/files': () => ({}),
+      'GET /api/transformations/{transformationId}/tasks': () => ({}),
+      'POST /api/transformations/{transformationId}/start': () => ({}),
+      'POST /api/transformations/{transformationId}/stop': () => ({}),
+      'POST /api/transformations/{transformationId}/extend': () => ({ body: { tasks: 1 } }),
+      'POST /api/transformations/{transformationId}/clean': () => ({}),
       'POST /api/data/remove': () => ({ body: { LFN: `${home}/authz/remove-${target.jobId}.txt` } }),
     };
     const make = probes[route];
@@ -302,7 +321,11 @@ describe('Authorization matrix', () => {
   async function call(route: string, identity: IdentityName, target: HeldJob): Promise<Response> {
     const [method, template = ''] = route.split(' ');
     const { query, body } = probe(route, target);
-    const path = template.replace('{jobId}', String(target.jobId));
+    // Cleaning is for good: its row has a transformation of its own.
+    const transformation = route.endsWith('/clean') ? transformations.cleaned : transformations.used;
+    const path = template
+      .replace('{jobId}', String(target.jobId))
+      .replace('{transformationId}', String(transformation));
     const search = query ? `?${new URLSearchParams(query)}` : '';
     return fetch(`${runtime.apiUrl}${path}${search}`, {
       method: method ?? 'GET',
@@ -328,6 +351,14 @@ describe('Authorization matrix', () => {
     tokens.expired = await sign({ vo, username: 'alice', group: 'user', properties: ['NormalUser'] }, -10);
     pilot = await registerPilot(runtime);
     pilot2 = await registerPilot(runtime);
+    for (const which of ['used', 'cleaned'] as const) {
+      const made = await runtime.api('/api/transformations', {
+        method: 'POST',
+        json: { name: `authz ${which}`, cwl, tasks: 1, groupSize: 1 },
+      });
+      expect(made.status, await made.clone().text()).toBe(201);
+      transformations[which] = (await bodyOf(made)).transformationId as number;
+    }
 
     // X's input sandbox, uploaded by alice.
     const sandboxBytes = 'the input sandbox of X';
