@@ -26,7 +26,7 @@ const usage = `usage: npm run conformance -- [options]
                       .muon/ by default, as \`npm start\` writes it); without, one is started
   --executor <cmd>    another runner instead of muon (e.g. "/usr/bin/cwltool --no-container")
   --baseline <csv>    cwltool's verdicts (default: ../shared/reference/cwl-baseline-cwltool.csv)
-  --runner <py>       the conformance runner (default: ../shared/scripts/cwl-conformance.py)
+  --runner <py>       the conformance runner (default: scripts/cwl-conformance.py)
   --csv <file>        keep the per-test results here (default: a temporary file)
   --summary <file>    write {"cwltoolPasses", "passed", "behind"} as JSON here (npm test's gate)
   --keep-home         keep the started runtime's MUON_HOME (its logs) instead of removing it`;
@@ -41,7 +41,7 @@ const { values: options } = parseArgs({
     'api-url': { type: 'string' },
     executor: { type: 'string' },
     baseline: { type: 'string', default: join(shared, 'reference', 'cwl-baseline-cwltool.csv') },
-    runner: { type: 'string', default: join(shared, 'scripts', 'cwl-conformance.py') },
+    runner: { type: 'string', default: join(root, 'scripts', 'cwl-conformance.py') },
     csv: { type: 'string' },
     summary: { type: 'string' },
     'keep-home': { type: 'boolean', default: false },
