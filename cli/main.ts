@@ -7,6 +7,7 @@ import { registerJob } from '#cli/commands/job.ts';
 import { registerLocal } from '#cli/commands/local.ts';
 import { registerPilot } from '#cli/commands/pilot.ts';
 import { registerSiteDirector } from '#cli/commands/site-director.ts';
+import { registerTransformation } from '#cli/commands/transformation.ts';
 import { CliError } from '#cli/errors.ts';
 import { MuonError } from '#shared/errors.ts';
 import { version } from '#shared/version.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerSiteDirector(program);
   registerData(program);
   registerCwlRunner(program);
+  registerTransformation(program);
   return program;
 }
 
