@@ -7,6 +7,7 @@
  */
 
 import type { TokenSource } from '#pilot/token.ts';
+import type { MetaValue } from '#shared/catalog/query.ts';
 import type { DownloadSource, UploadTarget } from '#shared/data/model.ts';
 import type { JobDescription } from '#shared/jobs/model.ts';
 
@@ -138,7 +139,13 @@ export interface JobApi {
   /** Where to download an LFN from (a replica, preferring `se` when given). */
   downloadData(lfn: string, se?: string): Promise<DownloadSource>;
   uploadTarget(lfn: string, se: string, size: number): Promise<UploadTarget>;
-  registerReplica(record: OutputDataRecord & { readonly PFN: string }): Promise<void>;
+  registerReplica(
+    record: OutputDataRecord & {
+      readonly PFN: string;
+      /** The file's catalog metadata (the job's `outputMetadata`), set with the registration. */
+      readonly Metadata?: Readonly<Record<string, MetaValue>>;
+    },
+  ): Promise<void>;
   putOutputs(outputs: JobOutputs): Promise<void>;
   /** This job's status updates, when its wrapper flushes them. */
   sendStatuses(updates: StatusBatch): Promise<void>;

@@ -1,12 +1,14 @@
 /**
  * Output data (DIRAC's FailoverTransfer): each file is written to the first storage element that
  * takes it (the job's OutputSE in order, then the pilot's failover ones) and registered in the
- * file catalogue with its size and Adler-32 checksum. A file no storage element took is reported
+ * file catalogue with its size and Adler-32 checksum, and the metadata the job's hints give its
+ * output data (`outputMetadata`), in the same request. A file no storage element took is reported
  * as failed; the job then fails "Uploading Output Data".
  */
 import { stat } from 'node:fs/promises';
 import type { JobApi, OutputDataRecord } from '#pilot/api.ts';
 import { uploadToTarget } from '#pilot/transfer.ts';
+import type { MetaValue } from '#shared/catalog/query.ts';
 import type { Logger } from '#shared/log.ts';
 import { adler32File } from './checksum.ts';
 import type { DataFile } from './outputs.ts';
@@ -21,11 +23,12 @@ export async function uploadOutputData(
   api: Pick<JobApi, 'uploadTarget' | 'registerReplica'>,
   files: readonly DataFile[],
   logger: Logger,
+  metadata?: Readonly<Record<string, MetaValue>>,
 ): Promise<DataUpload> {
   const records: OutputDataRecord[] = [];
   const failed: string[] = [];
   for (const file of files) {
-    const record = await uploadOne(api, file, logger);
+    const record = await uploadOne(api, file, logger, metadata);
     if (record) records.push(record);
     else failed.push(file.lfn);
   }
@@ -36,6 +39,7 @@ async function uploadOne(
   api: Pick<JobApi, 'uploadTarget' | 'registerReplica'>,
   file: DataFile,
   logger: Logger,
+  metadata: Readonly<Record<string, MetaValue>> | undefined,
 ): Promise<OutputDataRecord | undefined> {
   const size = (await stat(file.path)).size;
   const checksum = await adler32File(file.path);
@@ -45,7 +49,8 @@ async function uploadOne(
       const target = await api.uploadTarget(file.lfn, se, size);
       await uploadToTarget(target, file.path);
       const record = { LFN: file.lfn, SE: se, Size: size, Checksum: checksum };
-      await api.registerReplica({ ...record, PFN: target.pfn });
+      const withMetadata = metadata && Object.keys(metadata).length > 0 ? { Metadata: metadata } : {};
+      await api.registerReplica({ ...record, PFN: target.pfn, ...withMetadata });
       return record;
     } catch (error) {
       logger.warn('output data upload failed, trying the next storage element', {

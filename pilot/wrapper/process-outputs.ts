@@ -75,7 +75,7 @@ export async function processOutputs(input: OutputsInput): Promise<string | unde
   let records: readonly OutputDataRecord[] = [];
   if (!failure && plan.data.length > 0) {
     report({ MinorStatus: minorStatus.uploadingOutputData });
-    const upload = await uploadOutputData(api, plan.data, logger);
+    const upload = await uploadOutputData(api, plan.data, logger, job.Description.outputMetadata);
     records = upload.records;
     if (upload.failed.length > 0) {
       logger.warn('output data not uploaded', { lfns: upload.failed });

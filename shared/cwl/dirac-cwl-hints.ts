@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { type CwlIssue, fromZodIssues, issueAt, type PathSegment } from './errors.ts';
-import { type JobHints, jobHintsSchema, lfn, name, source } from './job-hints.ts';
+import { type JobHints, jobHintsSchema, lfn, name, outputMetadataSchema, source } from './job-hints.ts';
 
 const sourceList = z.array(source);
 /** dirac-cwl's `dirac:Scheduling` (its SchedulingHint, no other fields allowed). */
@@ -36,6 +36,9 @@ const executionHooksSchema = z.looseObject({
   output_paths: z.record(source, lfn).optional(),
   output_sandbox: sourceList.optional(),
   output_se: jobHintsSchema.shape.outputSE,
+  /** Catalog metadata of the output data (muon's `outputMetadata`; camelCase accepted too). */
+  output_metadata: outputMetadataSchema.optional(),
+  outputMetadata: outputMetadataSchema.optional(),
 });
 
 /** The dirac: classes muon reads as hints. */
@@ -68,6 +71,10 @@ export function legacyHintsIssues(
     return { issues: transformation.map((field) => issueAt([...path, field], message)) };
   }
   const { output_paths: paths, output_sandbox: sandbox, output_se: outputSE } = parsed.data;
+  if (parsed.data.output_metadata && parsed.data.outputMetadata) {
+    return { issues: [issueAt([...path, 'outputMetadata'], 'given twice (also as "output_metadata")')] };
+  }
+  const outputMetadata = parsed.data.output_metadata ?? parsed.data.outputMetadata;
   return {
     hints: {
       ...(paths !== undefined
@@ -75,6 +82,7 @@ export function legacyHintsIssues(
         : {}),
       ...(sandbox !== undefined ? { outputSandbox: sandbox.map((id) => ({ source: id })) } : {}),
       ...(outputSE !== undefined ? { outputSE } : {}),
+      ...(outputMetadata !== undefined ? { outputMetadata } : {}),
     },
     issues: [],
   };

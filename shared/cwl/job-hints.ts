@@ -4,6 +4,7 @@
  * use, and the check that each `source` names a File input or output of the task.
  */
 import { z } from 'zod';
+import { metaKeySchema } from '#shared/catalog/query.ts';
 import { type CwlIssue, closest, fromZodIssues, issueAt, type PathSegment } from './errors.ts';
 import { holdsFiles, isRecord } from './types.ts';
 
@@ -23,6 +24,12 @@ const sandboxFile = z
     (value) => !/^sb:/i.test(value) || /^SB:[^|\s]+\|\S+$/.test(value),
     'a sandbox reference reads SB:<SE>|<path>',
   );
+
+/** `{key: value}` catalog metadata: numbers, or strings (dates as ISO-8601). */
+export const outputMetadataSchema = z.record(
+  metaKeySchema,
+  z.union([z.number().finite(), z.string().min(1).max(256)]),
+);
 
 export const jobHintsSchema = z.strictObject({
   /** dirac-cwl versions its hint; muon understands 1.0. */
@@ -72,6 +79,8 @@ export const jobHintsSchema = z.strictObject({
     .optional(),
   /** Storage elements tried in order for output data. */
   outputSE: z.array(name).min(1, 'name at least one storage element').optional(),
+  /** Catalog metadata of every output data file (`{run: 12, type: DST}`), set when it is registered. */
+  outputMetadata: outputMetadataSchema.optional(),
 });
 
 export type JobHints = z.infer<typeof jobHintsSchema>;

@@ -52,6 +52,8 @@ export const jobDescriptionSchema = z.object({
   outputData: z.array(z.string().min(1)).default([]),
   outputSE: z.array(name).default([]),
   outputPath: z.string().optional(),
+  /** Catalog metadata set on every output data file the job registers (docs/catalog.md). */
+  outputMetadata: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
   /** An explicit executor chain (DIRAC's JobPath JDL option). */
   jobPath: z.array(name).optional(),
 });

@@ -108,6 +108,7 @@ function describe(
     ),
     outputData: (hints.outputData ?? []).map((entry) => JSON.stringify(entry)),
     outputSE: hints.outputSE ?? [],
+    ...(hints.outputMetadata ? { outputMetadata: hints.outputMetadata } : {}),
   };
 }
 

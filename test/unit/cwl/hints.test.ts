@@ -297,6 +297,20 @@ describe('dirac-cwl’s hints as written today', () => {
     expect(messageAt(issues, 'hints.dirac:ExecutionHooks.outputData[0].source')).toMatch(/"nope" is not one/);
   });
 
+  it('carry output metadata from dirac:ExecutionHooks (snake or camel case) and dirac:Job', () => {
+    const hooks = (field: string) =>
+      extractHints(task([{ class: 'dirac:ExecutionHooks', [field]: { run: 12, type: 'DST' } }]));
+    expect(hooks('output_metadata')).toEqual({ outputMetadata: { run: 12, type: 'DST' } });
+    expect(hooks('outputMetadata')).toEqual({ outputMetadata: { run: 12, type: 'DST' } });
+    expect(extractHints(task([{ class: 'dirac:Job', output_metadata: { energy: 6.5 } }]))).toEqual({
+      outputMetadata: { energy: 6.5 },
+    });
+    const issues = issuesOf(() =>
+      extractHints(task([{ class: 'dirac:Job', outputMetadata: { '1bad': 1, ok: true } }])),
+    );
+    expect(issues.map((issue) => issue.path).join(' ')).toMatch(/outputMetadata/);
+  });
+
   it('leave transformation fields to transformations', () => {
     const issues = issuesOf(() => extractHints(task([{ class: 'dirac:ExecutionHooks', group_size: 5 }])));
     expect(messageAt(issues, 'hints.dirac:ExecutionHooks.group_size')).toMatch(/belongs to a transformation/);
