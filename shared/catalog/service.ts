@@ -12,19 +12,17 @@ import { directoryChanged, fileChanged } from '#shared/catalog/events.ts';
 import { assertMetaKey, inferType, valueOfType } from '#shared/catalog/fields.ts';
 import { effectiveMetadataIn, type FindOptions, type FoundFiles, findFilesIn } from '#shared/catalog/find.ts';
 import type { CatalogEntry } from '#shared/catalog/keys.ts';
+import { deleteFileEntry, markKeysBelow, writeMetadata } from '#shared/catalog/metadata-store.ts';
 import type { MetaQuery, MetaType, MetaValue } from '#shared/catalog/query.ts';
 import {
   addReplicaToEntry,
   type CatalogTable,
   declareField,
-  deleteFileEntry,
   ensureDirectories,
   getEntries,
   getEntry,
-  markKeysBelow,
   readFields,
   removeReplicaFromEntry,
-  writeMetadata,
 } from '#shared/catalog/store.ts';
 import { assertInVo } from '#shared/data/access.ts';
 import { parentDirectory } from '#shared/data/lfn.ts';
