@@ -160,8 +160,6 @@ const matcherSchema = z
     matchingDelays: perSiteAndJobType(z.number().positive()),
     /** Groups whose task queues of priority-0 jobs are background (DIRAC's AllowBackgroundTQs). */
     allowBackgroundTaskQueues: z.array(identifier).default([]),
-    /** Lost races (another pilot claimed the job first) before a request answers "retry". */
-    maxLostRaces: z.number().int().positive().default(3),
     /** How long a matcher instance reuses its list of task queues. */
     taskQueueCacheSeconds: z.number().positive().default(5),
     /** How long a matcher instance reuses its running-job counts (DIRAC's Limiter: 10 s). */

@@ -1,10 +1,18 @@
 /**
  * Finding and claiming one job for a resource (DIRAC's `matchAndGetJob`): task queues that match
- * in a priority-weighted random order; in each, a random shard; in it, the first few entries of a
- * priority level chosen by weight; one of them at random (so racing pilots rarely want the same
- * entry); then the claim. A lost race or a stale entry moves on, up to `maxLostRaces` losses.
+ * in a priority-weighted random order; in each, its shards from a random one; in a shard, the
+ * first few entries of a priority level chosen by weight, tried in random order (so racing pilots
+ * rarely want the same entry), then the rest of the shard in rank order; then the claim.
+ *
+ * "No match" is answered only when, during this request, every shard of every matching task queue
+ * was read and every entry in it tried: a lost race moves on to the next entry, and no count of
+ * reads cuts the search short (each shard is read until it has nothing left to try, so the work is
+ * bounded by the candidate shards and the entries they hold). The first pass skips the shards the
+ * catalogue remembers empty; before answering "no match", a second pass lists the task queues
+ * again and reads, in parallel, every shard the first pass did not.
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mapLimited } from '#shared/concurrency.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { jobKey } from '#shared/jobs/store/keys.ts';
 import { claimJob } from '#shared/jobs/transitions/match.ts';
@@ -17,14 +25,19 @@ import {
   taskQueueWeight,
   weightedOrder,
 } from '#shared/matcher/select.ts';
-import { readEntries, removeEntryAsRead, type TaskQueueEntry } from '#shared/taskqueues/entries.ts';
+import {
+  type EntryPage,
+  readEntries,
+  removeEntryAsRead,
+  type TaskQueueEntry,
+} from '#shared/taskqueues/entries.ts';
 import { entryShards } from '#shared/taskqueues/keys.ts';
 import type { TaskQueueItem } from '#shared/taskqueues/store.ts';
 
-/** Entries read per shard: enough to spread racing pilots, few enough to stay one small read. */
+/** Entries read at once: enough to spread racing pilots, few enough to stay one small read. */
 const entriesPerRead = 5;
-/** Shard reads per request, bounding the work of one request over many empty shards. */
-const maxReads = 24;
+/** Shards the second pass reads at once. */
+const probeConcurrency = 16;
 
 export interface FindDeps {
   readonly dynamo: DynamoDBDocumentClient;
@@ -32,7 +45,6 @@ export interface FindDeps {
   readonly taskQueuesTable: string;
   readonly catalogue: TaskQueueCatalogue;
   readonly removeClaimed: EntryRemovals;
-  readonly maxLostRaces: number;
   readonly random: Random;
 }
 
@@ -43,70 +55,163 @@ export interface Claimant {
   readonly time: string;
 }
 
+/** Where to look: the VO's task queues (listed after `since`, a catalogue mark, if given) and which match. */
+export interface Candidates {
+  readonly list: (since?: number) => Promise<TaskQueueItem[]>;
+  readonly matches: (tq: TaskQueueItem) => boolean;
+}
+
 export type FindResult =
   | { readonly found: true; readonly job: JobRecord }
-  | { readonly found: false; readonly why: 'empty' | 'contention' };
+  /** Every shard of the `candidates` matching ones among `queues` was read, and nothing claimed. */
+  | { readonly found: false; readonly queues: readonly TaskQueueItem[]; readonly candidates: number };
+
+/** What one request has done so far: the jobs it tried to claim, the shards it read to the end. */
+interface Search {
+  readonly tried: Set<number>;
+  readonly read: Set<string>;
+}
+const shardKey = (tqId: string, shard: number) => `${tqId}#${shard}`;
 
 export async function findAndClaim(
   deps: FindDeps,
-  candidates: readonly TaskQueueItem[],
+  where: Candidates,
   claimant: Claimant,
 ): Promise<FindResult> {
-  let lostRaces = 0;
-  let reads = 0;
-  for (const tq of weightedOrder(candidates, taskQueueWeight, deps.random)) {
+  const mark = deps.catalogue.mark();
+  const search: Search = { tried: new Set(), read: new Set() };
+  const cached = (await where.list()).filter(where.matches);
+  for (const tq of weightedOrder(cached, taskQueueWeight, deps.random)) {
     for (const shard of shardOrder(entryShards, deps.random)) {
       if (deps.catalogue.isEmpty(tq.tqId, shard)) continue;
-      if (reads >= maxReads) return { found: false, why: lostRaces > 0 ? 'contention' : 'empty' };
-      reads += 1;
-      const entries = await readShard(deps, tq, shard);
-      if (entries.length === 0) {
-        deps.catalogue.markEmpty(tq.tqId, shard);
-        continue;
-      }
-      for (const entry of entries) {
-        const claimed = await claimJob(
-          { dynamo: deps.dynamo, table: deps.jobsTable },
-          {
-            ...claimant,
-            jobId: entry.jobId,
-            tqId: tq.tqId,
-          },
-        );
-        if (claimed.ok) {
-          await deps.removeClaimed(entry);
-          return { found: true, job: claimed.job };
-        }
-        // Another pilot's job now, or no longer waiting here: the entry is stale, unless the job is
-        // still on its way to Waiting (JobScheduling writes the entry before the job).
-        if (!(await stillBeingScheduled(deps, entry.jobId))) {
-          await removeEntryAsRead(deps.dynamo, deps.taskQueuesTable, entry).catch(() => undefined);
-        }
-        lostRaces += 1;
-        if (lostRaces >= deps.maxLostRaces) return { found: false, why: 'contention' };
-      }
+      const job = await visitShard(deps, search, tq, shard, claimant);
+      if (job) return { found: true, job };
     }
   }
-  return { found: false, why: lostRaces > 0 ? 'contention' : 'empty' };
-}
 
-/** Entries of one shard, best priority level first, the candidates of that level shuffled. */
-async function readShard(deps: FindDeps, tq: TaskQueueItem, shard: number): Promise<TaskQueueEntry[]> {
-  const priority = choosePriority(tq.levels, deps.random);
-  const read = (p?: number) =>
-    readEntries(deps.dynamo, deps.taskQueuesTable, {
-      tqId: tq.tqId,
-      shard,
-      limit: entriesPerRead,
-      ...(p === undefined ? {} : { priority: p }),
-    });
-  let entries = await read(priority);
-  if (entries.length === 0 && priority !== undefined) entries = await read();
-  const best = entries[0]?.priority;
-  return shuffle(
-    entries.filter((e) => e.priority === best),
+  // The first pass found nothing: read what it skipped, in a listing begun since it started.
+  const queues = await where.list(mark);
+  const candidates = queues.filter(where.matches);
+  const unread = candidates.flatMap((tq) =>
+    shardOrder(entryShards, deps.random)
+      .filter((shard) => !search.read.has(shardKey(tq.tqId, shard)))
+      .map((shard) => ({ tq, shard })),
+  );
+  const pages = await mapLimited(unread, probeConcurrency, ({ tq, shard }) => read(deps, tq, shard, {}));
+  const filled = new Map<string, { shard: number; page: EntryPage }[]>();
+  for (const [i, { tq, shard }] of unread.entries()) {
+    const page = pages[i];
+    if (page && page.entries.length > 0)
+      filled.set(tq.tqId, [...(filled.get(tq.tqId) ?? []), { shard, page }]);
+    else emptied(deps, search, tq, shard);
+  }
+  const inOrder = weightedOrder(
+    candidates.filter((tq) => filled.has(tq.tqId)),
+    taskQueueWeight,
     deps.random,
   );
+  for (const tq of inOrder) {
+    for (const { shard, page } of filled.get(tq.tqId) ?? []) {
+      const job = await visitShard(deps, search, tq, shard, claimant, page);
+      if (job) return { found: true, job };
+    }
+  }
+  return { found: false, queues, candidates: candidates.length };
+}
+
+const read = (
+  deps: FindDeps,
+  tq: TaskQueueItem,
+  shard: number,
+  query: { priority?: number; after?: Record<string, unknown> },
+): Promise<EntryPage> =>
+  readEntries(deps.dynamo, deps.taskQueuesTable, {
+    tqId: tq.tqId,
+    shard,
+    limit: entriesPerRead,
+    ...query,
+  });
+
+function emptied(deps: FindDeps, search: Search, tq: TaskQueueItem, shard: number) {
+  search.read.add(shardKey(tq.tqId, shard));
+  deps.catalogue.markEmpty(tq.tqId, shard);
+}
+
+/**
+ * A job claimed from one shard, or undefined once every entry in it was tried. First the entries
+ * of a priority level chosen by weight (unless `first` is the page already read), then the whole
+ * shard page by page in rank order.
+ */
+async function visitShard(
+  deps: FindDeps,
+  search: Search,
+  tq: TaskQueueItem,
+  shard: number,
+  claimant: Claimant,
+  first?: EntryPage,
+): Promise<JobRecord | undefined> {
+  let page = first;
+  if (!page) {
+    const level = choosePriority(tq.levels, deps.random);
+    if (level !== undefined) {
+      const job = await claimOne(
+        deps,
+        search,
+        tq,
+        (await read(deps, tq, shard, { priority: level })).entries,
+        claimant,
+      );
+      if (job) return job;
+    }
+    page = await read(deps, tq, shard, {});
+  }
+  for (;;) {
+    const job = await claimOne(deps, search, tq, page.entries, claimant);
+    if (job) {
+      deps.catalogue.markFilled(tq.tqId, shard);
+      return job;
+    }
+    if (!page.next) break;
+    page = await read(deps, tq, shard, { after: page.next });
+  }
+  emptied(deps, search, tq, shard);
+  return undefined;
+}
+
+/** Claims one of `entries` not tried yet: those of the best priority in random order, then the rest. */
+async function claimOne(
+  deps: FindDeps,
+  search: Search,
+  tq: TaskQueueItem,
+  entries: readonly TaskQueueEntry[],
+  claimant: Claimant,
+): Promise<JobRecord | undefined> {
+  const fresh = entries.filter((e) => !search.tried.has(e.jobId));
+  const best = fresh[0]?.priority;
+  const ordered = [
+    ...shuffle(
+      fresh.filter((e) => e.priority === best),
+      deps.random,
+    ),
+    ...fresh.filter((e) => e.priority !== best),
+  ];
+  for (const entry of ordered) {
+    search.tried.add(entry.jobId);
+    const claimed = await claimJob(
+      { dynamo: deps.dynamo, table: deps.jobsTable },
+      { ...claimant, jobId: entry.jobId, tqId: tq.tqId },
+    );
+    if (claimed.ok) {
+      await deps.removeClaimed(entry);
+      return claimed.job;
+    }
+    // Another pilot's job now, or no longer waiting here: the entry is stale, unless the job is
+    // still on its way to Waiting (JobScheduling writes the entry before the job).
+    if (!(await stillBeingScheduled(deps, entry.jobId))) {
+      await removeEntryAsRead(deps.dynamo, deps.taskQueuesTable, entry).catch(() => undefined);
+    }
+  }
+  return undefined;
 }
 
 function shuffle<T>(items: T[], random: Random): T[] {

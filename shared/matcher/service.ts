@@ -157,9 +157,6 @@ export function createMatcher(deps: MatcherDeps) {
         return matched(pilotReference, outcome.job);
       }
 
-      const queues = await catalogue.list(vo);
-      const candidates = queues.filter((tq) => matchTaskQueue(tq.definition, resource, exclusions).match);
-      if (candidates.length === 0) return because(whyNone(queues, resource, exclusions, vo));
       const found = await findAndClaim(
         {
           dynamo: deps.dynamo,
@@ -167,18 +164,17 @@ export function createMatcher(deps: MatcherDeps) {
           taskQueuesTable: deps.tables.taskQueues,
           catalogue,
           removeClaimed,
-          maxLostRaces: settings.maxLostRaces,
           random,
         },
-        candidates,
+        {
+          list: (since) => catalogue.list(vo, since),
+          matches: (tq) => matchTaskQueue(tq.definition, resource, exclusions).match,
+        },
         claimant,
       );
       if (found.found) return matched(pilotReference, found.job);
-      return because(
-        found.why === 'contention'
-          ? 'contention: other pilots took the jobs this request tried; retry'
-          : `the ${candidates.length} matching task queue(s) have no waiting job left`,
-      );
+      if (found.candidates === 0) return because(whyNone(found.queues, resource, exclusions, vo));
+      return because(`the ${found.candidates} matching task queue(s) have no waiting job left`);
     },
   };
 

@@ -70,27 +70,41 @@ export async function removeEntryAsRead(
   }
 }
 
-/** The first `limit` entries of a shard in rank order, optionally of one priority only. */
+/** One page of a shard's entries and where the next begins (undefined after the last). */
+export interface EntryPage {
+  readonly entries: TaskQueueEntry[];
+  readonly next?: Record<string, unknown>;
+}
+
+/**
+ * Up to `limit` entries of a shard in rank order, optionally of one priority only, from `after` on.
+ * Strongly consistent, so that a shard read empty held no entry when it was read.
+ */
 export async function readEntries(
   dynamo: DynamoDBDocumentClient,
   table: string,
-  query: { tqId: string; shard: number; limit: number; priority?: number },
-): Promise<TaskQueueEntry[]> {
+  query: { tqId: string; shard: number; limit: number; priority?: number; after?: Record<string, unknown> },
+): Promise<EntryPage> {
   const values: Record<string, unknown> = { ':pk': taskQueueKeys.shard(query.tqId, query.shard) };
   let condition = 'pk = :pk';
   if (query.priority !== undefined) {
     condition += ' AND begins_with(sk, :rank)';
     values[':rank'] = taskQueueKeys.rankPrefix(query.priority);
   }
-  const { Items } = await dynamo.send(
+  const { Items, LastEvaluatedKey } = await dynamo.send(
     new QueryCommand({
       TableName: table,
       KeyConditionExpression: condition,
       ExpressionAttributeValues: values,
       Limit: query.limit,
+      ConsistentRead: true,
+      ...(query.after ? { ExclusiveStartKey: query.after } : {}),
     }),
   );
-  return (Items ?? []) as TaskQueueEntry[];
+  return {
+    entries: (Items ?? []) as TaskQueueEntry[],
+    ...(LastEvaluatedKey ? { next: LastEvaluatedKey } : {}),
+  };
 }
 
 /**

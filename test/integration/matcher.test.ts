@@ -66,6 +66,7 @@ describe('Matcher', () => {
     config.sites['LCG.Race.org'] = site(false, 'ce.race.org');
     config.sites['LCG.Explain.org'] = site(false, 'ce.short.org', 'ce.ok.org');
     config.sites['LCG.Banned.org'] = site(true, 'ce.banned.org');
+    config.sites['LCG.Drain.org'] = site(false, 'ce.drain.org');
     config.matcher.taskQueueCacheSeconds = 0.05;
     config.matcher.pilotReportSeconds = 0.05;
     runtime = await startTestRuntime({ config });
@@ -215,22 +216,36 @@ describe('Matcher', () => {
     );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     const matched = answers.filter((a) => a.body.match).map((a) => a.body.job?.JobID as number);
-    // A pilot that lost every race it tried answers "retry": the jobs it lost went to others.
-    const retried = answers.filter((a) => !a.body.match && /contention/.test(a.body.reason ?? '')).length;
-    for (let i = 0; i < retried && matched.length < ids.length; i += 1) {
-      const again = await ask({ Site: 'LCG.Race.org', CPUTime: 86_400, Tag: ['Race'] }, racers[0]);
-      if (again.body.match) matched.push(again.body.job?.JobID as number);
-    }
+    // A pilot that loses a race tries the next entry: all ten jobs go out in this one round.
     expect(new Set(matched).size).toBe(matched.length);
     expect([...matched].sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
-    expect(answers.filter((a) => !a.body.match)).toHaveLength(
-      40 - answers.filter((a) => a.body.match).length,
-    );
+    for (const refused of answers.filter((a) => !a.body.match))
+      expect(refused.body.reason).toBe('the 1 matching task queue(s) have no waiting job left');
     for (const id of ids) {
       const job = (await getJob(runtime, id)).body;
       expect(job.Status).toBe('Matched');
       expect((job.LoggingInfo as { Status: string }[]).filter((h) => h.Status === 'Matched')).toHaveLength(1);
     }
+  });
+
+  it('finds a waiting job behind ten drained task queues, in a new task queue or a drained one', async () => {
+    const drainer = await at('LCG.Drain.org', 'ce.drain.org');
+    const tags = Array.from({ length: 16 }, (_, i) => `Drained${i}`);
+    const jdl = (tag: string) =>
+      `Executable = "echo"; JobName = "drain"; Site = "LCG.Drain.org"; Tags = {"${tag}"};`;
+    for (const tag of tags.slice(0, 10)) {
+      const [jobId] = await waiting(jdl(tag));
+      expect((await ask({ CPUTime: 86_400, Tag: [tag] }, drainer)).body.job?.JobID).toBe(jobId);
+    }
+    // One job at a time, each in a task queue of its own, then in drained ones; the pilot offers
+    // every tag, so all the drained task queues are candidates each time.
+    for (const tag of [...tags.slice(10), 'Drained3', 'Drained7']) {
+      const [jobId] = await waiting(jdl(tag));
+      const answer = await ask({ CPUTime: 86_400, Tag: tags }, drainer);
+      expect(answer.body).toMatchObject({ match: true, job: { JobID: jobId } });
+    }
+    const none = await ask({ CPUTime: 86_400, Tag: tags }, drainer);
+    expect(none.body).toEqual({ match: false, reason: expect.stringMatching(/no waiting job left/) });
   });
 
   it('explains which recently seen pilots would match a waiting job and why the others do not', async () => {
