@@ -104,3 +104,57 @@ export const concatTool = {
   stdout: 'out.txt',
   outputs: { out: { type: 'stdout' } },
 };
+
+/**
+ * Exactly once, from the API: every file is Processed in exactly one Done task whose job is Done,
+ * or Problematic in none; no file is left Unused or Assigned. Returns the files by status.
+ */
+export async function assertExactlyOnce(runtime: TestRuntime, id: number): Promise<Record<string, string[]>> {
+  const files = await allFiles(runtime, id);
+  const tasks = await allTasks(runtime, id);
+  const byStatus: Record<string, string[]> = {};
+  for (const file of files) {
+    const status = file.status as string;
+    byStatus[status] = [...(byStatus[status] ?? []), file.lfn as string];
+  }
+  const problems: string[] = [];
+  for (const file of files) {
+    const done = tasks.filter(
+      (t) => t.status === 'Done' && (t.lfns as string[]).includes(file.lfn as string),
+    );
+    if (file.status === 'Processed' && done.length !== 1)
+      problems.push(`${file.lfn} is in ${done.length} Done tasks`);
+    if (file.status === 'Problematic' && done.length !== 0)
+      problems.push(`${file.lfn} is Problematic yet Done`);
+    if (file.status === 'Unused' || file.status === 'Assigned')
+      problems.push(`${file.lfn} is ${file.status}`);
+  }
+  for (const task of tasks.filter((t) => t.status === 'Done')) {
+    const job = await bodyOf(await runtime.api(`/api/jobs/${task.jobId}`));
+    if (job.Status !== 'Done') problems.push(`task ${task.taskId}'s job ${task.jobId} is ${job.Status}`);
+  }
+  if (problems.length > 0) throw new Error(`not exactly once:\n${problems.join('\n')}`);
+  return byStatus;
+}
+
+/** A tool that fails on files reading "always", and the first time on files reading "once". */
+export function flakyTool(scratch: string) {
+  const script = [
+    'for f in "$@"; do',
+    // Backquotes, not $(...): CWL would read that as a parameter reference.
+    '  case "`cat "$f"`" in',
+    '    always*) echo "bad input $f" >&2; exit 3;;',
+    `    once*) m="${scratch}/\`basename "$f"\`.failed"; if [ ! -e "$m" ]; then touch "$m"; exit 3; fi;;`,
+    '    slow*) sleep 4;;',
+    '  esac',
+    'done',
+    'cat "$@" > out.txt',
+  ].join('\n');
+  return {
+    cwlVersion: 'v1.2',
+    class: 'CommandLineTool',
+    baseCommand: ['sh', '-c', script, 'flaky'],
+    inputs: { files: { type: 'File[]', inputBinding: { position: 1 } } },
+    outputs: { out: { type: 'File', outputBinding: { glob: 'out.txt' } } },
+  };
+}
