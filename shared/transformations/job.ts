@@ -7,7 +7,7 @@
  */
 import type { Identity } from '#shared/auth/identity.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
-import { type CwlTask, CwlValidationError, jobHintsSchema, validateCwl } from '#shared/cwl/index.ts';
+import { type CwlTask, CwlValidationError, validateCwl } from '#shared/cwl/index.ts';
 import { holdsFiles, isRecord } from '#shared/cwl/types.ts';
 import { BadRequestError, MuonError, PermanentError } from '#shared/errors.ts';
 import { checkDraft, SubmissionProblems } from '#shared/jobs/submission/checks.ts';
@@ -105,15 +105,12 @@ export function taskSubmission(
     ...(given.outputData === undefined && input.fileOutputs.length > 0
       ? { outputData: input.fileOutputs.map((source) => ({ source, outputPath })) }
       : {}),
-    ...(carriesOutputMetadata && Object.keys(transformation.outputMetadata).length > 0
+    ...(Object.keys(transformation.outputMetadata).length > 0
       ? { outputMetadata: transformation.outputMetadata }
       : {}),
   };
   return { workflow: document, inputs: [order], hints };
 }
-
-/** Whether `dirac:Job` takes `outputMetadata` (the catalog registers outputs with it). */
-const carriesOutputMetadata = 'outputMetadata' in jobHintsSchema.shape;
 
 /**
  * The identity a transformation's jobs are submitted as: its owner, with the properties their

@@ -4,7 +4,7 @@
  * the transformation ends Completed. Files registered later join through the catalog events.
  */
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { payloadScratch } from '#test/integration/support/jobs.ts';
 import {
   bodyOf,
@@ -16,9 +16,11 @@ import {
   aliceHome,
   allFiles,
   allTasks,
+  assertExactlyOnce,
   catalogFiles,
   concatTool,
   submitTransformation,
+  transformationStatus,
   waitForState,
 } from '#test/integration/support/transformations.ts';
 
@@ -67,5 +69,39 @@ describe('Transformations with local pilots', () => {
       `/api/data/replicas?lfn=${encodeURIComponent(`/vo.example.org/prod/${id}/${tasks[0]?.taskId}/out.txt`)}`,
     );
     expect(replicas.status, JSON.stringify(await bodyOf(replicas.clone()))).toBe(200);
+    // ...with the transformation's output metadata, so that a next step's query finds it.
+    const meta = await bodyOf(
+      await runtime.api(
+        `/api/data/metadata?path=${encodeURIComponent(`/vo.example.org/prod/${id}/${tasks[0]?.taskId}/out.txt`)}`,
+      ),
+    );
+    expect(JSON.stringify(meta)).toContain('tA-out');
+  }, 180_000);
+
+  it('takes in files registered after it was submitted, through the catalog events, and completes again', async () => {
+    const id = await submitTransformation(runtime, {
+      name: 'late files',
+      cwl: concatTool,
+      inputQuery: [{ key: 'dataset', op: '=', values: ['tLate'] }],
+      groupSize: 2,
+      hints: { outputSE: ['LOCAL-DISK'], cpuTime: 100 },
+    });
+    // Nothing matches yet: the scan ends and the transformation is Completed for now.
+    await waitForState(runtime, id, 'Completed', 30_000);
+    await catalogFiles(
+      runtime,
+      [0, 1].map((i) => ({
+        lfn: `${aliceHome}/tLate/in-${i}.txt`,
+        text: `late ${i}\n`,
+        meta: { dataset: 'tLate' },
+      })),
+    );
+    await vi.waitFor(async () => expect((await transformationStatus(runtime, id)).state).toBe('Active'), {
+      timeout: 20_000,
+      interval: 200,
+    });
+    const status = await waitForState(runtime, id, 'Completed', 120_000);
+    expect(status.files).toEqual({ Unused: 0, Assigned: 0, Processed: 2, Problematic: 0 });
+    await assertExactlyOnce(runtime, id);
   }, 180_000);
 });
