@@ -5,6 +5,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type Identity, properties } from '#shared/auth/identity.ts';
+import { mapLimited } from '#shared/concurrency.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobRecord, JobRequirements } from '#shared/jobs/model.ts';
 import { fromJobItem, jobItem } from '#shared/jobs/store/keys.ts';
@@ -101,13 +102,14 @@ export function createWaitingJobs(runtime: TestRuntime) {
     /** Puts `count` Waiting jobs with these requirements in their task queue; their ids. */
     async add(requirements: Requirements, count = 1): Promise<number[]> {
       const now = new Date().toISOString();
-      const jobs: JobRecord[] = [];
-      for (let i = 0; i < count; i += 1) {
+      const made = Array.from({ length: count }, () => {
         nextId += 1;
-        const job = waitingJob(nextId, requirements, now);
-        const tqId = await port.insert(job, job.requirements as JobRequirements);
-        jobs.push({ ...job, taskQueueId: tqId });
-      }
+        return waitingJob(nextId, requirements, now);
+      });
+      const jobs = await mapLimited(made, 8, async (job) => ({
+        ...job,
+        taskQueueId: await port.insert(job, job.requirements as JobRequirements),
+      }));
       for (let i = 0; i < jobs.length; i += 25)
         await writeBatch(runtime.aws.dynamo, jobsTable, jobs.slice(i, i + 25).map(jobItem));
       return jobs.map((job) => job.jobId);
