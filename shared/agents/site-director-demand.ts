@@ -23,6 +23,8 @@ export function elementResourceDescription(
   return normalise({
     Site: site,
     GridCE: name,
+    Sites: [site],
+    GridCEs: [name],
     CPUTime: ce.cpuTimeSeconds ?? generousCpuTimeSeconds * ce.processors,
     NumberOfProcessors: ce.processors,
     ...(ce.memoryMb !== undefined ? { MaxRAM: ce.memoryMb } : {}),

@@ -7,7 +7,8 @@
  * - CPU time: the task queue's bucketed CPU time is at most the pilot's.
  * - Site, GridCE, Platform, JobType: an empty task-queue set accepts any resource; otherwise one
  *   of the resource's values must be in it. An empty or ANY resource value constrains nothing.
- * - Banned sites: the resource's site is not banned by the job (skipped for an ANY site).
+ * - Banned sites: one of the resource's sites that the job accepts is not banned by the job
+ *   (skipped for an ANY site).
  * - Tags: every tag of the task queue is offered by the resource (ANY offers all); the
  *   resource's required tags are all among the task queue's tags.
  * - Negative conditions (running limits, matching delays): excluded job types.
@@ -38,6 +39,7 @@ const constraint = (values: readonly string[] | undefined) =>
  */
 interface Prepared {
   readonly groups?: readonly string[];
+  readonly sites: readonly string[];
   readonly siteAny: boolean;
   readonly gridCEs?: readonly string[];
   readonly platforms?: readonly string[];
@@ -54,8 +56,10 @@ function prepare(resource: ResourceDescription): Prepared {
     const gridCEs = constraint(resource.gridCEs);
     const platforms = constraint(resource.platforms);
     const jobTypes = constraint(resource.jobTypes);
+    const sites = resource.sites ?? [resource.site];
     prepared = {
-      siteAny: containsAny([resource.site]),
+      sites,
+      siteAny: containsAny(sites),
       ...(groups ? { groups } : {}),
       ...(gridCEs ? { gridCEs } : {}),
       ...(platforms ? { platforms } : {}),
@@ -84,9 +88,11 @@ export function matchTaskQueue(
   if (tq.cpuTime > resource.cpuTime) return no(`CPU time ${tq.cpuTime} > pilot's ${resource.cpuTime}`);
 
   if (!r.siteAny) {
-    if (tq.sites.length > 0 && !tq.sites.includes(resource.site))
-      return no(`site ${resource.site} is not among the job's sites (${list(tq.sites)})`);
-    if (tq.bannedSites.includes(resource.site)) return no(`the job bans site ${resource.site}`);
+    const accepted = tq.sites.length === 0 ? r.sites : r.sites.filter((site) => tq.sites.includes(site));
+    if (accepted.length === 0)
+      return no(`site ${list(r.sites)} is not among the job's sites (${list(tq.sites)})`);
+    if (accepted.every((site) => tq.bannedSites.includes(site)))
+      return no(`the job bans site ${list(accepted)}`);
   }
   if (!offers(tq.gridCEs, r.gridCEs))
     return no(`computing element ${list(r.gridCEs ?? [])} is not among the job's (${list(tq.gridCEs)})`);

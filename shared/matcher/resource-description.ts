@@ -1,35 +1,38 @@
 /**
  * What a pilot offers: DIRAC's ceDict as the pilot sends it (`requestSchema`), and the match
  * description the matcher derives from it (`ResourceDescription`), as DIRAC's
- * `Matcher._processResourceDescription` does: processors, memory, whole node and GPU become tags;
- * `Tag` may be a list or DIRAC's string form `"[a, 'b']"`. `Site` and `GridCE` are where the pilot
- * registered (`atRegistration`): a pilot may leave them out, and may not claim another place.
+ * `Matcher._processResourceDescription` does: processors, memory, whole node and GPU become tags.
+ * `Site`, `GridCE`, `Platform`, `JobType`, `OwnerGroup`, `Tag` and `RequiredTag` may each be one
+ * value, a list or DIRAC's string form `"[a, 'b']"`; `Tag: ""` offers no tags, and `"ANY"` is
+ * DIRAC's "no constraint". `Site` and `GridCE` are where the pilot registered (`atRegistration`):
+ * a pilot may leave them out, say `ANY`, or name sites within its registration, never another.
  */
-
 import { z } from 'zod';
 import { isAny } from '#shared/config/platforms.ts';
-import { ForbiddenError, ValidationError } from '#shared/errors.ts';
+import { BadRequestError, ForbiddenError, ValidationError } from '#shared/errors.ts';
 
 const name = z.string().min(1).max(256);
-const nameOrList = z.union([name, z.array(name)]);
+/** One value, a list or DIRAC's string form of one; `listField` refuses an empty one where it must. */
+const values = z.union([z.string().max(256), z.array(z.string().max(256)).max(256)]);
 const flag = z.union([z.boolean(), z.enum(['True', 'False', 'true', 'false', 'yes', 'no'])]);
 
 export const requestSchema = z
   .strictObject({
-    /** Optional: the site the pilot registered at is used, and no other is accepted. */
-    Site: name.optional(),
-    GridCE: name.optional(),
-    Platform: nameOrList.optional(),
-    JobType: nameOrList.optional(),
-    Tag: nameOrList.optional(),
-    RequiredTag: nameOrList.optional(),
+    /** Optional: the sites the pilot registered at are used, and no other is accepted. */
+    Site: values.optional(),
+    GridCE: values.optional(),
+    Platform: values.optional(),
+    JobType: values.optional(),
+    /** `""` or `[]`: no tags; absent: no tags either (DIRAC). */
+    Tag: values.optional(),
+    RequiredTag: values.optional(),
     CPUTime: z.number().nonnegative({ error: 'CPUTime is seconds of normalised CPU time, at least 0' }),
     NumberOfProcessors: z.number().int().positive().optional(),
     /** Megabytes. */
     MaxRAM: z.number().positive().optional(),
     WholeNode: flag.optional(),
     GPU: z.union([z.number().int().nonnegative(), flag]).optional(),
-    OwnerGroup: nameOrList.optional(),
+    OwnerGroup: values.optional(),
     PilotReference: name.optional(),
     /** A pilot may ask for one job (DIRAC's JobID in the ceDict). */
     JobID: z.number().int().positive().optional(),
@@ -45,8 +48,17 @@ export const requestSchema = z
   })
   .describe('A pilot resource description (DIRAC ceDict)');
 export type MatchRequest = z.infer<typeof requestSchema>;
-/** A request placed at its site and computing element, as `atRegistration` gives it. */
-export type PlacedRequest = MatchRequest & { readonly Site: string; readonly GridCE: string };
+/**
+ * A request placed where its pilot registered, as `atRegistration` gives it: `Site` and `GridCE`
+ * are the registered ones (where a matched job runs), `Sites` and `GridCEs` those the request
+ * names within them.
+ */
+export type PlacedRequest = Omit<MatchRequest, 'Site' | 'GridCE'> & {
+  readonly Site: string;
+  readonly GridCE: string;
+  readonly Sites: readonly string[];
+  readonly GridCEs: readonly string[];
+};
 
 /** Where a pilot registered (its pilot record's `site` and `gridCE`). */
 export interface Registration {
@@ -55,25 +67,81 @@ export interface Registration {
   readonly gridCE: string;
 }
 
+/** The declared sites and their computing elements (the configuration's `sites`). */
+export type DeclaredSites = Readonly<
+  Record<string, { readonly computingElements: Readonly<Record<string, unknown>> }>
+>;
+
 /**
- * The request at the site and computing element the pilot registered with. A pilot token is shared
- * by the VO's pilots, so a claimed Site is only believed when the registration says the same:
- * otherwise a pilot could take jobs meant for (or banned from) another site.
+ * A multi-valued field as a list, undefined when absent. An empty list (`[]`, `""`, `"[]"`) is
+ * refused: it would say neither "these" nor "any".
  */
-export function atRegistration(request: MatchRequest, registered: Registration): PlacedRequest {
-  const contradicts = (asked: string | undefined, held: string) => asked !== undefined && asked !== held;
-  if (contradicts(request.Site, registered.site) || contradicts(request.GridCE, registered.gridCE)) {
+export function listField(
+  field: string,
+  value: string | readonly string[] | undefined,
+): string[] | undefined {
+  const list = parseList(value);
+  if (list !== undefined && list.length === 0)
+    throw new ValidationError(
+      `${field} is an empty list: name at least one value, or "ANY", or leave ${field} out.`,
+      { code: 'matcher.empty_list' },
+    );
+  return list;
+}
+
+/**
+ * The request at the sites and computing element the pilot registered with. A pilot token is
+ * shared by the VO's pilots, so a claimed Site is only believed within the registration: otherwise
+ * a pilot could take jobs meant for (or banned from) another site. A site or computing element the
+ * configuration does not declare is a 400; a declared one outside the registration a 403; `ANY`
+ * (DIRAC's "no constraint") stands for the registered ones.
+ */
+export function atRegistration(
+  request: MatchRequest,
+  registered: Registration,
+  declared: DeclaredSites,
+): PlacedRequest {
+  const asked = { sites: listField('Site', request.Site), gridCEs: listField('GridCE', request.GridCE) };
+  const named = (values: string[] | undefined) => (values ?? []).filter((v) => !isAny(v));
+  const unknownSite = named(asked.sites).find((site) => !(site in declared));
+  if (unknownSite !== undefined)
+    throw new BadRequestError(
+      `Site "${unknownSite}" is not a declared site; pilot ${registered.pilotReference} registered at ${registered.site}: leave Site out or name ${registered.site}.`,
+      { code: 'matcher.unknown_site' },
+    );
+  const elements = declared[registered.site]?.computingElements ?? {};
+  const unknownCE = named(asked.gridCEs).find(
+    (ce) => !Object.values(declared).some((site) => ce in site.computingElements),
+  );
+  if (unknownCE !== undefined)
+    throw new BadRequestError(
+      `GridCE "${unknownCE}" is not a declared computing element (those of ${registered.site}: ${Object.keys(elements).join(', ') || 'none'}); pilot ${registered.pilotReference} registered at ${registered.gridCE}: leave GridCE out or name ${registered.gridCE}.`,
+      { code: 'matcher.unknown_ce' },
+    );
+  const outside = (values: string[] | undefined, held: string) => named(values).some((v) => v !== held);
+  if (outside(asked.sites, registered.site) || outside(asked.gridCEs, registered.gridCE)) {
+    const shown = (values: string[] | undefined, held: string) => (values ?? [held]).join(', ');
     throw new ForbiddenError(
-      `Pilot ${registered.pilotReference} registered at Site ${registered.site}, GridCE ${registered.gridCE}; it asked for Site ${request.Site ?? registered.site}, GridCE ${request.GridCE ?? registered.gridCE}. A pilot matches only where it registered.`,
+      `Pilot ${registered.pilotReference} registered at Site ${registered.site}, GridCE ${registered.gridCE}; it asked for Site ${shown(asked.sites, registered.site)}, GridCE ${shown(asked.gridCEs, registered.gridCE)}. A pilot matches only where it registered: leave Site and GridCE out, or name those.`,
       'matcher.site_mismatch',
     );
   }
-  return { ...request, Site: registered.site, GridCE: registered.gridCE };
+  // Within the registration, every list (ANY included) comes to the registered site and CE.
+  return {
+    ...request,
+    Site: registered.site,
+    GridCE: registered.gridCE,
+    Sites: [registered.site],
+    GridCEs: [registered.gridCE],
+  };
 }
 
 /** The normalised description the predicate reads. Absent multi-valued fields constrain nothing. */
 export interface ResourceDescription {
+  /** Where a matched job runs: the site the pilot registered at. */
   readonly site: string;
+  /** The sites the pilot serves; absent: `site` alone (descriptions recorded before lists). */
+  readonly sites?: readonly string[];
   readonly gridCEs?: readonly string[];
   readonly platforms?: readonly string[];
   readonly jobTypes?: readonly string[];
@@ -90,7 +158,7 @@ export const containsAny = (values: readonly string[] | undefined): boolean => v
 /** A list, or DIRAC's string form of one: `"[a, 'b']"`, `"a, b"`, `"a"`. */
 export function parseList(value: string | readonly string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') return [...value];
+  if (typeof value !== 'string') return value.map((item) => item.trim()).filter((item) => item.length > 0);
   const inner = value.trim().replace(/^\[/, '').replace(/\]$/, '');
   return inner
     .split(',')
@@ -127,7 +195,7 @@ export function derivedTags(
  * The match description of a request. Contradictions are refused with what to fix: a RequiredTag
  * the pilot does not offer among its tags (DIRAC's "Wrong conditions").
  */
-export function normalise(request: MatchRequest & { readonly Site: string }): ResourceDescription {
+export function normalise(request: PlacedRequest): ResourceDescription {
   const ownTags = parseList(request.Tag);
   const derived = derivedTags(request);
   const required = parseList(request.RequiredTag) ?? [];
@@ -152,10 +220,11 @@ export function normalise(request: MatchRequest & { readonly Site: string }): Re
     (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
   return {
     site: request.Site,
-    ...optional('gridCEs', request.GridCE === undefined ? undefined : [request.GridCE]),
-    ...optional('platforms', parseList(request.Platform)),
-    ...optional('jobTypes', parseList(request.JobType)),
-    ...optional('ownerGroups', parseList(request.OwnerGroup)),
+    sites: request.Sites,
+    gridCEs: request.GridCEs,
+    ...optional('platforms', listField('Platform', request.Platform)),
+    ...optional('jobTypes', listField('JobType', request.JobType)),
+    ...optional('ownerGroups', listField('OwnerGroup', request.OwnerGroup)),
     tags,
     requiredTags: containsAny(required) ? [] : required,
     cpuTime: request.CPUTime,

@@ -97,7 +97,7 @@ export function createMatcher(deps: MatcherDeps) {
         `Pilot ${pilotReference} is not registered in ${identity.vo}: register with POST /api/pilots.`,
         'matcher.unregistered',
       );
-    return atRegistration(request, { pilotReference, ...registered });
+    return atRegistration(request, { pilotReference, ...registered }, deps.config.sites);
   }
 
   /** The pilot's description with the site mask applied, and what the mask changed. */
@@ -117,13 +117,15 @@ export function createMatcher(deps: MatcherDeps) {
         `OwnerGroup ${unknown.join(', ')} is not a group of ${identity.vo} (${Object.keys(groups).join(', ')}).`,
         { code: 'matcher.unknown_group' },
       );
-    if (deps.config.sites[resource.site]?.banned) {
+    const sites = resource.sites ?? [resource.site];
+    const open = sites.filter((site) => !deps.config.sites[site]?.banned);
+    if (open.length === 0) {
       return {
         resource: { ...resource, jobTypes: ['Test'] },
-        masked: `site ${resource.site} is banned, so it only gets Test jobs`,
+        masked: `site ${sites.join(', ')} is banned, so it only gets Test jobs`,
       };
     }
-    return { resource };
+    return { resource: open.length === sites.length ? resource : { ...resource, sites: open } };
   }
 
   return {

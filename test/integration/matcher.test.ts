@@ -67,6 +67,7 @@ describe('Matcher', () => {
     config.sites['LCG.Explain.org'] = site(false, 'ce.short.org', 'ce.ok.org');
     config.sites['LCG.Banned.org'] = site(true, 'ce.banned.org');
     config.sites['LCG.Drain.org'] = site(false, 'ce.drain.org');
+    config.sites['LCG.Forms.org'] = site(false, 'ce.forms.org');
     config.matcher.taskQueueCacheSeconds = 0.05;
     config.matcher.pilotReportSeconds = 0.05;
     runtime = await startTestRuntime({ config });
@@ -151,7 +152,7 @@ describe('Matcher', () => {
     const elsewhere = await ask({ Site: 'LCG.B.org', CPUTime: 86_400, Tag: ['Where'] });
     expect(elsewhere.status).toBe(403);
     expect(elsewhere.body.detail).toBe(
-      'Pilot pilot-1 registered at Site LCG.A.org, GridCE ce.a.org; it asked for Site LCG.B.org, GridCE ce.a.org. A pilot matches only where it registered.',
+      'Pilot pilot-1 registered at Site LCG.A.org, GridCE ce.a.org; it asked for Site LCG.B.org, GridCE ce.a.org. A pilot matches only where it registered: leave Site and GridCE out, or name those.',
     );
     const otherCe = await ask({ Site: 'LCG.A.org', GridCE: 'ce.a2.org', CPUTime: 86_400, Tag: ['Where'] });
     expect(otherCe.status).toBe(403);
@@ -168,6 +169,42 @@ describe('Matcher', () => {
     const answer = await ask({ CPUTime: 86_400, Tag: ['Where'] });
     expect(answer.status).toBe(200);
     expect(answer.body.job).toMatchObject({ JobID: jobId, Site: 'LCG.A.org' });
+  });
+
+  it('takes DIRAC\'s resource forms: lists, ANY and Tag "", within the registration', async () => {
+    const forms = await at('LCG.Forms.org', 'ce.forms.org');
+    const [plain] = await waiting('Executable = "echo"; JobName = "forms"; Site = "LCG.Forms.org";');
+    const [tagged] = await waiting(
+      'Executable = "echo"; JobName = "forms"; Sites = {"LCG.Forms.org", "LCG.C.org"}; Tags = {"Forms"};',
+    );
+    // Tag "" offers no tags: only the job without tags matches.
+    const first = await ask(
+      { Site: ['LCG.Forms.org', 'ANY'], GridCE: 'ANY', Platform: ['el9', 'ANY'], Tag: '', CPUTime: 86_400 },
+      forms,
+    );
+    expect(first.body).toMatchObject({ match: true, job: { JobID: plain, Site: 'LCG.Forms.org' } });
+    const second = await ask({ Site: "['LCG.Forms.org']", Tag: 'Forms', CPUTime: 86_400 }, forms);
+    expect(second.body).toMatchObject({ match: true, job: { JobID: tagged } });
+
+    const refused = async (body: Record<string, unknown>) => {
+      const answer = await ask({ CPUTime: 86_400, ...body }, forms);
+      return { status: answer.status, detail: answer.body.detail };
+    };
+    expect(await refused({ Site: [] })).toEqual({
+      status: 422,
+      detail: 'Site is an empty list: name at least one value, or "ANY", or leave Site out.',
+    });
+    expect(await refused({ Platform: '' })).toMatchObject({ status: 422 });
+    expect(await refused({ Site: 'LCG.Nowhere.org' })).toEqual({
+      status: 400,
+      detail: `Site "LCG.Nowhere.org" is not a declared site; pilot ${forms.reference} registered at LCG.Forms.org: leave Site out or name LCG.Forms.org.`,
+    });
+    expect(await refused({ Site: ['LCG.Forms.org', 'LCG.C.org'] })).toMatchObject({
+      status: 403,
+      detail: expect.stringMatching(/it asked for Site LCG\.Forms\.org, LCG\.C\.org, GridCE ce\.forms\.org/),
+    });
+    const nothing = await ask({ Tag: '', Platform: 'el9', CPUTime: 86_400 }, forms);
+    expect(nothing).toMatchObject({ status: 200, body: { match: false } });
   });
 
   it('gives a banned site only Test jobs and says so', async () => {

@@ -47,6 +47,18 @@ describe('the match predicate', () => {
       expect(reason(tq({ bannedSites: ['LCG.A.org'] }), pilot())).toBe('the job bans site LCG.A.org');
       expect(reason(tq({ bannedSites: ['LCG.B.org'] }), pilot())).toBe('match');
     });
+    it("matches a pilot serving several sites when the job's sites intersect them (DIRAC)", () => {
+      const both = pilot({ site: 'LCG.A.org', sites: ['LCG.A.org', 'LCG.C.org'] });
+      expect(reason(tq({ sites: ['LCG.C.org', 'LCG.D.org'] }), both)).toBe('match');
+      expect(reason(tq({ sites: ['LCG.D.org'] }), both)).toBe(
+        "site LCG.A.org, LCG.C.org is not among the job's sites (LCG.D.org)",
+      );
+      // Banned at one of the pilot's sites the job accepts, not at the other.
+      expect(reason(tq({ bannedSites: ['LCG.A.org'] }), both)).toBe('match');
+      expect(reason(tq({ sites: ['LCG.A.org'], bannedSites: ['LCG.A.org'] }), both)).toBe(
+        'the job bans site LCG.A.org',
+      );
+    });
     it('puts no site constraint on a pilot whose site is ANY (any spelling)', () => {
       for (const site of ['ANY', 'any', '"Any"'])
         expect(reason(tq({ sites: ['LCG.B.org'], bannedSites: ['LCG.A.org'] }), pilot({ site }))).toBe(
