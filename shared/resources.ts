@@ -185,6 +185,16 @@ export const tables = {
       openTasks: { partitionKey: key('openKey'), sortKey: key('taskId', 'N'), projection: 'ALL' },
     },
   },
+  productions: {
+    description:
+      'Productions (their steps and transformations, the steps metadata as sent), the production-id counter and submission idempotency keys (shared/productions/keys.ts).',
+    partitionKey: key('pk'),
+    sortKey: key('sk'),
+    indexes: {
+      /** `muon production list`: one owner's productions, newest first. */
+      byOwner: { partitionKey: key('ownerKey'), sortKey: key('productionNumber', 'N'), projection: 'ALL' },
+    },
+  },
   sandboxes: {
     description: 'Sandbox metadata: owner, size, checksum, and the jobs it is assigned to.',
     partitionKey: key('pk'),
@@ -538,6 +548,24 @@ export const functions = {
     tables: { transformations: 'read' },
     queues: { transformationWork: 'send' },
     routes: [],
+  },
+  productions: {
+    description:
+      'Production manager: submit a multi-step Workflow as one transformation per step, its status per step; start, stop, clean.',
+    entry: 'functions/productions.ts',
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+    // The transformations of its steps are created and read through the transformation service.
+    tables: { productions: 'readWrite', transformations: 'readWrite', workflows: 'readWrite', fileMetadata: 'read' },
+    queues: { transformationWork: 'send' },
+    routes: [
+      'POST /api/productions',
+      'GET /api/productions',
+      'GET /api/productions/{productionId}',
+      'POST /api/productions/{productionId}/start',
+      'POST /api/productions/{productionId}/stop',
+      'POST /api/productions/{productionId}/clean',
+    ],
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -61,9 +61,9 @@ export function planProduction(
   const read = readStepsMetadata(rawSteps);
   issues.push(...read.issues);
   const known = Object.keys((task as { steps?: object }).steps ?? {});
-  for (const step of Object.keys(read.steps)) {
+  for (const step of read.names) {
     if (!known.includes(step)) {
-      issues.push({
+      issues.unshift({
         path: `steps.${step}`,
         message: `the Workflow has no step "${step}"; its steps are ${known.join(', ') || '(none)'}`,
       });

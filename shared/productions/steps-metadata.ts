@@ -28,13 +28,17 @@ const aliases: Readonly<Record<string, keyof StepMetadata>> = {
 const hookKeys = new Set(['execution-hooks', 'execution_hooks', 'executionHooks']);
 
 /** The steps metadata with one spelling per field, and what is wrong with it. */
-export function readStepsMetadata(raw: unknown): { steps: StepsMetadata; issues: StepsIssue[] } {
+export function readStepsMetadata(raw: unknown): {
+  steps: StepsMetadata;
+  names: string[];
+  issues: StepsIssue[];
+} {
   const issues: StepsIssue[] = [];
   const steps: StepsMetadata = {};
-  if (raw === undefined || raw === null) return { steps, issues };
+  if (raw === undefined || raw === null) return { steps, names: [], issues };
   if (!isRecord(raw)) {
     issues.push({ path: 'steps', message: 'expected a mapping of step ids to their metadata' });
-    return { steps, issues };
+    return { steps, names: [], issues };
   }
   for (const [step, entry] of Object.entries(raw)) {
     const path = `steps.${step}`;
@@ -61,7 +65,7 @@ export function readStepsMetadata(raw: unknown): { steps: StepsMetadata; issues:
       issues.push({ path: where, message });
     }
   }
-  return { steps, issues };
+  return { steps, names: Object.keys(raw), issues };
 }
 
 const known = () => Object.keys(stepMetadataSchema.shape).join(', ');

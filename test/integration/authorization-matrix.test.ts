@@ -92,6 +92,12 @@ POST /api/transformations/{transformationId}/start 401 401 401 200  403 403   40
 POST /api/transformations/{transformationId}/stop 401 401 401 200   403 403   404      200   403   403     403     403        403       403       403       401
 POST /api/transformations/{transformationId}/extend 401 401 401 200 403 403   404      200   403   403     403     403        403       403       403       401
 POST /api/transformations/{transformationId}/clean 401 401 401 200  403 403   404      200   403   403     403     403        403       403       403       401
+POST /api/productions                     401  401     401     201   201 201   201      201   403   403     403     403        403       403       403       401
+GET /api/productions                      401  401     401     200   200 200   200      200   403   403     403     403        403       403       403       401
+GET /api/productions/{productionId}       401  401     401     200   403 403   404      200   403   403     403     403        403       403       403       401
+POST /api/productions/{productionId}/start 401 401   401     200   403 403   404      200   403   403     403     403        403       403       403       401
+POST /api/productions/{productionId}/stop 401  401     401     200   403 403   404      200   403   403     403     403        403       403       403       401
+POST /api/productions/{productionId}/clean 401 401   401     200   403 403   404      200   403   403     403     403        403       403       403       401
 `;
 // Why some cells are what they are:
 // - the work of a running job (its sandboxes, outputs and data) is done by its job wrapper with
@@ -107,6 +113,39 @@ POST /api/transformations/{transformationId}/clean 401 401 401 200  403 403   40
 //   it is set where one may write, or anywhere by an administrator; removing is for users only.
 // - alice may not set her own job's statuses (PATCH /api/jobs/status): only the pilot holding it,
 //   its payload, executors and administrators do, or an owner could fake a job's outcome.
+
+/** A two-step production (a generation of one task, then a step taking its files). */
+const production = {
+  workflow: {
+    cwlVersion: 'v1.2',
+    class: 'Workflow',
+    inputs: {},
+    outputs: { out: { type: 'File[]', outputSource: 'use/out' } },
+    steps: {
+      make: {
+        run: {
+          class: 'CommandLineTool',
+          baseCommand: 'true',
+          inputs: {},
+          outputs: { out: { type: 'File[]', outputBinding: { glob: '*.txt' } } },
+        },
+        in: {},
+        out: ['out'],
+      },
+      use: {
+        run: {
+          class: 'CommandLineTool',
+          baseCommand: 'true',
+          inputs: { files: 'File[]' },
+          outputs: { out: { type: 'File[]', outputBinding: { glob: '*.txt' } } },
+        },
+        in: { files: 'make/out' },
+        out: ['out'],
+      },
+    },
+  },
+  steps: { make: { tasks: 1, type: 'DataProcessing' } },
+};
 
 const identities = [
   'anon',
@@ -188,6 +227,8 @@ describe('Authorization matrix', () => {
   const tokens: Partial<Record<'bob' | 'carol' | 'other-vo' | 'expired', string>> = {};
   /** Alice's transformations: one the rows read and change, one the clean row cleans. */
   const transformations = { used: 0, cleaned: 0 };
+  /** Alice's productions, likewise. */
+  const productions = { used: 0, cleaned: 0 };
   /** Forged payload tokens, by the job they claim. */
   const forged = new Map<number, string>();
   /** A token made in beforeAll; a missing one is the test's mistake, not a 401 to expect. */
@@ -311,6 +352,12 @@ describe('Authorization matrix', () => {
       'POST /api/transformations/{transformationId}/stop': () => ({}),
       'POST /api/transformations/{transformationId}/extend': () => ({ body: { tasks: 1 } }),
       'POST /api/transformations/{transformationId}/clean': () => ({}),
+      'POST /api/productions': () => ({ body: production }),
+      'GET /api/productions': () => ({}),
+      'GET /api/productions/{productionId}': () => ({}),
+      'POST /api/productions/{productionId}/start': () => ({}),
+      'POST /api/productions/{productionId}/stop': () => ({}),
+      'POST /api/productions/{productionId}/clean': () => ({}),
       'POST /api/data/remove': () => ({ body: { LFN: `${home}/authz/remove-${target.jobId}.txt` } }),
     };
     const make = probes[route];
@@ -323,9 +370,11 @@ describe('Authorization matrix', () => {
     const { query, body } = probe(route, target);
     // Cleaning is for good: its row has a transformation of its own.
     const transformation = route.endsWith('/clean') ? transformations.cleaned : transformations.used;
+    const production = route.endsWith('/clean') ? productions.cleaned : productions.used;
     const path = template
       .replace('{jobId}', String(target.jobId))
-      .replace('{transformationId}', String(transformation));
+      .replace('{transformationId}', String(transformation))
+      .replace('{productionId}', String(production));
     const search = query ? `?${new URLSearchParams(query)}` : '';
     return fetch(`${runtime.apiUrl}${path}${search}`, {
       method: method ?? 'GET',
@@ -358,6 +407,11 @@ describe('Authorization matrix', () => {
       });
       expect(made.status, await made.clone().text()).toBe(201);
       transformations[which] = (await bodyOf(made)).transformationId as number;
+    }
+    for (const which of ['used', 'cleaned'] as const) {
+      const made = await runtime.api('/api/productions', { method: 'POST', json: production });
+      expect(made.status, await made.clone().text()).toBe(201);
+      productions[which] = Number((await bodyOf(made)).productionId);
     }
 
     // X's input sandbox, uploaded by alice.

@@ -1,0 +1,150 @@
+/**
+ * The productions table: production records, their id counter and submission idempotency items.
+ * Every write that can race is one conditional write; a lost condition comes back as a result.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { counterKey, idempotencyKey, ownerKey, productionKey } from '#shared/productions/keys.ts';
+import type { ProductionRecord } from '#shared/productions/model.ts';
+
+export interface ProductionStore {
+  allocateId(): Promise<number>;
+  /** The production an idempotency key names, recording `productionId` if it names none yet. */
+  claimKey(
+    vo: string,
+    owner: string,
+    key: string,
+    claim: { productionId: number; requestHash: string; createdAt: string },
+  ): Promise<{ productionId: number; requestHash: string }>;
+  /** Writes the record unless it exists; false when it already did. */
+  create(record: ProductionRecord): Promise<boolean>;
+  get(productionId: number): Promise<ProductionRecord | undefined>;
+  /** Records step `index`'s transformation, once. */
+  recordTransformation(
+    productionId: number,
+    index: number,
+    transformationId: number,
+    now: string,
+  ): Promise<void>;
+  setRequested(productionId: number, requested: ProductionRecord['requested'], now: string): Promise<void>;
+  listByOwner(vo: string, owner: string, limit: number): Promise<ProductionRecord[]>;
+}
+
+const strip = (item: Record<string, unknown>): ProductionRecord => {
+  const { pk: _pk, sk: _sk, ownerKey: _owner, productionNumber: _number, ...record } = item;
+  return record as unknown as ProductionRecord;
+};
+
+export function createProductionStore(dynamo: DynamoDBDocumentClient, table: string): ProductionStore {
+  return {
+    async allocateId() {
+      const { Attributes } = await dynamo.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: counterKey,
+          UpdateExpression: 'ADD #next :one',
+          ExpressionAttributeNames: { '#next': 'next' },
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.next);
+    },
+
+    async claimKey(vo, owner, key, claim) {
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: table,
+            Item: { ...idempotencyKey(vo, owner, key), ...claim },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return claim;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const { Item } = await dynamo.send(
+        new GetCommand({ TableName: table, Key: idempotencyKey(vo, owner, key), ConsistentRead: true }),
+      );
+      return { productionId: Number(Item?.productionId), requestHash: String(Item?.requestHash) };
+    },
+
+    async create(record) {
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              ...productionKey(Number(record.productionId)),
+              ownerKey: ownerKey(record.vo, record.owner),
+              ...record,
+              productionNumber: Number(record.productionId),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
+    async get(productionId) {
+      const { Item } = await dynamo.send(
+        new GetCommand({ TableName: table, Key: productionKey(productionId), ConsistentRead: true }),
+      );
+      return Item ? strip(Item) : undefined;
+    },
+
+    async recordTransformation(productionId, index, transformationId, now) {
+      try {
+        await dynamo.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: productionKey(productionId),
+            UpdateExpression: `SET steps[${index}].transformationId = :id, updatedAt = :now`,
+            ConditionExpression: `attribute_not_exists(steps[${index}].transformationId)`,
+            ExpressionAttributeValues: { ':id': transformationId, ':now': now },
+          }),
+        );
+      } catch (error) {
+        // Another request recorded it first: the same (productionId, step) gave the same transformation.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+
+    async setRequested(productionId, requested, now) {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: productionKey(productionId),
+          UpdateExpression: 'SET requested = :requested, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':requested': requested, ':now': now },
+        }),
+      );
+    },
+
+    async listByOwner(vo, owner, limit) {
+      const { Items } = await dynamo.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: 'byOwner',
+          KeyConditionExpression: 'ownerKey = :owner',
+          ExpressionAttributeValues: { ':owner': ownerKey(vo, owner) },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      return (Items ?? []).map(strip);
+    },
+  };
+}
