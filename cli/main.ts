@@ -6,6 +6,7 @@ import { registerData } from '#cli/commands/data.ts';
 import { registerJob } from '#cli/commands/job.ts';
 import { registerLocal } from '#cli/commands/local.ts';
 import { registerPilot } from '#cli/commands/pilot.ts';
+import { registerProduction } from '#cli/commands/production.ts';
 import { registerSiteDirector } from '#cli/commands/site-director.ts';
 import { registerTransformation } from '#cli/commands/transformation.ts';
 import { CliError } from '#cli/errors.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerCwlRunner(program);
   registerTransformation(program);
+  registerProduction(program);
   return program;
 }
 
