@@ -12,18 +12,20 @@ import { statusKey } from '#shared/jobs/store/keys.ts';
 import { createLogger } from '#shared/log.ts';
 
 export async function benchRuntime(
-  options: { config?: MuonConfig; inMemory?: boolean } = {},
-): Promise<LocalRuntime & { cleanup: () => Promise<void> }> {
+  options: { config?: MuonConfig; inMemory?: boolean; pilots?: boolean } = {},
+): Promise<LocalRuntime & { cleanup: () => Promise<void>; home: string }> {
   const home = mkdtempSync(join(tmpdir(), 'muon-bench-'));
   const runtime = await startLocalRuntime({
     config: options.config ?? loadConfigFile('config/muon.yaml'),
     home,
     port: 0,
     inMemory: options.inMemory ?? false,
+    ...(options.pilots ? { pilots: true } : {}),
     logger: createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
   });
   return {
     ...runtime,
+    home,
     cleanup: async () => {
       await runtime.stop();
       rmSync(home, { recursive: true, force: true });
