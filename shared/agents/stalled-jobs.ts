@@ -5,7 +5,9 @@
  * - a Stalled job whose pilot is gone (it ended, or was not seen for `pilotGoneAfterSeconds`) is
  *   rescheduled, as the job manager reschedules (so `jobs.maxRescheduling` still fails it); one
  *   whose pilot lives but that stays Stalled for `failAfterSeconds` is Failed;
- * - Matched jobs older than `matchedTimeoutSeconds` and Rescheduled ones older than
+ * - a Matched job whose pilot ended (its record says so, or there is none) is rescheduled at once:
+ *   a pilot killed between the claim and the job's first report cannot hand it back itself;
+ * - other Matched jobs older than `matchedTimeoutSeconds` and Rescheduled ones older than
  *   `rescheduledTimeoutSeconds` are rescheduled.
  * At most `maxJobsPerRun` jobs change per run; each walk keeps its place for the next run.
  */
@@ -49,6 +51,7 @@ export interface StalledJobsRun {
 
 /** Stalled first (they wait on a decision), Running last (the most jobs by far). */
 const swept: readonly JobStatus[] = ['Stalled', 'Matched', 'Rescheduled', 'Completing', 'Running'];
+const judgedWithPilot: ReadonlySet<JobStatus> = new Set(['Stalled', 'Matched']);
 
 const agentSource = 'StalledJobAgent';
 
@@ -82,8 +85,16 @@ export function pilotState(
 }
 
 /**
+ * A Matched job's pilot is gone only once it ended: one not seen for a while may still start the
+ * job, which `matchedTimeoutSeconds` covers.
+ */
+export const matchedPilotState = (pilot: Pick<PilotRecord, 'status'> | undefined): PilotState =>
+  !pilot || endedStatuses.has(pilot.status) ? 'gone' : 'alive';
+
+/**
  * The quiet time after which a job in `status` is acted on; none for a status not judged, or for a
- * Stalled job whose pilot is gone (that alone decides). The verdict and its write's guard use it.
+ * Stalled or Matched job whose pilot is gone (that alone decides). The verdict and its write's
+ * guard use it.
  */
 function quietLimit(
   status: JobStatus,
@@ -97,7 +108,7 @@ function quietLimit(
     case 'Stalled':
       return pilot === 'gone' ? undefined : settings.failAfterSeconds;
     case 'Matched':
-      return settings.matchedTimeoutSeconds;
+      return pilot === 'gone' ? undefined : settings.matchedTimeoutSeconds;
     case 'Rescheduled':
       return settings.rescheduledTimeoutSeconds;
     default:
@@ -107,7 +118,7 @@ function quietLimit(
 
 /**
  * What the agent does with a job as of `now`, or nothing. A Stalled job needs its pilot's state;
- * without one (`undefined`) only the other statuses are judged.
+ * without one (`undefined`) only the other statuses are judged, a Matched job by its age alone.
  */
 export function judge(
   job: Timed,
@@ -133,6 +144,7 @@ export function judge(
       }
       return undefined;
     case 'Matched':
+      return pilot === 'gone' || quiet ? { act: 'reschedule' } : undefined;
     case 'Rescheduled':
       return quiet ? { act: 'reschedule' } : undefined;
     default:
@@ -154,8 +166,8 @@ export async function findStalledJobs(deps: StalledJobsDeps): Promise<StalledJob
         const target = jobsInStatus(deps.jobsTable, `stalledJobs#${vo}#${status}`, vo, status);
         run.examined += await walk(deps, target, budget, async (item) => {
           const summary = fromJobItem(item);
-          // Stalled jobs are judged with their pilot, read only for them.
-          if (status !== 'Stalled' && !judge(summary, settings, now)) return 'skipped';
+          // Stalled and Matched jobs are judged with their pilot, read only for them.
+          if (!judgedWithPilot.has(status) && !judge(summary, settings, now)) return 'skipped';
           const outcome = await settle(deps, summary.jobId, now);
           if (!outcome) return 'skipped';
           run[outcome] += 1;
@@ -181,19 +193,24 @@ async function settle(deps: StalledJobsDeps, jobId: number, now: number): Promis
   const job = await deps.jobs.get(jobId);
   if (!job) return undefined;
   const pilotReference = job.pilotReference;
-  const pilot =
-    job.status === 'Stalled'
-      ? pilotState(
-          pilotReference ? await getPilot(deps.dynamo, deps.pilotsTable, pilotReference) : undefined,
-          settings,
-          now,
-        )
-      : undefined;
+  const pilot = await pilotOf(deps, job, now);
   const verdict = judge(job, settings, now, pilot);
   if (!verdict) return undefined;
   const outcome = await write(deps, job, verdict, now, pilot);
-  if (outcome) deps.logger.info('stalled jobs agent', { jobId, outcome, pilotReference, pilot });
+  if (outcome)
+    deps.logger.info('stalled jobs agent', { jobId, status: job.status, outcome, pilotReference, pilot });
   return outcome;
+}
+
+/** The state of the pilot a Stalled or Matched job was handed to; undefined for the others. */
+async function pilotOf(deps: StalledJobsDeps, job: JobRecord, now: number): Promise<PilotState | undefined> {
+  if (!judgedWithPilot.has(job.status)) return undefined;
+  const record = job.pilotReference
+    ? await getPilot(deps.dynamo, deps.pilotsTable, job.pilotReference)
+    : undefined;
+  return job.status === 'Stalled'
+    ? pilotState(record, deps.config.agents.stalledJobs, now)
+    : matchedPilotState(record);
 }
 
 async function write(
