@@ -5,12 +5,36 @@
 import type { MetaQuery } from '#shared/catalog/query.ts';
 import { findFiles } from '#shared/catalog/service.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
+import { transformationStates } from '#shared/transformations/model.ts';
+import { transformationsIn } from '#shared/transformations/store/transformations.ts';
 import { getWorkflow, putWorkflow } from '#shared/workflows/store.ts';
 import type { ProductionPorts, TransformationsPort } from './service.ts';
 import { createProductionStore } from './store/productions.ts';
 
-export function createProductionPorts(deps: Deps, transformations: TransformationsPort): ProductionPorts {
+/** The transformation service, and a lookup of a production step's transformation. */
+export function createProductionPorts(
+  deps: Deps,
+  service: Omit<TransformationsPort, 'findStep'>,
+): ProductionPorts {
   const workflowsTable = () => tableName(deps.resources, 'workflows');
+  const transformations: TransformationsPort = {
+    submit: (identity, spec) => service.submit(identity, spec),
+    status: (identity, id) => service.status(identity, id),
+    start: (identity, id) => service.start(identity, id),
+    stop: (identity, id) => service.stop(identity, id),
+    clean: (identity, id) => service.clean(identity, id),
+    // Read only when a submission resumes: every state of the VO's transformations (byState).
+    async findStep(vo, productionId, step) {
+      const store = { dynamo: deps.aws.dynamo, table: tableName(deps.resources, 'transformations') };
+      for (const state of transformationStates) {
+        const found = (await transformationsIn(store, vo, state)).find(
+          (t) => t.productionId === productionId && t.step === step,
+        );
+        if (found) return found.transformationId;
+      }
+      return undefined;
+    },
+  };
   return {
     store: createProductionStore(deps.aws.dynamo, tableName(deps.resources, 'productions')),
     workflows: {

@@ -42,6 +42,8 @@ export interface TransformationsPort {
   start(identity: Identity, transformationId: number): Promise<unknown>;
   stop(identity: Identity, transformationId: number): Promise<unknown>;
   clean(identity: Identity, transformationId: number): Promise<unknown>;
+  /** The transformation already made for a production's step, if any (a resumed submission). */
+  findStep(vo: string, productionId: string, step: string): Promise<number | undefined>;
 }
 
 export interface WorkflowsPort {
@@ -93,8 +95,15 @@ export function createProductionService(ports: ProductionPorts) {
     return record;
   }
 
-  /** Creates the transformations of the steps that have none yet, in flow order. */
-  async function createMissing(identity: Identity, record: ProductionRecord): Promise<ProductionRecord> {
+  /**
+   * Creates the transformations of the steps that have none yet, in flow order. When resuming,
+   * a step's transformation made before a crash, but not recorded, is found and recorded instead.
+   */
+  async function createMissing(
+    identity: Identity,
+    record: ProductionRecord,
+    resuming: boolean,
+  ): Promise<ProductionRecord> {
     const missing = record.steps.some((step) => step.transformationId === undefined);
     if (!missing) return record;
     const document = await workflows.get(record.workflowId);
@@ -112,7 +121,11 @@ export function createProductionService(ports: ProductionPorts) {
       const planned = plan.steps.find((p) => p.step === step.step);
       if (!planned)
         throw new ConflictError(`Step ${step.step} is no longer in the plan of production ${id}.`);
-      const { transformationId } = await transformations.submit(identity, planned.spec);
+      const made = resuming
+        ? await transformations.findStep(record.vo, record.productionId, step.step)
+        : undefined;
+      const transformationId =
+        made ?? (await transformations.submit(identity, planned.spec)).transformationId;
       await store.recordTransformation(id, index, transformationId, now().toISOString());
       steps[index] = { ...step, transformationId };
     }
@@ -162,8 +175,9 @@ export function createProductionService(ports: ProductionPorts) {
       createdAt,
       updatedAt: createdAt,
     };
-    const record = (await store.create(created)) ? created : await read(identity, productionId);
-    const done = await createMissing(identity, record);
+    const fresh = await store.create(created);
+    const record = fresh ? created : await read(identity, productionId);
+    const done = await createMissing(identity, record, !fresh);
     return {
       productionId: done.productionId,
       steps: done.steps.map(({ step, transformationId }) => ({ step, transformationId })),
@@ -241,7 +255,7 @@ export function createProductionService(ports: ProductionPorts) {
     action: ProductionAction,
   ): Promise<ActionResult> {
     let record = await read(identity, productionId);
-    if (action === 'start') record = await createMissing(identity, record);
+    if (action === 'start') record = await createMissing(identity, record, true);
     await store.setRequested(
       productionId,
       action === 'start' ? 'Active' : action === 'stop' ? 'Stopped' : 'Cleaning',
