@@ -38,6 +38,7 @@ export function formatProduction(view: ProductionView): string {
   );
   const width = Math.max(...view.steps.map((step) => step.step.length));
   const bars = view.steps.map((step) => {
+    if (step.state === 'Creating') return `${step.step.padEnd(width)} (its transformation is being created)`;
     const { done, total } = stepProgress(step);
     return progressLine(step.step.padEnd(width), done, total);
   });
