@@ -4,7 +4,9 @@
  * its maximum number of jobs, when too little time is left, or after `idleStopSeconds` with nothing
  * to run. After an empty answer it waits longer each time (pilot/polling.ts); after a match it asks
  * again at once while cores are free (DIRAC's filling mode), and so it does after a wake-up, which
- * also forgets the empty answers.
+ * also forgets the empty answers. Once stopped it asks no more; a job it will not run (matched as
+ * the stop came, too big, its wrapper did not start) is handed back with a reschedule, and the
+ * agent returns only after those hand-backs were answered.
  */
 import type { MatchedJob, PilotApi, ResourceRequest, WrapperContext, WrapperHandle } from '#pilot/api.ts';
 import { createIdleClock, pollWaitSeconds, type WakeUps } from '#pilot/polling.ts';
@@ -54,9 +56,16 @@ export async function takeJobs(deps: JobAgentDeps): Promise<string> {
   let emptyAnswers = 0;
   let started = 0;
 
+  // Hand-backs still on their way: the agent returns only once they are, so the pilot never ends
+  // (and loses its credential) before the API took back the jobs it will not run.
+  const handBacks = new Set<Promise<void>>();
   const reschedule = (jobId: number, why: string) => {
     logger.warn('job not run; asking to reschedule it', { jobId, why });
-    deps.api.reschedule([jobId]).catch((error) => logger.error('reschedule failed', { jobId, error }));
+    const handBack = deps.api
+      .reschedule([jobId])
+      .catch((error) => logger.error('reschedule failed', { jobId, error }))
+      .finally(() => handBacks.delete(handBack));
+    handBacks.add(handBack);
   };
 
   const start = (job: MatchedJob): boolean => {
@@ -121,6 +130,7 @@ export async function takeJobs(deps: JobAgentDeps): Promise<string> {
     return await takeUntilStopped();
   } finally {
     unsubscribe?.();
+    await Promise.all(handBacks);
   }
 
   async function takeUntilStopped(): Promise<string> {
@@ -136,6 +146,8 @@ export async function takeJobs(deps: JobAgentDeps): Promise<string> {
         continue;
       }
       if (slots.running === 0 && idle.remainingMs() <= 0) return `no work for ${deps.idleStopSeconds} s`;
+      // A stop that came while the time left was read: no claim to hand back.
+      if (signal.aborted) break;
       woken = false;
       const job = await ask(timeLeft);
       if (signal.aborted && job) {
