@@ -1,19 +1,30 @@
 /** The `muon` command line. */
 import { Command, CommanderError } from 'commander';
-import { registerConfig } from '#cli/commands/config.ts';
-import { registerCwlRunner } from '#cli/commands/cwl-runner.ts';
-import { registerData } from '#cli/commands/data.ts';
-import { registerJob } from '#cli/commands/job.ts';
-import { registerLocal } from '#cli/commands/local.ts';
-import { registerPilot } from '#cli/commands/pilot.ts';
-import { registerProduction } from '#cli/commands/production.ts';
-import { registerSiteDirector } from '#cli/commands/site-director.ts';
-import { registerTransformation } from '#cli/commands/transformation.ts';
 import { CliError } from '#cli/errors.ts';
 import { MuonError } from '#shared/errors.ts';
 import { version } from '#shared/version.ts';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each top-level command's module, loaded only when needed: `muon cwl-runner` (run once per CWL
+ * conformance test) or a pilot should not pay for loading the site director, the local runtime and
+ * the rest (about half of the CLI's start-up). Help, `version` and unknown words load them all.
+ */
+const commands: Readonly<Record<string, () => Promise<Register>>> = {
+  local: async () => (await import('#cli/commands/local.ts')).registerLocal,
+  config: async () => (await import('#cli/commands/config.ts')).registerConfig,
+  job: async () => (await import('#cli/commands/job.ts')).registerJob,
+  pilot: async () => (await import('#cli/commands/pilot.ts')).registerPilot,
+  'site-director': async () => (await import('#cli/commands/site-director.ts')).registerSiteDirector,
+  data: async () => (await import('#cli/commands/data.ts')).registerData,
+  'cwl-runner': async () => (await import('#cli/commands/cwl-runner.ts')).registerCwlRunner,
+  transformation: async () => (await import('#cli/commands/transformation.ts')).registerTransformation,
+  production: async () => (await import('#cli/commands/production.ts')).registerProduction,
+};
+
+/** The program with every command, or with only the one `argv` names. */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('muon')
     .description('muon: a serverless, pull-based workload management system')
     .version(version, '-V, --version')
@@ -25,20 +36,25 @@ export function buildProgram(): Command {
     .command('version')
     .description('print the version')
     .action(() => console.log(version));
-  registerLocal(program);
-  registerConfig(program);
-  registerJob(program);
-  registerPilot(program);
-  registerSiteDirector(program);
-  registerData(program);
-  registerCwlRunner(program);
-  registerTransformation(program);
-  registerProduction(program);
+  const named = argv === undefined ? undefined : commandName(argv);
+  const wanted = named !== undefined && named in commands ? [named] : Object.keys(commands);
+  const registers = await Promise.all(wanted.map((name) => (commands[name] as () => Promise<Register>)()));
+  for (const register of registers) register(program);
   return program;
 }
 
+/** The first word after `node muon` and the global options (`--api-url URL`, `--token=T`, ...). */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i += 1) {
+    const word = argv[i] as string;
+    if (word === '--api-url' || word === '--token') i += 1;
+    else if (!word.startsWith('-')) return word;
+  }
+  return undefined;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
