@@ -14,6 +14,9 @@
  * - a query that also matches outputs of a step the Workflow does not link to it;
  * - a step whose outputs no step takes, unless the Workflow outputs them or it is the last step.
  */
+
+import { asType, inferType } from '#shared/catalog/fields.ts';
+import type { MetaType } from '#shared/catalog/query.ts';
 import {
   type Condition,
   formatQuery,
@@ -301,4 +304,43 @@ function label(task: unknown): string | undefined {
   if (typeof text === 'string' && text.trim() !== '') return text.trim().slice(0, 200);
   if (typeof id === 'string' && id.replace(/^#/, '') !== 'main') return id.replace(/^#/, '');
   return undefined;
+}
+
+/**
+ * Metadata types against the catalog's: a step's output metadata must fit the types the VO's keys
+ * already have (or the job would fail registering its outputs), and keys new to the VO must get one
+ * type across the steps; a query value must fit its key's type. Throws ProductionInvalidError.
+ */
+export function checkMetadataTypes(plan: ProductionPlan, declared: ReadonlyMap<string, MetaType>): void {
+  const issues: StepsIssue[] = [];
+  const types = new Map(declared);
+  const described = (type: MetaType) => (type === 'integer' ? 'an integer' : `a ${type}`);
+  for (const { step, spec } of plan.steps) {
+    for (const [key, value] of Object.entries(spec.outputMetadata)) {
+      const type = types.get(key);
+      if (type === undefined) types.set(key, inferType(value));
+      else if (asType(type, value) === undefined) {
+        const where = declared.has(key) ? 'in the catalog' : 'from an earlier step';
+        issues.push({
+          path: `steps.${step}.outputMetadata.${key}`,
+          message: `${key} is ${described(type)} ${where}; ${JSON.stringify(value)} is not`,
+        });
+      }
+    }
+  }
+  for (const { step, spec } of plan.steps) {
+    for (const condition of spec.inputQuery ?? []) {
+      const type = types.get(condition.key);
+      if (type === undefined) continue;
+      const numeric = type === 'integer' || type === 'float';
+      for (const value of condition.values) {
+        if (asType(numeric ? 'float' : type, value) !== undefined) continue;
+        issues.push({
+          path: `steps.${step}.inputQuery`,
+          message: `${condition.key} is ${described(type)}; ${JSON.stringify(value)} is not`,
+        });
+      }
+    }
+  }
+  if (issues.length > 0) throw new ProductionInvalidError(issues);
 }

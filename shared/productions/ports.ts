@@ -3,7 +3,8 @@
  * workflows store, the catalog (counting a step's outputs) and the transformation service.
  */
 import type { MetaQuery } from '#shared/catalog/query.ts';
-import { findFiles } from '#shared/catalog/service.ts';
+import { catalogTable, findFiles } from '#shared/catalog/service.ts';
+import { readFields } from '#shared/catalog/store.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { transformationStates } from '#shared/transformations/model.ts';
 import { transformationsIn } from '#shared/transformations/store/transformations.ts';
@@ -42,6 +43,7 @@ export function createProductionPorts(
       get: (workflowId) => getWorkflow(deps.aws.dynamo, workflowsTable(), workflowId),
     },
     catalog: {
+      fieldTypes: (vo: string) => readFields(catalogTable(deps), vo),
       async count(vo: string, query: MetaQuery) {
         let count = 0;
         let start: string | undefined;

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Identity } from '#shared/auth/identity.ts';
-import type { MetaQuery } from '#shared/catalog/query.ts';
+import type { MetaQuery, MetaType } from '#shared/catalog/query.ts';
 import { canonicalJson, canonicalWorkflow } from '#shared/cwl/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import { assertCanSubmitTransformation, mayAccessTransformation } from '#shared/transformations/access.ts';
@@ -32,7 +32,7 @@ import {
   type StepProgress,
   type SubmitProductionRequest,
 } from './model.ts';
-import { planProduction } from './plan.ts';
+import { checkMetadataTypes, planProduction } from './plan.ts';
 import type { ProductionStore } from './store/productions.ts';
 
 /** What productions need of the transformation service (shared/transformations/service.ts). */
@@ -54,6 +54,8 @@ export interface WorkflowsPort {
 /** How many catalogued files match a query (the production's completion check). */
 export interface CatalogPort {
   count(vo: string, query: MetaQuery): Promise<number>;
+  /** The types the VO's metadata keys have (a key's first value declared it). */
+  fieldTypes(vo: string): Promise<ReadonlyMap<string, MetaType>>;
 }
 
 export interface ProductionPorts {
@@ -140,6 +142,7 @@ export function createProductionService(ports: ProductionPorts) {
     assertCanSubmitTransformation(identity);
     // Every check runs before an id is taken or anything is written.
     const checked = planProduction(request.workflow, request.steps, 0, request.name);
+    checkMetadataTypes(checked, await ports.catalog.fieldTypes(identity.vo));
     const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
     const createdAt = now().toISOString();
     let productionId: number;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { packCwl } from '#cli/cwl/pack.ts';
 import { CwlValidationError } from '#shared/cwl/errors.ts';
-import { ProductionInvalidError, planProduction } from '#shared/productions/plan.ts';
+import { checkMetadataTypes, ProductionInvalidError, planProduction } from '#shared/productions/plan.ts';
 
 const example = () => packCwl('examples/production/production.cwl').document;
 const exampleSteps = () =>
@@ -159,6 +159,23 @@ describe('Production planning', () => {
       const reserved = { gen: { tasks: 1, output_metadata: { productionStep: 'x' } } };
       expect(problems(() => planProduction(workflow({ gen: undefined }), reserved, 1))).toEqual([
         'steps.gen.outputMetadata.productionStep: productionStep is set by muon; choose another name',
+      ]);
+    });
+
+    it("metadata that does not fit the catalog's types, or takes two types across steps", () => {
+      const plan = planProduction(
+        workflow({ gen: undefined, proc: 'gen/out' }),
+        {
+          gen: { tasks: 1, output_metadata: { run: 7, energy: 'high' } },
+          proc: { output_metadata: { run: 'x' } },
+        },
+        1,
+      );
+      expect(problems(() => checkMetadataTypes(plan, new Map([['energy', 'float']])))).toEqual([
+        'steps.gen.outputMetadata.energy: energy is a float in the catalog; "high" is not',
+        'steps.proc.outputMetadata.run: run is an integer from an earlier step; "x" is not',
+        // proc's derived query asks for gen's energy=high, which the key's type cannot hold either.
+        'steps.proc.inputQuery: energy is a float; "high" is not',
       ]);
     });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { packCwl } from '#cli/cwl/pack.ts';
 import type { Identity } from '#shared/auth/identity.ts';
+import type { MetaType } from '#shared/catalog/query.ts';
 import { ConflictError } from '#shared/errors.ts';
 import type { ProductionRecord } from '#shared/productions/model.ts';
 import { createProductionService, type TransformationsPort } from '#shared/productions/service.ts';
@@ -87,12 +88,12 @@ function transformationsPort(crashAfterCreating?: string) {
   return { port, made };
 }
 
-const service = (store: ProductionStore, port: TransformationsPort) =>
+const service = (store: ProductionStore, port: TransformationsPort, types = new Map<string, MetaType>()) =>
   createProductionService({
     store,
     workflows: { put: async () => {}, get: async () => request.workflow },
     transformations: port,
-    catalog: { count: async () => 0 },
+    catalog: { count: async () => 0, fieldTypes: async () => types },
     now: () => new Date('2026-12-07T00:00:00Z'),
   });
 
@@ -133,6 +134,15 @@ describe('Production submission', () => {
     await productions.submit(alice, request, 'k1');
     const other = { ...request, steps: { ...request.steps, merge: { group_size: 3 } } };
     await expect(productions.submit(alice, other, 'k1')).rejects.toThrow(/was used for another production/);
+  });
+
+  it("refuses output metadata that does not fit the type the catalog's key has", async () => {
+    const { port } = transformationsPort();
+    await expect(
+      service(memoryStore(), port, new Map([['campaign', 'integer']])).submit(alice, request),
+    ).rejects.toThrow(
+      /steps\.generate\.outputMetadata\.campaign: campaign is an integer in the catalog; "demo" is not/,
+    );
   });
 
   it('refuses a bad production before taking an id or writing anything', async () => {
