@@ -40,8 +40,7 @@ function config(): MuonConfig {
   settings.agents = {
     ...settings.agents,
     siteDirector: { ...settings.agents.siteDirector, pilotStatusUpdateCycles: 1 },
-    // A job left Matched by a pilot that stopped (idle) as it matched is rescheduled, as DIRAC's MatchedTime does.
-    stalledJobs: { ...settings.agents.stalledJobs, stalledAfterSeconds: 3, matchedTimeoutSeconds: 15 },
+    stalledJobs: { ...settings.agents.stalledJobs, stalledAfterSeconds: 3 },
   };
   return settings;
 }
