@@ -9,9 +9,15 @@
  */
 import { createHash } from 'node:crypto';
 import { typedQuery } from '#shared/catalog/fields.ts';
-import { drivingCondition, type IndexSource, indexSources, readSource } from '#shared/catalog/index-query.ts';
+import {
+  type IndexSource,
+  indexSources,
+  readSource,
+  smallestCondition,
+} from '#shared/catalog/index-query.ts';
 import type { CatalogEntry, IndexHit } from '#shared/catalog/keys.ts';
 import {
+  type Condition,
   formatQuery,
   type MetaQuery,
   type MetaType,
@@ -50,10 +56,15 @@ export async function findFilesIn(
   const typed = typedQuery(query, types);
   // A key no file of the VO has yet: nothing matches (a transformation may wait for it).
   if (!typed) return { lfns: [] };
-  const driving = drivingCondition(typed);
-  const sources = indexSources(vo, driving, types.get(driving.key) as MetaType);
   const fingerprint = queryFingerprint(vo, typed, options.path);
-  const pending = decodeCursor(options.start, fingerprint, sources.length);
+  const cursor = decodeCursor(options.start, fingerprint, typed.length);
+  // Chosen once, on the first page; the cursor keeps it for the others.
+  const drivingIndex = cursor?.d ?? (await smallestCondition(catalog, vo, typed, types));
+  const driving = typed[drivingIndex] as Condition;
+  const sources = indexSources(vo, driving, types.get(driving.key) as MetaType);
+  const pending = cursor
+    ? checkedPending(cursor.p, sources.length)
+    : sources.map((_, i) => [i, null] as Cursor[number]);
   const limit = options.limit ?? defaultFindLimit;
   const perSource = Math.max(1, Math.ceil(limit / pending.length));
 
@@ -74,7 +85,7 @@ export async function findFilesIn(
     .filter((file) => options.path === undefined || isWithin(file.path, options.path))
     .filter((file) => matches(typed, { ...inherited.get(parentDirectory(file.path)), ...file.meta }))
     .map((file) => file.path);
-  return next.length > 0 ? { lfns, next: encodeCursor(fingerprint, next) } : { lfns };
+  return next.length > 0 ? { lfns, next: encodeCursor(fingerprint, drivingIndex, next) } : { lfns };
 }
 
 /** Files hit directly, and every file under a directory hit (within `path`, if given). */
@@ -151,21 +162,34 @@ const queryFingerprint = (vo: string, query: MetaQuery, path: string | undefined
     .digest('base64url')
     .slice(0, 16);
 
-const encodeCursor = (fingerprint: string, pending: Cursor): string =>
-  Buffer.from(JSON.stringify({ q: fingerprint, p: pending })).toString('base64url');
+const encodeCursor = (fingerprint: string, driving: number, pending: Cursor): string =>
+  Buffer.from(JSON.stringify({ q: fingerprint, d: driving, p: pending })).toString('base64url');
 
-/** The sources still to read: all of them on the first page. */
-function decodeCursor(start: string | undefined, fingerprint: string, sources: number): Cursor {
-  if (start === undefined) return Array.from({ length: sources }, (_, i) => [i, null]);
+const badCursor = () =>
+  new BadRequestError('"next" is not a page of this query: pass back the "next" it gave.');
+
+/** The driving condition and the unfinished sources of a `next`; undefined on the first page. */
+function decodeCursor(
+  start: string | undefined,
+  fingerprint: string,
+  conditions: number,
+): { d: number; p: unknown } | undefined {
+  if (start === undefined) return undefined;
   let cursor: unknown;
   try {
     cursor = JSON.parse(Buffer.from(start, 'base64url').toString('utf8'));
   } catch {
     cursor = undefined;
   }
-  const { q, p } = (cursor ?? {}) as { q?: unknown; p?: unknown };
+  const { q, d, p } = (cursor ?? {}) as { q?: unknown; d?: unknown; p?: unknown };
+  if (q !== fingerprint || !Number.isInteger(d) || (d as number) < 0 || (d as number) >= conditions) {
+    throw badCursor();
+  }
+  return { d: d as number, p };
+}
+
+function checkedPending(p: unknown, sources: number): Cursor {
   const valid =
-    q === fingerprint &&
     Array.isArray(p) &&
     p.length > 0 &&
     p.every(
@@ -176,6 +200,6 @@ function decodeCursor(start: string | undefined, fingerprint: string, sources: n
         item[0] < sources &&
         (item[1] === null || (typeof item[1] === 'object' && typeof item[1].pk === 'string')),
     );
-  if (!valid) throw new BadRequestError('"next" is not a page of this query: pass back the "next" it gave.');
+  if (!valid) throw badCursor();
   return p as Cursor;
 }

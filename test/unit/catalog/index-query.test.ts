@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { asType, inferType, typedQuery } from '#shared/catalog/fields.ts';
-import { drivingCondition, type SortRange, sortRanges } from '#shared/catalog/index-query.ts';
+import {
+  drivingCondition,
+  type SortRange,
+  smallestCondition,
+  sortRanges,
+} from '#shared/catalog/index-query.ts';
 import { indexSortKey } from '#shared/catalog/keys.ts';
 import { type Condition, holds, type MetaType, type MetaValue, parseQuery } from '#shared/catalog/query.ts';
 import { BadRequestError } from '#shared/errors.ts';
@@ -59,6 +64,42 @@ describe('the metadata index', () => {
     expect(drivingCondition(parseQuery('a!=1 b=1..3 c in 1,2'))).toMatchObject({ key: 'c' });
     expect(drivingCondition(parseQuery('a!=1 b>3'))).toMatchObject({ key: 'b' });
     expect(drivingCondition(parseQuery('a!=1'))).toMatchObject({ key: 'a' });
+  });
+});
+
+describe('smallestCondition', () => {
+  /** A table whose sample shard holds `sizes[key]` index items per key (Select COUNT, up to Limit). */
+  const counting = (sizes: Record<string, number>) => {
+    const asked: string[] = [];
+    const dynamo = {
+      send: async (command: {
+        input: { ExpressionAttributeValues: Record<string, string>; Limit: number };
+      }) => {
+        const partition = command.input.ExpressionAttributeValues[':pk'] as string;
+        asked.push(partition);
+        const key = partition.split('#')[2] as string;
+        return { Count: Math.min(sizes[key] ?? 0, command.input.Limit) };
+      },
+    };
+    return { catalog: { dynamo: dynamo as never, table: 't' }, asked };
+  };
+  const types = new Map<string, MetaType>([
+    ['run', 'integer'],
+    ['stream', 'string'],
+    ['type', 'string'],
+  ]);
+
+  it('reads the index of the condition with the fewest items, counted in one shard', async () => {
+    const { catalog, asked } = counting({ run: 1250, stream: 31_250 });
+    const query = parseQuery('stream=A run=100..119');
+    expect(await smallestCondition(catalog, 'vo', query, types)).toBe(1);
+    expect(new Set(asked)).toEqual(new Set(['IDX#vo#stream#0', 'IDX#vo#run#0']));
+  });
+
+  it('falls back to the operator order when the sizes tie, and never drives by != if it can', async () => {
+    const { catalog } = counting({ run: 100_000, stream: 100_000, type: 1 });
+    expect(await smallestCondition(catalog, 'vo', parseQuery('run=1..5 stream=A'), types)).toBe(1);
+    expect(await smallestCondition(catalog, 'vo', parseQuery('type!=X run=1..5'), types)).toBe(1);
   });
 });
 
