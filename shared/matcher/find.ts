@@ -197,21 +197,52 @@ async function claimOne(
   ];
   for (const entry of ordered) {
     search.tried.add(entry.jobId);
-    const claimed = await claimJob(
-      { dynamo: deps.dynamo, table: deps.jobsTable },
-      { ...claimant, jobId: entry.jobId, tqId: tq.tqId },
-    );
+    const claim = () =>
+      claimJob(
+        { dynamo: deps.dynamo, table: deps.jobsTable },
+        { ...claimant, jobId: entry.jobId, tqId: tq.tqId },
+      );
+    let claimed = await claim();
+    // JobScheduling writes the entry before it moves the job to Waiting: a claim that lost to that
+    // move is tried once more; only an entry whose job is elsewhere is stale.
+    let fate = claimed.ok ? undefined : await entryFate(deps, entry.jobId, tq.tqId);
+    if (fate === 'waitingHere') {
+      claimed = await claim();
+      fate = claimed.ok ? undefined : await entryFate(deps, entry.jobId, tq.tqId);
+    }
     if (claimed.ok) {
       await deps.removeClaimed(entry);
       return claimed.job;
     }
-    // Another pilot's job now, or no longer waiting here: the entry is stale, unless the job is
-    // still on its way to Waiting (JobScheduling writes the entry before the job).
-    if (!(await stillBeingScheduled(deps, entry.jobId))) {
+    if (fate === 'elsewhere') {
       await removeEntryAsRead(deps.dynamo, deps.taskQueuesTable, entry).catch(() => undefined);
     }
   }
   return undefined;
+}
+
+/**
+ * Where the job of an entry whose claim failed is: still on its way to Waiting (`scheduling`),
+ * Waiting in this task queue (`waitingHere`: the claim raced JobScheduling's move), or matched,
+ * ended, gone or in another task queue (`elsewhere`: the entry is stale).
+ */
+export async function entryFate(
+  deps: { dynamo: DynamoDBDocumentClient; jobsTable: string },
+  jobId: number,
+  tqId: string,
+): Promise<'scheduling' | 'waitingHere' | 'elsewhere'> {
+  const { Item } = await deps.dynamo.send(
+    new GetCommand({
+      TableName: deps.jobsTable,
+      Key: jobKey(jobId),
+      ProjectionExpression: '#status, #tq',
+      ExpressionAttributeNames: { '#status': 'status', '#tq': 'taskQueueId' },
+      ConsistentRead: true,
+    }),
+  );
+  if (Item?.status === 'Received' || Item?.status === 'Checking') return 'scheduling';
+  if (Item?.status === 'Waiting' && Item.taskQueueId === tqId) return 'waitingHere';
+  return 'elsewhere';
 }
 
 function shuffle<T>(items: T[], random: Random): T[] {
@@ -220,20 +251,4 @@ function shuffle<T>(items: T[], random: Random): T[] {
     [items[i], items[j]] = [items[j] as T, items[i] as T];
   }
   return items;
-}
-
-async function stillBeingScheduled(
-  deps: { dynamo: DynamoDBDocumentClient; jobsTable: string },
-  jobId: number,
-) {
-  const { Item } = await deps.dynamo.send(
-    new GetCommand({
-      TableName: deps.jobsTable,
-      Key: jobKey(jobId),
-      ProjectionExpression: '#status',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ConsistentRead: true,
-    }),
-  );
-  return Item?.status === 'Received' || Item?.status === 'Checking';
 }
