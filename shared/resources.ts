@@ -163,7 +163,7 @@ export const tables = {
   },
   fileMetadata: {
     description:
-      'The catalog\'s files and directories with their metadata, metadata fields and their types, and the metadata index sharded by path (shared/catalog/keys.ts).',
+      "The catalog's files and directories with their metadata, metadata fields and their types, and the metadata index sharded by path (shared/catalog/keys.ts).",
     partitionKey: key('pk'),
     sortKey: key('sk'),
     indexes: {
@@ -556,7 +556,12 @@ export const functions = {
     timeoutSeconds: 29,
     memoryMb: 1024,
     // The transformations of its steps are created and read through the transformation service.
-    tables: { productions: 'readWrite', transformations: 'readWrite', workflows: 'readWrite', fileMetadata: 'read' },
+    tables: {
+      productions: 'readWrite',
+      transformations: 'readWrite',
+      workflows: 'readWrite',
+      fileMetadata: 'read',
+    },
     queues: { transformationWork: 'send' },
     routes: [
       'POST /api/productions',
