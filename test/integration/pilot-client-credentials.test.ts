@@ -79,8 +79,9 @@ describe('a pilot with client credentials', () => {
         as: 'admin',
       });
       expect(((await info.json()) as { jobIds?: number[] }).jobIds).toContain(jobId);
-      // One token at registration and new ones after: a 5 s job outlives 3 s tokens.
-      expect(asked.length).toBeGreaterThanOrEqual(3);
+      // One token at registration and at least one after: a 5 s job outlives 3 s tokens. How many
+      // more depends on how the pilot's calls fall against the expiries (two on a loaded machine).
+      expect(asked.length).toBeGreaterThanOrEqual(2);
     } finally {
       await pilot.stop({ force: true });
     }
