@@ -5,6 +5,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { type CatalogEntry, entryKey, indexItems, indexKey, typeOf } from '#shared/catalog/keys.ts';
 import type { MetaType, MetaValue } from '#shared/catalog/query.ts';
 import { type CatalogTable, writeItems } from '#shared/catalog/store.ts';
@@ -67,8 +68,8 @@ export async function writeMetadata(
   const added = Object.keys(meta).filter((key) => !(key in entry.meta));
   const names = Object.fromEntries(added.map((key, i) => [`:k${i}`, key]));
   const belowCondition = added.map((_, i) => ` AND NOT contains(below, :k${i})`).join('');
-  try {
-    await catalog.dynamo.send(
+  const written = await conditionHolds(
+    catalog.dynamo.send(
       new UpdateCommand({
         TableName: catalog.table,
         Key: entryKey(entry.path),
@@ -81,11 +82,9 @@ export async function writeMetadata(
           ...(entry.kind === 'directory' ? names : {}),
         },
       }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
+  if (!written) return false;
   const stale = Object.entries(entry.meta)
     .filter(([key, value]) => meta[key] !== value)
     .map(([key, value]) => indexKey(entry.vo, key, typeOf(types, key), value, entry.path));

@@ -13,6 +13,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import type { PilotRecord, PilotStatus } from '#shared/pilots/model.ts';
 
 export const pilotKey = (reference: string) => ({ pk: `PILOT#${reference}`, sk: 'PILOT' });
@@ -155,7 +156,7 @@ async function updateExisting(
   const clauses = [`SET ${set.map(([field]) => `#${field} = :${field}`).join(', ')}`];
   if (add.length > 0) clauses.push(`ADD ${add.map(([field]) => `#${field} :${field}`).join(', ')}`);
   const all = [...set, ...add];
-  return conditional(
+  return conditionHolds(
     dynamo.send(
       new UpdateCommand({
         TableName: table,
@@ -175,17 +176,6 @@ async function updateExisting(
       }),
     ),
   );
-}
-
-/** Whether a conditional write held: a failed condition is `false`, any other error is thrown. */
-async function conditional(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
 }
 
 /** What a site director knows of a pilot it just submitted. */
@@ -208,7 +198,7 @@ export async function createSubmittedPilot(
   time: string,
 ): Promise<boolean> {
   const status: PilotStatus = 'Submitted';
-  return conditional(
+  return conditionHolds(
     dynamo.send(
       new PutCommand({
         TableName: table,
@@ -315,7 +305,7 @@ export function deletePilotAsRead(
   pilot: PilotRecord,
 ): Promise<boolean> {
   const condition = unchanged(pilot);
-  return conditional(
+  return conditionHolds(
     dynamo.send(
       new DeleteCommand({
         TableName: table,

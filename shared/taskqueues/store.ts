@@ -4,7 +4,6 @@
  * Matching never writes a definition item: only inserts (once per instance and minute) and the
  * agent do.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -12,6 +11,7 @@ import {
   paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import type { TaskQueueDefinition } from '#shared/taskqueues/definition.ts';
 import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 
@@ -102,8 +102,8 @@ export async function recordTaskQueueStats(
     expression += ', #emptySince = if_not_exists(#emptySince, :emptySince)';
     values[':emptySince'] = emptySince;
   }
-  try {
-    await dynamo.send(
+  return conditionHolds(
+    dynamo.send(
       new UpdateCommand({
         TableName: table,
         Key: taskQueueKeys.definition(tqId),
@@ -118,12 +118,8 @@ export async function recordTaskQueueStats(
         ),
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -136,8 +132,8 @@ export async function deleteTaskQueueIfStillEmpty(
   tqId: string,
   emptySince: string,
 ): Promise<boolean> {
-  try {
-    await dynamo.send(
+  return conditionHolds(
+    dynamo.send(
       new DeleteCommand({
         TableName: table,
         Key: taskQueueKeys.definition(tqId),
@@ -145,12 +141,8 @@ export async function deleteTaskQueueIfStillEmpty(
         ExpressionAttributeNames: names('emptySince'),
         ExpressionAttributeValues: { ':since': emptySince },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Puts a definition item back (an insert raced with its deletion). */
@@ -159,8 +151,9 @@ export async function restoreTaskQueue(
   table: string,
   item: TaskQueueItem,
 ): Promise<void> {
-  await dynamo
-    .send(
+  // A failed condition is fine: an insert put it back first.
+  await conditionHolds(
+    dynamo.send(
       new PutCommand({
         TableName: table,
         Item: {
@@ -172,8 +165,6 @@ export async function restoreTaskQueue(
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    )
-    .catch((error: unknown) => {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    });
+    ),
+  );
 }

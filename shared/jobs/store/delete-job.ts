@@ -1,6 +1,6 @@
 /** Removing a job's record, as the JobCleaning agent does (DIRAC's `JobDB.removeJobFromDB`). */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { jobKey } from '#shared/jobs/store/keys.ts';
 
@@ -13,8 +13,8 @@ export async function removeJobRecord(
   table: string,
   job: Pick<JobRecord, 'jobId' | 'version'>,
 ): Promise<boolean> {
-  try {
-    await dynamo.send(
+  return conditionHolds(
+    dynamo.send(
       new DeleteCommand({
         TableName: table,
         Key: jobKey(job.jobId),
@@ -22,10 +22,6 @@ export async function removeJobRecord(
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':version': job.version },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }

@@ -5,8 +5,8 @@
  * Records expire after a day: an expired record counts as absent and is replaced (DynamoDB's TTL
  * deletes them in the cloud; locally they stay until overwritten).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { counterKeys } from '#shared/jobs/store/keys.ts';
 
 export interface IdempotencyRecord {
@@ -42,8 +42,8 @@ export async function putIdempotencyRecord(
   scope: { vo: string; owner: string; key: string },
   record: IdempotencyRecord,
 ): Promise<boolean> {
-  try {
-    await dynamo.send(
+  return conditionHolds(
+    dynamo.send(
       new PutCommand({
         TableName: table,
         Item: {
@@ -54,12 +54,8 @@ export async function putIdempotencyRecord(
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
         ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function completeIdempotencyRecord(

@@ -8,6 +8,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import type { JobCommand, JobRecord, StatusHistoryEntry } from '#shared/jobs/model.ts';
 import { canTransition, type JobStatus, jobStatuses } from '#shared/jobs/status.ts';
 import { fromJobItem, jobKey, statusKey } from '#shared/jobs/store/keys.ts';
@@ -98,13 +99,7 @@ export async function writeTransition(
  * serialised nor parsed again.
  */
 export async function writeTransitionOnly(store: TransitionStore, write: TransitionWrite): Promise<boolean> {
-  try {
-    await store.dynamo.send(updateCommand(store, write, 'NONE'));
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return conditionHolds(store.dynamo.send(updateCommand(store, write, 'NONE')));
 }
 
 function updateCommand(store: TransitionStore, write: TransitionWrite, returnValues: 'ALL_NEW' | 'NONE') {

@@ -2,7 +2,6 @@
  * The productions table: production records, their id counter and submission idempotency items.
  * Every write that can race is one conditional write; a lost condition comes back as a result.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -10,6 +9,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { counterKey, idempotencyKey, ownerKey, productionKey } from '#shared/productions/keys.ts';
 import type { ProductionRecord } from '#shared/productions/model.ts';
 
@@ -58,18 +58,16 @@ export function createProductionStore(dynamo: DynamoDBDocumentClient, table: str
     },
 
     async claimKey(vo, owner, key, claim) {
-      try {
-        await dynamo.send(
+      const claimed = await conditionHolds(
+        dynamo.send(
           new PutCommand({
             TableName: table,
             Item: { ...idempotencyKey(vo, owner, key), ...claim },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
-        );
-        return claim;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+        ),
+      );
+      if (claimed) return claim;
       const { Item } = await dynamo.send(
         new GetCommand({ TableName: table, Key: idempotencyKey(vo, owner, key), ConsistentRead: true }),
       );
@@ -77,8 +75,8 @@ export function createProductionStore(dynamo: DynamoDBDocumentClient, table: str
     },
 
     async create(record) {
-      try {
-        await dynamo.send(
+      return conditionHolds(
+        dynamo.send(
           new PutCommand({
             TableName: table,
             Item: {
@@ -89,12 +87,8 @@ export function createProductionStore(dynamo: DynamoDBDocumentClient, table: str
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async get(productionId) {
@@ -105,8 +99,9 @@ export function createProductionStore(dynamo: DynamoDBDocumentClient, table: str
     },
 
     async recordTransformation(productionId, index, transformationId, now) {
-      try {
-        await dynamo.send(
+      // A failed condition is fine: whoever recorded it first had the same transformation for the step.
+      await conditionHolds(
+        dynamo.send(
           new UpdateCommand({
             TableName: table,
             Key: productionKey(productionId),
@@ -114,11 +109,8 @@ export function createProductionStore(dynamo: DynamoDBDocumentClient, table: str
             ConditionExpression: `attribute_not_exists(steps[${index}].transformationId)`,
             ExpressionAttributeValues: { ':id': transformationId, ':now': now },
           }),
-        );
-      } catch (error) {
-        // Another request recorded it first: the same (productionId, step) gave the same transformation.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+        ),
+      );
     },
 
     async setRequested(productionId, requested, now) {

@@ -4,8 +4,8 @@
  * The `byKey` index holds a sandbox's item and its assignments under its object key; the
  * `byLastAccess` index holds only sandbox items, per VO, oldest access first.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import type { SandboxAssignment } from '#shared/sandboxes/model.ts';
 import { assignmentItemKey, assignmentSortPrefix, sandboxItemKey } from '#shared/sandboxes/store/keys.ts';
 
@@ -50,8 +50,8 @@ export async function deleteSandboxAsRead(
   table: string,
   sandbox: { readonly key: string; readonly lastAccessTime: string; readonly assigned: boolean },
 ): Promise<boolean> {
-  try {
-    await dynamo.send(
+  return conditionHolds(
+    dynamo.send(
       new DeleteCommand({
         TableName: table,
         Key: sandboxItemKey(sandbox.key),
@@ -59,10 +59,6 @@ export async function deleteSandboxAsRead(
         ExpressionAttributeNames: { '#lastAccessTime': 'lastAccessTime', '#assigned': 'assigned' },
         ExpressionAttributeValues: { ':seen': sandbox.lastAccessTime, ':assigned': sandbox.assigned },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }

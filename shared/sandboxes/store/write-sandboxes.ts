@@ -4,6 +4,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import type { SandboxAssignment, SandboxRecord } from '#shared/sandboxes/model.ts';
 import { assignmentItem, fromSandboxItem, sandboxItemKey } from '#shared/sandboxes/store/keys.ts';
 
@@ -101,8 +102,8 @@ async function updateExisting(
   changes: Record<string, unknown>,
 ): Promise<boolean> {
   const entries = Object.entries(changes);
-  try {
-    await dynamo.send(
+  return conditionHolds(
+    dynamo.send(
       new UpdateCommand({
         TableName: table,
         Key: sandboxItemKey(key),
@@ -111,10 +112,6 @@ async function updateExisting(
         ExpressionAttributeNames: Object.fromEntries(entries.map(([field]) => [`#${field}`, field])),
         ExpressionAttributeValues: Object.fromEntries(entries.map(([field, value]) => [`:${field}`, value])),
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }

@@ -3,8 +3,8 @@
  * LFN) under the LFN's shard. Every change is one conditional write on the status it was decided
  * on, so a file joins once, is Assigned to one task at a time, and is settled once per attempt.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { forEachLimited } from '#shared/concurrency.ts';
 import {
   allFileShards,
@@ -16,16 +16,6 @@ import {
 import type { FileCounts, FileStatus, TransformationFile } from '#shared/transformations/model.ts';
 import { emptyFileCounts, fileStatuses } from '#shared/transformations/model.ts';
 import type { TableStore } from '#shared/transformations/store/transformations.ts';
-
-const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-};
 
 function fromItem(item: Record<string, unknown>): TransformationFile {
   const { pk: _pk, sk: _sk, fileStatusKey: _key, ...rest } = item;
@@ -48,7 +38,7 @@ export function addFile(
     ...(size !== undefined ? { size } : {}),
     updatedAt: time,
   };
-  return conditional(() =>
+  return conditionHolds(
     store.dynamo.send(
       new PutCommand({
         TableName: store.table,
@@ -97,7 +87,7 @@ function changeStatus(store: TableStore, change: StatusChange): Promise<boolean>
   for (const field of change.remove ?? []) names[`#${field}`] = field;
   const remove = (change.remove ?? []).map((field) => `#${field}`);
   for (const match of change.condition.matchAll(/#(\w+)/g)) names[`#${match[1]}`] ??= match[1] as string;
-  return conditional(() =>
+  return conditionHolds(
     store.dynamo.send(
       new UpdateCommand({
         TableName: store.table,

@@ -3,8 +3,8 @@
  * intent a recovery finishes), moved by conditional writes: Created → Submitted once its job
  * exists, → Done or Failed from the job's outcome. While open it is in the sparse `openTasks` index.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { openKey, openShardKey, taskBlock, taskKey, taskPartition } from '#shared/transformations/keys.ts';
 import type { TaskStatus, TransformationTask } from '#shared/transformations/model.ts';
 import type { TableStore } from '#shared/transformations/store/transformations.ts';
@@ -17,8 +17,8 @@ function fromItem(item: Record<string, unknown>): TransformationTask {
 }
 
 export async function putTask(store: TableStore, task: TransformationTask): Promise<boolean> {
-  try {
-    await store.dynamo.send(
+  return conditionHolds(
+    store.dynamo.send(
       new PutCommand({
         TableName: store.table,
         Item: {
@@ -28,12 +28,8 @@ export async function putTask(store: TableStore, task: TransformationTask): Prom
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function getTask(
@@ -78,8 +74,8 @@ export async function updateTask(
     values[`:from${i}`] = status;
     return `:from${i}`;
   });
-  try {
-    await store.dynamo.send(
+  return conditionHolds(
+    store.dynamo.send(
       new UpdateCommand({
         TableName: store.table,
         Key: taskKey(task.transformationId, task.taskId),
@@ -88,12 +84,8 @@ export async function updateTask(
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Records the job's last seen status on a Submitted task (for the jobs-by-status view). */

@@ -3,7 +3,6 @@
  * condition, hand out task ids, and the lease that makes one agent run at a time the only one to
  * create and settle the tasks of a transformation.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -11,6 +10,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { counterKey, stateKey, transformationKey } from '#shared/transformations/keys.ts';
 import type { TransformationRecord, TransformationState } from '#shared/transformations/model.ts';
 
@@ -81,8 +81,8 @@ export async function setState(
   add?: { readonly tasks: number },
 ): Promise<boolean> {
   const sources = Object.fromEntries(from.map((state, i) => [`:from${i}`, state]));
-  try {
-    await store.dynamo.send(
+  return conditionHolds(
+    store.dynamo.send(
       new UpdateCommand({
         TableName: store.table,
         Key: transformationKey(record.transformationId),
@@ -102,12 +102,8 @@ export async function setState(
           ...(add ? { ':tasks': add.tasks } : {}),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** The transformations of a VO in one state, in id order (the byState index). */
@@ -144,8 +140,9 @@ export async function advanceLastTaskId(
   transformationId: number,
   taskId: number,
 ): Promise<void> {
-  try {
-    await store.dynamo.send(
+  // A failed condition is fine: the last task id is this one or later already.
+  await conditionHolds(
+    store.dynamo.send(
       new UpdateCommand({
         TableName: store.table,
         Key: transformationKey(transformationId),
@@ -154,10 +151,8 @@ export async function advanceLastTaskId(
         ExpressionAttributeNames: { '#last': 'lastTaskId' },
         ExpressionAttributeValues: { ':id': taskId },
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
 
 /** Where the catalog scan of a query transformation is: its next page, or when it last ended. */
@@ -201,8 +196,8 @@ export async function takeLease(
   nowMs: number,
   seconds: number,
 ): Promise<boolean> {
-  try {
-    await store.dynamo.send(
+  return conditionHolds(
+    store.dynamo.send(
       new UpdateCommand({
         TableName: store.table,
         Key: transformationKey(transformationId),
@@ -212,12 +207,8 @@ export async function takeLease(
         ExpressionAttributeNames: { '#holder': 'leaseHolder', '#until': 'leaseUntil' },
         ExpressionAttributeValues: { ':holder': holder, ':until': nowMs + seconds * 1000, ':now': nowMs },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function releaseLease(
@@ -225,8 +216,9 @@ export async function releaseLease(
   transformationId: number,
   holder: string,
 ): Promise<void> {
-  try {
-    await store.dynamo.send(
+  // A failed condition is fine: the lease is another holder's now.
+  await conditionHolds(
+    store.dynamo.send(
       new UpdateCommand({
         TableName: store.table,
         Key: transformationKey(transformationId),
@@ -235,8 +227,6 @@ export async function releaseLease(
         ExpressionAttributeNames: { '#holder': 'leaseHolder', '#until': 'leaseUntil' },
         ExpressionAttributeValues: { ':holder': holder },
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
