@@ -13,6 +13,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '#shared/aws/dynamo.ts';
 import {
   type CatalogEntry,
   entryKey,
@@ -91,22 +92,13 @@ export async function readFields(
   { dynamo, table }: CatalogTable,
   vo: string,
 ): Promise<Map<string, MetaType>> {
-  const types = new Map<string, MetaType>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': fieldsPartition(vo) },
-        ExclusiveStartKey: start,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) types.set(item.sk as string, item.type as MetaType);
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return types;
+  const items = await queryAll(dynamo, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': fieldsPartition(vo) },
+    ConsistentRead: true,
+  });
+  return new Map(items.map((item) => [item.sk as string, item.type as MetaType]));
 }
 
 /** Declares `key` with `type` unless it has a type already; returns the type it has. */

@@ -3,12 +3,8 @@
  * BatchGet of the searchable attributes of given jobs. Every item read is charged to a
  * `ReadBudget`, so a search that would read too much stops early with a 400 instead of timing out.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { queryPages } from '#shared/aws/dynamo.ts';
 import { BadRequestError } from '#shared/errors.ts';
 import { jobColumns } from '#shared/jobs/model.ts';
 import { counterKeys } from '#shared/jobs/store/keys.ts';
@@ -74,13 +70,11 @@ export async function queryPartition(
     IndexName: index,
     ...keyCondition(partitionKeys[index], partition, range),
   };
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await tables.dynamo.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+  // A spent budget throws from charge, so no further page is read.
+  for await (const page of queryPages(tables.dynamo, input)) {
     budget.charge(page.ScannedCount ?? page.Items?.length ?? 0);
     for (const item of page.Items ?? []) keep(item as SearchItem);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
 }
 
 function keyCondition(partitionKey: string, partition: string, range: IdRange) {

@@ -4,7 +4,7 @@
  * on, so a file joins once, is Assigned to one task at a time, and is settled once per attempt.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionHolds } from '#shared/aws/dynamo.ts';
+import { conditionHolds, queryPages } from '#shared/aws/dynamo.ts';
 import { forEachLimited } from '#shared/concurrency.ts';
 import {
   allFileShards,
@@ -249,22 +249,15 @@ export async function countFiles(store: TableStore, transformationId: number): P
   const counts = emptyFileCounts();
   const jobs = allFileShards().flatMap((shard) => fileStatuses.map((status) => ({ shard, status })));
   await forEachLimited(jobs, 16, async ({ shard, status }) => {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await store.dynamo.send(
-        new QueryCommand({
-          TableName: store.table,
-          IndexName: 'byFileStatus',
-          KeyConditionExpression: '#key = :key',
-          ExpressionAttributeNames: { '#key': 'fileStatusKey' },
-          ExpressionAttributeValues: { ':key': fileStatusKey(transformationId, shard, status) },
-          Select: 'COUNT',
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      counts[status] += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = queryPages(store.dynamo, {
+      TableName: store.table,
+      IndexName: 'byFileStatus',
+      KeyConditionExpression: '#key = :key',
+      ExpressionAttributeNames: { '#key': 'fileStatusKey' },
+      ExpressionAttributeValues: { ':key': fileStatusKey(transformationId, shard, status) },
+      Select: 'COUNT',
+    });
+    for await (const page of pages) counts[status] += page.Count ?? 0;
   });
   return counts;
 }

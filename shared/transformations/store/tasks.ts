@@ -4,7 +4,7 @@
  * exists, → Done or Failed from the job's outcome. While open it is in the sparse `openTasks` index.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionHolds } from '#shared/aws/dynamo.ts';
+import { conditionHolds, queryAll } from '#shared/aws/dynamo.ts';
 import { openKey, openShardKey, taskBlock, taskKey, taskPartition } from '#shared/transformations/keys.ts';
 import type { TaskStatus, TransformationTask } from '#shared/transformations/model.ts';
 import type { TableStore } from '#shared/transformations/store/transformations.ts';
@@ -103,23 +103,14 @@ export async function openTasks(
   transformationId: number,
   shard: number,
 ): Promise<TransformationTask[]> {
-  const out: TransformationTask[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await store.dynamo.send(
-      new QueryCommand({
-        TableName: store.table,
-        IndexName: 'openTasks',
-        KeyConditionExpression: '#open = :key',
-        ExpressionAttributeNames: { '#open': 'openKey' },
-        ExpressionAttributeValues: { ':key': openShardKey(transformationId, shard) },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) out.push(fromItem(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll(store.dynamo, {
+    TableName: store.table,
+    IndexName: 'openTasks',
+    KeyConditionExpression: '#open = :key',
+    ExpressionAttributeNames: { '#open': 'openKey' },
+    ExpressionAttributeValues: { ':key': openShardKey(transformationId, shard) },
+  });
+  return items.map(fromItem);
 }
 
 /** Tasks in id order from `after` (exclusive), walking the blocks up to the last task id. */

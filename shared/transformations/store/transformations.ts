@@ -3,14 +3,8 @@
  * condition, hand out task ids, and the lease that makes one agent run at a time the only one to
  * create and settle the tasks of a transformation.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { conditionHolds } from '#shared/aws/dynamo.ts';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds, queryAll } from '#shared/aws/dynamo.ts';
 import { counterKey, stateKey, transformationKey } from '#shared/transformations/keys.ts';
 import type { TransformationRecord, TransformationState } from '#shared/transformations/model.ts';
 
@@ -112,23 +106,14 @@ export async function transformationsIn(
   vo: string,
   state: TransformationState,
 ): Promise<TransformationRecord[]> {
-  const out: TransformationRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await store.dynamo.send(
-      new QueryCommand({
-        TableName: store.table,
-        IndexName: 'byState',
-        KeyConditionExpression: '#stateKey = :key',
-        ExpressionAttributeNames: { '#stateKey': 'stateKey' },
-        ExpressionAttributeValues: { ':key': stateKey(vo, state) },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) out.push(fromItem(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll(store.dynamo, {
+    TableName: store.table,
+    IndexName: 'byState',
+    KeyConditionExpression: '#stateKey = :key',
+    ExpressionAttributeNames: { '#stateKey': 'stateKey' },
+    ExpressionAttributeValues: { ':key': stateKey(vo, state) },
+  });
+  return items.map(fromItem);
 }
 
 /**
