@@ -13,7 +13,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { queryAll } from '#shared/aws/dynamo.ts';
+import { conditionHolds, queryAll } from '#shared/aws/dynamo.ts';
 import {
   type CatalogEntry,
   entryKey,
@@ -109,22 +109,20 @@ export async function declareField(
   type: MetaType,
   now: string,
 ): Promise<MetaType> {
-  try {
-    await catalog.dynamo.send(
+  const declared = await conditionHolds(
+    catalog.dynamo.send(
       new PutCommand({
         TableName: catalog.table,
         Item: { ...fieldKey(vo, key), type, declaredAt: now },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-    return type;
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const { Item } = await catalog.dynamo.send(
-      new GetCommand({ TableName: catalog.table, Key: fieldKey(vo, key), ConsistentRead: true }),
-    );
-    return Item?.type as MetaType;
-  }
+    ),
+  );
+  if (declared) return type;
+  const { Item } = await catalog.dynamo.send(
+    new GetCommand({ TableName: catalog.table, Key: fieldKey(vo, key), ConsistentRead: true }),
+  );
+  return Item?.type as MetaType;
 }
 
 /**

@@ -3,7 +3,6 @@
  * queue. Matching reads a few entries of one shard and deletes the one it claimed; nothing else
  * is written per match.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -11,6 +10,7 @@ import {
   paginateQuery,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { parseEntrySortKey, taskQueueKeys } from '#shared/taskqueues/keys.ts';
 
 export interface TaskQueueEntry {
@@ -55,8 +55,8 @@ export async function removeEntryAsRead(
   table: string,
   entry: TaskQueueEntry,
 ): Promise<void> {
-  try {
-    await dynamo.send(
+  await conditionHolds(
+    dynamo.send(
       new DeleteCommand({
         TableName: table,
         Key: taskQueueKeys.entry(entry.tqId, entry.jobId, entry.priority),
@@ -64,10 +64,8 @@ export async function removeEntryAsRead(
         ExpressionAttributeNames: { '#enqueuedAt': 'enqueuedAt' },
         ExpressionAttributeValues: { ':seen': entry.enqueuedAt },
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
 
 /** One page of a shard's entries and where the next begins (undefined after the last). */

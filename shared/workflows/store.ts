@@ -2,8 +2,8 @@
  * CWL workflows, stored once and addressed by the sha256 of their canonical JSON: a thousand jobs
  * of one workflow share one copy. A DynamoDB item holds at most 400 KB, which bounds a workflow.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { BadRequestError } from '#shared/errors.ts';
 import { parseJson } from '#shared/json.ts';
 
@@ -22,17 +22,16 @@ export async function putWorkflow(
       { code: 'cwl.too_large' },
     );
   }
-  try {
-    await dynamo.send(
+  // A failed condition is fine: the workflow is stored already, and its id is its content's hash.
+  await conditionHolds(
+    dynamo.send(
       new PutCommand({
         TableName: table,
         Item: { workflowId: workflow.id, cwl: workflow.json, createdAt: now },
         ConditionExpression: 'attribute_not_exists(workflowId)',
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
 
 export async function getWorkflow(

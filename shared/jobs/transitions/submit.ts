@@ -4,8 +4,8 @@
  * job comes into being, so there is no source status; a retried submission writes only the jobs
  * that do not exist, so it never resets a job its first attempt wrote and the executors moved on.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { chunk, forEachLimited } from '#shared/concurrency.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { jobItem } from '#shared/jobs/store/keys.ts';
@@ -41,16 +41,14 @@ export async function insertJobsIfAbsent(
   parallel = 16,
 ): Promise<void> {
   await forEachLimited(checked(jobs), parallel, async (job) => {
-    try {
-      await store.dynamo.send(
+    await conditionHolds(
+      store.dynamo.send(
         new PutCommand({
           TableName: store.table,
           Item: jobItem(job),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   });
 }
