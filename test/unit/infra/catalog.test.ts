@@ -4,12 +4,11 @@
  * send to, and the catalog routes behind the authorizer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { physicalName } from '#shared/resources.ts';
 import {
   actionsOf,
+  idsOf,
   idWhere,
   logicalId,
-  prefix,
   referencedIds,
   removeTemporaryDirectories,
   resource,
@@ -25,10 +24,7 @@ beforeAll(() => {
 }, 60_000);
 afterAll(removeTemporaryDirectories);
 
-const tableId = (name: string) =>
-  idWhere(synthesized.template, 'AWS::DynamoDB::Table', 'TableName', physicalName(prefix, name));
-const queueId = (name: string) =>
-  idWhere(synthesized.template, 'AWS::SQS::Queue', 'QueueName', physicalName(prefix, name));
+const { queueId, tableId } = idsOf(() => synthesized);
 
 describe('MuonStack file catalog', () => {
   it('keeps entries, fields and the metadata index in fileMetadata, listed by parent', () => {

@@ -4,6 +4,7 @@ import { loadConfigFile } from '#shared/config/load.ts';
 import { type FunctionDefinition, functions, physicalName } from '#shared/resources.ts';
 import {
   actionsOf,
+  idsOf,
   logicalId,
   prefix,
   removeTemporaryDirectories,
@@ -112,8 +113,7 @@ describe('MuonStack site director', () => {
   const directors = (Object.entries(functions) as [string, FunctionDefinition][]).filter(
     ([, fn]) => fn.pilotBatch,
   );
-  const functionId = (name: string) =>
-    logicalId(synthesized.stack, synthesized.stack.functions.byName[name] as never);
+  const { functionId } = idsOf(() => synthesized);
 
   it('is the one function that drives the pilot queue', () => {
     expect(directors.map(([name]) => name)).toEqual(['siteDirectorAgent']);

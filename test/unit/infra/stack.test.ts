@@ -14,6 +14,7 @@ import {
 } from '#shared/resources.ts';
 import {
   actionsOf,
+  idsOf,
   idWhere,
   logicalId,
   prefix,
@@ -41,15 +42,7 @@ beforeAll(() => {
 }, 60_000);
 afterAll(removeTemporaryDirectories);
 
-const functionId = (name: string) => {
-  const fn = synthesized.stack.functions.byName[name];
-  if (!fn) throw new Error(`no function ${name}`);
-  return logicalId(synthesized.stack, fn);
-};
-const queueId = (name: string) =>
-  idWhere(synthesized.template, 'AWS::SQS::Queue', 'QueueName', physicalName(prefix, name));
-const tableId = (name: string) =>
-  idWhere(synthesized.template, 'AWS::DynamoDB::Table', 'TableName', physicalName(prefix, name));
+const { functionId, queueId, tableId } = idsOf(() => synthesized);
 const bucketId = () => logicalId(synthesized.stack, synthesized.stack.bucket.bucket);
 const payloadKeyId = () =>
   idWhere(synthesized.template, 'AWS::SecretsManager::Secret', 'Name', `${prefix}-payload-token-key`);

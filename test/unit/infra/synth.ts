@@ -10,6 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { type ResourceDefinition, resourceDefinition } from '#infra/definition.ts';
 import { MuonStack, type MuonStackProps } from '#infra/stack.ts';
+import { physicalName } from '#shared/resources.ts';
 
 export const prefix = 'test';
 
@@ -109,6 +110,25 @@ export function idWhere(template: Template, type: string, property: string, valu
     .map(([id]) => id);
   if (ids.length !== 1) throw new Error(`${ids.length} ${type} with ${property} = ${JSON.stringify(value)}.`);
   return ids[0] as string;
+}
+
+/**
+ * The ids of a function, queue or table by its name in the definition, in the stack a test file
+ * synthesizes before its tests (hence `synthesized` is a function).
+ */
+export function idsOf(synthesized: () => Synthesized) {
+  return {
+    functionId(name: string): string {
+      const { stack } = synthesized();
+      const fn = stack.functions.byName[name];
+      if (!fn) throw new Error(`no function ${name}`);
+      return logicalId(stack, fn);
+    },
+    queueId: (name: string): string =>
+      idWhere(synthesized().template, 'AWS::SQS::Queue', 'QueueName', physicalName(prefix, name)),
+    tableId: (name: string): string =>
+      idWhere(synthesized().template, 'AWS::DynamoDB::Table', 'TableName', physicalName(prefix, name)),
+  };
 }
 
 /** Logical ids that a template value refers to through `Ref` and `Fn::GetAtt`. */

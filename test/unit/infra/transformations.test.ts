@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { physicalName } from '#shared/resources.ts';
 import {
+  idsOf,
   idWhere,
   logicalId,
   prefix,
@@ -22,13 +23,7 @@ beforeAll(() => {
 }, 60_000);
 afterAll(removeTemporaryDirectories);
 
-const functionId = (name: string) => {
-  const fn = synthesized.stack.functions.byName[name];
-  if (!fn) throw new Error(`no function ${name}`);
-  return logicalId(synthesized.stack, fn);
-};
-const queueId = (name: string) =>
-  idWhere(synthesized.template, 'AWS::SQS::Queue', 'QueueName', physicalName(prefix, name));
+const { functionId, queueId } = idsOf(() => synthesized);
 
 describe('MuonStack transformations', () => {
   it('keys file statuses and open tasks by shard in the transformations table', () => {
