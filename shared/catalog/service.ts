@@ -25,7 +25,7 @@ import {
   removeReplicaFromEntry,
 } from '#shared/catalog/store.ts';
 import { assertInVo } from '#shared/data/access.ts';
-import { parentDirectory } from '#shared/data/lfn.ts';
+import { directoriesAbove, parentDirectory } from '#shared/data/lfn.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '#shared/errors.ts';
 import { deleteReplica, listReplicas, type ReplicaRecord, registerReplica } from '#shared/files/catalog.ts';
@@ -223,9 +223,7 @@ async function assertNotInheritedElsewhere(
   keys: readonly string[],
   options = { mark: true },
 ): Promise<void> {
-  const above: string[] = [];
-  for (let path = parentDirectory(entry.path); path !== '/'; path = parentDirectory(path)) above.push(path);
-  const directories = await getEntries(catalog, above);
+  const directories = await getEntries(catalog, directoriesAbove(entry.path));
   for (const directory of directories.values()) {
     const held = keys.filter((key) => key in directory.meta);
     if (held.length > 0) {
@@ -259,8 +257,7 @@ export async function showMetadata(deps: CatalogDeps, identity: Identity, path: 
   if (!entry || entry.vo !== identity.vo) {
     throw new NotFoundError(`${path} is neither a file nor a directory of the catalog.`, 'catalog.not_found');
   }
-  const above: string[] = [];
-  for (let at = parentDirectory(path); at !== '/'; at = parentDirectory(at)) above.push(at);
+  const above = directoriesAbove(path);
   const directories = await getEntries(catalog, above);
   const types = await readFields(catalog, identity.vo);
   const inherited: Record<string, { value: MetaValue; from: string }> = {};

@@ -23,7 +23,7 @@ import {
 } from '#shared/catalog/keys.ts';
 import type { MetaType } from '#shared/catalog/query.ts';
 import { chunk, forEachLimited } from '#shared/concurrency.ts';
-import { parentDirectory } from '#shared/data/lfn.ts';
+import { directoriesAbove, parentDirectory } from '#shared/data/lfn.ts';
 import { ConflictError } from '#shared/errors.ts';
 
 export interface CatalogTable {
@@ -136,8 +136,7 @@ export async function ensureDirectories(
   now: string,
 ): Promise<void> {
   if ((await getEntry(catalog, directory))?.kind === 'directory') return;
-  const chain: string[] = [];
-  for (let path = directory; path !== '/'; path = parentDirectory(path)) chain.unshift(path);
+  const chain = directory === '/' ? [] : [...directoriesAbove(directory).reverse(), directory];
   for (const path of chain) {
     try {
       await catalog.dynamo.send(

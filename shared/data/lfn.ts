@@ -32,6 +32,13 @@ export function parentDirectory(lfn: string): string {
   return slash <= 0 ? '/' : lfn.slice(0, slash);
 }
 
+/** The directories above `path`, nearest first, `/` left out. */
+export function directoriesAbove(path: string): string[] {
+  const above: string[] = [];
+  for (let at = parentDirectory(path); at !== '/'; at = parentDirectory(at)) above.push(at);
+  return above;
+}
+
 export const baseName = (lfn: string): string => lfn.slice(lfn.lastIndexOf('/') + 1);
 
 /** DIRAC's user directory: `/<vo>/user/<initial>/<owner>`. */
