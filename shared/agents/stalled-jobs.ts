@@ -160,6 +160,7 @@ export async function findStalledJobs(deps: StalledJobsDeps): Promise<StalledJob
   const run: StalledJobsRun = { examined: 0, stalled: 0, rescheduled: 0, failed: 0 };
   const now = deps.now().getTime();
   const restart: number[] = [];
+  const pilots: PilotReads = new Map();
   try {
     for (const vo of Object.keys(deps.config.virtualOrganizations)) {
       for (const status of swept) {
@@ -168,7 +169,7 @@ export async function findStalledJobs(deps: StalledJobsDeps): Promise<StalledJob
           const summary = fromJobItem(item);
           // Stalled and Matched jobs are judged with their pilot, read only for them.
           if (!judgedWithPilot.has(status) && !judge(summary, settings, now)) return 'skipped';
-          const outcome = await settle(deps, summary.jobId, now);
+          const outcome = await settle(deps, summary.jobId, now, pilots);
           if (!outcome) return 'skipped';
           run[outcome] += 1;
           if (outcome === 'rescheduled') restart.push(summary.jobId);
@@ -188,12 +189,17 @@ export async function findStalledJobs(deps: StalledJobsDeps): Promise<StalledJob
  * pilot read and, but for a vanished pilot, while the job stays quiet: a heartbeat that lands
  * first wins, and the job is judged again next run.
  */
-async function settle(deps: StalledJobsDeps, jobId: number, now: number): Promise<Outcome | undefined> {
+async function settle(
+  deps: StalledJobsDeps,
+  jobId: number,
+  now: number,
+  pilots: PilotReads,
+): Promise<Outcome | undefined> {
   const settings = deps.config.agents.stalledJobs;
   const job = await deps.jobs.get(jobId);
   if (!job) return undefined;
   const pilotReference = job.pilotReference;
-  const pilot = await pilotOf(deps, job, now);
+  const pilot = await pilotOf(deps, job, now, pilots);
   const verdict = judge(job, settings, now, pilot);
   if (!verdict) return undefined;
   const outcome = await write(deps, job, verdict, now, pilot);
@@ -202,12 +208,24 @@ async function settle(deps: StalledJobsDeps, jobId: number, now: number): Promis
   return outcome;
 }
 
+/** Pilot records read in one run, by reference: a pilot's jobs share one read. */
+type PilotReads = Map<string, Promise<PilotRecord | undefined>>;
+
 /** The state of the pilot a Stalled or Matched job was handed to; undefined for the others. */
-async function pilotOf(deps: StalledJobsDeps, job: JobRecord, now: number): Promise<PilotState | undefined> {
+async function pilotOf(
+  deps: StalledJobsDeps,
+  job: JobRecord,
+  now: number,
+  pilots: PilotReads,
+): Promise<PilotState | undefined> {
   if (!judgedWithPilot.has(job.status)) return undefined;
-  const record = job.pilotReference
-    ? await getPilot(deps.dynamo, deps.pilotsTable, job.pilotReference)
-    : undefined;
+  const reference = job.pilotReference;
+  let read = reference ? pilots.get(reference) : undefined;
+  if (reference && !read) {
+    read = getPilot(deps.dynamo, deps.pilotsTable, reference);
+    pilots.set(reference, read);
+  }
+  const record = await read;
   return job.status === 'Stalled'
     ? pilotState(record, deps.config.agents.stalledJobs, now)
     : matchedPilotState(record);
