@@ -9,6 +9,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { advanceCounter } from '#shared/aws/counter.ts';
 import { conditionHolds } from '#shared/aws/dynamo.ts';
 import { counterKey, idempotencyKey, ownerKey, productionKey } from '#shared/productions/keys.ts';
 import type { ProductionRecord } from '#shared/productions/model.ts';
@@ -43,19 +44,7 @@ const strip = (item: Record<string, unknown>): ProductionRecord => {
 
 export function createProductionStore(dynamo: DynamoDBDocumentClient, table: string): ProductionStore {
   return {
-    async allocateId() {
-      const { Attributes } = await dynamo.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: counterKey,
-          UpdateExpression: 'ADD #next :one',
-          ExpressionAttributeNames: { '#next': 'next' },
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return Number(Attributes?.next);
-    },
+    allocateId: () => advanceCounter(dynamo, table, counterKey),
 
     async claimKey(vo, owner, key, claim) {
       const claimed = await conditionHolds(

@@ -4,6 +4,7 @@
  * create and settle the tasks of a transformation.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { advanceCounter } from '#shared/aws/counter.ts';
 import { conditionHolds, queryAll } from '#shared/aws/dynamo.ts';
 import { counterKey, stateKey, transformationKey } from '#shared/transformations/keys.ts';
 import type { TransformationRecord, TransformationState } from '#shared/transformations/model.ts';
@@ -21,18 +22,8 @@ export function fromItem(item: Record<string, unknown>): TransformationRecord {
   return record as unknown as TransformationRecord;
 }
 
-export async function allocateTransformationId(store: TableStore): Promise<number> {
-  const { Attributes } = await store.dynamo.send(
-    new UpdateCommand({
-      TableName: store.table,
-      Key: counterKey,
-      UpdateExpression: 'ADD #next :one',
-      ExpressionAttributeNames: { '#next': 'next' },
-      ExpressionAttributeValues: { ':one': 1 },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return Number(Attributes?.next);
+export function allocateTransformationId(store: TableStore): Promise<number> {
+  return advanceCounter(store.dynamo, store.table, counterKey);
 }
 
 export async function putTransformation(store: TableStore, record: TransformationRecord): Promise<void> {
