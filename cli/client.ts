@@ -109,8 +109,8 @@ export function describeDetail(body: unknown): string {
     if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') {
       return (value as { message: string }).message;
     }
-    if (value !== undefined) return JSON.stringify(value);
-    return JSON.stringify(body);
+    if (value !== undefined) return stringifyJson(value);
+    return stringifyJson(body);
   }
   return 'no details';
 }

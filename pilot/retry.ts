@@ -4,7 +4,7 @@
  * itself is wrong (any other 4xx) is final.
  */
 import { MuonError } from '#shared/errors.ts';
-import { parseJson } from '#shared/json.ts';
+import { parseJson, stringifyJson } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface RetryPolicy {
@@ -82,7 +82,7 @@ function detailOf(body: unknown): string {
     const { detail, message } = body as { detail?: unknown; message?: unknown };
     const value = detail ?? message;
     if (typeof value === 'string') return value;
-    return JSON.stringify(value ?? body).slice(0, 500);
+    return stringifyJson(value ?? body).slice(0, 500);
   }
   return 'no details';
 }
