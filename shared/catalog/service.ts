@@ -73,8 +73,9 @@ export async function registerFile(
   const catalog = catalogTable(deps);
   const now = deps.now().toISOString();
   const keys = Object.keys(meta);
+  const fields = keys.length > 0 ? await readFields(catalog, identity.vo) : new Map<string, MetaType>();
   if (keys.length > 0) {
-    validateValues(meta, await readFields(catalog, identity.vo), {});
+    validateValues(meta, fields, {});
     const existing = await getEntry(catalog, replica.lfn);
     await assertNotInheritedElsewhere(
       catalog,
@@ -84,12 +85,13 @@ export async function registerFile(
     );
   }
   await ensureDirectories(catalog, identity.vo, parentDirectory(replica.lfn), now);
-  await addReplicaToEntry(
+  const entry = await addReplicaToEntry(
     catalog,
     { vo: identity.vo, lfn: replica.lfn, se: replica.se, size: replica.size ?? 0 },
     now,
   );
-  if (keys.length > 0) await setMetadataQuietly(deps, identity, replica.lfn, meta, {});
+  // The entry as written and the fields just read stand in for the first attempt's reads.
+  if (keys.length > 0) await setMetadataQuietly(deps, identity, replica.lfn, meta, {}, { entry, fields });
   await registerReplica(deps.aws.dynamo, tableName(deps.resources, 'fileCatalog'), replica);
   await fileChanged(deps, identity.vo, [replica.lfn]);
 }
@@ -150,6 +152,7 @@ async function setMetadataQuietly(
   path: string,
   meta: Readonly<Record<string, MetaValue>>,
   explicit: Readonly<Record<string, MetaType>>,
+  known?: { entry: CatalogEntry; fields: Map<string, MetaType> },
 ): Promise<CatalogEntry> {
   assertInVo(identity, path);
   const keys = Object.keys(meta);
@@ -158,14 +161,15 @@ async function setMetadataQuietly(
   for (const key of [...keys, ...Object.keys(explicit)]) assertMetaKey(key);
   const catalog = catalogTable(deps);
   for (let attempt = 0; attempt < 5; attempt += 1) {
-    const entry = await getEntry(catalog, path);
+    const first = attempt === 0 ? known : undefined;
+    const entry = first ? first.entry : await getEntry(catalog, path);
     if (!entry || entry.vo !== identity.vo) {
       throw new NotFoundError(
         `${path} is neither a file nor a directory of the catalog.`,
         'catalog.not_found',
       );
     }
-    const fields = await readFields(catalog, identity.vo);
+    const fields = first ? new Map(first.fields) : await readFields(catalog, identity.vo);
     const wanted = validateValues(meta, fields, explicit);
     await assertNotInheritedElsewhere(catalog, entry, keys);
     // Only now, with the request known to be good, are new keys declared.

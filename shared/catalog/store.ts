@@ -175,9 +175,9 @@ export async function addReplicaToEntry(
   catalog: CatalogTable,
   file: { vo: string; lfn: string; se: string; size: number },
   now: string,
-): Promise<void> {
+): Promise<CatalogEntry> {
   try {
-    await catalog.dynamo.send(
+    const { Attributes } = await catalog.dynamo.send(
       new UpdateCommand({
         TableName: catalog.table,
         Key: entryKey(file.lfn),
@@ -198,8 +198,10 @@ export async function addReplicaToEntry(
           ':now': now,
           ':se': new Set([file.se]),
         },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    return fromEntryItem(Attributes ?? {});
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     throw new ConflictError(`${file.lfn} is a directory of the catalog, not a file.`, 'catalog.not_a_file');
