@@ -15,8 +15,10 @@ import type {
 } from '#pilot/api.ts';
 import { type JobAgentDeps, takeJobs, type WrapperFactory } from '#pilot/job-agent.ts';
 import { createReporter, type Reporter } from '#pilot/reporter.ts';
+import type { NodeProbe } from '#pilot/resources.ts';
 import { createSlots, matcherRequest } from '#pilot/slots.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
 import { createLogger, type Logger } from '#shared/log.ts';
 
 export const quietLogger = (lines: string[] = []): Logger =>
@@ -298,3 +300,29 @@ export function jobAgent(api: FakeApi, overrides: Partial<JobAgentDeps> = {}) {
   };
   return { deps, wrapper, stop, running, taking: () => takeJobs(deps) };
 }
+
+/** The project's config with a pilot that polls, beats and uploads fast, and stops idle after `idleStopSeconds`. */
+export function fastPilotConfig(idleStopSeconds: number): MuonConfig {
+  const settings = loadConfigFile('config/muon.yaml');
+  settings.pilot = {
+    ...settings.pilot,
+    pollSeconds: 0.02,
+    maxPollSeconds: 0.05,
+    idleStopSeconds,
+    heartbeatSeconds: 0.05,
+    logUploadSeconds: 0.1,
+    graceSeconds: 0.1,
+  };
+  return settings;
+}
+
+/** A worker node with `cpus` processors, plenty of disk and memory, and nothing else to probe. */
+export const fakeNode = (cpus: number): NodeProbe => ({
+  env: {},
+  readFile: () => undefined,
+  run: async () => '',
+  freeDiskBytes: async () => 10 * 1024 ** 3,
+  totalMemoryBytes: () => 8 * 1024 ** 3,
+  cpus: () => cpus,
+  hostname: () => 'node1',
+});

@@ -6,34 +6,18 @@
 import { describe, expect, it } from 'vitest';
 import type { MatchedJob } from '#pilot/api.ts';
 import { startPilot } from '#pilot/pilot.ts';
-import type { NodeProbe } from '#pilot/resources.ts';
-import { loadConfigFile } from '#shared/config/load.ts';
-import type { MuonConfig } from '#shared/config/schema.ts';
-import { fakeApi, fakeWrapper, jobAgent, matchedJob, until } from '#test/unit/pilot/pilot-fakes.ts';
+import {
+  fakeApi,
+  fakeNode,
+  fakeWrapper,
+  fastPilotConfig,
+  jobAgent,
+  matchedJob,
+  until,
+} from '#test/unit/pilot/pilot-fakes.ts';
 
-function config(): MuonConfig {
-  const settings = loadConfigFile('config/muon.yaml');
-  settings.pilot = {
-    ...settings.pilot,
-    pollSeconds: 0.02,
-    maxPollSeconds: 0.05,
-    idleStopSeconds: 60,
-    heartbeatSeconds: 0.05,
-    logUploadSeconds: 0.1,
-    graceSeconds: 0.1,
-  };
-  return settings;
-}
-
-const node: NodeProbe = {
-  env: {},
-  readFile: () => undefined,
-  run: async () => '',
-  freeDiskBytes: async () => 10 * 1024 ** 3,
-  totalMemoryBytes: () => 8 * 1024 ** 3,
-  cpus: () => 2,
-  hostname: () => 'node1',
-};
+const config = () => fastPilotConfig(60);
+const node = fakeNode(2);
 
 /** A fake API whose next matcher request answers `job` only when the test says, and whose reschedule takes `rescheduleMs`. */
 function slowApi(job: MatchedJob, rescheduleMs: number) {

@@ -4,38 +4,21 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chooseComputingElement } from '#pilot/computing-element.ts';
 import { startPilot } from '#pilot/pilot.ts';
-import type { NodeProbe } from '#pilot/resources.ts';
 import { ApiCallError } from '#pilot/retry.ts';
-import { loadConfigFile } from '#shared/config/load.ts';
-import type { MuonConfig } from '#shared/config/schema.ts';
-import { fakeApi, fakeWrapper, matchedJob, until } from '#test/unit/pilot/pilot-fakes.ts';
+import {
+  fakeApi,
+  fakeNode,
+  fakeWrapper,
+  fastPilotConfig,
+  matchedJob,
+  until,
+} from '#test/unit/pilot/pilot-fakes.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'muon-pilot-unit-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function config(): MuonConfig {
-  const settings = loadConfigFile('config/muon.yaml');
-  settings.pilot = {
-    ...settings.pilot,
-    pollSeconds: 0.02,
-    maxPollSeconds: 0.05,
-    idleStopSeconds: 0.3,
-    heartbeatSeconds: 0.05,
-    logUploadSeconds: 0.1,
-    graceSeconds: 0.1,
-  };
-  return settings;
-}
-
-const node: NodeProbe = {
-  env: {},
-  readFile: () => undefined,
-  run: async () => '',
-  freeDiskBytes: async () => 10 * 1024 ** 3,
-  totalMemoryBytes: () => 8 * 1024 ** 3,
-  cpus: () => 4,
-  hostname: () => 'node1',
-};
+const config = () => fastPilotConfig(0.3);
+const node = fakeNode(4);
 
 describe('Pilot', () => {
   it('fails at start, before taking any job, when a configured hook cannot be loaded', async () => {
