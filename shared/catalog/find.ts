@@ -76,13 +76,15 @@ export async function findFilesIn(
     return after ? [[index, after] as Cursor[number]] : [];
   });
   const hits = pages.flatMap((page) => page.hits);
-  const files = await expandDirectories(catalog, hits, options.path);
+  // Files outside `path` are dropped before their directories' metadata is read.
+  const files = (await expandDirectories(catalog, hits, options.path)).filter(
+    (file) => options.path === undefined || isWithin(file.path, options.path),
+  );
   const inherited = await inheritedMetadata(
     catalog,
     files.map((file) => parentDirectory(file.path)),
   );
   const lfns = files
-    .filter((file) => options.path === undefined || isWithin(file.path, options.path))
     .filter((file) => matches(typed, { ...inherited.get(parentDirectory(file.path)), ...file.meta }))
     .map((file) => file.path);
   return next.length > 0 ? { lfns, next: encodeCursor(fingerprint, drivingIndex, next) } : { lfns };
