@@ -6,7 +6,6 @@
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { MuonConfig } from '#shared/config/schema.ts';
 import { getPilot } from '#shared/pilots/records.ts';
 import {
   getJob,
@@ -16,30 +15,14 @@ import {
   submitJdl,
   waitForJob,
 } from '#test/integration/support/jobs.ts';
-import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
+import { killLocalPilot, localPilotsConfig } from '#test/integration/support/local-pilots.ts';
+import { startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 const scratch = payloadScratch('muon-killed-matched-');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function config(): MuonConfig {
-  const settings = testConfig();
-  settings.pilot = {
-    ...settings.pilot,
-    pollSeconds: 0.3,
-    maxPollSeconds: 0.5,
-    // A started job's statuses wait for the heartbeat (or its end): it stays Matched meanwhile.
-    heartbeatSeconds: 30,
-    logUploadSeconds: 1,
-    graceSeconds: 1,
-  };
-  settings.jobs = { ...settings.jobs, rescheduleDelays: [0] };
-  settings.agents = {
-    ...settings.agents,
-    siteDirector: { ...settings.agents.siteDirector, pilotStatusUpdateCycles: 1 },
-    stalledJobs: { ...settings.agents.stalledJobs, matchedTimeoutSeconds: 3600 },
-  };
-  return settings;
-}
+// A started job's statuses wait for the heartbeat (or its end): it stays Matched meanwhile.
+const config = () => localPilotsConfig(30, { matchedTimeoutSeconds: 3600 });
 
 describe('A pilot killed while its job is Matched', () => {
   let runtime: TestRuntime;
@@ -67,7 +50,7 @@ describe('A pilot killed while its job is Matched', () => {
     await vi.waitFor(() => expect(existsSync(marker)).toBe(true), { timeout: 30_000, interval: 100 });
     expect((await getJob(runtime, jobId as number, 'admin')).body.Status).toBe('Matched');
     const killedAt = Date.now();
-    process.kill(-Number(killed.split('/').at(-1)), 'SIGKILL');
+    killLocalPilot(killed);
 
     await vi.waitFor(async () => expect((await pilotRecord(killed))?.status).toBe('Failed'), {
       timeout: 20_000,

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSiteDirector } from '#shared/agents/site-director.ts';
 import { type ComputingElement, ComputingElementUnavailableError } from '#shared/ce/index.ts';
-import type { MuonConfig } from '#shared/config/schema.ts';
 import { createLogger } from '#shared/log.ts';
 import { getPilot } from '#shared/pilots/records.ts';
 import {
@@ -19,29 +18,13 @@ import {
   submitJdl,
   waitForJob,
 } from '#test/integration/support/jobs.ts';
+import { killLocalPilot, localPilotsConfig } from '#test/integration/support/local-pilots.ts';
 import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
 
 const scratch = payloadScratch('muon-site-director-');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function config(): MuonConfig {
-  const settings = testConfig();
-  settings.pilot = {
-    ...settings.pilot,
-    pollSeconds: 0.3,
-    maxPollSeconds: 0.5,
-    heartbeatSeconds: 0.5,
-    logUploadSeconds: 1,
-    graceSeconds: 1,
-  };
-  settings.jobs = { ...settings.jobs, rescheduleDelays: [0] };
-  settings.agents = {
-    ...settings.agents,
-    siteDirector: { ...settings.agents.siteDirector, pilotStatusUpdateCycles: 1 },
-    stalledJobs: { ...settings.agents.stalledJobs, stalledAfterSeconds: 3 },
-  };
-  return settings;
-}
+const config = () => localPilotsConfig(0.5, { stalledAfterSeconds: 3 });
 
 describe('SiteDirector with the Local computing element', () => {
   let runtime: TestRuntime;
@@ -85,9 +68,8 @@ describe('SiteDirector with the Local computing element', () => {
     const [jobId] = await jobIdsOf(await submitJdl(runtime, [`Executable = "${script}";`]));
     const running = await waitForJob(runtime, jobId as number, hasStatus('Running'), 45_000);
     const killed = (running.Parameters as Record<string, string>).Pilot_Reference as string;
-    const pid = Number(killed.split('/').at(-1));
     // The whole pilot, wrapper included, as a node failure or the OOM killer would.
-    process.kill(-pid, 'SIGKILL');
+    killLocalPilot(killed);
 
     await vi.waitFor(async () => expect((await pilotRecord(killed))?.status).toBe('Failed'), {
       timeout: 20_000,
