@@ -31,10 +31,9 @@ export async function runCycle(ports: EnginePorts, transformationId: number): Pr
   const deadline = Date.now() + ports.settings.budgetMs;
   const found = await getTransformation(ports.store, transformationId);
   if (!found || found.state === 'Cleaned') return 'gone';
-  if (!(await takeLease(ports.store, transformationId, holder, start, ports.settings.leaseSeconds)))
-    return 'busy';
+  const t = await takeLease(ports.store, transformationId, holder, start, ports.settings.leaseSeconds);
+  if (!t) return 'busy';
   try {
-    const t = (await getTransformation(ports.store, transformationId)) as TransformationRecord;
     if (t.state === 'Cleaning') return (await clean(ports, t, deadline)) ? 'more' : 'done';
     let more = false;
     if (t.inputQuery !== undefined && joining.includes(t.state) && scanDue(ports, t)) {

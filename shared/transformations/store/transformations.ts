@@ -162,8 +162,9 @@ export async function recordScan(
 }
 
 /**
- * Takes the transformation's lease for `seconds` unless another holder's lease runs. The lease is
- * longer than any function's timeout, so a holder whose lease ran out is no longer running.
+ * Takes the transformation's lease for `seconds` unless another holder's lease runs, and returns
+ * the transformation as the lease write left it (undefined when not taken). The lease is longer
+ * than any function's timeout, so a holder whose lease ran out is no longer running.
  */
 export async function takeLease(
   store: TableStore,
@@ -171,20 +172,21 @@ export async function takeLease(
   holder: string,
   nowMs: number,
   seconds: number,
-): Promise<boolean> {
-  return conditionHolds(
-    store.dynamo.send(
-      new UpdateCommand({
-        TableName: store.table,
-        Key: transformationKey(transformationId),
-        UpdateExpression: 'SET #holder = :holder, #until = :until',
-        ConditionExpression:
-          'attribute_exists(pk) AND (attribute_not_exists(#until) OR #until < :now OR #holder = :holder)',
-        ExpressionAttributeNames: { '#holder': 'leaseHolder', '#until': 'leaseUntil' },
-        ExpressionAttributeValues: { ':holder': holder, ':until': nowMs + seconds * 1000, ':now': nowMs },
-      }),
-    ),
+): Promise<TransformationRecord | undefined> {
+  const write = store.dynamo.send(
+    new UpdateCommand({
+      TableName: store.table,
+      Key: transformationKey(transformationId),
+      UpdateExpression: 'SET #holder = :holder, #until = :until',
+      ConditionExpression:
+        'attribute_exists(pk) AND (attribute_not_exists(#until) OR #until < :now OR #holder = :holder)',
+      ExpressionAttributeNames: { '#holder': 'leaseHolder', '#until': 'leaseUntil' },
+      ExpressionAttributeValues: { ':holder': holder, ':until': nowMs + seconds * 1000, ':now': nowMs },
+      ReturnValues: 'ALL_NEW',
+    }),
   );
+  if (!(await conditionHolds(write))) return undefined;
+  return fromItem((await write).Attributes ?? {});
 }
 
 export async function releaseLease(
