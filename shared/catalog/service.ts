@@ -98,20 +98,20 @@ export async function registerFile(
 
 /**
  * Removes the replicas of `lfn` on `se` (all of them when absent); with the last one, the file's
- * entry and its metadata go too. Returns the replicas removed, for their stored copies to go.
+ * entry and its metadata go too. Returns the replicas removed, for their stored copies to go, and
+ * how many are left.
  */
 export async function removeFile(
   deps: CatalogDeps,
   identity: Identity,
   lfn: string,
   se?: string,
-): Promise<ReplicaRecord[]> {
+): Promise<{ removed: ReplicaRecord[]; left: number }> {
   assertInVo(identity, lfn);
   const catalog = catalogTable(deps);
   const replicasTable = tableName(deps.resources, 'fileCatalog');
-  const replicas = ((await listReplicas(deps.aws.dynamo, replicasTable, [lfn])).get(lfn) ?? []).filter(
-    (replica) => se === undefined || replica.se === se,
-  );
+  const all = (await listReplicas(deps.aws.dynamo, replicasTable, [lfn])).get(lfn) ?? [];
+  const replicas = all.filter((replica) => se === undefined || replica.se === se);
   const entry = await getEntry(catalog, lfn);
   if (replicas.length === 0 && entry?.kind !== 'file') {
     const where = se === undefined ? '' : ` on ${se}`;
@@ -125,7 +125,7 @@ export async function removeFile(
   if (remaining && remaining.kind === 'file' && (remaining.ses ?? []).length === 0) {
     await deleteFileEntry(catalog, remaining, await readFields(catalog, identity.vo));
   }
-  return replicas;
+  return { removed: replicas, left: all.length - replicas.length };
 }
 
 /**

@@ -145,15 +145,14 @@ export function createDataManager(deps: DataManagerDeps) {
      */
     async remove(identity: Identity, lfn: string, seName?: string): Promise<RemoveResponse> {
       if (!isAdministrator(identity)) await assertMayWrite(identity, lfn, undefined);
-      const removed = await removeFile(deps, identity, lfn, seName);
+      const { removed, left } = await removeFile(deps, identity, lfn, seName);
       const rows = [];
       for (const replica of removed) {
         const se = deps.config.storageElements[replica.se];
         const deleted = se ? await deleteStored(store, { name: replica.se, ...se }, replica.pfn) : false;
         rows.push({ SE: replica.se, PFN: replica.pfn, Deleted: deleted });
       }
-      const left = (await listReplicas(dynamo, catalog(), [lfn])).get(lfn) ?? [];
-      return { LFN: lfn, Removed: rows, FileRemoved: left.length === 0 };
+      return { LFN: lfn, Removed: rows, FileRemoved: left === 0 };
     },
 
     /** `GET /api/data/replicas?lfn=`. */
