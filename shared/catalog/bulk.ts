@@ -16,7 +16,7 @@ import {
   writeItems,
 } from '#shared/catalog/store.ts';
 import { parentDirectory } from '#shared/data/lfn.ts';
-import type { ReplicaRecord } from '#shared/files/catalog.ts';
+import { type ReplicaRecord, replicaItem } from '#shared/files/catalog.ts';
 
 export interface NewFile {
   readonly replica: ReplicaRecord;
@@ -62,7 +62,7 @@ export async function registerNewFiles(
       createdAt: now,
     };
     puts.push(entryItem(entry), ...indexItems(entry, types));
-    replicas.push({ ...replica, directory: parentDirectory(replica.lfn) });
+    replicas.push(replicaItem(replica));
   }
   const parallel = options.parallel ?? 8;
   await Promise.all([

@@ -50,15 +50,19 @@ export async function listReplicas(
   return found;
 }
 
+/** A replica's item: the record with its LFN's `directory`. */
+export const replicaItem = (replica: ReplicaRecord): Record<string, unknown> => ({
+  ...replica,
+  directory: parentDirectory(replica.lfn),
+});
+
 /** Registering the same (lfn, se) again replaces the replica. */
 export async function registerReplica(
   dynamo: DynamoDBDocumentClient,
   table: string,
   replica: ReplicaRecord,
 ): Promise<void> {
-  await dynamo.send(
-    new PutCommand({ TableName: table, Item: { ...replica, directory: parentDirectory(replica.lfn) } }),
-  );
+  await dynamo.send(new PutCommand({ TableName: table, Item: replicaItem(replica) }));
 }
 
 /** The replicas of the files directly in `directory` (no trailing `/`), in LFN order. */
