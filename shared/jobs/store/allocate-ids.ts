@@ -5,7 +5,7 @@
  */
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { advanceCounter } from '#shared/aws/counter.ts';
 import { counterKeys } from '#shared/jobs/store/keys.ts';
 
 /** Reserves `count` ids and returns the first; the range is [first, first + count). */
@@ -14,18 +14,7 @@ export async function reserveJobIds(
   table: string,
   count: number,
 ): Promise<number> {
-  const { Attributes } = await dynamo.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: counterKeys.jobIds,
-      UpdateExpression: 'ADD #next :count',
-      ExpressionAttributeNames: { '#next': 'next' },
-      ExpressionAttributeValues: { ':count': count },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  const last = Number(Attributes?.next);
-  return last - count + 1;
+  return (await advanceCounter(dynamo, table, counterKeys.jobIds, count)) - count + 1;
 }
 
 /** Ids for one function instance: small requests use a cached block, large ones reserve their own. */
