@@ -3,7 +3,8 @@
  * kept as links) and uploaded through the API, which assigns it to the job. Over the limit
  * (compressed, DIRAC's OutputSandboxLimit) the job fails "Output Sandbox Too Large", and a small
  * sandbox with the last lines of std.out and std.err (`std.out.tail`, `std.err.tail`) is uploaded
- * instead, so that the owner can still see why.
+ * instead, so that the owner can still see why. An upload the API could not take for a while is
+ * tried again until the outputs deadline (./output-retry.ts), the archive kept on disk meanwhile.
  */
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { tailLines } from '#pilot/watchdog/peek.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import { writeTarGz } from '#shared/sandboxes/tar.ts';
 import { JobStepError } from './errors.ts';
+import { OutputDeadlineError, type OutputRetry, singleTry } from './output-retry.ts';
 import type { JobPaths } from './workdir.ts';
 
 export interface SandboxUpload {
@@ -27,13 +29,14 @@ export async function uploadOutputSandbox(
   paths: JobPaths,
   entries: readonly string[],
   limits: { readonly outputSandboxLimitBytes: number; readonly peekLines: number },
+  retry: OutputRetry = singleTry,
 ): Promise<SandboxUpload> {
   if (entries.length === 0) return { tooLarge: false, bytes: 0 };
   const archive = join(paths.private, 'output-sandbox.tar.gz');
   await pack(archive, paths.root, entries);
   const size = (await stat(archive)).size;
   if (size <= limits.outputSandboxLimitBytes) {
-    return { reference: await upload(api, archive), tooLarge: false, bytes: size };
+    return { reference: await upload(api, archive, retry), tooLarge: false, bytes: size };
   }
   const tails = join(paths.private, 'tails');
   await mkdir(tails, { recursive: true });
@@ -42,7 +45,7 @@ export async function uploadOutputSandbox(
   await pack(archive, tails, ['std.out.tail', 'std.err.tail']);
   const small = (await stat(archive)).size;
   if (small > limits.outputSandboxLimitBytes) return { tooLarge: true, bytes: size };
-  return { reference: await upload(api, archive), tooLarge: true, bytes: size };
+  return { reference: await upload(api, archive, retry), tooLarge: true, bytes: size };
 }
 
 async function pack(archive: string, cwd: string, entries: readonly string[]): Promise<void> {
@@ -50,11 +53,18 @@ async function pack(archive: string, cwd: string, entries: readonly string[]): P
   await writeTarGz(archive, cwd, entries);
 }
 
-async function upload(api: Pick<JobApi, 'uploadOutputSandbox'>, archive: string): Promise<string> {
+async function upload(
+  api: Pick<JobApi, 'uploadOutputSandbox'>,
+  archive: string,
+  retry: OutputRetry,
+): Promise<string> {
   try {
     const { sha256, size } = await digestFile(archive);
-    return await api.uploadOutputSandbox(archive, sha256, size);
+    return await retry.run('the output sandbox', minorStatus.uploadingOutputSandbox, () =>
+      api.uploadOutputSandbox(archive, sha256, size),
+    );
   } catch (error) {
+    if (error instanceof OutputDeadlineError) throw error;
     throw new JobStepError(
       minorStatus.uploadingOutputSandbox,
       `cannot upload the output sandbox: ${(error as Error).message}`,

@@ -3,7 +3,9 @@
  * even for a failed job: std.out and std.err tell why), then output data (only for a job that
  * has not failed), then the job's outputs record (`PUT /api/jobs/{id}/outputs`). Statuses follow
  * DIRAC: "Uploading Output Sandbox" → "Output Sandbox Uploaded" → "Uploading Output Data" →
- * "Output Data Uploaded", reported only while the job is not failing.
+ * "Output Data Uploaded", reported only while the job is not failing. Uploads the API cannot take
+ * for a while are tried again until `pilot.outputUploads.deadlineSeconds` (./output-retry.ts); past
+ * it the job is rescheduled (OutputDeadlineError reaches the wrapper), never failed for it.
  */
 import type { JobApi, JobOutputs, MatchedJob, OutputDataRecord, StatusUpdate } from '#pilot/api.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
@@ -12,6 +14,7 @@ import type { Logger } from '#shared/log.ts';
 import { JobStepError } from './errors.ts';
 import type { PayloadResult, PostProcessResult } from './hooks.ts';
 import { uploadOutputData } from './output-data.ts';
+import { createOutputRetry, OutputDeadlineError } from './output-retry.ts';
 import { type SandboxUpload, uploadOutputSandbox } from './output-sandbox.ts';
 import { contractCwlOutput, planOutputs } from './outputs.ts';
 import type { JobPaths } from './workdir.ts';
@@ -33,6 +36,7 @@ export interface OutputsInput {
 /** Uploads the outputs; returns the minor status the job fails with, or undefined when it is Done. */
 export async function processOutputs(input: OutputsInput): Promise<string | undefined> {
   const { api, job, paths, config, logger, result, decision, report } = input;
+  const retry = createOutputRetry(config.outputUploads, { logger, checkpoint: input.checkpoint });
   let failure = decision.status === 'Failed' ? decision.minorStatus : undefined;
   const plan = await planOutputs({
     job,
@@ -55,9 +59,9 @@ export async function processOutputs(input: OutputsInput): Promise<string | unde
   if (!failure) report({ MinorStatus: minorStatus.uploadingOutputSandbox });
   let sandbox: SandboxUpload | undefined;
   try {
-    sandbox = await uploadOutputSandbox(api, paths, plan.sandbox, config);
+    sandbox = await uploadOutputSandbox(api, paths, plan.sandbox, config, retry);
   } catch (error) {
-    if (!(error instanceof JobStepError)) throw error;
+    if (!(error instanceof JobStepError) || error instanceof OutputDeadlineError) throw error;
     logger.warn('output sandbox upload failed', { error: error.message });
     failure ??= error.minorStatus;
   }
@@ -75,7 +79,7 @@ export async function processOutputs(input: OutputsInput): Promise<string | unde
   let records: readonly OutputDataRecord[] = [];
   if (!failure && plan.data.length > 0) {
     report({ MinorStatus: minorStatus.uploadingOutputData });
-    const upload = await uploadOutputData(api, plan.data, logger, job.Description.outputMetadata);
+    const upload = await uploadOutputData(api, plan.data, logger, retry, job.Description.outputMetadata);
     records = upload.records;
     if (upload.failed.length > 0) {
       logger.warn('output data not uploaded', { lfns: upload.failed });
@@ -101,9 +105,13 @@ export async function processOutputs(input: OutputsInput): Promise<string | unde
   };
   if (Object.keys(outputs).length > 0) {
     // The files are stored already: a record the API refuses (over 100 KB, ...) does not fail the job.
-    await api.putOutputs(outputs).catch((error: unknown) => {
-      logger.error('the job outputs were not recorded', { error: (error as Error).message });
-    });
+    const minor = failure ?? minorStatus.outputDataUploaded;
+    await retry
+      .run('the job outputs record', minor, () => api.putOutputs(outputs))
+      .catch((error: unknown) => {
+        if (error instanceof OutputDeadlineError) throw error;
+        logger.error('the job outputs were not recorded', { error: (error as Error).message });
+      });
   }
   return failure;
 }

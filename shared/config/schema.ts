@@ -228,6 +228,20 @@ const pilotSchema = z
       .default(10 * 1024 * 1024),
     /** Lines of the payload's output kept as StandardOutput and in the sandbox's tail files. */
     peekLines: z.number().int().positive().default(20),
+    /**
+     * Uploads of a job's outputs (output sandbox, output data, the outputs record) that fail for a
+     * reason the API may get over (no answer, 5xx, 429) are tried again, waiting `firstRetrySeconds`
+     * then twice as long each time up to `maxRetrySeconds`, until `deadlineSeconds` after the first
+     * upload began; past it the job is rescheduled, not failed (docs/pilots.md).
+     */
+    outputUploads: z
+      .object({
+        deadlineSeconds: z.number().positive().default(1800),
+        firstRetrySeconds: z.number().positive().default(5),
+        maxRetrySeconds: z.number().positive().default(120),
+      })
+      .strict()
+      .prefault({}),
     /** Storage elements tried after the job's own when an output-data upload fails (DIRAC's failover). */
     failoverStorageElements: z.array(identifier).default([]),
     /** How often the pilot uploads its log (seconds). */
