@@ -9,7 +9,8 @@ type Register = (program: Command) => void;
 /**
  * Each top-level command's module, loaded only when needed: `muon cwl-runner` (run once per CWL
  * conformance test) or a pilot should not pay for loading the site director, the local runtime and
- * the rest (about half of the CLI's start-up). Help, `version` and unknown words load them all.
+ * the rest (about half of the CLI's start-up). `version` (and `-V`) loads none; help and unknown
+ * words load them all.
  */
 const commands: Readonly<Record<string, () => Promise<Register>>> = {
   local: async () => (await import('#cli/commands/local.ts')).registerLocal,
@@ -36,11 +37,19 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .command('version')
     .description('print the version')
     .action(() => console.log(version));
-  const named = argv === undefined ? undefined : commandName(argv);
-  const wanted = named !== undefined && named in commands ? [named] : Object.keys(commands);
+  const wanted = argv === undefined ? Object.keys(commands) : commandsFor(argv);
   const registers = await Promise.all(wanted.map((name) => (commands[name] as () => Promise<Register>)()));
   for (const register of registers) register(program);
   return program;
+}
+
+/** The command modules `argv` needs: none for the version, its own, or all (help, a typo). */
+function commandsFor(argv: readonly string[]): string[] {
+  const named = commandName(argv);
+  if (named === 'version') return [];
+  if (named === undefined)
+    return argv.includes('-V') || argv.includes('--version') ? [] : Object.keys(commands);
+  return named in commands ? [named] : Object.keys(commands);
 }
 
 /** The first word after `node muon` and the global options (`--api-url URL`, `--token=T`, ...). */
