@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { invoke, type LocalFunction } from '#local/invoke.ts';
+import type { WebHandler } from '#local/web.ts';
 import { bearerToken, rejectedContextKey } from '#shared/auth/verifier.ts';
 import type { Logger } from '#shared/log.ts';
 import { authorizerFunction } from '#shared/resources.ts';
@@ -36,6 +37,8 @@ export async function startApiGateway(options: {
   functions: readonly LocalFunction[];
   logger: Logger;
   port: number;
+  /** The web monitor, answering the paths outside /api/ (local/web.ts). */
+  web?: WebHandler;
 }): Promise<ApiGateway> {
   const routes = compileRoutes(options.functions);
   const authorizerName = authorizerFunction(
@@ -105,7 +108,7 @@ export function compileRoutes(functions: readonly LocalFunction[]): CompiledRout
 
 async function handle(
   routes: readonly CompiledRoute[],
-  options: { authorizer: LocalFunction; logger: Logger },
+  options: { authorizer: LocalFunction; logger: Logger; web?: WebHandler },
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -117,6 +120,7 @@ async function handle(
   } catch {
     return send(res, 400, { detail: `The path ${url.pathname} is not valid percent-encoding.` });
   }
+  if (options.web && !path.startsWith('/api/') && (await options.web(req, res, path))) return;
   const candidates = routes.filter((r) => r.pattern.test(path));
   const found = candidates.find((r) => r.method === method || r.method === 'ANY');
   if (!found) {

@@ -26,6 +26,7 @@ import {
 import { provisionResources, queueArn } from '#local/provision.ts';
 import { type Scheduler, startScheduler } from '#local/scheduler.ts';
 import { wakeOnWrite } from '#local/wake-on-write.ts';
+import { createWebMonitor, localWebConfig } from '#local/web.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { AwsClients, Deps, ResourceNames } from '#shared/deps.ts';
@@ -159,7 +160,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stops.push(() => source.stop());
     }
 
-    const gateway = await startApiGateway({ functions: loaded, logger, port: options.port });
+    const gateway = await startApiGateway({
+      functions: loaded,
+      logger,
+      port: options.port,
+      web: createWebMonitor({
+        config: () => localWebConfig(config),
+        logger: logger.child({ component: 'web' }),
+      }),
+    });
     stops.push(() => gateway.close());
 
     // Locally the site director drives the Local elements (the cloud's drives AwsBatch ones).

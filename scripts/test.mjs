@@ -22,6 +22,7 @@ const run = (label, command, args) => {
 
 const checks = [
   ['types', 'npx', ['tsc', '-p', '.']],
+  ['web monitor types', 'npx', ['tsc', '-p', 'web']],
   ['lint and format', 'npx', ['biome', 'check', '--error-on-warnings', '.']],
   ['import cycles', 'npm', ['run', '-s', 'check:cycles']],
 ];

@@ -1,0 +1,84 @@
+/**
+ * The API client of the pages: the user's token on every call, the API's `{"detail": ...}` as the
+ * error's message, and `Content-Range` read into a page's place in the whole. A 401 means the
+ * session is over: the caller is told (`onUnauthorized`) so it can log in again from where it is.
+ */
+import { currentSession } from './auth.ts';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class SessionExpiredError extends Error {}
+
+let onUnauthorized: () => void = () => undefined;
+export function whenUnauthorized(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export interface ApiAnswer<T> {
+  readonly status: number;
+  readonly body: T;
+  readonly headers: Headers;
+}
+
+export async function api<T>(
+  path: string,
+  init: { method?: string; json?: unknown; query?: Record<string, string | number> } = {},
+): Promise<ApiAnswer<T>> {
+  const session = currentSession();
+  if (!session) {
+    onUnauthorized();
+    throw new SessionExpiredError('Your session has ended; log in again.');
+  }
+  const query = init.query
+    ? `?${new URLSearchParams(Object.entries(init.query).map(([k, v]) => [k, String(v)]))}`
+    : '';
+  const response = await fetch(`${path}${query}`, {
+    method: init.method ?? (init.json === undefined ? 'GET' : 'POST'),
+    headers: {
+      authorization: `Bearer ${session.accessToken}`,
+      ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text === '' ? null : JSON.parse(text);
+  } catch {
+    // Not JSON: the text is the body.
+  }
+  if (response.status === 401) {
+    onUnauthorized();
+    throw new SessionExpiredError(detailOf(body) ?? 'Your session has ended; log in again.');
+  }
+  // 416 is a page past the end of a search: an answer, not a failure.
+  if (!response.ok && response.status !== 416)
+    throw new ApiError(response.status, detailOf(body) ?? `${response.status} ${response.statusText}`);
+  return { status: response.status, body: body as T, headers: response.headers };
+}
+
+function detailOf(body: unknown): string | undefined {
+  if (body && typeof body === 'object' && 'detail' in body) {
+    const detail = (body as { detail: unknown }).detail;
+    return typeof detail === 'string' ? detail : JSON.stringify(detail);
+  }
+  return typeof body === 'string' && body !== '' ? body : undefined;
+}
+
+// `Content-Range: jobs 0-99/1234`, or `jobs */1234` past the end: the zero-based rows and the total.
+export function parseContentRange(
+  header: string | null,
+  rows: number,
+): { first: number; last: number; total: number } {
+  const match = /(\d+)-(\d+)\/(\d+)|\*\/(\d+)/.exec(header ?? '');
+  if (!match) return { first: 0, last: rows - 1, total: rows };
+  if (match[4] !== undefined) return { first: 0, last: -1, total: Number(match[4]) };
+  return { first: Number(match[1]), last: Number(match[2]), total: Number(match[3]) };
+}
