@@ -12,10 +12,14 @@ import { downloadData } from '#cli/data.ts';
 import { CliError } from '#cli/errors.ts';
 import { fetchSandbox } from '#cli/sandbox.ts';
 import { unpackSafely } from '#cli/unpack.ts';
+import { forEachLimited, mapLimited } from '#shared/concurrency.ts';
 import { baseName, lfnProblem } from '#shared/data/lfn.ts';
 import type { JobOutputs } from '#shared/jobs/outputs.ts';
 import { stringifyJson } from '#shared/json.ts';
 import type { JobSandboxes } from '#shared/sandboxes/model.ts';
+
+/** Sandboxes and output files downloaded at once (each is a presigned-URL request, then the bytes). */
+const parallelDownloads = 4;
 
 /** The file the rewritten CWL output object is written to, in the output directory. */
 export const outputObjectFile = 'cwl.output.json';
@@ -120,16 +124,18 @@ export interface DownloadedOutputs {
   readonly outputObject?: string;
 }
 
-/** Downloads and unpacks output sandboxes, one after the other, into `dir` (which must exist); returns the unpacked paths. */
+/** Downloads and unpacks output sandboxes into `dir` (which must exist); returns the unpacked paths. */
 export async function unpackOutputSandboxes(
   client: ApiClient,
   references: readonly string[],
   dir: string,
 ): Promise<string[]> {
+  // Fetched together, unpacked in order: a later sandbox's file wins over an earlier one's, as before.
+  const archives = await mapLimited(references, parallelDownloads, (reference) =>
+    fetchSandbox(client, reference),
+  );
   const unpacked: string[] = [];
-  for (const reference of references) {
-    unpacked.push(...(await unpackSafely(await fetchSandbox(client, reference), dir)));
-  }
+  for (const bytes of archives) unpacked.push(...(await unpackSafely(bytes, dir)));
   return unpacked;
 }
 
@@ -173,7 +179,9 @@ export async function downloadJobOutputs(
       data.push({ lfn: LFN, path: taken.has(byName) ? insideDir(dir, join('outputs', 'lfn', LFN)) : byName });
     }
   }
-  for (const download of data) await downloadData(client, download.lfn, download.path);
+  await forEachLimited(data, parallelDownloads, (download) =>
+    downloadData(client, download.lfn, download.path),
+  );
 
   let outputObject: string | undefined;
   if (localized) {

@@ -1,5 +1,5 @@
 /**
- * Job monitoring: one job with its history, a job's outputs, search and summary (DIRAC's
+ * Job monitoring: one job with its history, its heartbeats, a job's outputs, search and summary (DIRAC's
  * JobMonitoring service, DiracX's query routes).
  */
 import type { Deps } from '#shared/deps.ts';
@@ -7,6 +7,7 @@ import { lambdaEntry } from '#shared/environment.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { route } from '#shared/http/route.ts';
 import { searchScope } from '#shared/jobs/access.ts';
+import { heartbeatHistory } from '#shared/jobs/heartbeat-history.ts';
 import { jobIdParameter } from '#shared/jobs/http.ts';
 import { createJobOutputs } from '#shared/jobs/outputs.ts';
 import { createJobRepository } from '#shared/jobs/repository.ts';
@@ -14,6 +15,7 @@ import { searchPageQuerySchema, searchParamsSchema, summaryParamsSchema } from '
 import { searchJobsResponse, searchTables } from '#shared/jobs/search/search.ts';
 import { summarizeJobs } from '#shared/jobs/search/summary.ts';
 import { jobView } from '#shared/jobs/view.ts';
+import { jobWaitQuerySchema, waitForJob } from '#shared/jobs/wait.ts';
 
 export function createHandler(deps: Deps) {
   const jobs = createJobRepository(deps);
@@ -35,10 +37,20 @@ export function createHandler(deps: Deps) {
     }),
     'GET /api/jobs/{jobId}': route({
       caller: ['user'],
-      handle: async ({ pathParameters, identity }) => {
+      // `?wait=S&status=X`: a long poll (shared/jobs/wait.ts). The job is shown to its owner only,
+      // after the wait as before it: a wait on another user's job reads it and answers 403/404.
+      query: jobWaitQuerySchema,
+      handle: async ({ pathParameters, query, identity }) => {
         const jobId = jobIdParameter(pathParameters.jobId);
-        return jobView(await jobs.get(jobId), jobId, identity);
+        const first = jobView(await jobs.get(jobId), jobId, identity);
+        if (!query.wait) return first;
+        return jobView(await waitForJob(() => jobs.get(jobId), query), jobId, identity);
       },
+    }),
+    'GET /api/jobs/{jobId}/heartbeats': route({
+      caller: ['user'],
+      handle: ({ pathParameters, identity }) =>
+        heartbeatHistory(jobs, identity, jobIdParameter(pathParameters.jobId)),
     }),
     'GET /api/jobs/{jobId}/outputs': route({
       caller: ['user'],

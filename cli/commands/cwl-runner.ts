@@ -22,17 +22,17 @@ import { CliError } from '#cli/errors.ts';
 import { noProgress, type Output } from '#cli/format.ts';
 import { downloadJobOutputs, unpackOutputSandboxes } from '#cli/outputs.ts';
 import { CwlValidationError, UNSUPPORTED_REQUIREMENT } from '#shared/cwl/index.ts';
-import { minorStatus } from '#shared/jobs/status.ts';
+import { isEnded, type JobStatus, minorStatus } from '#shared/jobs/status.ts';
+import { maxWaitSeconds } from '#shared/jobs/wait.ts';
 import type { JobSandboxes } from '#shared/sandboxes/model.ts';
 
 export const UNSUPPORTED = 33;
 const PERMANENT_FAIL = 1;
-const finalStatuses = new Set(['Done', 'Failed', 'Killed', 'Deleted']);
 
 export interface RunnerOptions {
   readonly outdir?: string;
   readonly quiet?: boolean;
-  /** Seconds between two looks at the job. */
+  /** Seconds between two looks at the job, for an API that does not hold a look until it changes. */
   readonly poll?: number;
   /** Give up (and exit 1) after this many seconds. */
   readonly timeout?: number;
@@ -78,21 +78,10 @@ export async function runCwl(
   say(`muon cwl-runner: job ${jobId} submitted`);
 
   const deadline = options.timeout ? Date.now() + options.timeout * 1000 : Number.POSITIVE_INFINITY;
-  let last = '';
-  let final: { Status: string; MinorStatus: string; ApplicationStatus?: string } | undefined;
-  while (!final) {
-    const { body } = await api.client.request<{ Status: string; MinorStatus: string }>(
-      'GET',
-      `/api/jobs/${jobId}`,
-    );
-    const now = `${body.Status} (${body.MinorStatus})`;
-    if (now !== last) say(`muon cwl-runner: job ${jobId} ${now}`);
-    last = now;
-    if (finalStatuses.has(body.Status)) final = body;
-    else if (Date.now() > deadline) {
-      err.write(`muon cwl-runner: job ${jobId} did not end within ${options.timeout} s (it is ${now})\n`);
-      return PERMANENT_FAIL;
-    } else await sleep((options.poll ?? 0.2) * 1000);
+  const final = await followJob(api.client, jobId, submitted[0]?.Status, deadline, options, say);
+  if (!final) {
+    err.write(`muon cwl-runner: job ${jobId} did not end within ${options.timeout} s\n`);
+    return PERMANENT_FAIL;
   }
 
   if (final.Status !== 'Done') {
@@ -110,6 +99,41 @@ export async function runCwl(
   const object = outputs.outputObject ? readFileSync(outputs.outputObject, 'utf8') : '{}\n';
   out.write(object.endsWith('\n') ? object : `${object}\n`);
   return 0;
+}
+
+interface JobState {
+  readonly Status: string;
+  readonly MinorStatus: string;
+}
+
+/**
+ * The job once it has ended, or undefined at the deadline. Each look is a long poll (`?wait`,
+ * shared/jobs/wait.ts) that answers when the Status changes, so the runner learns of the end at
+ * once and sends a request per status, not one every few tenths of a second. An API that answers
+ * at once anyway (one without long polls) is asked again after `--poll` seconds.
+ */
+async function followJob(
+  client: ApiClient,
+  jobId: number,
+  submittedAs: string | undefined,
+  deadline: number,
+  options: RunnerOptions,
+  say: (line: string) => void,
+): Promise<JobState | undefined> {
+  let status = submittedAs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    const wait = Math.max(1, Math.min(maxWaitSeconds, Math.floor(left / 1000)));
+    const asked = Date.now();
+    const query = `wait=${wait}${status ? `&status=${encodeURIComponent(status)}` : ''}`;
+    const { body } = await client.request<JobState>('GET', `/api/jobs/${jobId}?${query}`);
+    if (body.Status !== status) say(`muon cwl-runner: job ${jobId} ${body.Status} (${body.MinorStatus})`);
+    if (isEnded(body.Status as JobStatus)) return body;
+    const early = body.Status === status && Date.now() - asked < 500;
+    status = body.Status;
+    if (early) await sleep((options.poll ?? 0.2) * 1000);
+  }
 }
 
 /**
@@ -165,7 +189,11 @@ export function registerCwlRunner(program: Command): void {
     .argument('[job]', 'the input object (YAML or JSON)')
     .option('--outdir <dir>', 'where the outputs go (default: the current directory)')
     .option('--quiet', 'print nothing but the output object')
-    .option('--poll <seconds>', 'seconds between looks at the job (default 0.2)', Number)
+    .option(
+      '--poll <seconds>',
+      'seconds between looks at a job, if the API does not long-poll (default 0.2)',
+      Number,
+    )
     .option('--timeout <seconds>', 'give up after this many seconds', Number)
     // cwltest passes these to every runner; muon has no use for them.
     .option('--basedir <dir>', 'ignored (cwltest passes it)')
