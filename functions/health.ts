@@ -1,19 +1,48 @@
-/** `GET /api/health`: answers while the API can serve requests. */
+/**
+ * `GET /api/health`: the API answers, and says whether each service behind it does (DynamoDB, SQS,
+ * S3). 200 when all do; 503 with the failing ones named when any does not, so a load balancer, a
+ * script or a user sees a broken database here rather than as 500s on every other route.
+ * DIRAC counterpart: the SystemAdministrator's component status.
+ */
 import { z } from 'zod';
 import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
+import { createDependencyProbe } from '#shared/health/dependencies.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
-import { route } from '#shared/http/route.ts';
+import { respond, route } from '#shared/http/route.ts';
 import { version } from '#shared/version.ts';
 
-export const healthSchema = z.object({ status: z.literal('ok'), version: z.string(), time: z.string() });
+const dependencySchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  ms: z.number(),
+  error: z.string().optional(),
+});
 
-export const createHandler = (deps: Deps) =>
-  createHttpHandler(deps, {
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  time: z.string(),
+  dependencies: z.object({ dynamodb: dependencySchema, sqs: dependencySchema, s3: dependencySchema }),
+});
+
+export const createHandler = (deps: Deps) => {
+  const probe = createDependencyProbe(deps);
+  return createHttpHandler(deps, {
     'GET /api/health': route({
       caller: 'public',
-      handle: () => ({ status: 'ok', version, time: deps.now().toISOString() }),
+      handle: async () => {
+        const dependencies = await probe();
+        const healthy = Object.values(dependencies).every((d) => d.status === 'ok');
+        const body: z.infer<typeof healthSchema> = {
+          status: healthy ? 'ok' : 'degraded',
+          version,
+          time: deps.now().toISOString(),
+          dependencies,
+        };
+        return respond(healthy ? 200 : 503, body);
+      },
     }),
   });
+};
 
 export const handler = lambdaEntry(createHandler);

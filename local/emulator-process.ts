@@ -1,7 +1,8 @@
 /**
  * Child-process entry for the emulators, so that they use the second core and so that s3rver's
  * `--openssl-legacy-provider` need stays out of the main process. It reports its endpoints over
- * IPC and exits when told to or when its parent goes away.
+ * IPC and exits when told to or when its parent goes away. The parent watches it and starts a new
+ * one on the same ports and data if it dies (emulator-child.ts).
  */
 import { type EmulatorName, startEmulators } from '#local/emulators.ts';
 
@@ -16,6 +17,10 @@ const emulators = await startEmulators({
   inMemory: process.env.MUON_EMULATOR_IN_MEMORY === '1',
   // Absent: all of them.
   only: process.env.MUON_EMULATORS?.split(',') as EmulatorName[] | undefined,
+  // Set when this child replaces one that died: the same ports, so the runtime's clients reconnect.
+  ports: process.env.MUON_EMULATOR_PORTS
+    ? (JSON.parse(process.env.MUON_EMULATOR_PORTS) as Partial<Record<EmulatorName, number>>)
+    : {},
 });
 let stopping = false;
 const stop = async () => {

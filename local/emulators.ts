@@ -23,6 +23,11 @@ export interface EmulatorOptions {
   readonly inMemory?: boolean;
   /** Which emulators to start; all three when absent. */
   readonly only?: readonly EmulatorName[];
+  /**
+   * Ports to listen on (0 or absent: a free one). A restarted emulator child takes its old ports,
+   * so the runtime's clients reach it again without being rebuilt.
+   */
+  readonly ports?: Readonly<Partial<Record<EmulatorName, number>>>;
 }
 
 export type EmulatorName = keyof Endpoints;
@@ -35,7 +40,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   try {
     const wanted = new Set(options.only ?? ['dynamodb', 'sqs', 's3']);
     const dynamodb = wanted.has('dynamodb') ? await startDynalite(options, closers) : '';
-    const sqs = wanted.has('sqs') ? await startSqs(closers) : '';
+    const sqs = wanted.has('sqs') ? await startSqs(options, closers) : '';
     const s3 = wanted.has('s3') ? await startS3(options, closers) : '';
     return {
       endpoints: { dynamodb, sqs, s3 },
@@ -61,17 +66,17 @@ async function startDynalite(options: EmulatorOptions, closers: (() => Promise<v
     updateTableMs: 0,
     ...(path ? { path } : {}),
   });
-  const url = await listen(server);
+  const url = await listen(server, options.ports?.dynamodb ?? 0);
   closers.push(() => closeServer(server));
   return url;
 }
 
-async function startSqs(closers: (() => Promise<void>)[]): Promise<string> {
+async function startSqs(options: EmulatorOptions, closers: (() => Promise<void>)[]): Promise<string> {
   const { createSqsServer } = require('local-aws-sqs') as {
     createSqsServer: (opts: Record<string, unknown>) => Promise<Server>;
   };
   const server = await createSqsServer({
-    port: 0,
+    port: options.ports?.sqs ?? 0,
     hostname: '127.0.0.1',
     emulateQueueCreationLifecycle: false,
   });
@@ -86,16 +91,16 @@ async function startS3(options: EmulatorOptions, closers: (() => Promise<void>)[
   ) => { run(): Promise<AddressInfo>; close(): Promise<void> };
   const directory = join(options.dataDir, 's3');
   mkdirSync(directory, { recursive: true });
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory });
+  const server = new S3rver({ port: options.ports?.s3 ?? 0, address: '127.0.0.1', silent: true, directory });
   const address = await server.run();
   closers.push(() => server.close());
   return `http://127.0.0.1:${address.port}`;
 }
 
-function listen(server: Server): Promise<string> {
+function listen(server: Server, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () =>
+    server.listen(port, '127.0.0.1', () =>
       resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
     );
   });

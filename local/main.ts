@@ -1,12 +1,13 @@
 /**
  * `muon local` / `npm start`: runs the embedded WMS until Ctrl-C or SIGTERM. The first signal
  * drains (no new requests or messages, in-flight work finishes, emulators stop); a second one
- * forces the exit.
+ * forces the exit. A signal during start-up stops the runtime once it has started; an emulator
+ * that dies for good stops it with exit code 1. No state leaves the home locked.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lockHome, resolveHome, writeLocalFile } from '#local/home.ts';
-import { startLocalRuntime } from '#local/runtime.ts';
+import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { createLogger, parseLogLevel } from '#shared/log.ts';
@@ -38,8 +39,12 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
     },
   });
 
+  // Whatever ends the process (a crash included), the lock and local.json go with it.
+  process.once('exit', lock.release);
+
   const started = performance.now();
-  let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
+  const lifecycle = createLifecycle(lock.release, logFile);
+  let runtime: LocalRuntime;
   try {
     runtime = await startLocalRuntime({
       config,
@@ -49,11 +54,19 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
       inMemory: options.inMemory ?? false,
       pilots: true,
       configFile: resolve(options.config),
+      onEmulatorFailure: (error) => {
+        console.error(`\n${error.message}`);
+        console.error(`muon is stopping; its data stays in ${home}. Start it again with \`npm start\`.`);
+        lifecycle.stop(1);
+      },
     });
   } catch (error) {
-    lock.release();
+    // Ctrl-C during start-up reaches the emulator children too, and their start then fails.
+    if (lifecycle.stopping) return lifecycle.startFailed();
+    lifecycle.close();
     throw error;
   }
+  if (lifecycle.stopping) return lifecycle.started(runtime);
   writeLocalFile(home, {
     apiUrl: runtime.apiUrl,
     tokens: runtime.tokens,
@@ -77,37 +90,84 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
   Pilot token: ${runtime.tokens.pilot}
 
 Press Ctrl-C to stop.`);
+  return lifecycle.started(runtime);
+}
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        console.error(`\n${signal} again: interrupting running jobs and stopping now.`);
-        // Interrupted jobs are rescheduled and their payloads stopped; then nothing waits any more.
-        const forced = runtime.pilots?.stop({ force: true }) ?? Promise.resolve();
-        const deadline = new Promise((done) => setTimeout(done, 10_000));
-        void Promise.race([forced, deadline]).finally(() => {
-          lock.release();
-          process.exit(130);
-        });
-        return;
-      }
-      stopping = true;
-      console.log(`\n${signal}: draining (press Ctrl-C again to force)...`);
-      runtime
-        .stop()
-        .catch((error) => logger.error('stop failed', { error }))
-        .finally(() => {
-          lock.release();
-          logFile.end(() => {
-            console.log('muon stopped.');
-            resolve(0);
-          });
-        });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+/**
+ * The runtime's one stop path, whatever asks for it: the first SIGINT or SIGTERM drains (in any
+ * state: during start-up the stop waits for the start to finish), a dead emulator stops it with
+ * exit code 1, and a second signal forces: running jobs are interrupted and the process exits.
+ * The lock goes in every case.
+ */
+function createLifecycle(release: () => void, logFile: WriteStream) {
+  let runtime: LocalRuntime | undefined;
+  let stopping = false;
+  let exitCode = 0;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
   });
+  const close = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    release();
+  };
+  const drain = (running: LocalRuntime) => {
+    running
+      .stop()
+      .catch((error: unknown) => console.error(`muon: stopping failed: ${(error as Error).message}`))
+      .finally(() => {
+        close();
+        logFile.end(() => {
+          console.log('muon stopped.');
+          finish(exitCode);
+        });
+      });
+  };
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    exitCode = code;
+    if (runtime) drain(runtime);
+  };
+  function onSignal(signal: NodeJS.Signals) {
+    if (stopping) {
+      console.error(`\n${signal} again: interrupting running jobs and stopping now.`);
+      // Interrupted jobs are rescheduled and their payloads stopped; then nothing waits any more.
+      const forced = runtime?.pilots?.stop({ force: true }) ?? Promise.resolve();
+      const deadline = new Promise((done) => setTimeout(done, 10_000));
+      void Promise.race([forced, deadline]).finally(() => {
+        release();
+        process.exit(130);
+      });
+      return;
+    }
+    console.log(
+      `\n${signal}: ${runtime ? 'draining' : 'stopping once started'} (press Ctrl-C again to force)...`,
+    );
+    stop(0);
+  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    get stopping() {
+      return stopping;
+    },
+    stop,
+    close,
+    /** The runtime is up: returns its exit code once it has stopped. */
+    started: (running: LocalRuntime) => {
+      runtime = running;
+      if (stopping) drain(running);
+      return finished;
+    },
+    /** A stop was asked for while starting, and the start failed on the way: nothing is left to stop. */
+    startFailed: () => {
+      close();
+      console.log('muon stopped.');
+      return Promise.resolve(exitCode);
+    },
+  };
 }
 
 function describePilots(config: MuonConfig): string {

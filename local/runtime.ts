@@ -64,6 +64,11 @@ export interface LocalRuntimeOptions {
   readonly pilots?: boolean | Pick<LocalPilotsOptions, 'idleStopSeconds' | 'stopWaitSeconds'>;
   /** The configuration file the pilots load (default: the configuration, written under `home`). */
   readonly configFile?: string;
+  /**
+   * Called when an emulator child died and could not be restarted with its data: the runtime
+   * cannot serve any more and its owner should stop it (`muon local` exits non-zero).
+   */
+  readonly onEmulatorFailure?: (error: Error) => void;
 }
 
 export interface DevTokens {
@@ -91,9 +96,17 @@ export interface LocalRuntime {
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const prefix = options.prefix ?? 'muon';
   const { logger, config } = options;
+  // A restarted SQS emulator has lost its queues: they are made again, with the same URLs.
+  let reprovision: () => Promise<void> = async () => undefined;
   const emulators = options.emulatorsInProcess
     ? await startEmulators({ dataDir: options.home, inMemory: options.inMemory ?? false })
-    : await startEmulatorProcesses({ dataDir: options.home, inMemory: options.inMemory ?? false });
+    : await startEmulatorProcesses({
+        dataDir: options.home,
+        inMemory: options.inMemory ?? false,
+        logger: logger.child({ component: 'emulators' }),
+        onRestart: () => reprovision(),
+        onFailure: (error) => options.onEmulatorFailure?.(error),
+      });
   const stops: (() => Promise<void>)[] = [() => emulators.close()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => logger.error('stop failed', { error }));
@@ -107,6 +120,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     wakePollersOnSend(aws, eventSources);
     const resources = await provisionResources(aws, prefix);
+    reprovision = async () => {
+      await provisionResources(aws, prefix);
+    };
     const payloadKey = filePayloadKey(`${options.home}/payload-token-key`);
     const deps: Deps = { config, logger, aws, resources, now: () => new Date(), payloadKey };
     const authority = await createTokenAuthority(`${options.home}/dev-signing-key.json`, config);

@@ -275,12 +275,14 @@ const sendToEveryExecutor = {
 
 export const functions = {
   health: {
-    description: 'Liveness of the API.',
+    description: 'Liveness of the API and of DynamoDB, SQS and S3 behind it (one cheap read of each).',
     entry: 'functions/health.ts',
     timeoutSeconds: 5,
     memoryMb: 256,
-    tables: {},
-    queues: {},
+    // DescribeTable, GetQueueAttributes and HeadBucket: the smallest grants that allow them.
+    tables: { jobs: 'read' },
+    queues: { jobPath: 'send' },
+    bucket: 'read',
     routes: ['GET /api/health'],
     publicRoutes: ['GET /api/health'],
   },

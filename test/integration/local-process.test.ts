@@ -1,9 +1,15 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  childrenOf,
+  exited,
+  settle,
+  startCli,
+  waitForHealth,
+} from '#test/integration/support/local-process.ts';
 import { startTestRuntime } from '#test/integration/support/runtime.ts';
 
 const homes: string[] = [];
@@ -15,60 +21,6 @@ const freshHome = () => {
 afterEach(() => {
   for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
 });
-
-function startCli(home: string): ChildProcess {
-  return spawn(process.execPath, ['bin/muon.mjs', 'local', '--port', '0'], {
-    env: { ...process.env, MUON_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-async function waitForHealth(home: string, ms = 30_000): Promise<string> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const file = join(home, 'local.json');
-    if (existsSync(file)) {
-      const { apiUrl } = JSON.parse(readFileSync(file, 'utf8')) as { apiUrl: string };
-      const ok = await fetch(`${apiUrl}/api/health`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return apiUrl;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('muon local did not become healthy');
-}
-
-const childrenOf = (pid: number): number[] => {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((s) => Number(s.trim()))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-};
-/** Running, not a zombie: this machine's PID 1 does not reap orphans, so a zombie counts as gone. */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
-const settle = async (pids: number[]) => {
-  const end = Date.now() + 3000;
-  while (Date.now() < end && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
-  return pids.filter(alive);
-};
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
 
 describe('muon local as a process', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

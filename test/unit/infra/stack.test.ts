@@ -229,7 +229,7 @@ describe('MuonStack functions', () => {
     const bare = Object.entries(resourceDefinition.functions).filter(
       ([, fn]) => Object.keys(fn.tables).length === 0 && Object.keys(fn.queues).length === 0 && !fn.bucket,
     );
-    expect(bare.map(([name]) => name)).toContain('health');
+    expect(bare.map(([name]) => name)).toContain('authorizer');
     for (const [name] of bare) {
       const statements = statementsOfRole(
         synthesized.template,
