@@ -119,9 +119,11 @@ const jobSearchAttributes = [
 export const tables = {
   jobs: {
     description:
-      'Job database: one item per job with its attributes, description, requirements, parameters, pending commands and status history.',
+      'Job database: one item per job with its attributes, description, requirements, parameters, pending commands and status history; beside it, its heartbeats (expiring).',
     partitionKey: key('pk'),
     sortKey: key('sk'),
+    /** Heartbeat items only (shared/jobs/store/heartbeat-log.ts); job items never expire. */
+    timeToLiveAttribute: 'expiresAt',
     indexes: {
       byOwner: { partitionKey: key('ownerKey'), sortKey: key('jobId', 'N'), projection: jobSearchAttributes },
       byStatus: {
@@ -358,6 +360,7 @@ export const functions = {
     routes: [
       'GET /api/jobs/{jobId}',
       'GET /api/jobs/{jobId}/outputs',
+      'GET /api/jobs/{jobId}/heartbeats',
       'POST /api/jobs/search',
       'POST /api/jobs/summary',
     ],

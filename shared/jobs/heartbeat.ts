@@ -2,7 +2,8 @@
  * Heartbeats (DIRAC's JobStateUpdate.sendHeartBeat, DiracX's `PATCH /api/jobs/heartbeat`): a
  * running job says it is alive and how it is doing; the answer carries the commands waiting for it
  * (Kill), which are delivered once. A Matched or Stalled job that beats is Running again
- * (shared/jobs/transitions/heartbeat.ts).
+ * (shared/jobs/transitions/heartbeat.ts). Each accepted beat's figures are also kept in the job's
+ * heartbeat history (shared/jobs/store/heartbeat-log.ts), which the web monitor plots.
  */
 import { z } from 'zod';
 import type { Identity } from '#shared/auth/identity.ts';
@@ -11,6 +12,7 @@ import { type BulkResult, type Failure, missing } from '#shared/jobs/control.ts'
 import { checkJobIdKeys } from '#shared/jobs/http.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
+import { appendHeartbeat } from '#shared/jobs/store/heartbeat-log.ts';
 import { recordBeat } from '#shared/jobs/transitions/heartbeat.ts';
 
 /** DiracX's HeartbeatData: unknown fields are refused. */
@@ -67,13 +69,16 @@ export async function recordHeartbeats(
         };
         return;
       }
+      const time = now().toISOString();
       const { result: written, delivered } = await recordBeat(jobs.transitions, job, {
-        time: now().toISOString(),
+        time,
         parameters: (current) => parametersWith(current, data),
       });
-      if (written.ok)
+      if (written.ok) {
+        // The history the job page plots; the job's parameters keep only the latest figures.
+        await appendHeartbeat(jobs.transitions, jobId, time, data);
         result.success[id] = delivered.map((c) => ({ job_id: jobId, command: c.command, arguments: '' }));
-      else if (written.current === undefined) result.failed[id] = missing(jobId);
+      } else if (written.current === undefined) result.failed[id] = missing(jobId);
       else result.failed[id] = notRunning(jobId, written.current);
     }),
   );

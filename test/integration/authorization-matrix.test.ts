@@ -65,6 +65,7 @@ POST /api/jobs/reschedule                 401  401     401     200   403 403   4
 PUT /api/jobs/{jobId}/outputs             401  401     401     403   403 403   403      403   403   403     403     403        204       403       204       401
 GET /api/jobs/{jobId}                     401  401     401     200   403 403   404      200   403   403     403     403        403       403       403       401
 GET /api/jobs/{jobId}/outputs             401  401     401     200   403 403   404      200   403   403     403     403        403       403       403       401
+GET /api/jobs/{jobId}/heartbeats          401  401     401     200   403 403   404      200   403   403     403     403        403       403       403       401
 POST /api/jobs/search                     401  401     401     200   200 200   200      200   403   403     403     403        403       403       403       401
 POST /api/jobs/summary                    401  401     401     200   200 200   200      200   403   403     403     403        403       403       403       401
 POST /api/matcher/request                 401  401     401     403   403 403   403      403   200   200     403     403        403       403       403       401
@@ -303,6 +304,7 @@ describe('Authorization matrix', () => {
       'PUT /api/jobs/{jobId}/outputs': () => ({ body: { MissingFiles: [] } }),
       'GET /api/jobs/{jobId}': () => ({}),
       'GET /api/jobs/{jobId}/outputs': () => ({}),
+      'GET /api/jobs/{jobId}/heartbeats': () => ({}),
       'POST /api/jobs/search': () => ({
         body: { search: [{ parameter: 'JobID', operator: 'eq', value: target.jobId }] },
       }),
