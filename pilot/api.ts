@@ -60,6 +60,10 @@ export interface ResourceRequest {
   readonly RequiredTag?: readonly string[];
   readonly WholeNode?: boolean;
   readonly PilotReference?: string;
+  /** The pilot's id for this request: a repeat with the same id gets the same job (docs/matcher.md). */
+  readonly RequestID?: string;
+  /** The request was sent before and may have reached the matcher (it timed out): look it up first. */
+  readonly Repeat?: boolean;
 }
 
 export interface StatusUpdate {
@@ -116,7 +120,10 @@ export interface PilotApi {
   register(body: Record<string, unknown>): Promise<PilotRegistration>;
   setPilotStatus(status: string, reason: string): Promise<void>;
   uploadPilotLog(content: Buffer): Promise<void>;
-  /** One job, or undefined when the matcher has none for these resources. */
+  /**
+   * One job, or undefined when the matcher has none for these resources. A request sent again
+   * after a failed attempt (a timeout) carries `Repeat: true` and the same `RequestID`.
+   */
   requestJob(request: ResourceRequest): Promise<MatchedJob | undefined>;
   /** The periodic batch of every job's status updates. */
   sendStatuses(updates: StatusBatch): Promise<void>;

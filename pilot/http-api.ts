@@ -76,14 +76,20 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
     ...(json ? { 'content-type': 'application/json' } : {}),
   });
 
-  /** One API call with retries; a non-2xx answer after them is an ApiCallError. */
+  /**
+   * One API call with retries; a non-2xx answer after them is an ApiCallError. A `body` given as a
+   * function is made for each attempt (its argument: how many were sent before).
+   */
   const call = async <T>(caller: Caller, method: string, path: string, body?: unknown): Promise<T> => {
+    let sent = 0;
     for (let renewed = false; ; renewed = true) {
       let token = '';
       try {
         return await withRetries(retry, `${method} ${path.split('?')[0]}`, options.logger, async () => {
           token = await caller.tokens.token();
-          return send<T>(caller, method, path, token, body);
+          const attempt = typeof body === 'function' ? (body as (sent: number) => unknown)(sent) : body;
+          sent += 1;
+          return send<T>(caller, method, path, token, attempt);
         });
       } catch (error) {
         const refused = error instanceof ApiCallError && error.status === 401;
@@ -167,10 +173,18 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
     },
 
     async requestJob(request) {
-      const answer = await pilotCall<{ match: boolean; job?: MatchedJob }>('POST', '/api/matcher/request', {
+      const body = {
         ...request,
         ...(reference() && request.PilotReference === undefined ? { PilotReference: reference() } : {}),
-      });
+      };
+      // An attempt after one that may have reached the matcher (a timeout) is a repeat.
+      const attempt = (sent: number) =>
+        sent > 0 && body.RequestID !== undefined ? { ...body, Repeat: true } : body;
+      const answer = await pilotCall<{ match: boolean; job?: MatchedJob }>(
+        'POST',
+        '/api/matcher/request',
+        attempt,
+      );
       return answer.match ? answer.job : undefined;
     },
 

@@ -8,6 +8,7 @@
  * the stop came, too big, its wrapper did not start) is handed back with a reschedule, and the
  * agent returns only after those hand-backs were answered.
  */
+import { randomUUID } from 'node:crypto';
 import type { MatchedJob, PilotApi, ResourceRequest, WrapperContext, WrapperHandle } from '#pilot/api.ts';
 import { createIdleClock, pollWaitSeconds, type WakeUps } from '#pilot/polling.ts';
 import type { Reporter } from '#pilot/reporter.ts';
@@ -105,10 +106,24 @@ export async function takeJobs(deps: JobAgentDeps): Promise<string> {
     return true;
   };
 
+  // One id per request; a request that failed on the way is asked again under its id, as a repeat:
+  // if it did claim a job, the matcher gives that job back rather than claiming another.
+  let unanswered: string | undefined;
   const ask = async (timeLeft: number | undefined): Promise<MatchedJob | undefined> => {
+    const repeat = unanswered !== undefined;
+    const id = unanswered ?? randomUUID();
+    unanswered = id;
     try {
-      return await deps.api.requestJob(deps.request(timeLeft));
+      const job = await deps.api.requestJob({
+        ...deps.request(timeLeft),
+        RequestID: id,
+        ...(repeat ? { Repeat: true } : {}),
+      });
+      unanswered = undefined;
+      return job;
     } catch (error) {
+      if (error instanceof ApiCallError && error.status !== undefined && !error.retryable)
+        unanswered = undefined;
       if (error instanceof ApiCallError && !error.retryable) {
         throw new PilotStoppedError(`the matcher refused the pilot's request: ${error.message}`, {
           cause: error,

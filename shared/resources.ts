@@ -132,6 +132,8 @@ export const tables = {
         projection: jobSearchAttributes,
       },
       byVo: { partitionKey: key('voKey'), sortKey: key('jobId', 'N'), projection: jobSearchAttributes },
+      /** Sparse: jobs claimed under a pilot's request id, which a repeat of the request looks up. */
+      byMatchRequest: { partitionKey: key('matchRequest'), projection: 'KEYS_ONLY' },
     },
   },
   counters: {
@@ -466,6 +468,15 @@ export const functions = {
     queues: { jobPath: 'send' },
     routes: [],
   },
+  unconfirmedMatchesAgent: {
+    description: 'Matched jobs that no report of their pilot confirmed within matcher.confirmSeconds: rescheduled.',
+    entry: 'functions/agents/unconfirmed-matches.ts',
+    timeoutSeconds: 120,
+    memoryMb: 512,
+    tables: { jobs: 'readWrite', counters: 'readWrite' },
+    queues: { jobPath: 'send' },
+    routes: [],
+  },
   jobCleaningAgent: {
     description: 'Removes old finished and deleted jobs, unused sandboxes and expired counters records.',
     entry: 'functions/agents/job-cleaning.ts',
@@ -627,6 +638,11 @@ export const schedules = {
     description: 'Stalled jobs, jobs of vanished pilots, Matched and Rescheduled timeouts (DIRAC: 3600 s).',
     function: 'stalledJobsAgent',
     everySeconds: 300,
+  },
+  unconfirmedMatches: {
+    description: 'Matched jobs whose pilot never confirmed them, back to Waiting (issue 15; no DIRAC counterpart).',
+    function: 'unconfirmedMatchesAgent',
+    everySeconds: 60,
   },
   cleaning: {
     description: 'Removal of old finished jobs, deleted jobs and unused sandboxes (DIRAC: 3600 s).',

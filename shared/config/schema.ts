@@ -170,6 +170,12 @@ const matcherSchema = z
     pilotsSeenSeconds: z.number().positive().default(3600),
     /** A task queue empty for this long is deleted by the TaskQueues agent (DIRAC: 300 s). */
     emptyTaskQueueSeconds: z.number().positive().default(300),
+    /**
+     * A Matched job with no report from its pilot (status update or heartbeat) this long after the
+     * claim was never confirmed: the UnconfirmedMatches agent reschedules it (docs/matcher.md). Keep
+     * it well above `pilot.heartbeatSeconds`, the longest a pilot waits before its first report.
+     */
+    confirmSeconds: z.number().positive().default(300),
   })
   .strict();
 

@@ -111,6 +111,8 @@ export interface JobRecord {
   readonly taskQueueId?: string;
   /** The pilot the matcher handed the job to; only that pilot may report on the job. */
   readonly pilotReference?: string;
+  /** The request that claimed the job (`matchRequestKey`: pilot and request id), for its repeats. */
+  readonly matchRequest?: string;
   /** An executor put the job on hold until then (reschedule delay, inactive sites). */
   readonly holdUntil?: string;
   /** How many times the recovery sweep re-sent the job to its executor. */

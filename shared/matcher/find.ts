@@ -53,6 +53,8 @@ export interface Claimant {
   readonly site: string;
   readonly pilotReference: string;
   readonly time: string;
+  /** The request's `matchRequestKey`, recorded by the claim (repeats.ts). */
+  readonly matchRequest?: string;
 }
 
 /** Where to look: the VO's task queues (listed after `since`, a catalogue mark, if given) and which match. */

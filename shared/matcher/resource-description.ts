@@ -36,6 +36,18 @@ export const requestSchema = z
     PilotReference: name.optional(),
     /** A pilot may ask for one job (DIRAC's JobID in the ceDict). */
     JobID: z.number().int().positive().optional(),
+    /**
+     * The pilot's id for this request (docs/matcher.md, Repeated requests): a request repeated
+     * with the same id gets the job the first one claimed, if it is still Matched to the pilot.
+     */
+    RequestID: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{8,128}$/, {
+        error: 'RequestID is 8 to 128 letters, digits, ".", "_", ":" or "-" (a UUID fits)',
+      })
+      .optional(),
+    /** This request repeats one that may have reached the matcher (a timeout): look it up first. */
+    Repeat: z.boolean().optional(),
     // Sent by DIRAC pilots; accepted and not used for matching.
     VirtualOrganization: name.optional(),
     ReleaseVersion: z.string().optional(),

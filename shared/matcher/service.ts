@@ -4,7 +4,9 @@
  * asks, under its own reference); its Site and GridCE, which are those it registered with (from
  * the pilot record the binding read); the resource description, normalised; the site mask (a banned site
  * only gets Test jobs); the Limiter's exclusions; the task queues that match; one job claimed by a
- * single conditional write; then the job is added to the pilot's record, best effort.
+ * single conditional write; then the job is added to the pilot's record, best effort. A request
+ * with a `RequestID` that already claimed a job still Matched to its pilot gets that job again
+ * (repeats.ts), with no second claim.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Identity } from '#shared/auth/identity.ts';
@@ -12,6 +14,7 @@ import type { MuonConfig } from '#shared/config/schema.ts';
 import { ForbiddenError, ValidationError } from '#shared/errors.ts';
 import { isAdministrator, isPilot } from '#shared/jobs/access.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
+import { matchRequestKey } from '#shared/jobs/store/keys.ts';
 import type { Logger } from '#shared/log.ts';
 import { type MatchAnswer, matchedJob, noMatch } from '#shared/matcher/answer.ts';
 import { createTaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
@@ -20,6 +23,7 @@ import { findAndClaim } from '#shared/matcher/find.ts';
 import { createLimiter } from '#shared/matcher/limits.ts';
 import { createPilotsSeen } from '#shared/matcher/pilots-seen.ts';
 import { type Exclusion, matchTaskQueue } from '#shared/matcher/predicate.ts';
+import { createRepeats } from '#shared/matcher/repeats.ts';
 import { claimRequestedJob } from '#shared/matcher/requested-job.ts';
 import {
   atRegistration,
@@ -87,6 +91,13 @@ export function createMatcher(deps: MatcherDeps) {
     keepSeconds: settings.pilotsSeenSeconds,
     now: deps.now,
   });
+  // Past confirmSeconds an unconfirmed match goes back to Waiting: no repeat can find it after.
+  const repeats = createRepeats({
+    dynamo: deps.dynamo,
+    jobsTable: deps.tables.jobs,
+    now: deps.now,
+    keepSeconds: settings.confirmSeconds,
+  });
 
   /** The request at the Site and GridCE its pilot registered with, from the record the binding read. */
   function placed(identity: Identity, pilotReference: string, request: MatchRequest): PlacedRequest {
@@ -137,55 +148,82 @@ export function createMatcher(deps: MatcherDeps) {
       const pilotReference = requestingPilot(identity, asked);
       const request = placed(identity, pilotReference, asked);
       const { resource, masked } = describe(identity, request);
-      const vo = identity.vo;
-      const seen = {
-        site: resource.site,
-        gridCE: request.GridCE,
-        pilotReference,
-        description: resource,
-      };
-      const [, exclusions] = await Promise.all([
-        pilots
-          .report(vo, seen)
-          .catch((error: unknown) => deps.logger.warn('could not record the pilot', { error })),
-        limiter.exclusions(vo, resource.site),
-      ]);
-      const claimant = { vo, site: resource.site, pilotReference, time: deps.now().toISOString() };
-      const because = (reason: string) => noMatch(masked ? `${reason} (${masked})` : reason);
-
-      if (request.JobID !== undefined) {
-        const outcome = await claimRequestedJob(deps, request.JobID, resource, exclusions, claimant);
-        if (!outcome.ok) return because(outcome.reason);
-        return matched(pilotReference, outcome.job);
-      }
-
-      const found = await findAndClaim(
-        {
-          dynamo: deps.dynamo,
-          jobsTable: deps.tables.jobs,
-          taskQueuesTable: deps.tables.taskQueues,
-          catalogue,
-          removeClaimed,
-          random,
-        },
-        {
-          list: (since) => catalogue.list(vo, since),
-          matches: (tq) => matchTaskQueue(tq.definition, resource, exclusions).match,
-        },
-        claimant,
-      );
-      if (found.found) return matched(pilotReference, found.job);
-      if (found.candidates === 0) return because(whyNone(found.queues, resource, exclusions, vo));
-      return because(`the ${found.candidates} matching task queue(s) have no waiting job left`);
+      if (asked.RequestID === undefined) return search(identity, pilotReference, request, resource, masked);
+      const key = matchRequestKey(pilotReference, asked.RequestID);
+      return repeats.once(key, async () => {
+        const earlier = await repeats.earlier(key, pilotReference, asked.Repeat === true);
+        if (earlier) return matchedJob(earlier, await workflowOf(earlier));
+        const answer = await search(identity, pilotReference, request, resource, masked, key);
+        if (answer.match) repeats.remember(key, (answer.job as { JobID: number }).JobID);
+        return answer;
+      });
     },
   };
 
+  /** A new match: the task queues searched and one job claimed, under `matchRequest` if given. */
+  async function search(
+    identity: Identity,
+    pilotReference: string,
+    request: PlacedRequest,
+    resource: ResourceDescription,
+    masked: string | undefined,
+    matchRequest?: string,
+  ): Promise<MatchAnswer> {
+    const vo = identity.vo;
+    const seen = {
+      site: resource.site,
+      gridCE: request.GridCE,
+      pilotReference,
+      description: resource,
+    };
+    const [, exclusions] = await Promise.all([
+      pilots
+        .report(vo, seen)
+        .catch((error: unknown) => deps.logger.warn('could not record the pilot', { error })),
+      limiter.exclusions(vo, resource.site),
+    ]);
+    const claimant = {
+      vo,
+      site: resource.site,
+      pilotReference,
+      time: deps.now().toISOString(),
+      ...(matchRequest !== undefined ? { matchRequest } : {}),
+    };
+    const because = (reason: string) => noMatch(masked ? `${reason} (${masked})` : reason);
+
+    if (request.JobID !== undefined) {
+      const outcome = await claimRequestedJob(deps, request.JobID, resource, exclusions, claimant);
+      if (!outcome.ok) return because(outcome.reason);
+      return matched(pilotReference, outcome.job);
+    }
+
+    const found = await findAndClaim(
+      {
+        dynamo: deps.dynamo,
+        jobsTable: deps.tables.jobs,
+        taskQueuesTable: deps.tables.taskQueues,
+        catalogue,
+        removeClaimed,
+        random,
+      },
+      {
+        list: (since) => catalogue.list(vo, since),
+        matches: (tq) => matchTaskQueue(tq.definition, resource, exclusions).match,
+      },
+      claimant,
+    );
+    if (found.found) return matched(pilotReference, found.job);
+    if (found.candidates === 0) return because(whyNone(found.queues, resource, exclusions, vo));
+    return because(`the ${found.candidates} matching task queue(s) have no waiting job left`);
+  }
+
+  function workflowOf(job: JobRecord): Promise<unknown> {
+    return job.description.kind === 'cwl' ? deps.workflow(job.description.workflowId) : Promise.resolve();
+  }
+
   async function matched(pilotReference: string, job: JobRecord): Promise<MatchAnswer> {
     limiter.recordMatch(job.vo, job.site, job.jobType);
-    const [workflow] = await Promise.all([
-      job.description.kind === 'cwl' ? deps.workflow(job.description.workflowId) : undefined,
-      addToPilot(pilotReference, job),
-    ]);
+    const [workflow] = await Promise.all([workflowOf(job), addToPilot(pilotReference, job)]);
     return matchedJob(job, workflow);
   }
 

@@ -16,6 +16,9 @@ export const ownerKey = (vo: string, owner: string) => `${vo}#${owner}`;
 export const statusKey = (vo: string, status: JobStatus) => `${vo}#${status}`;
 export const voBlock = (jobId: number) => Math.floor(jobId / jobsPerVoBlock);
 export const voKey = (vo: string, block: number) => `${vo}#${block}`;
+/** A pilot's match request, as the claim records it (the byMatchRequest index's key). */
+export const matchRequestKey = (pilotReference: string, requestId: string) =>
+  `${pilotReference}#${requestId}`;
 
 export const indexKeys = (job: Pick<JobRecord, 'jobId' | 'vo' | 'owner' | 'status'>) => ({
   ownerKey: ownerKey(job.vo, job.owner),

@@ -3,7 +3,9 @@
  * conditional write that makes a Waiting job Matched / "Assigned" to a pilot. It holds only if
  * the job is still Waiting in the task queue the entry belongs to, so of two pilots that read the
  * same entry exactly one gets the job; the other learns it lost and looks elsewhere. A kill that
- * came first leaves the job Killed, and the claim is refused.
+ * came first leaves the job Killed, and the claim is refused. With the pilot's request id, the
+ * claim also records `matchRequest` (in the jobs table's sparse byMatchRequest index), so that a
+ * repeat of a request that timed out finds the job it claimed (shared/matcher/repeats.ts).
  */
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
@@ -20,6 +22,8 @@ export interface ClaimRequest {
   readonly site: string;
   readonly pilotReference: string;
   readonly time: string;
+  /** The pilot's request id (`matchRequestKey`), kept on the job so that a repeat finds it. */
+  readonly matchRequest?: string;
 }
 
 export type ClaimResult = { readonly ok: true; readonly job: JobRecord } | { readonly ok: false };
@@ -38,6 +42,7 @@ export async function claimJob(store: TransitionStore, request: ClaimRequest): P
       site: request.site,
       pilotReference: request.pilotReference,
       'parameters.Pilot_Reference': request.pilotReference,
+      ...(request.matchRequest !== undefined ? { matchRequest: request.matchRequest } : {}),
     },
     history: [
       historyEntry({
