@@ -469,7 +469,7 @@ export const functions = {
     routes: [],
   },
   unconfirmedMatchesAgent: {
-    description: 'Matched jobs that no report of their pilot confirmed within matcher.confirmSeconds: rescheduled.',
+    description: 'Matched jobs their pilot never confirmed (matcher.confirmSeconds): rescheduled.',
     entry: 'functions/agents/unconfirmed-matches.ts',
     timeoutSeconds: 120,
     memoryMb: 512,
@@ -640,7 +640,7 @@ export const schedules = {
     everySeconds: 300,
   },
   unconfirmedMatches: {
-    description: 'Matched jobs whose pilot never confirmed them, back to Waiting (issue 15; no DIRAC counterpart).',
+    description: 'Matched jobs their pilot never confirmed, back to Waiting (no DIRAC counterpart).',
     function: 'unconfirmedMatchesAgent',
     everySeconds: 60,
   },
