@@ -311,6 +311,16 @@ export const functions = {
     queues: {},
     routes: ['GET /api/auth/userinfo'],
   },
+  openapi: {
+    description: 'The API described: its OpenAPI 3.1 document and a page to read it (public, as DiracX serves them).',
+    entry: 'functions/openapi.ts',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    tables: {},
+    queues: {},
+    routes: ['GET /api/openapi.json', 'GET /api/docs'],
+    publicRoutes: ['GET /api/openapi.json', 'GET /api/docs'],
+  },
   sandboxStore: {
     description: 'Sandbox store: presigned uploads and downloads of sandboxes, and their assignment to jobs.',
     entry: 'functions/sandbox-store.ts',

@@ -49,6 +49,8 @@ import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/su
 const matrix = `
 route                                     anon bad-sig expired alice bob carol other-vo admin pilot pilot-2 unbound bad-secret payload-X payload-Y X+headers forged
 GET /api/health                           200  200     200     200   200 200   200      200   200   200     200     200        200       200       200       200
+GET /api/openapi.json                     200  200     200     200   200 200   200      200   200   200     200     200        200       200       200       200
+GET /api/docs                             200  200     200     200   200 200   200      200   200   200     200     200        200       200       200       200
 GET /api/auth/userinfo                    401  401     401     200   200 200   200      200   200   200     200     200        403       403       403       401
 POST /api/jobs/sandbox                    401  401     401     200   200 200   200      200   403   403     403     403        403       403       403       401
 GET /api/jobs/sandbox                     401  401     401     200   403 403   403      200   403   403     403     403        200       403       200       401
@@ -283,6 +285,8 @@ describe('Authorization matrix', () => {
     const jobId = String(target.jobId);
     const probes: Record<string, () => { query?: Record<string, string>; body?: unknown }> = {
       'GET /api/health': () => ({}),
+      'GET /api/openapi.json': () => ({}),
+      'GET /api/docs': () => ({}),
       'GET /api/auth/userinfo': () => ({}),
       'POST /api/jobs/sandbox': () => ({ body: sandboxInfo('a new input sandbox') }),
       'GET /api/jobs/sandbox': () => ({ query: { pfn: inputSandbox } }),

@@ -1,0 +1,191 @@
+/**
+ * The OpenAPI description of the health, identity, matcher and pilot routes (functions/health.ts,
+ * functions/auth.ts, functions/matcher.ts, functions/pilots.ts): DiracX's `auth/userinfo` and
+ * pilots routers, DIRAC's Matcher and PilotManager. See shared/http/openapi-contract.ts.
+ */
+import { z } from 'zod';
+import type { RouteDoc, RouteDocs } from '#shared/http/openapi-contract.ts';
+import { fits } from '#shared/http/openapi-contract.ts';
+import type { MatchAnswer } from '#shared/matcher/answer.ts';
+import {
+  matchAnswerSchema,
+  matchingExplanationSchema,
+  payloadTokenAnswerSchema,
+} from '#shared/matcher/answer-schemas.ts';
+import type { explainMatching } from '#shared/matcher/explain.ts';
+import type { createMatcherPayloadTokens } from '#shared/matcher/payload-tokens.ts';
+import { requestSchema } from '#shared/matcher/resource-description.ts';
+import {
+  logDownloadAnswerSchema,
+  logUploadAnswerSchema,
+  pilotInfoSchema,
+  registrationAnswerSchema,
+} from '#shared/pilots/answers.ts';
+import type { createPilotLogs } from '#shared/pilots/logs.ts';
+import { logUploadSchema } from '#shared/pilots/logs.ts';
+import { metadataSchema, referenceQuerySchema, registrationSchema } from '#shared/pilots/model.ts';
+import type { PilotRegistry } from '#shared/pilots/registry.ts';
+
+const dependency = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  ms: z.number(),
+  error: z.string().optional(),
+});
+/** `GET /api/health`'s body (functions/health.ts answers it; functions cannot be imported here). */
+const healthAnswerSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  time: z.string(),
+  dependencies: z.object({ dynamodb: dependency, sqs: dependency, s3: dependency }),
+});
+
+/** DiracX's `UserInfoResponse` (functions/auth.ts builds it from the identity). */
+const userInfoSchema = z.object({
+  vo: z.string(),
+  sub: z.string(),
+  preferred_username: z.string(),
+  dirac_group: z.string(),
+  dirac_properties: z.array(z.string()),
+});
+
+type Logs = ReturnType<typeof createPilotLogs>;
+type Tokens = ReturnType<typeof createMatcherPayloadTokens>;
+const jobId = { jobId: 'The job id: a plain decimal integer.' };
+const unknownPilot = { status: 404, when: "No such pilot in the caller's VO." };
+
+const health: RouteDoc = {
+  tag: 'service',
+  summary: 'Whether the API and each service behind it answer',
+  caller: 'public',
+  answers: [{ status: 200, description: 'All services answer.', schema: healthAnswerSchema }],
+  errors: [{ status: 503, when: 'A service behind the API does not answer; `dependencies` names it.' }],
+};
+
+export const pilotRouteDocs: RouteDocs = {
+  'GET /api/health': health,
+  'GET /api/auth/userinfo': {
+    tag: 'auth',
+    summary: 'Who the token says the caller is',
+    caller: ['user', 'registeringPilot'],
+    answers: [
+      {
+        status: 200,
+        description: "The token's VO, subject, user name, group and properties.",
+        schema: userInfoSchema,
+      },
+    ],
+    errors: [],
+  },
+  'POST /api/matcher/request': {
+    tag: 'matcher',
+    summary: 'A pilot asks for a job matching its resources',
+    caller: ['pilot'],
+    body: requestSchema,
+    answers: [
+      {
+        status: 200,
+        description: 'A job with its payload token, or no match and why.',
+        schema: fits<MatchAnswer>()(matchAnswerSchema),
+      },
+    ],
+    errors: [],
+  },
+  'POST /api/jobs/{jobId}/token': {
+    tag: 'matcher',
+    summary: "Renew a held job's payload token",
+    caller: ['pilot'],
+    path: jobId,
+    answers: [
+      {
+        status: 200,
+        description: 'A fresh payload token.',
+        schema: fits<Awaited<ReturnType<Tokens['renew']>>>()(payloadTokenAnswerSchema),
+      },
+    ],
+    errors: [
+      { status: 403, when: 'The pilot does not hold the job, or the job is final.' },
+      { status: 404, when: 'No such job.' },
+    ],
+  },
+  'GET /api/jobs/{jobId}/matching': {
+    tag: 'matcher',
+    summary: 'Why a waiting job is (not) matched, against the pilots seen lately',
+    caller: ['user'],
+    path: jobId,
+    answers: [
+      {
+        status: 200,
+        description: 'Its requirements and, per site and CE, whether they match.',
+        schema: fits<Awaited<ReturnType<typeof explainMatching>>>()(matchingExplanationSchema),
+      },
+    ],
+    errors: [
+      { status: 403, when: "The job is not the caller's." },
+      { status: 404, when: "No such job in the caller's VO." },
+    ],
+  },
+  'POST /api/pilots': {
+    tag: 'pilots',
+    summary: 'Register a pilot; get its credential',
+    caller: ['registeringPilot'],
+    body: registrationSchema,
+    answers: [
+      {
+        status: 201,
+        description: 'The pilot record was made.',
+        schema: fits<Awaited<ReturnType<PilotRegistry['register']>>>()(registrationAnswerSchema),
+      },
+    ],
+    errors: [{ status: 409, when: 'A pilot with this reference is already registered.' }],
+  },
+  'PATCH /api/pilots/metadata': {
+    tag: 'pilots',
+    summary: "Set a pilot's status",
+    caller: ['pilot', 'user'],
+    body: metadataSchema,
+    answers: [{ status: 204, description: 'Recorded.' }],
+    errors: [unknownPilot, { status: 409, when: 'The pilot already ended.' }],
+  },
+  'GET /api/pilots/info': {
+    tag: 'pilots',
+    summary: 'A pilot record',
+    caller: ['user', 'pilot'],
+    query: referenceQuerySchema,
+    answers: [
+      {
+        status: 200,
+        description: 'The record (a user sees only their own jobs of it).',
+        schema: fits<Awaited<ReturnType<PilotRegistry['info']>>>()(pilotInfoSchema),
+      },
+    ],
+    errors: [unknownPilot],
+  },
+  'POST /api/pilots/logs': {
+    tag: 'pilots',
+    summary: 'Where a pilot uploads its log',
+    caller: ['pilot'],
+    body: logUploadSchema,
+    answers: [
+      {
+        status: 200,
+        description: 'A presigned PUT.',
+        schema: fits<Awaited<ReturnType<Logs['uploadUrl']>>>()(logUploadAnswerSchema),
+      },
+    ],
+    errors: [],
+  },
+  'GET /api/pilots/logs': {
+    tag: 'pilots',
+    summary: "Where to read a pilot's log",
+    caller: ['user', 'pilot'],
+    query: referenceQuerySchema,
+    answers: [
+      {
+        status: 200,
+        description: 'A presigned GET.',
+        schema: fits<Awaited<ReturnType<Logs['downloadUrl']>>>()(logDownloadAnswerSchema),
+      },
+    ],
+    errors: [unknownPilot],
+  },
+};
