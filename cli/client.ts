@@ -1,8 +1,11 @@
 /**
- * How the CLI reaches the API: the URL and token come from flags, then the environment
- * (MUON_API_URL, MUON_TOKEN), then `$MUON_HOME/local.json` written by `muon local`.
+ * How the CLI reaches the API: the URL comes from `--api-url`, then MUON_API_URL, then
+ * `$MUON_HOME/local.json` written by `muon local`; the token from `--token`, then MUON_TOKEN, then
+ * the tokens `muon login` kept for that URL (refreshed when near their end, cli/credentials.ts),
+ * then local.json's development token.
  */
 import type { Command } from 'commander';
+import { loginToken } from '#cli/credentials.ts';
 import { CliError } from '#cli/errors.ts';
 import { readLocalFile, resolveHome } from '#local/home.ts';
 import { parseJson, stringifyJson } from '#shared/json.ts';
@@ -24,6 +27,8 @@ export interface ApiResponse<T> {
 
 export interface ApiClient {
   readonly apiUrl: string;
+  /** Where the token comes from: `--token`, `MUON_TOKEN`, `muon login`, `local.json` or `none`. */
+  readonly tokenSource: string;
   /** Any answer, error or not; only an unreachable API throws. */
   send(
     method: string,
@@ -50,17 +55,35 @@ export function flagOptions(command: Command): ClientOptions {
   return { ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) };
 }
 
-export function resolveClient(options: ClientOptions, env = process.env): ApiClient {
-  const local = readLocalFile(resolveHome(env));
-  const apiUrl = options.apiUrl ?? env.MUON_API_URL ?? local?.apiUrl;
+/** The API URL from `--api-url`, MUON_API_URL or local.json. */
+export function resolveApiUrl(options: ClientOptions, env = process.env): string {
+  const apiUrl = options.apiUrl ?? env.MUON_API_URL ?? readLocalFile(resolveHome(env))?.apiUrl;
   if (!apiUrl) {
     throw new CliError(
       'No API to talk to: pass --api-url, set MUON_API_URL, or start the local runtime with `muon local`.',
     );
   }
-  const token = options.token ?? env.MUON_TOKEN ?? local?.tokens[options.as ?? 'user'];
+  return apiUrl;
+}
+
+export function resolveClient(options: ClientOptions, env = process.env): ApiClient {
+  const local = readLocalFile(resolveHome(env));
+  const apiUrl = resolveApiUrl(options, env);
+  const fixed = options.token ?? env.MUON_TOKEN;
+  const development = local?.tokens[options.as ?? 'user'];
+  // A development token asked for by role (`as`) wins over a login.
+  const fromLogin = fixed === undefined && options.as === undefined;
+  const initialSource = development ? 'local.json' : 'none';
+  let tokenSource = options.token ? '--token' : env.MUON_TOKEN ? 'MUON_TOKEN' : initialSource;
+  const tokenFor = async (): Promise<string | undefined> => {
+    if (fixed !== undefined) return fixed;
+    const cached = fromLogin ? await loginToken(apiUrl, env) : undefined;
+    if (cached !== undefined) tokenSource = 'muon login';
+    return cached ?? development;
+  };
 
   const send: ApiClient['send'] = async (method, path, body, headers = {}) => {
+    const token = await tokenFor();
     const response = await reach(apiUrl, new URL(path, apiUrl), {
       method,
       headers: {
@@ -80,6 +103,9 @@ export function resolveClient(options: ClientOptions, env = process.env): ApiCli
 
   return {
     apiUrl,
+    get tokenSource() {
+      return tokenSource;
+    },
     send,
     request: async <T>(method: string, path: string, body?: unknown) => {
       const answer = await send(method, path, body);

@@ -15,6 +15,9 @@ type Register = (program: Command) => void;
 const commands: Readonly<Record<string, () => Promise<Register>>> = {
   local: async () => (await import('#cli/commands/local.ts')).registerLocal,
   config: async () => (await import('#cli/commands/config.ts')).registerConfig,
+  login: async () => (await import('#cli/commands/login.ts')).registerLogin,
+  logout: async () => (await import('#cli/commands/login.ts')).registerLogin,
+  whoami: async () => (await import('#cli/commands/login.ts')).registerLogin,
   job: async () => (await import('#cli/commands/job.ts')).registerJob,
   pilot: async () => (await import('#cli/commands/pilot.ts')).registerPilot,
   'site-director': async () => (await import('#cli/commands/site-director.ts')).registerSiteDirector,
@@ -39,7 +42,8 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .action(() => console.log(version));
   const wanted = argv === undefined ? Object.keys(commands) : commandsFor(argv);
   const registers = await Promise.all(wanted.map((name) => (commands[name] as () => Promise<Register>)()));
-  for (const register of registers) register(program);
+  // login, logout and whoami share one module: registered once.
+  for (const register of new Set(registers)) register(program);
   return program;
 }
 

@@ -2,11 +2,15 @@
  * Development tokens for the embedded runtime. The runtime signs them with its own key (kept in
  * $MUON_HOME so tokens survive a restart) and checks every request the way API Gateway's JWT
  * authorizer does: signature, issuer, audience, expiry. Handlers then see the same claims shape.
+ * Tests and `local.json` use them; people log in through the runtime's OpenID provider
+ * (local/oidc-provider.ts), whose tokens `developmentVerifier` accepts too.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { claimNames, properties } from '#shared/auth/identity.ts';
+import { createIdentityProviderVerifier } from '#shared/auth/identity-provider.ts';
 import { describeTokenError } from '#shared/auth/token-errors.ts';
+import type { TokenVerifier } from '#shared/auth/verifier.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 
 const algorithm = 'ES256';
@@ -94,3 +98,31 @@ async function loadOrCreateKeys(keyFile: string) {
   writeFileSync(keyFile, JSON.stringify(await exportJWK(privateKey)), { mode: 0o600 });
   return { privateKey, publicKey };
 }
+
+/**
+ * The embedded runtime's identity provider check: development tokens (signed by `authority` with
+ * the configuration's issuer) and the local OpenID provider's (its own issuer, discovered like any
+ * identity provider's). The token's unverified `iss` only picks the check.
+ */
+export function developmentVerifier(
+  authority: TokenAuthority,
+  oidc: { readonly issuer: string },
+  config: MuonConfig,
+): TokenVerifier {
+  const provider = createIdentityProviderVerifier({ issuer: oidc.issuer, audience: config.auth.audience });
+  return async (token) => {
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      return { ok: false, reason: 'The token is not a valid JWT.' };
+    }
+    return issuer === oidc.issuer ? provider(token) : authority.verify(token);
+  };
+}
+
+/** The configuration the runtime's functions see: `muon login` is sent to the local provider. */
+export const withLocalLogin = (config: MuonConfig, issuer: string): MuonConfig => ({
+  ...config,
+  auth: { ...config.auth, login: { ...config.auth.login, issuer } },
+});

@@ -8,14 +8,17 @@ import { createHandler as createAuthorizer } from '#functions/authorizer.ts';
 import { startApiGateway } from '#local/api-gateway.ts';
 import {
   createTokenAuthority,
+  developmentVerifier,
   devIdentities,
   pilotTokenSeconds,
   type TokenAuthority,
+  withLocalLogin,
 } from '#local/dev-auth.ts';
 import { startEmulatorProcesses } from '#local/emulator-child.ts';
 import { type Emulators, emulatorCredentials, startEmulators } from '#local/emulators.ts';
 import { type EventSource, startEventSource } from '#local/event-source.ts';
 import type { LambdaHandler, LocalFunction } from '#local/invoke.ts';
+import { type LocalOidcProvider, startOidcProvider } from '#local/oidc-provider.ts';
 import { filePayloadKey } from '#local/payload-key.ts';
 import {
   type LocalPilots,
@@ -81,6 +84,8 @@ export interface LocalRuntime {
   readonly apiUrl: string;
   readonly tokens: DevTokens;
   readonly authority: TokenAuthority;
+  /** The OpenID provider `muon login` signs in with (local/oidc-provider.ts). */
+  readonly oidc: LocalOidcProvider;
   readonly aws: AwsClients;
   readonly resources: ResourceNames;
   readonly endpoints: Emulators['endpoints'];
@@ -124,14 +129,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await provisionResources(aws, prefix);
     };
     const payloadKey = filePayloadKey(`${options.home}/payload-token-key`);
-    const deps: Deps = { config, logger, aws, resources, now: () => new Date(), payloadKey };
+    // People log in (`muon login`) at a real OpenID provider; development tokens stay for tests.
+    const oidc = await startOidcProvider({
+      config,
+      home: options.home,
+      logger: logger.child({ component: 'oidc' }),
+    });
+    stops.push(() => oidc.close());
+    const deps: Deps = {
+      config: withLocalLogin(config, oidc.issuer),
+      logger,
+      aws,
+      resources,
+      now: () => new Date(),
+      payloadKey,
+    };
     const authority = await createTokenAuthority(`${options.home}/dev-signing-key.json`, config);
 
     // The site director's Lambda drives AwsBatch elements; here it drives the Local ones, once started.
     let localPilots: LocalPilots | undefined;
     const loaded = await loadFunctions(deps, {
       // The cloud's authorizer discovers the identity provider; here the development authority is it.
-      authorizer: (functionDeps) => createAuthorizer(functionDeps, authority.verify) as LambdaHandler,
+      authorizer: (functionDeps) =>
+        createAuthorizer(functionDeps, developmentVerifier(authority, oidc, config)) as LambdaHandler,
       siteDirectorAgent: (functionDeps) =>
         createScheduleHandler(functionDeps.logger, 'siteDirector', async () =>
           localPilots ? await localPilots.run() : undefined,
@@ -228,6 +248,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       apiUrl: gateway.url,
       tokens,
       authority,
+      oidc,
       aws,
       resources,
       endpoints: emulators.endpoints,

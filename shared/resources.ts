@@ -303,13 +303,14 @@ export const functions = {
     authorizer: true,
   },
   auth: {
-    description: 'Who the caller is, from the token (DiracX userinfo).',
+    description: 'Who the caller is, from the token (DiracX userinfo), and where `muon login` signs in.',
     entry: 'functions/auth.ts',
     timeoutSeconds: 5,
     memoryMb: 256,
     tables: {},
     queues: {},
-    routes: ['GET /api/auth/userinfo'],
+    routes: ['GET /api/auth/userinfo', 'GET /api/auth/client'],
+    publicRoutes: ['GET /api/auth/client'],
   },
   openapi: {
     description: 'The API described: its OpenAPI 3.1 document and a page to read it (public, as DiracX serves them).',

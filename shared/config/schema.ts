@@ -112,6 +112,11 @@ const storageElementSchema = z
 const limitsSchema = z
   .object({
     maxJobsPerSubmission: z.number().int().positive().default(10_000),
+    /**
+     * Seconds a bulk request (submission, kill, delete, reschedule, status updates) may work before
+     * it stops and answers with what it did per job: under API Gateway's 30 s, with room to answer.
+     */
+    requestBudgetSeconds: z.number().positive().default(20),
     maxSandboxBytes: z
       .number()
       .int()
@@ -356,11 +361,34 @@ const agentsSchema = z
   })
   .strict();
 
+/**
+ * How `muon login` gets a user's tokens: the public client (no secret; device authorization grant,
+ * or authorization code with PKCE on a loopback redirect) registered at the identity provider for
+ * the CLI. The API hands these to the CLI (`GET /api/auth/client`), so a user needs only the URL.
+ */
+const loginSchema = z
+  .object({
+    clientId: z.string().min(1).default('muon-cli'),
+    /** Where the CLI logs in, when it is not `auth.issuer` (never needed with one identity provider). */
+    issuer: z.url().optional(),
+    /** Scopes asked besides `openid offline_access` (an INDIGO IAM client may need `profile`). */
+    scope: z.string().default(''),
+    /** A resource indicator (RFC 8707) sent with every request, for providers that need one. */
+    resource: z.url().optional(),
+  })
+  .strict();
+
+/** A user of the embedded runtime's OpenID provider (local/oidc-provider.ts), never of the cloud. */
+const developmentUserSchema = z.object({ vo: identifier, groups: z.array(identifier).min(1) }).strict();
+
 const authSchema = z
   .object({
     /** The identity provider that issues access tokens (the JWT authorizer's issuer). */
     issuer: z.url(),
     audience: z.array(z.string().min(1)).min(1),
+    login: loginSchema.prefault({}),
+    /** The embedded runtime's users; default alice (the first VO's user groups) and admin (all). */
+    developmentUsers: z.record(identifier, developmentUserSchema).default({}),
   })
   .strict();
 
@@ -385,6 +413,23 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    for (const [username, user] of Object.entries(config.auth.developmentUsers)) {
+      const vo = config.virtualOrganizations[user.vo];
+      const at = ['auth', 'developmentUsers', username];
+      if (!vo) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'vo'], message: `VO "${user.vo}" is not declared` });
+        continue;
+      }
+      user.groups.forEach((group, index) => {
+        if (!(group in vo.groups)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...at, 'groups', index],
+            message: `group "${group}" is not one of ${user.vo}'s groups`,
+          });
+        }
+      });
+    }
     for (const section of ['runningLimits', 'matchingDelays'] as const) {
       for (const site of Object.keys(config.matcher[section])) {
         if (!(site in config.sites)) {

@@ -52,6 +52,7 @@ GET /api/health                           200  200     200     200   200 200   2
 GET /api/openapi.json                     200  200     200     200   200 200   200      200   200   200     200     200        200       200       200       200
 GET /api/docs                             200  200     200     200   200 200   200      200   200   200     200     200        200       200       200       200
 GET /api/auth/userinfo                    401  401     401     200   200 200   200      200   200   200     200     200        403       403       403       401
+GET /api/auth/client                      200  200     200     200   200 200   200      200   200   200     200     200        200       200       200       200
 POST /api/jobs/sandbox                    401  401     401     200   200 200   200      200   403   403     403     403        403       403       403       401
 GET /api/jobs/sandbox                     401  401     401     200   403 403   403      200   403   403     403     403        200       403       200       401
 GET /api/jobs/{jobId}/sandbox             401  401     401     200   403 403   404      200   403   403     403     403        200       403       200       401
@@ -288,6 +289,7 @@ describe('Authorization matrix', () => {
       'GET /api/openapi.json': () => ({}),
       'GET /api/docs': () => ({}),
       'GET /api/auth/userinfo': () => ({}),
+      'GET /api/auth/client': () => ({}),
       'POST /api/jobs/sandbox': () => ({ body: sandboxInfo('a new input sandbox') }),
       'GET /api/jobs/sandbox': () => ({ query: { pfn: inputSandbox } }),
       'GET /api/jobs/{jobId}/sandbox': () => ({}),
