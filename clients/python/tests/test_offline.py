@@ -1,0 +1,131 @@
+"""The client's local behaviour: where it finds the API and token, archives it refuses, CWL
+documents it refuses to send, output objects it rewrites. No API needed."""
+import io
+import json
+import os
+import tarfile
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+from muon_client import MuonError
+from muon_client.credentials import login_file, resolve_credentials
+from muon_client.cwl import prepare_submission, unpacked_runs
+from muon_client.outputs import localize
+from muon_client.sandbox import pack, unpack
+
+
+class Credentials(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.home = Path(self.dir.name)
+        self.env = {"MUON_HOME": str(self.home / "muon"), "MUON_CREDENTIALS_DIR": str(self.home / "cred")}
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def write_local(self, url="http://127.0.0.1:1"):
+        (self.home / "muon").mkdir()
+        (self.home / "muon" / "local.json").write_text(
+            json.dumps({"apiUrl": url, "tokens": {"user": "dev-user", "admin": "a", "pilot": "p"}})
+        )
+
+    def write_login(self, url, token, expires_in=3600, mode=0o600):
+        path = login_file(url, self.env)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"apiUrl": url, "accessToken": token, "expiresAt": (time.time() + expires_in) * 1000}))
+        os.chmod(path, mode)
+
+    def test_takes_the_local_runtime_and_its_development_token_when_nothing_else_is_set(self):
+        self.write_local()
+        found = resolve_credentials(env=self.env)
+        self.assertEqual((found.api_url, found.token, found.source), ("http://127.0.0.1:1", "dev-user", "local.json"))
+
+    def test_prefers_muon_token_then_a_token_file_then_the_login_cache(self):
+        self.write_local()
+        self.write_login("http://127.0.0.1:1", "from-login")
+        self.assertEqual(resolve_credentials(env=self.env).token, "from-login")
+        token_file = self.home / "token"
+        token_file.write_text("from-file\n")
+        os.chmod(token_file, 0o600)
+        self.assertEqual(resolve_credentials(env={**self.env, "MUON_TOKEN_FILE": str(token_file)}).token, "from-file")
+        env = {**self.env, "MUON_TOKEN_FILE": str(token_file), "MUON_TOKEN": "from-env"}
+        self.assertEqual(resolve_credentials(env=env).source, "MUON_TOKEN")
+        self.assertEqual(resolve_credentials(token="given", env=env).token, "given")
+
+    def test_a_login_is_per_api_url_and_an_expired_one_says_to_log_in_again(self):
+        env = {**self.env, "MUON_API_URL": "https://wms.example.org/"}
+        self.write_login("https://other.example.org", "other")
+        self.assertEqual(resolve_credentials(env=env).source, "none")
+        self.write_login("https://wms.example.org", "old", expires_in=-10)
+        with self.assertRaisesRegex(MuonError, "muon login"):
+            resolve_credentials(env=env)
+
+    def test_refuses_a_token_others_can_read(self):
+        env = {**self.env, "MUON_API_URL": "https://wms.example.org"}
+        self.write_login("https://wms.example.org", "t", mode=0o644)
+        with self.assertRaisesRegex(MuonError, "open to its group or others"):
+            resolve_credentials(env=env)
+
+    def test_without_an_api_says_how_to_name_one(self):
+        with self.assertRaisesRegex(MuonError, "MUON_API_URL"):
+            resolve_credentials(env=self.env)
+
+
+class Sandboxes(unittest.TestCase):
+    def test_packs_and_unpacks_files_in_their_directories(self):
+        with tempfile.TemporaryDirectory() as src, tempfile.TemporaryDirectory() as dst:
+            Path(src, "a").mkdir()
+            Path(src, "a", "x.txt").write_text("x")
+            Path(src, "y.txt").write_text("y")
+            data = pack(["a/x.txt", "y.txt"], src)
+            self.assertEqual(data, pack(["y.txt", "a/x.txt"], src))
+            self.assertEqual(sorted(unpack(data, dst)), ["a/x.txt", "y.txt"])
+            self.assertEqual(Path(dst, "a", "x.txt").read_text(), "x")
+
+    def test_refuses_an_archive_that_writes_outside_its_directory_or_holds_links(self):
+        for name, kind in (("../evil", tarfile.REGTYPE), ("/etc/evil", tarfile.REGTYPE), ("link", tarfile.SYMTYPE)):
+            buffer = io.BytesIO()
+            with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+                info = tarfile.TarInfo(name)
+                info.type = kind
+                info.linkname = "/etc/passwd" if kind == tarfile.SYMTYPE else ""
+                archive.addfile(info, io.BytesIO(b""))
+            with tempfile.TemporaryDirectory() as dst, self.subTest(name=name):
+                with self.assertRaisesRegex(MuonError, "refused"):
+                    unpack(buffer.getvalue(), dst)
+
+
+class CwlDocuments(unittest.TestCase):
+    def test_names_each_step_that_runs_another_file(self):
+        workflow = {
+            "class": "Workflow",
+            "steps": {"a": {"run": "tool.cwl"}, "b": {"run": "#packed"}, "c": {"run": {"class": "CommandLineTool"}}},
+        }
+        self.assertEqual(unpacked_runs(workflow), ["steps.a.run: tool.cwl"])
+
+    def test_refuses_to_send_an_unpacked_workflow_and_says_how_to_pack_it(self):
+        with self.assertRaisesRegex(MuonError, "cwltool --pack"):
+            prepare_submission(None, {"class": "Workflow", "steps": [{"id": "s", "run": "t.cwl"}]}, None, None)
+
+
+class OutputObjects(unittest.TestCase):
+    def test_points_sandbox_and_lfn_locations_at_local_files_and_keeps_them_inside(self):
+        root = Path(tempfile.gettempdir(), "muon-out").resolve()
+        output = {
+            "out": {"class": "File", "location": "sandbox:out/a.txt", "basename": "a.txt"},
+            "data": [{"class": "File", "location": "lfn:/vo/user/a/b.root"}],
+        }
+        downloads = {}
+        local = localize(output, root, True, downloads)
+        self.assertEqual(local["out"]["path"], str(root / "out" / "a.txt"))
+        self.assertEqual(local["data"][0]["location"], (root / "outputs" / "b.root").as_uri())
+        self.assertEqual(list(downloads), ["/vo/user/a/b.root"])
+        self.assertEqual(localize(output, root, False, {})["data"][0]["location"], "lfn:/vo/user/a/b.root")
+        with self.assertRaisesRegex(MuonError, "outside"):
+            localize({"class": "File", "location": "sandbox:../../etc/passwd"}, root, False, {})
+
+
+if __name__ == "__main__":
+    unittest.main()
