@@ -3,9 +3,11 @@
  * local runtime's), or OAuth2 client credentials (RFC 6749 section 4.4): the pilot asks the identity
  * provider's token endpoint for a token, keeps it, and asks again before it expires or when the API
  * refuses it. A pilot runs for hours and an identity provider's tokens often last one, so a pilot
- * in the cloud is given a client, not a token (docs/pilots.md, "Tokens").
+ * in the cloud is given a client, not a token (docs/pilots.md, "Tokens"). The OAuth2 exchange itself
+ * is openid-client's (discovery, client authentication, response validation), as `muon login`'s is.
  */
-import { ApiCallError, fetchOrUnreachable, parseBody, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import * as oidc from 'openid-client';
+import { ApiCallError, type RetryPolicy, withRetries } from '#pilot/retry.ts';
 import type { ClientCredentials } from '#shared/ce/credentials.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
@@ -83,24 +85,19 @@ export function clientCredentialsToken(
 ): TokenSource {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  let endpoint: Promise<string> | undefined;
+  let configuration: Promise<oidc.Configuration> | undefined;
 
-  const tokenEndpoint = (): Promise<string> => {
-    if (credentials.tokenUrl) return Promise.resolve(credentials.tokenUrl);
-    endpoint ??= discover(credentials.issuer ?? '', options.retry, timeoutMs, options.logger).catch(
-      (error) => {
-        endpoint = undefined;
+  const obtain = async (): Promise<HeldToken> => {
+    configuration ??= clientConfiguration(credentials, options.retry, timeoutMs, options.logger).catch(
+      (error: unknown) => {
+        configuration = undefined;
         throw error;
       },
     );
-    return endpoint;
-  };
-
-  const obtain = async (): Promise<HeldToken> => {
-    const url = await tokenEndpoint();
+    const client = await configuration;
     const asked = now();
     const answer = await withRetries(options.retry, 'POST token endpoint', options.logger, () =>
-      requestToken(url, credentials, timeoutMs),
+      requestToken(client, credentials),
     );
     const lifetimeMs = lifetimeSeconds(answer.expiresIn, answer.token, asked) * 1000;
     options.logger?.debug('got a pilot token from the identity provider', {
@@ -175,53 +172,106 @@ export function completeClientCredentials(
   };
 }
 
-async function discover(issuer: string, retry: RetryPolicy, timeoutMs: number, logger?: Logger) {
-  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-  const document = await withRetries(retry, 'GET OpenID configuration', logger, async () => {
-    const response = await fetchOrUnreachable(`GET ${url}`, url, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = parseBody(await response.text());
-    if (!response.ok) throw ApiCallError.answered(`GET ${url}`, response.status, body);
-    return body;
-  });
-  const found = (document as { token_endpoint?: unknown } | undefined)?.token_endpoint;
-  if (typeof found !== 'string' || !URL.canParse(found)) {
-    throw new ApiCallError(`${url} names no token_endpoint: set MUON_TOKEN_URL`, 502, false);
+/** Plain HTTP is allowed to an identity provider on this machine only (tests, the local runtime). */
+const insecureAllowed = (url: URL) =>
+  url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+
+/**
+ * The client's openid-client configuration: from the token endpoint when it is given, else from
+ * the issuer's discovery document (which must name its token endpoint).
+ */
+async function clientConfiguration(
+  credentials: ClientCredentials,
+  retry: RetryPolicy,
+  timeoutMs: number,
+  logger?: Logger,
+): Promise<oidc.Configuration> {
+  const auth = oidc.ClientSecretBasic(credentials.clientSecret);
+  let configuration: oidc.Configuration;
+  if (credentials.tokenUrl) {
+    const tokenUrl = new URL(credentials.tokenUrl);
+    const issuer = credentials.issuer ?? tokenUrl.origin;
+    configuration = new oidc.Configuration(
+      { issuer, token_endpoint: tokenUrl.href },
+      credentials.clientId,
+      undefined,
+      auth,
+    );
+    if (insecureAllowed(tokenUrl)) oidc.allowInsecureRequests(configuration);
+  } else {
+    const issuer = new URL(credentials.issuer ?? '');
+    const url = `${issuer.href.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    configuration = await withRetries(retry, 'GET OpenID configuration', logger, () =>
+      oidc
+        .discovery(issuer, credentials.clientId, undefined, auth, {
+          ...(insecureAllowed(issuer) ? { execute: [oidc.allowInsecureRequests] } : {}),
+          timeout: timeoutMs / 1000,
+        })
+        .catch((error: unknown) => {
+          throw asApiCallError(`GET ${url}`, error);
+        }),
+    );
+    if (!configuration.serverMetadata().token_endpoint) {
+      throw new ApiCallError(`${url} names no token_endpoint: set MUON_TOKEN_URL`, 502, false);
+    }
   }
-  return found;
+  configuration.timeout = timeoutMs / 1000;
+  return configuration;
 }
 
-async function requestToken(url: string, credentials: ClientCredentials, timeoutMs: number) {
-  const form = new URLSearchParams({ grant_type: 'client_credentials' });
-  if (credentials.scope) form.set('scope', credentials.scope);
-  // RFC 6749 section 2.3.1: the client authenticates with HTTP Basic, each part form-encoded.
-  const basic = Buffer.from(
-    `${encodeURIComponent(credentials.clientId)}:${encodeURIComponent(credentials.clientSecret)}`,
-  ).toString('base64');
-  const response = await fetchOrUnreachable('POST token endpoint', url, {
-    method: 'POST',
-    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const body = parseBody(await response.text()) as
-    | { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown }
-    | undefined;
-  if (!response.ok) {
-    const reason =
-      typeof body?.error === 'string'
-        ? `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}`
-        : body;
-    const refused = response.status === 400 || response.status === 401;
-    throw ApiCallError.answered(
-      refused ? "the identity provider refused the pilot's client credentials" : 'POST token endpoint',
-      response.status,
-      reason,
+async function requestToken(configuration: oidc.Configuration, credentials: ClientCredentials) {
+  try {
+    const answer = await oidc.clientCredentialsGrant(
+      configuration,
+      credentials.scope ? { scope: credentials.scope } : {},
+    );
+    return { token: answer.access_token, expiresIn: answer.expires_in };
+  } catch (error) {
+    if (error instanceof oidc.ResponseBodyError && (error.status === 400 || error.status === 401)) {
+      const reason = `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
+      throw ApiCallError.answered(
+        "the identity provider refused the pilot's client credentials",
+        error.status,
+        reason,
+      );
+    }
+    const detail = `${(error as Error).message ?? ''} ${String((error as { cause?: { message?: unknown } }).cause?.message ?? '')}`;
+    if (/access_token/.test(detail)) {
+      throw new ApiCallError('the token endpoint answered without an access_token', 502, false, error);
+    }
+    if ((error as { code?: unknown }).code === 'OAUTH_INVALID_RESPONSE') {
+      throw new ApiCallError(
+        `the token endpoint answered with an invalid response (${detail.trim()})`,
+        502,
+        false,
+        error,
+      );
+    }
+    throw asApiCallError('POST token endpoint', error);
+  }
+}
+
+/** openid-client's failures as the pilot's retry policy knows them: retried when the server may recover. */
+function asApiCallError(what: string, error: unknown): ApiCallError {
+  if (error instanceof ApiCallError) return error;
+  if (error instanceof oidc.ResponseBodyError) {
+    return ApiCallError.answered(
+      what,
+      error.status,
+      `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`,
     );
   }
-  if (typeof body?.access_token !== 'string' || body.access_token.length === 0) {
-    throw new ApiCallError('the token endpoint answered without an access_token', 502, false);
+  const response = (error as { cause?: unknown }).cause;
+  if (response instanceof Response)
+    return ApiCallError.answered(what, response.status, (error as Error).message);
+  if (
+    error instanceof TypeError ||
+    (error as Error).name === 'TimeoutError' ||
+    (error as Error).name === 'AbortError'
+  ) {
+    return ApiCallError.unreachable(what, error);
   }
-  return { token: body.access_token, expiresIn: body.expires_in };
+  return new ApiCallError(`${what}: ${(error as Error).message}`, 502, false, error);
 }
 
 /** `expires_in`, else the JWT's own `exp`, else an hour (OAuth2 servers' usual lifetime). */

@@ -30,8 +30,13 @@ beforeAll(async () => {
     request.resume();
     request.on('end', async () => {
       const basic = Buffer.from((request.headers.authorization ?? '').replace(/^Basic /, ''), 'base64');
-      asked.push(basic.toString());
-      if (basic.toString() !== `${client.id}:${client.secret}`) {
+      // RFC 6749 section 2.3.1: each part is form-encoded, as a real identity provider decodes it.
+      const [id, secret] = basic
+        .toString()
+        .split(':')
+        .map((part) => decodeURIComponent(part.replaceAll('+', ' ')));
+      asked.push(`${id}:${secret}`);
+      if (id !== client.id || secret !== client.secret) {
         response.writeHead(401, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: 'invalid_client' }));
         return;

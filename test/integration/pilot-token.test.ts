@@ -71,7 +71,7 @@ describe('Pilot client credentials', () => {
 
   it('discovers the token endpoint, authenticates with HTTP Basic, and keeps the token', async () => {
     const source = clientCredentialsToken(
-      { clientId: 'pilot client', clientSecret: 's3cr:t', issuer: `${base}/idp/`, scope: 'muon/pilot' },
+      { clientId: 'pilot client', clientSecret: 's3cr:t', issuer: `${base}/idp`, scope: 'muon/pilot' },
       { retry },
     );
     expect(await source.token()).toBe('t1');
@@ -81,7 +81,7 @@ describe('Pilot client credentials', () => {
       'POST /idp/token',
     ]);
     const [post] = tokenPosts();
-    expect(post?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(post?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded\b/);
     expect(Object.fromEntries(new URLSearchParams(post?.body))).toEqual({
       grant_type: 'client_credentials',
       scope: 'muon/pilot',
@@ -90,7 +90,8 @@ describe('Pilot client credentials', () => {
       (post?.headers.authorization ?? '').replace(/^Basic /, ''),
       'base64',
     ).toString();
-    expect(basic).toBe('pilot%20client:s3cr%3At');
+    // RFC 6749 section 2.3.1: each part application/x-www-form-urlencoded (a space is "+").
+    expect(basic).toBe('pilot+client:s3cr%3At');
   });
 
   it('renews a token a minute before it ends, or at 80% of a short lifetime', async () => {
@@ -134,7 +135,7 @@ describe('Pilot client credentials', () => {
     const jwt = ['e30', Buffer.from(JSON.stringify({ exp })).toString('base64url'), 'sig'].join('.');
     tokenReply = (response) => {
       issued += 1;
-      send(response, 200, { access_token: issued === 1 ? jwt : 'next' });
+      send(response, 200, { access_token: issued === 1 ? jwt : 'next', token_type: 'Bearer' });
     };
     const source = clientCredentialsToken(
       { clientId: 'c', clientSecret: 's', tokenUrl: `${base}/idp/token` },
