@@ -1,12 +1,14 @@
 /**
  * The AWS wire-protocol emulators of the embedded runtime: dynalite (DynamoDB, LevelDB on disk),
  * local-aws-sqs (SQS, JSON protocol, in memory) and s3rver (S3, files on disk). All listen on
- * 127.0.0.1 on free ports. See docs/local-runtime.md for their known gaps and our workarounds.
+ * 127.0.0.1 on free ports. dynalite runs with our fix for its unclosed iterators (dynalite-patch.ts).
+ * See docs/local-runtime.md for their known gaps and our workarounds.
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
+import { patchDynaliteIterators } from '#local/dynalite-patch.ts';
 import type { Endpoints } from '#shared/aws/clients.ts';
 
 const require = createRequire(import.meta.url);
@@ -57,6 +59,7 @@ async function closeAll(closers: (() => Promise<void>)[]): Promise<void> {
 }
 
 async function startDynalite(options: EmulatorOptions, closers: (() => Promise<void>)[]): Promise<string> {
+  patchDynaliteIterators();
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
   const path = options.inMemory ? undefined : join(options.dataDir, 'dynamodb');
   if (path) mkdirSync(path, { recursive: true });

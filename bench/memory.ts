@@ -1,0 +1,104 @@
+/**
+ * `npm run bench:memory`: the embedded runtime's memory under a steady stream of trivial jobs and
+ * then idle (issue 15 item 5: the DynamoDB emulator grew to 1.91 GB). It runs as `npm start` does
+ * (config/muon.yaml, DynamoDB on disk, local pilots), keeps about BENCH_BACKLOG jobs waiting for
+ * BENCH_MINUTES (25), then submits nothing for BENCH_IDLE_MINUTES (5). Every BENCH_SAMPLE_SECONDS
+ * (30) it records the resident memory (VmRSS) of the runtime process, of each emulator child and
+ * of the local pilots together, with the jobs Done so far. Ends with one JSON line: the samples,
+ * the peak of each process and its last idle figure.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, countByStatus, machine, round } from '#bench/support.ts';
+import { startLocalRuntime } from '#local/runtime.ts';
+import { loadConfigFile } from '#shared/config/load.ts';
+import { createLogger } from '#shared/log.ts';
+
+const minutes = Number(process.env.BENCH_MINUTES ?? 25);
+const idleMinutes = Number(process.env.BENCH_IDLE_MINUTES ?? 5);
+const sampleMs = Number(process.env.BENCH_SAMPLE_SECONDS ?? 30) * 1000;
+const backlog = Number(process.env.BENCH_BACKLOG ?? 300);
+const config = loadConfigFile(process.env.BENCH_CONFIG ?? 'config/muon.yaml');
+const vo = Object.keys(config.virtualOrganizations)[0] as string;
+
+const home = mkdtempSync(join(tmpdir(), 'muon-bench-memory-'));
+const runtime = await startLocalRuntime({
+  config,
+  home,
+  port: 0,
+  pilots: true,
+  logger: createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
+});
+
+/** VmRSS in MB of the runtime, its emulator children (by their MUON_EMULATORS) and the pilots. */
+function rss(): Record<string, number> {
+  const read = (pid: string) => {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return line ? Number(line[1]) / 1024 : 0;
+  };
+  const figures: Record<string, number> = { runtime: read(String(process.pid)) };
+  let pilots = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      const emulators = /MUON_EMULATORS=([a-z0-9,]+)/.exec(environ)?.[1];
+      const ppid = /PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      if (emulators && ppid === String(process.pid)) figures[emulators] = read(pid);
+      else if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(home)) pilots += read(pid);
+    } catch {}
+  }
+  figures.pilots = pilots;
+  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v, 0)]));
+}
+
+const samples: { minute: number; done: number; rssMb: Record<string, number> }[] = [];
+const started = performance.now();
+const minute = () => round((performance.now() - started) / 60_000, 1);
+let submitted = 0;
+let done = 0;
+let nextSample = 0;
+try {
+  while (performance.now() - started < (minutes + idleMinutes) * 60_000) {
+    done = await countByStatus(runtime, vo, 'Done');
+    const loading = performance.now() - started < minutes * 60_000;
+    if (loading && submitted - done < backlog) {
+      const count = 100;
+      await api(
+        runtime,
+        '/api/jobs/jdl',
+        Array.from(
+          { length: count },
+          (_, j) => `[ Executable = "/bin/true"; JobName = "memory-${submitted + j}"; ]`,
+        ),
+      );
+      submitted += count;
+    }
+    if (performance.now() - started >= nextSample) {
+      nextSample += sampleMs;
+      samples.push({ minute: minute(), done, rssMb: rss() });
+      process.stderr.write(`${JSON.stringify(samples.at(-1))}\n`);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  samples.push({ minute: minute(), done, rssMb: rss() });
+} finally {
+  await runtime.stop();
+  rmSync(home, { recursive: true, force: true });
+}
+const names = Object.keys(samples[0]?.rssMb ?? {});
+const loadEnd = samples.filter((s) => s.minute <= minutes).at(-1);
+process.stdout.write(
+  `${JSON.stringify({
+    benchmark: 'memory',
+    minutes,
+    idleMinutes,
+    submitted,
+    done,
+    peakRssMb: Object.fromEntries(names.map((n) => [n, Math.max(...samples.map((s) => s.rssMb[n] ?? 0))])),
+    endOfLoadRssMb: loadEnd?.rssMb,
+    idleRssMb: samples.at(-1)?.rssMb,
+    samples,
+    machine: machine(),
+  })}\n`,
+);
