@@ -1,7 +1,7 @@
 /**
  * The OpenAPI description of the job routes: the job manager (functions/job-manager.ts), job
- * monitoring (functions/job-monitoring.ts) and the sandbox store (functions/sandbox-store.ts).
- * DiracX's jobs router. Request schemas are the routes' own; see shared/http/openapi-contract.ts.
+ * monitoring (functions/job-monitoring.ts): DiracX's jobs router; the sandbox store's routes are
+ * in shared/http/openapi-sandboxes.ts. Request schemas are the routes' own; see shared/http/openapi-contract.ts.
  */
 import { z } from 'zod';
 import type { RouteDocs } from '#shared/http/openapi-contract.ts';
@@ -30,13 +30,6 @@ import { jdlSubmissionSchema } from '#shared/jobs/submission/jdl-request.ts';
 import type { InsertedJob } from '#shared/jobs/submission/submit.ts';
 import type { jobView } from '#shared/jobs/view.ts';
 import { jobWaitQuerySchema } from '#shared/jobs/wait.ts';
-import {
-  jobSandboxesAnswerSchema,
-  sandboxDownloadAnswerSchema,
-  sandboxUploadAnswerSchema,
-} from '#shared/sandboxes/answers.ts';
-import { sandboxInfoSchema } from '#shared/sandboxes/model.ts';
-import type { SandboxStore } from '#shared/sandboxes/service.ts';
 
 const jobId = { jobId: 'The job id: a plain decimal integer.' };
 const idempotency = {
@@ -69,8 +62,6 @@ const submitErrors = [
   },
   { status: 409, when: 'The Idempotency-Key was used before for a different body.' },
 ];
-type Store = SandboxStore;
-const uploadAnswer = fits<Awaited<ReturnType<Store['initiateUpload']>>>()(sandboxUploadAnswerSchema);
 
 export const jobRouteDocs: RouteDocs = {
   'POST /api/jobs': {
@@ -231,81 +222,5 @@ export const jobRouteDocs: RouteDocs = {
       },
     ],
     errors: [{ status: 400, when: 'An unknown column or a bad condition.' }],
-  },
-  'POST /api/jobs/sandbox': {
-    tag: 'sandboxes',
-    summary: 'Register a sandbox upload; get where to PUT it',
-    caller: ['user'],
-    body: sandboxInfoSchema,
-    answers: [
-      {
-        status: 200,
-        description: 'The reference, and where to upload unless already stored.',
-        schema: uploadAnswer,
-      },
-    ],
-    errors: [],
-  },
-  'GET /api/jobs/sandbox': {
-    tag: 'sandboxes',
-    summary: 'Where to download a sandbox',
-    caller: ['user', 'payload'],
-    query: z.object({ pfn: z.string().min(1) }),
-    answers: [
-      {
-        status: 200,
-        description: 'A presigned GET.',
-        schema: fits<Awaited<ReturnType<Store['downloadUrl']>>>()(sandboxDownloadAnswerSchema),
-      },
-    ],
-    errors: [
-      { status: 400, when: 'The pfn is not a sandbox reference.' },
-      { status: 403, when: "The sandbox is not the caller's (nor its job's)." },
-      { status: 404, when: 'No such sandbox.' },
-    ],
-  },
-  'GET /api/jobs/{jobId}/sandbox': {
-    tag: 'sandboxes',
-    summary: "A job's input and output sandboxes",
-    caller: ['user', 'payload'],
-    path: jobId,
-    answers: [
-      {
-        status: 200,
-        description: 'Their references.',
-        schema: fits<Awaited<ReturnType<Store['jobSandboxes']>>>()(jobSandboxesAnswerSchema),
-      },
-    ],
-    errors: [
-      { status: 403, when: "The job is not the caller's." },
-      { status: 404, when: 'No such job.' },
-    ],
-  },
-  'POST /api/jobs/{jobId}/sandbox/output': {
-    tag: 'sandboxes',
-    summary: "Register a job's output sandbox upload (its job wrapper)",
-    caller: ['payload'],
-    path: jobId,
-    body: sandboxInfoSchema,
-    answers: [
-      {
-        status: 200,
-        description: 'The reference, and where to upload unless already stored.',
-        schema: uploadAnswer,
-      },
-    ],
-    errors: [{ status: 404, when: 'No such job.' }],
-  },
-  'PATCH /api/jobs/{jobId}/sandbox/output': {
-    tag: 'sandboxes',
-    summary: "Assign an uploaded sandbox as the job's output sandbox (its job wrapper)",
-    caller: ['payload'],
-    path: jobId,
-    body: z.string().min(1),
-    answers: [{ status: 200, description: 'Assigned.', schema: z.null() }],
-    errors: [
-      { status: 400, when: 'The body is not a sandbox reference.' },
-      { status: 404, when: 'No such job or sandbox.' },
-    ],
   },
 };

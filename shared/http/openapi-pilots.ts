@@ -4,6 +4,8 @@
  * pilots routers, DIRAC's Matcher and PilotManager. See shared/http/openapi-contract.ts.
  */
 import { z } from 'zod';
+import { loginClientSchema, userInfoSchema } from '#shared/auth/answers.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
 import type { RouteDoc, RouteDocs } from '#shared/http/openapi-contract.ts';
 import { fits } from '#shared/http/openapi-contract.ts';
 import type { MatchAnswer } from '#shared/matcher/answer.ts';
@@ -39,15 +41,6 @@ const healthAnswerSchema = z.object({
   dependencies: z.object({ dynamodb: dependency, sqs: dependency, s3: dependency }),
 });
 
-/** DiracX's `UserInfoResponse` (functions/auth.ts builds it from the identity). */
-const userInfoSchema = z.object({
-  vo: z.string(),
-  sub: z.string(),
-  preferred_username: z.string(),
-  dirac_group: z.string(),
-  dirac_properties: z.array(z.string()),
-});
-
 type Logs = ReturnType<typeof createPilotLogs>;
 type Tokens = ReturnType<typeof createMatcherPayloadTokens>;
 const jobId = { jobId: 'The job id: a plain decimal integer.' };
@@ -72,6 +65,25 @@ export const pilotRouteDocs: RouteDocs = {
         status: 200,
         description: "The token's VO, subject, user name, group and properties.",
         schema: userInfoSchema,
+      },
+    ],
+    errors: [],
+  },
+  'GET /api/auth/client': {
+    tag: 'auth',
+    summary: 'Where `muon login` signs in: issuer, public client, scopes, audience',
+    caller: 'public',
+    answers: [
+      {
+        status: 200,
+        description: "The identity provider and the CLI's public client (no secret).",
+        schema: fits<{
+          issuer: string;
+          client_id: MuonConfig['auth']['login']['clientId'];
+          scope: string;
+          audience: MuonConfig['auth']['audience'];
+          resource?: string;
+        }>()(loginClientSchema),
       },
     ],
     errors: [],

@@ -9,6 +9,7 @@ import { dataRouteDocs } from '#shared/http/openapi-data.ts';
 import { jobRouteDocs } from '#shared/http/openapi-jobs.ts';
 import { pilotRouteDocs } from '#shared/http/openapi-pilots.ts';
 import { productionRouteDocs } from '#shared/http/openapi-productions.ts';
+import { sandboxRouteDocs } from '#shared/http/openapi-sandboxes.ts';
 
 /** The document's own routes (functions/openapi.ts): public, as DiracX's are. */
 const documentRouteDocs: RouteDocs = {
@@ -37,6 +38,7 @@ const documentRouteDocs: RouteDocs = {
 export const routeDocs: RouteDocs = {
   ...pilotRouteDocs,
   ...jobRouteDocs,
+  ...sandboxRouteDocs,
   ...dataRouteDocs,
   ...productionRouteDocs,
   ...documentRouteDocs,
