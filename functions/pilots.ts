@@ -1,9 +1,9 @@
 /**
  * Pilot management (DIRAC's PilotManager, DiracX's pilots router): registration and the pilot
- * credential, pilot status, pilot info and pilot logs. Every route but registration binds the
- * pilot credential (see docs/pilots.md).
+ * credential, pilot status, pilot info and pilot logs, and the pilot monitor's search and summary.
+ * Every pilot's route but registration binds the pilot credential (see docs/pilots.md).
  */
-import type { Deps } from '#shared/deps.ts';
+import { type Deps, tableName } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { respond, route } from '#shared/http/route.ts';
@@ -11,11 +11,19 @@ import { createPilotBinding } from '#shared/pilots/binding.ts';
 import { createPilotLogs, logUploadSchema } from '#shared/pilots/logs.ts';
 import { metadataSchema, referenceQuerySchema, registrationSchema } from '#shared/pilots/model.ts';
 import { createPilotRegistry } from '#shared/pilots/registry.ts';
+import {
+  pilotPageQuerySchema,
+  pilotSearchSchema,
+  pilotSummarySchema,
+  searchPilots,
+  summarizePilots,
+} from '#shared/pilots/search.ts';
 
 export function createHandler(deps: Deps) {
   const bind = createPilotBinding(deps);
   const registry = createPilotRegistry(deps);
   const logs = createPilotLogs(deps, registry);
+  const tables = { dynamo: deps.aws.dynamo, pilotsTable: tableName(deps.resources, 'pilots') };
   return createHttpHandler(
     deps,
     {
@@ -38,6 +46,18 @@ export function createHandler(deps: Deps) {
         caller: ['user', 'pilot'],
         query: referenceQuerySchema,
         handle: ({ query, identity }) => registry.info(identity, query.reference),
+      }),
+      'POST /api/pilots/search': route({
+        caller: ['user'],
+        body: pilotSearchSchema.optional(),
+        query: pilotPageQuerySchema,
+        handle: ({ body, query, identity }) =>
+          searchPilots(tables, identity, pilotSearchSchema.parse(body ?? {}), query.page, query.per_page),
+      }),
+      'POST /api/pilots/summary': route({
+        caller: ['user'],
+        body: pilotSummarySchema,
+        handle: ({ body, identity }) => summarizePilots(tables, identity, body),
       }),
       'POST /api/pilots/logs': route({
         caller: ['pilot'],

@@ -404,6 +404,8 @@ export const functions = {
       'GET /api/pilots/info',
       'POST /api/pilots/logs',
       'GET /api/pilots/logs',
+      'POST /api/pilots/search',
+      'POST /api/pilots/summary',
     ],
   },
   dataManager: {

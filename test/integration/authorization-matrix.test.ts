@@ -77,6 +77,8 @@ POST /api/jobs/{jobId}/token              401  401     401     403   403 403   4
 POST /api/pilots                          401  401     401     403   403 403   403      403   201   201     201     201        403       403       403       401
 PATCH /api/pilots/metadata                401  401     401     403   403 403   403      204   204   403     403     403        403       403       403       401
 GET /api/pilots/info                      401  401     401     200   403 403   404      200   200   403     403     403        403       403       403       401
+POST /api/pilots/search                   401  401     401     200   200 200   200      200   403   403     403     403        403       403       403       401
+POST /api/pilots/summary                  401  401     401     200   200 200   200      200   403   403     403     403        403       403       403       401
 POST /api/pilots/logs                     401  401     401     403   403 403   403      403   200   403     403     403        403       403       403       401
 GET /api/pilots/logs                      401  401     401     200   403 403   404      200   200   403     403     403        403       403       403       401
 POST /api/data/upload                     401  401     401     200   403 403   403      200   403   403     403     403        200       403       200       401
@@ -327,6 +329,8 @@ describe('Authorization matrix', () => {
         body: { PilotReference: pilot.reference, Status: 'Running', StatusReason: 'probe' },
       }),
       'GET /api/pilots/info': () => ({ query: { reference: pilot.reference } }),
+      'POST /api/pilots/search': () => ({ body: { search: [{ parameter: 'Site', operator: 'eq', value: 'LOCAL.localhost.local' }] } }),
+      'POST /api/pilots/summary': () => ({ body: { grouping: ['Status'] } }),
       'POST /api/pilots/logs': () => ({ body: { PilotReference: pilot.reference, Size: 10 } }),
       'GET /api/pilots/logs': () => ({ query: { reference: pilot.reference } }),
       'POST /api/data/upload': () => ({
