@@ -85,10 +85,13 @@ class MuonClient:
         response = self.send(method, path, body, **options)
         if 200 <= response.status < 300:
             return response
+        raise self._refusal(method, path, response)
+
+    def _refusal(self, method: str, path: str, response: Response) -> MuonError:
         detail = response.body.get("detail") if isinstance(response.body, dict) else response.body
         hint = " (no token: set MUON_TOKEN or run `muon login`)" if response.status == 401 and not self.credentials.token else ""
         text = detail if isinstance(detail, str) else json.dumps(detail)
-        raise MuonError(f"{method} {path}: {response.status} {text}{hint}", response.status, detail)
+        return MuonError(f"{method} {path}: {response.status} {text}{hint}", response.status, detail)
 
     # -- Identity ------------------------------------------------------------------------------
     def whoami(self) -> Dict[str, Any]:
@@ -147,7 +150,7 @@ class MuonClient:
             rows.total = _total(response.headers)
             return rows
         if not 200 <= response.status < 300:
-            self.request("POST", "/api/jobs/search", body, query={"page": page, "per_page": per_page})
+            raise self._refusal("POST", "/api/jobs/search", response)
         rows.extend(response.body)
         rows.total = _total(response.headers) if response.status == 206 else len(rows)
         return rows

@@ -90,6 +90,15 @@ class AgainstTheApi(unittest.TestCase):
         answer = self.client.kill([job["JobID"]])
         self.assertIn(str(job["JobID"]), answer["success"])
         self.assertEqual(self.client.wait([job["JobID"]], timeout=60), {job["JobID"]: "Killed"})
+        self.assertIn(str(job["JobID"]), self.client.delete([job["JobID"]])["success"])
+        self.assertEqual(self.client.status([job["JobID"]])[job["JobID"]]["Status"], "Deleted")
+
+    def test_a_rescheduled_job_runs_again(self):
+        [job] = self.client.submit_jdl(f'JobName = "py-{RUN}-again"; Executable = "true";')
+        self.assertEqual(self.client.wait([job["JobID"]], timeout=120), {job["JobID"]: "Done"})
+        self.assertIn(str(job["JobID"]), self.client.reschedule([job["JobID"]])["success"])
+        self.assertEqual(self.client.wait([job["JobID"]], timeout=120), {job["JobID"]: "Done"})
+        self.assertGreaterEqual(int(self.client.job(job["JobID"])["RescheduleCounter"]), 1)
 
     def test_refusals_carry_the_apis_status_and_detail(self):
         with self.assertRaises(MuonError) as missing:
