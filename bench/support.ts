@@ -8,7 +8,7 @@ import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
-import { statusKey } from '#shared/jobs/store/keys.ts';
+import { statusPartitions } from '#shared/jobs/store/keys.ts';
 import { createLogger } from '#shared/log.ts';
 
 export async function benchRuntime(
@@ -69,8 +69,14 @@ export async function api(
   return JSON.parse(text) as unknown;
 }
 
-/** Jobs of one VO in one status, counted on the jobs table's `byStatus` index, page by page. */
+/** Jobs of one VO in one status, counted on every shard of the jobs table's `byStatus` index. */
 export async function countByStatus(runtime: LocalRuntime, vo: string, status: JobStatus) {
+  let count = 0;
+  for (const partition of statusPartitions(vo, status)) count += await countPartition(runtime, partition);
+  return count;
+}
+
+async function countPartition(runtime: LocalRuntime, partition: string) {
   let count = 0;
   let start: Record<string, unknown> | undefined;
   do {
@@ -79,7 +85,7 @@ export async function countByStatus(runtime: LocalRuntime, vo: string, status: J
         TableName: runtime.resources.tables.jobs,
         IndexName: 'byStatus',
         KeyConditionExpression: 'statusKey = :k',
-        ExpressionAttributeValues: { ':k': statusKey(vo, status) },
+        ExpressionAttributeValues: { ':k': partition },
         Select: 'COUNT',
         ExclusiveStartKey: start,
       }),

@@ -5,8 +5,10 @@
  * there. At the end of the partition, or when the agent says nothing further can concern it, the
  * cursor is cleared and the next run starts from the beginning again.
  *
- * Glossary: a *walk* is one partition of an index (or a whole table, scanned); a *budget* is what
- * one run of an agent may do over all its walks.
+ * Glossary: a *walk* is one partition of an index (or a whole table, scanned); a *sharded walk* is
+ * the walks of one write-sharded group (a status of the jobs' byStatus index: one partition per
+ * shard, shared/jobs/store/keys.ts), each with its own cursor; a *budget* is what one run of an
+ * agent may do over all its walks.
  */
 import {
   type DynamoDBDocumentClient,
@@ -16,7 +18,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { JobStatus } from '#shared/jobs/status.ts';
-import { statusKey } from '#shared/jobs/store/keys.ts';
+import { statusPartitions } from '#shared/jobs/store/keys.ts';
 import { type TableDefinition, tables } from '#shared/resources.ts';
 
 type Item = Record<string, unknown>;
@@ -60,12 +62,19 @@ export interface Walk {
   };
 }
 
-/** A walk over the jobs of `vo` in `status`, through the jobs table's byStatus index. */
-export const jobsInStatus = (table: string, cursor: string, vo: string, status: JobStatus): Walk => ({
-  cursor,
-  table,
-  definition: tables.jobs,
-  index: { name: 'byStatus', partition: statusKey(vo, status) },
+/** The walks of one write-sharded group, one per shard. */
+export interface ShardedWalk {
+  readonly shards: readonly Walk[];
+}
+
+/** A walk over the jobs of `vo` in `status`: every shard of the jobs table's byStatus index. */
+export const jobsInStatus = (table: string, cursor: string, vo: string, status: JobStatus): ShardedWalk => ({
+  shards: statusPartitions(vo, status).map((partition, shard) => ({
+    cursor: `${cursor}#${shard}`,
+    table,
+    definition: tables.jobs,
+    index: { name: 'byStatus', partition },
+  })),
 });
 
 /**
@@ -74,8 +83,28 @@ export const jobsInStatus = (table: string, cursor: string, vo: string, status: 
  */
 export type Visit = 'skipped' | 'changed' | 'end';
 
-/** Walks until the budget is spent or the partition ends; returns how many items it handed over. */
+/**
+ * Walks until the budget is spent or the partition ends; returns how many items it handed over.
+ * A sharded walk goes through its shards in turn, starting at a random one, so that a run whose
+ * budget runs out in the first shards does not leave the last ones for ever unvisited.
+ */
 export async function walk(
+  deps: WalkDeps,
+  target: Walk | ShardedWalk,
+  budget: Budget,
+  visit: (item: Item) => Promise<Visit>,
+): Promise<number> {
+  if (!('shards' in target)) return walkPartition(deps, target, budget, visit);
+  const count = target.shards.length;
+  const first = Math.floor(Math.random() * count);
+  let visited = 0;
+  for (let i = 0; i < count && !spent(budget); i++) {
+    visited += await walkPartition(deps, target.shards[(first + i) % count] as Walk, budget, visit);
+  }
+  return visited;
+}
+
+async function walkPartition(
   deps: WalkDeps,
   target: Walk,
   budget: Budget,

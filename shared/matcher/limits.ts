@@ -14,7 +14,7 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
-import { statusKey } from '#shared/jobs/store/keys.ts';
+import { statusPartitions } from '#shared/jobs/store/keys.ts';
 import type { Exclusion } from '#shared/matcher/predicate.ts';
 
 const occupying: readonly JobStatus[] = ['Running', 'Matched', 'Stalled'];
@@ -98,24 +98,29 @@ export type Limiter = ReturnType<typeof createLimiter>;
 
 async function countOccupying(dynamo: DynamoDBDocumentClient, table: string, vo: string) {
   const counts = new Map<string, number>();
-  for (const status of occupying) {
-    const pages = paginateQuery(
-      { client: dynamo },
-      {
-        TableName: table,
-        IndexName: 'byStatus',
-        KeyConditionExpression: '#statusKey = :key',
-        ExpressionAttributeValues: { ':key': statusKey(vo, status) },
-        ProjectionExpression: '#site, #jobType',
-        ExpressionAttributeNames: { '#site': 'site', '#jobType': 'jobType', '#statusKey': 'statusKey' },
-      },
-    );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        const key = slot(String(item.site), String(item.jobType));
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+  // Every shard of every occupying status (the byStatus index is write-sharded, store/keys.ts),
+  // read at once: the shards are independent partitions.
+  const partitions = occupying.flatMap((status) => statusPartitions(vo, status));
+  await Promise.all(
+    partitions.map(async (partition) => {
+      const pages = paginateQuery(
+        { client: dynamo },
+        {
+          TableName: table,
+          IndexName: 'byStatus',
+          KeyConditionExpression: '#statusKey = :key',
+          ExpressionAttributeValues: { ':key': partition },
+          ProjectionExpression: '#site, #jobType',
+          ExpressionAttributeNames: { '#site': 'site', '#jobType': 'jobType', '#statusKey': 'statusKey' },
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          const key = slot(String(item.site), String(item.jobType));
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
       }
-    }
-  }
+    }),
+  );
   return counts;
 }

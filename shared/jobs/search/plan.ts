@@ -3,8 +3,9 @@
  *
  * 1. `jobIds`: a JobID `eq`/`in` condition names the jobs; one BatchGet per hundred ids.
  * 2. `byOwner`: the caller may only see their own jobs, or an Owner `eq`/`in` condition names the
- *    owners; one Query on `byOwner` (`<vo>#<owner>`) per owner.
- * 3. `byStatus`: a Status `eq`/`in` condition; one Query on `byStatus` (`<vo>#<status>`) per status.
+ *    owners; one Query on `byOwner` (`<vo>#<owner>#<shard>`) per owner and shard.
+ * 3. `byStatus`: a Status `eq`/`in` condition; one Query on `byStatus` (`<vo>#<status>#<shard>`)
+ *    per status and shard (the shards: shared/jobs/store/keys.ts).
  * 4. `byVo`: anything else walks the VO's `byVo` blocks (`<vo>#<id / 1000>`) from the first block up
  *    to the block of the highest job id ever allocated (the job-id counter).
  *
@@ -22,7 +23,7 @@
 import { forEachLimited } from '#shared/concurrency.ts';
 import { jobColumns } from '#shared/jobs/model.ts';
 import { type JobStatus, jobStatuses } from '#shared/jobs/status.ts';
-import { ownerKey, statusKey, voBlock, voKey } from '#shared/jobs/store/keys.ts';
+import { ownerPartitions, statusPartitions, voBlock, voKey } from '#shared/jobs/store/keys.ts';
 import type { Filter } from './query.ts';
 import {
   batchGetSearchable,
@@ -127,14 +128,14 @@ export async function readJobs(
     case 'byOwner':
       await queryAll(
         'byOwner',
-        plan.owners.map((owner) => ownerKey(scope.vo, owner)),
+        plan.owners.flatMap((owner) => ownerPartitions(scope.vo, owner)),
         plan.range,
       );
       break;
     case 'byStatus':
       await queryAll(
         'byStatus',
-        plan.statuses.map((status) => statusKey(scope.vo, status)),
+        plan.statuses.flatMap((status) => statusPartitions(scope.vo, status)),
         plan.range,
       );
       break;

@@ -115,7 +115,7 @@ function updateCommand(store: TransitionStore, write: TransitionWrite, returnVal
   };
   const values: Record<string, unknown> = {
     ':to': write.to,
-    ':statusKey': statusKey(write.vo, write.to),
+    ':statusKey': statusKey(write.vo, write.to, write.jobId),
     ':time': write.time,
     ':statusTime': write.statusTime ?? write.time,
     ':one': 1,
