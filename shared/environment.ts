@@ -7,6 +7,7 @@ import { createAwsClients, type Endpoints } from '#shared/aws/clients.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { Deps, ResourceNames } from '#shared/deps.ts';
 import { ConfigurationError } from '#shared/errors.ts';
+import { lambdaObservability } from '#shared/lambda-observability.ts';
 import { createLogger, parseLogLevel } from '#shared/log.ts';
 import { environmentNames, type QueueName, queues, type TableName, tables } from '#shared/resources.ts';
 
@@ -40,7 +41,10 @@ export function depsFromEnvironment(env: Env): Deps {
     : undefined;
   return {
     config: loadConfigFile(configPath),
-    logger: createLogger({ level: parseLogLevel(env.MUON_LOG_LEVEL) }),
+    logger: createLogger({
+      level: parseLogLevel(env.MUON_LOG_LEVEL),
+      ...(env.POWERTOOLS_SERVICE_NAME ? { service: env.POWERTOOLS_SERVICE_NAME } : {}),
+    }),
     aws: createAwsClients(endpoints ? { endpoints } : {}),
     resources: resourceNamesFromEnvironment(env),
     now: () => new Date(),
@@ -52,12 +56,19 @@ export function depsFromEnvironment(env: Env): Deps {
 
 /**
  * A Lambda entry point: builds the dependencies from `process.env` on the first invocation and
- * reuses them while the execution environment lives.
+ * reuses them while the execution environment lives. Each invocation runs with the Lambda context
+ * in its log lines, its metrics written at its end, and an X-Ray subsegment (lambda-observability.ts).
  */
 export function lambdaEntry<E, C, R>(create: (deps: Deps) => (event: E, context: C) => Promise<R>) {
-  let built: ((event: E, context: C) => Promise<R>) | undefined;
+  let built:
+    | { handler: (event: E, context: C) => Promise<R>; invoke: ReturnType<typeof lambdaObservability> }
+    | undefined;
   return (event: E, context: C): Promise<R> => {
-    built ??= create(depsFromEnvironment(process.env));
-    return built(event, context);
+    if (!built) {
+      const deps = depsFromEnvironment(process.env);
+      built = { handler: create(deps), invoke: lambdaObservability(deps, process.env) };
+    }
+    const { handler, invoke } = built;
+    return invoke(context, () => handler(event, context));
   };
 }

@@ -11,6 +11,7 @@ import type { JobRecord } from '#shared/jobs/model.ts';
 import { jobItem } from '#shared/jobs/store/keys.ts';
 import { writeBatch } from '#shared/jobs/store/write-jobs.ts';
 import type { TransitionStore } from '#shared/jobs/transitions/write.ts';
+import { countMetric, metricNames } from '#shared/metrics.ts';
 
 const batchSize = 25;
 
@@ -32,6 +33,7 @@ export async function insertJobs(
   await forEachLimited(chunk(checked(jobs), batchSize), parallel, (batch) =>
     writeBatch(store.dynamo, store.table, batch.map(jobItem)),
   );
+  countMetric(metricNames.jobsSubmitted, jobs.length);
 }
 
 /** Writes the jobs that do not exist yet, one conditional put each. */
@@ -40,8 +42,9 @@ export async function insertJobsIfAbsent(
   jobs: readonly JobRecord[],
   parallel = 16,
 ): Promise<void> {
+  let written = 0;
   await forEachLimited(checked(jobs), parallel, async (job) => {
-    await conditionHolds(
+    const held = await conditionHolds(
       store.dynamo.send(
         new PutCommand({
           TableName: store.table,
@@ -50,5 +53,8 @@ export async function insertJobsIfAbsent(
         }),
       ),
     );
+    if (held) written += 1;
   });
+  // A retried submission counts only the jobs its first attempt did not write.
+  countMetric(metricNames.jobsSubmitted, written);
 }

@@ -13,6 +13,7 @@ import type { JobCommand, JobRecord, StatusHistoryEntry } from '#shared/jobs/mod
 import { canTransition, type JobStatus, jobStatuses } from '#shared/jobs/status.ts';
 import { fromJobItem, jobKey, statusKey } from '#shared/jobs/store/keys.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
+import { countMetric, type MetricName, metricNames } from '#shared/metrics.ts';
 
 /** The jobs table a function was granted, as the transitions use it. */
 export interface TransitionStore {
@@ -84,6 +85,7 @@ export async function writeTransition(
   try {
     const { Attributes } = await store.dynamo.send(updateCommand(store, write, 'ALL_NEW'));
     const job = fromJobItem(Attributes ?? {});
+    countArrival(write.to);
     return { ok: true, job, previous: previousStatus(job, write) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -99,7 +101,21 @@ export async function writeTransition(
  * serialised nor parsed again.
  */
 export async function writeTransitionOnly(store: TransitionStore, write: TransitionWrite): Promise<boolean> {
-  return conditionHolds(store.dynamo.send(updateCommand(store, write, 'NONE')));
+  const held = await conditionHolds(store.dynamo.send(updateCommand(store, write, 'NONE')));
+  if (held) countArrival(write.to);
+  return held;
+}
+
+/** The statuses whose arrivals are counted as metrics (shared/metrics.ts; no-ops off Lambda). */
+const arrivalMetrics: Partial<Record<JobStatus, MetricName>> = {
+  Matched: metricNames.jobsMatched,
+  Done: metricNames.jobsDone,
+  Failed: metricNames.jobsFailed,
+};
+
+function countArrival(status: JobStatus): void {
+  const name = arrivalMetrics[status];
+  if (name) countMetric(name);
 }
 
 function updateCommand(store: TransitionStore, write: TransitionWrite, returnValues: 'ALL_NEW' | 'NONE') {
