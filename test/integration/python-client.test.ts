@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLogin } from '#cli/credentials.ts';
 import { type RunningPilot, startPilot } from '#pilot/pilot.ts';
 import {
   insertedJobsSchema,
@@ -44,24 +45,24 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-function unittest(): Promise<{ code: number; output: string }> {
-  // Nothing of the developer's own muon setup may leak in: the client finds the API by these alone.
-  const { MUON_HOME: _home, MUON_TOKEN_FILE: _file, ...env } = process.env;
+/** Runs Debian's python3 in clients/python with `env` on top of a muon-free environment. */
+function python3(args: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
+  // Nothing of the developer's own muon setup may leak in: the client finds the API by `env` alone.
+  const {
+    MUON_HOME: _home,
+    MUON_TOKEN_FILE: _file,
+    MUON_TOKEN: _token,
+    MUON_API_URL: _url,
+    ...rest
+  } = process.env;
   return new Promise((done) => {
     execFile(
       python,
-      ['-m', 'unittest', 'discover', '-v', '-s', 'tests', '-t', '.'],
+      args,
       {
         cwd: 'clients/python',
         timeout: 400_000,
-        env: {
-          ...env,
-          MUON_API_URL: runtime.apiUrl,
-          MUON_TOKEN: runtime.tokens.user,
-          MUON_CLIENT_API_TESTS: '1',
-          MUON_HOME: join(scratch, 'no-home'),
-          PYTHONDONTWRITEBYTECODE: '1',
-        },
+        env: { ...rest, MUON_HOME: join(scratch, 'no-home'), PYTHONDONTWRITEBYTECODE: '1', ...env },
       },
       (error, stdout, stderr) =>
         done({
@@ -74,13 +75,37 @@ function unittest(): Promise<{ code: number; output: string }> {
 
 describe('The Python client (clients/python) with Debian python3', () => {
   it('passes its whole suite against the running WMS, skipping nothing', async () => {
-    const { code, output } = await unittest();
+    const { code, output } = await python3(['-m', 'unittest', 'discover', '-v', '-s', 'tests', '-t', '.'], {
+      MUON_API_URL: runtime.apiUrl,
+      MUON_TOKEN: runtime.tokens.user,
+      MUON_CLIENT_API_TESTS: '1',
+    });
     expect(code, output).toBe(0);
     expect(output).toMatch(/^OK$/m);
     expect(output).not.toMatch(/skipped/);
     const ran = Number(/Ran (\d+) tests?/.exec(output)?.[1]);
     expect(ran, output).toBeGreaterThanOrEqual(18);
   }, 420_000);
+
+  it('logs in with the token `muon login` cached for the API', async () => {
+    const credentials = join(scratch, 'credentials');
+    writeLogin(
+      {
+        apiUrl: runtime.apiUrl,
+        issuer: 'https://issuer.invalid',
+        clientId: 'muon-cli',
+        accessToken: runtime.tokens.user,
+        expiresAt: Date.now() + 600_000,
+      },
+      { MUON_CREDENTIALS_DIR: credentials },
+    );
+    const { code, output } = await python3(['-m', 'muon_client', 'whoami'], {
+      MUON_API_URL: runtime.apiUrl,
+      MUON_CREDENTIALS_DIR: credentials,
+    });
+    expect(code, output).toBe(0);
+    expect(JSON.parse(output)).toMatchObject({ vo: 'vo.example.org', dirac_properties: ['NormalUser'] });
+  });
 
   it('reads answers that fit the OpenAPI document’s schemas', async () => {
     const submitted = await runtime.api('/api/jobs/jdl', { method: 'POST', json: ['Executable = "true";'] });
