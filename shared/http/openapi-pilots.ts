@@ -21,12 +21,16 @@ import {
   logDownloadAnswerSchema,
   logUploadAnswerSchema,
   pilotInfoSchema,
+  pilotSearchAnswerSchema,
+  pilotSummaryAnswerSchema,
   registrationAnswerSchema,
 } from '#shared/pilots/answers.ts';
 import type { createPilotLogs } from '#shared/pilots/logs.ts';
 import { logUploadSchema } from '#shared/pilots/logs.ts';
 import { metadataSchema, referenceQuerySchema, registrationSchema } from '#shared/pilots/model.ts';
 import type { PilotRegistry } from '#shared/pilots/registry.ts';
+import type { summarizePilots } from '#shared/pilots/search.ts';
+import { pilotPageQuerySchema, pilotSearchSchema, pilotSummarySchema } from '#shared/pilots/search.ts';
 
 const dependency = z.object({
   status: z.enum(['ok', 'unavailable']),
@@ -171,6 +175,41 @@ export const pilotRouteDocs: RouteDocs = {
       },
     ],
     errors: [unknownPilot],
+  },
+  'POST /api/pilots/search': {
+    tag: 'pilots',
+    summary: 'Search pilots (the job search language over pilot columns), a page at a time',
+    description: "An administrator sees the VO's pilots; a user those that ran their jobs.",
+    caller: ['user'],
+    body: pilotSearchSchema.optional(),
+    query: pilotPageQuerySchema,
+    answers: [
+      { status: 200, description: 'Every matching pilot.', schema: pilotSearchAnswerSchema },
+      {
+        status: 206,
+        description: 'One page of the matching pilots.',
+        schema: pilotSearchAnswerSchema,
+        headers: { 'Content-Range': '`pilots <first>-<last>/<total>`' },
+      },
+    ],
+    errors: [
+      { status: 400, when: 'An unknown column, operator or direction, or a bad value.' },
+      { status: 416, when: 'The page is past the last one (Content-Range: `pilots */<total>`).' },
+    ],
+  },
+  'POST /api/pilots/summary': {
+    tag: 'pilots',
+    summary: 'Count pilots grouped by columns',
+    caller: ['user'],
+    body: pilotSummarySchema,
+    answers: [
+      {
+        status: 200,
+        description: 'One row per group: its columns and `count`.',
+        schema: fits<Awaited<ReturnType<typeof summarizePilots>>>()(pilotSummaryAnswerSchema),
+      },
+    ],
+    errors: [{ status: 400, when: 'An unknown column or a bad condition.' }],
   },
   'POST /api/pilots/logs': {
     tag: 'pilots',

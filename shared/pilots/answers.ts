@@ -53,3 +53,10 @@ export const logUploadAnswerSchema = z.object({
 
 /** Where a pilot's log is read: a presigned GET. */
 export const logDownloadAnswerSchema = z.object({ url: z.string(), expires_in: z.number() });
+
+/** A pilot search row: the requested pilot columns (all by default). */
+export const pilotSearchAnswerSchema = z.array(z.record(z.string(), z.union([z.string(), z.number()])));
+/** A pilot summary row: the grouped columns' values and how many pilots have them. */
+export const pilotSummaryAnswerSchema = z.array(
+  z.looseObject({ count: z.number().int().min(0) }).meta({ description: 'The grouped columns and `count`.' }),
+);
