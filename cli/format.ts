@@ -1,6 +1,7 @@
 /**
  * What the CLI prints for people: tables sized to their content, a one-line progress bar, and
- * JSON for `--json`. Colour and the progress bar only on a terminal (and never with NO_COLOR).
+ * JSON for `--json`. Tables, colour and the progress bar only on a terminal (colour never with
+ * NO_COLOR); piped, rows are plain tab-separated lines.
  */
 import { stringifyJson } from '#shared/json.ts';
 
@@ -94,6 +95,19 @@ export const tableOptionsFor = (stream: Output): TableOptions => ({
   color: useColor(stream),
   ...(stream.isTTY && stream.columns ? { maxWidth: stream.columns } : {}),
 });
+
+/**
+ * Rows for `out`: an aligned table with a header on a terminal; piped, one line per row with the
+ * cells separated by tabs and no header, nothing cut (as `gh` does), for `cut`, `awk` and `read`.
+ */
+export function formatRows(
+  out: Output,
+  columns: readonly string[],
+  rows: readonly (readonly (Cell | unknown)[])[],
+): string {
+  if (out.isTTY) return formatTable(columns, rows, tableOptionsFor(out));
+  return rows.map((row) => columns.map((_, i) => cellText(row[i]).replace(/\t/g, ' ')).join('\t')).join('\n');
+}
 
 export interface Progress {
   /** `done` more items are finished. */

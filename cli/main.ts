@@ -9,8 +9,8 @@ type Register = (program: Command) => void;
 /**
  * Each top-level command's module, loaded only when needed: `muon cwl-runner` (run once per CWL
  * conformance test) or a pilot should not pay for loading the site director, the local runtime and
- * the rest (about half of the CLI's start-up). `version` (and `-V`) loads none; help and unknown
- * words load them all.
+ * the rest (about half of the CLI's start-up). `version` (and `-V`) loads none; help, completion
+ * and unknown words load them all.
  */
 const commands: Readonly<Record<string, () => Promise<Register>>> = {
   local: async () => (await import('#cli/commands/local.ts')).registerLocal,
@@ -25,6 +25,7 @@ const commands: Readonly<Record<string, () => Promise<Register>>> = {
   'cwl-runner': async () => (await import('#cli/commands/cwl-runner.ts')).registerCwlRunner,
   transformation: async () => (await import('#cli/commands/transformation.ts')).registerTransformation,
   production: async () => (await import('#cli/commands/production.ts')).registerProduction,
+  completion: async () => (await import('#cli/commands/completion.ts')).registerCompletion,
 };
 
 /** The program with every command, or with only the one `argv` names. */
@@ -51,6 +52,8 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
 function commandsFor(argv: readonly string[]): string[] {
   const named = commandName(argv);
   if (named === 'version') return [];
+  // Completion describes every command, so it needs them all.
+  if (named === 'completion') return Object.keys(commands);
   if (named === undefined)
     return argv.includes('-V') || argv.includes('--version') ? [] : Object.keys(commands);
   return named in commands ? [named] : Object.keys(commands);

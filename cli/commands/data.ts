@@ -19,7 +19,7 @@ import {
   showMetadata,
 } from '#cli/data.ts';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
-import { formatTable, tableOptionsFor, toJson } from '#cli/format.ts';
+import { formatRows, toJson } from '#cli/format.ts';
 import {
   type MetaType,
   type MetaValue,
@@ -114,7 +114,7 @@ export function registerData(program: Command): void {
           ...listing.directories.map((path) => [`${path}/`, '', '']),
           ...listing.files.map((file) => [file.LFN, file.SE, file.Size]),
         ];
-        out.write(`${formatTable(['LFN', 'SE', 'Size'], rows, tableOptionsFor(out))}\n`);
+        out.write(`${formatRows(out, ['LFN', 'SE', 'Size'], rows)}\n`);
       }
     });
 
@@ -144,7 +144,7 @@ export function registerData(program: Command): void {
       if (options.json) out.write(`${toJson(replicas)}\n`);
       else {
         const rows = replicas.Replicas.map((r) => [r.SE, r.PFN, r.Size, r.Checksum]);
-        out.write(`${formatTable(['SE', 'PFN', 'Size', 'Checksum'], rows, tableOptionsFor(out))}\n`);
+        out.write(`${formatRows(out, ['SE', 'PFN', 'Size', 'Checksum'], rows)}\n`);
       }
     });
 
@@ -223,7 +223,6 @@ export function registerData(program: Command): void {
         ]),
       ];
       if (rows.length === 0) out.write(`${shown.Path} has no metadata.\n`);
-      else
-        out.write(`${formatTable(['Key', 'Value', 'Type', 'Inherited from'], rows, tableOptionsFor(out))}\n`);
+      else out.write(`${formatRows(out, ['Key', 'Value', 'Type', 'Inherited from'], rows)}\n`);
     });
 }

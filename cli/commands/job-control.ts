@@ -1,9 +1,33 @@
 /**
- * `muon job kill|delete|reschedule <id...>` (DIRAC's dirac-wms-job-kill, -delete, -reschedule):
- * one line per job, OK with its new status or the reason it failed; exit code 1 if any failed.
+ * `muon job kill|delete|reschedule <id...>` (DIRAC's dirac-wms-job-kill, -delete, -reschedule),
+ * or `--job-group G` for every job of a group (dirac-wms-job-kill has no such option; DIRAC users
+ * select by group with dirac-wms-select-jobs first): one line per job, OK with its new status or
+ * the reason it failed; exit code 1 if any failed. A table on a terminal, plain lines piped.
  */
 import type { BulkAction, JobApi } from '#cli/commands/job-api.ts';
-import { formatTable, type Output, tableOptionsFor, toJson } from '#cli/format.ts';
+import { CliError } from '#cli/errors.ts';
+import { formatRows, type Output, toJson } from '#cli/format.ts';
+import { maxPerPage } from '#shared/jobs/search/query.ts';
+
+/** Every job id of a job group the caller may see, following the search's pages. */
+export async function jobIdsOfGroup(api: JobApi, group: string): Promise<number[]> {
+  const ids: number[] = [];
+  for (let page = 1; ; page += 1) {
+    const { rows, range } = await api.search(
+      {
+        parameters: ['JobID'],
+        search: [{ parameter: 'JobGroup', operator: 'eq', value: group }],
+        sort: [{ parameter: 'JobID', direction: 'asc' }],
+      },
+      page,
+      maxPerPage,
+    );
+    ids.push(...rows.map((row) => row.JobID as number));
+    if (rows.length === 0 || range.last + 1 >= range.total) break;
+  }
+  if (ids.length === 0) throw new CliError(`No job in job group "${group}" (or none you may see).`);
+  return ids;
+}
 
 export async function controlJobs(
   api: JobApi,
@@ -22,7 +46,7 @@ export async function controlJobs(
       if (success) return [id, 'OK', success.Status];
       return [id, 'Failed', result.failed[id]?.detail ?? 'no answer for this job'];
     });
-    out.write(`${formatTable(['JobID', 'Result', 'Detail'], rows, tableOptionsFor(out))}\n`);
+    out.write(`${formatRows(out, ['JobID', 'Result', 'Detail'], rows)}\n`);
   }
   if (failed.length > 0) process.exitCode = 1;
 }

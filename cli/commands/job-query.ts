@@ -5,7 +5,7 @@
  */
 import type { JobApi, SearchSpec, SortSpec } from '#cli/commands/job-api.ts';
 import { CliError } from '#cli/errors.ts';
-import { formatTable, type Output, tableOptionsFor, toJson } from '#cli/format.ts';
+import { formatRows, type Output, toJson } from '#cli/format.ts';
 import { chunk } from '#shared/concurrency.ts';
 import { maxPerPage } from '#shared/jobs/search/query.ts';
 
@@ -33,10 +33,10 @@ export const searchColumns = [
 const loggingColumns = ['Status', 'MinorStatus', 'ApplicationStatus', 'StatusTime', 'Source'];
 
 const table = (out: Output, columns: readonly string[], rows: readonly Record<string, unknown>[]) =>
-  formatTable(
+  formatRows(
+    out,
     columns,
     rows.map((row) => columns.map((column) => row[column])),
-    tableOptionsFor(out),
   );
 
 const print = (out: Output, text: string): void => {
@@ -75,7 +75,12 @@ export interface SearchRequest {
   json: boolean;
 }
 
-export async function searchJobs(api: JobApi, request: SearchRequest, out: Output) {
+export async function searchJobs(
+  api: JobApi,
+  request: SearchRequest,
+  out: Output,
+  err: Output = process.stderr,
+) {
   const parameters = request.parameters ?? searchColumns;
   const { rows, range } = await api.search(
     { parameters, search: request.conditions, sort: request.sort },
@@ -94,8 +99,9 @@ export async function searchJobs(api: JobApi, request: SearchRequest, out: Outpu
   const columns = parameters.filter((column) => rows.some((row) => column in row));
   const shown = columns.length > 0 ? columns : Object.keys(rows[0] ?? {});
   print(out, table(out, shown, rows));
-  // Content-Range counts from 0; people count from 1.
-  print(out, `jobs ${range.first + 1}-${range.last + 1} of ${range.total}`);
+  // Content-Range counts from 0; people count from 1. Piped, the rows stay rows alone.
+  const footer = `jobs ${range.first + 1}-${range.last + 1} of ${range.total}`;
+  print(out.isTTY ? out : err, footer);
 }
 
 export async function showSummary(

@@ -13,14 +13,7 @@ import {
 import { planCwl } from '#cli/commands/job-submit-cwl.ts';
 import { planJdl } from '#cli/commands/job-submit-jdl.ts';
 import { CliError, USAGE } from '#cli/errors.ts';
-import {
-  createProgress,
-  formatTable,
-  noProgress,
-  type Output,
-  tableOptionsFor,
-  toJson,
-} from '#cli/format.ts';
+import { createProgress, formatRows, noProgress, type Output, toJson } from '#cli/format.ts';
 
 export interface SubmitOptions {
   inputFiles?: string[];
@@ -91,9 +84,9 @@ export async function submitJobs(
 function formatSubmitted(jobs: readonly InsertedJob[], options: SubmitOptions, out: Output): string {
   if (options.json) return toJson(jobs);
   if (!options.verbose) return jobs.map((job) => job.JobID).join('\n');
-  return formatTable(
+  return formatRows(
+    out,
     ['JobID', 'Status', 'MinorStatus', 'TimeStamp'],
     jobs.map((job) => [job.JobID, job.Status, job.MinorStatus, job.TimeStamp]),
-    tableOptionsFor(out),
   );
 }

@@ -13,10 +13,12 @@ import {
   parseParameter,
   parseSort,
 } from '#cli/commands/job-conditions.ts';
-import { controlJobs } from '#cli/commands/job-control.ts';
+import { controlJobs, jobIdsOfGroup } from '#cli/commands/job-control.ts';
+import { showJdl, showParameters, showPeek, showWhy } from '#cli/commands/job-inspect.ts';
 import { fetchJobOutput, type OutputOptions } from '#cli/commands/job-output.ts';
 import { searchJobs, showLogging, showStatus, showSummary } from '#cli/commands/job-query.ts';
 import { type SubmitOptions, submitJobs } from '#cli/commands/job-submit.ts';
+import { waitForJobs } from '#cli/commands/job-wait.ts';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { maxPerPage } from '#shared/jobs/search/query.ts';
 
@@ -137,6 +139,65 @@ The sandboxes are unpacked into the directory, and the job's CWL output object i
       return fetchJobOutput(connect(command)().client, ids[0] as number, options, out);
     });
 
+  job
+    .command('wait')
+    .description('wait until jobs have ended (exit 0 if all are Done, 1 if any is not, 3 at --timeout)')
+    .argument('[ids...]', 'job ids (space or comma separated)')
+    .option('--interval <seconds>', 'seconds between looks at several jobs', '2')
+    .option('--timeout <seconds>', 'give up after this many seconds')
+    .option('--json', 'print the ended jobs as JSON')
+    .action(
+      (ids: string[], options: { interval: string; timeout?: string; json?: boolean }, command: Command) =>
+        waitForJobs(
+          connect(command)(),
+          parseJobIds(ids),
+          {
+            interval: parseSeconds(options.interval, '--interval'),
+            ...(options.timeout === undefined ? {} : { timeout: parseSeconds(options.timeout, '--timeout') }),
+            json: options.json ?? false,
+          },
+          out,
+          process.stderr,
+        ),
+    );
+
+  const oneJob = (what: string) => (id: string) => {
+    const ids = parseJobIds([id]);
+    if (ids.length > 1) throw new CliError(`${what} takes one job; give one id.`, USAGE);
+    return ids[0] as number;
+  };
+  job
+    .command('why')
+    .description('why a waiting job is not matched: its requirements against the pilots seen')
+    .argument('<id>', 'the job id')
+    .option('--json', 'print the API answer as JSON')
+    .action((id: string, options: { json?: boolean }, command: Command) =>
+      showWhy(connect(command)(), oneJob('why')(id), options.json ?? false, out),
+    );
+  job
+    .command('parameters')
+    .description("a job's parameters (what its pilot and job wrapper reported: node, CPU, memory, ...)")
+    .argument('<id>', 'the job id')
+    .option('--json', 'print the parameters as JSON')
+    .action((id: string, options: { json?: boolean }, command: Command) =>
+      showParameters(connect(command)(), oneJob('parameters')(id), options.json ?? false, out),
+    );
+  job
+    .command('peek')
+    .description("the last lines of a running job's output, as its last heartbeat sent them")
+    .argument('<id>', 'the job id')
+    .action((id: string, _options: unknown, command: Command) =>
+      showPeek(connect(command)(), oneJob('peek')(id), out),
+    );
+  job
+    .command('jdl')
+    .description("a job's JDL (a CWL job's description, written as JDL)")
+    .argument('<id>', 'the job id')
+    .option('--json', 'print the stored description as JSON')
+    .action((id: string, options: { json?: boolean }, command: Command) =>
+      showJdl(connect(command)(), oneJob('jdl')(id), options.json ?? false, out),
+    );
+
   const actions: [BulkAction, string][] = [
     ['kill', 'kill jobs (Waiting ones at once, running ones through their pilot)'],
     ['delete', 'delete jobs'],
@@ -147,12 +208,27 @@ The sandboxes are unpacked into the directory, and the job's CWL output object i
       .command(action)
       .description(description)
       .argument('[ids...]', 'job ids (space or comma separated)')
+      .option('--job-group <group>', 'every job of this job group (JobGroup), instead of ids')
       .option('--json', 'print the API answer as JSON')
-      .action((ids: string[], options: { json?: boolean }, command: Command) => {
-        const jobIds = parseJobIds(ids);
-        return controlJobs(connect(command)(), action, jobIds, options.json ?? false, out);
+      .action(async (ids: string[], options: { json?: boolean; jobGroup?: string }, command: Command) => {
+        if (options.jobGroup !== undefined && ids.length > 0) {
+          throw new CliError(`Give job ids or --job-group, not both.`, USAGE);
+        }
+        const api = connect(command)();
+        const jobIds =
+          options.jobGroup === undefined ? parseJobIds(ids) : await jobIdsOfGroup(api, options.jobGroup);
+        return controlJobs(api, action, jobIds, options.json ?? false, out);
       });
   }
+}
+
+/** A positive number of seconds for an option, or a usage error. */
+function parseSeconds(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new CliError(`${option} is a positive number of seconds, not "${text}".`, USAGE);
+  }
+  return value;
 }
 
 interface SearchOptions {

@@ -10,7 +10,7 @@ import { flagOptions, resolveClient } from '#cli/client.ts';
 import { validatePacked } from '#cli/cwl/locate.ts';
 import { packCwl } from '#cli/cwl/pack.ts';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
-import { formatTable, type Output, tableOptionsFor, toJson } from '#cli/format.ts';
+import { formatRows, type Output, toJson } from '#cli/format.ts';
 import { readMapping } from '#cli/inputs.ts';
 import { formatQuery, parseQuery } from '#shared/catalog/query.ts';
 import { CwlValidationError } from '#shared/cwl/errors.ts';
@@ -141,10 +141,10 @@ export function registerTransformation(program: Command): void {
       if (options.json) out.write(`${toJson(files)}\n`);
       else
         out.write(
-          `${formatTable(
+          `${formatRows(
+            out,
             ['LFN', 'Status', 'Task', 'Errors', 'Reason'],
             files.map((f) => [f.lfn, f.status, f.taskId, f.errorCount, f.reason]),
-            tableOptionsFor(out),
           )}\n`,
         );
     });
@@ -169,10 +169,10 @@ export function registerTransformation(program: Command): void {
       if (options.json) out.write(`${toJson(tasks)}\n`);
       else
         out.write(
-          `${formatTable(
+          `${formatRows(
+            out,
             ['Task', 'Status', 'Job', 'JobStatus', 'Files', 'Reason'],
             tasks.map((t) => [t.taskId, t.status, t.jobId, t.jobStatus, t.lfns.length, t.reason]),
-            tableOptionsFor(out),
           )}\n`,
         );
     });

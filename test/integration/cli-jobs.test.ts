@@ -145,25 +145,24 @@ describe('muon job (the CLI against a running WMS)', () => {
     expect(again.stdout).toBe(first.stdout);
   });
 
-  it('shows status, search, summary and logging as tables', async () => {
+  it('shows status, search, summary and logging piped as tab-separated lines, without a header', async () => {
     const [jobId] = ids(await run('job', 'submit', '--jdl', 'examples/hello-world/hello.jdl'));
     await waiting(runtime, [jobId as number]);
 
     const status = await run('job', 'status', String(jobId));
     expect(status.code, status.stderr).toBe(0);
-    const [header, row] = status.stdout.trim().split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual([
-      'JobID',
-      'Status',
-      'MinorStatus',
-      'ApplicationStatus',
-      'Site',
-      'JobName',
-      'LastUpdateTime',
+    const rows = status.stdout.trim().split('\n');
+    expect(rows).toHaveLength(1);
+    // JobID, Status, MinorStatus, ApplicationStatus, Site, JobName, LastUpdateTime
+    expect(rows[0]?.split('\t')).toEqual([
+      String(jobId),
+      'Waiting',
+      'Pilot Agent Submission',
+      'Unknown',
+      'ANY',
+      'hello',
+      expect.stringMatching(/^\d{4}-/),
     ]);
-    expect(row).toMatch(
-      new RegExp(`^\\s*${jobId}\\s+Waiting\\s+Pilot Agent Submission\\s+Unknown\\s+ANY\\s+hello\\s+\\d{4}-`),
-    );
 
     const search = await run(
       'job',
@@ -181,30 +180,23 @@ describe('muon job (the CLI against a running WMS)', () => {
     );
     expect(search.code, search.stderr).toBe(0);
     const lines = search.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^JobID\s+JobName$/);
-    expect(lines.slice(1, 3).map((line) => line.trim().split(/\s+/)[1])).toEqual(['param_2', 'param_1']);
-    expect(lines.at(-1)).toBe('jobs 1-2 of 3');
+    expect(lines.map((line) => line.split('\t')[1])).toEqual(['param_2', 'param_1']);
+    // The page's place goes to stderr, so that stdout holds the rows alone.
+    expect(search.stderr).toBe('jobs 1-2 of 3\n');
 
     const json = await run('job', 'search', '--condition', `JobID eq ${jobId}`, '--json');
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ JobID: jobId, Status: 'Waiting' })]);
 
     const summary = await run('job', 'summary', '--group', 'Status', '--group', 'Owner');
     expect(summary.code, summary.stderr).toBe(0);
-    expect(summary.stdout).toMatch(/^Status\s+Owner\s+count\n/);
-    expect(summary.stdout).toMatch(/\nWaiting\s+alice\s+\d+\n/);
+    expect(summary.stdout).toMatch(/(^|\n)Waiting\talice\t\d+\n/);
 
     const logging = await run('job', 'logging', String(jobId));
     expect(logging.code, logging.stderr).toBe(0);
     const history = logging.stdout.trim().split('\n');
-    expect(history[0]?.split(/\s{2,}/)).toEqual([
-      'Status',
-      'MinorStatus',
-      'ApplicationStatus',
-      'StatusTime',
-      'Source',
-    ]);
-    expect(history[1]).toMatch(/^Received\s+Job accepted\s+Unknown\s+\S+\s+JobManager$/);
-    expect(history.at(-1)).toMatch(/^Waiting\s+Pilot Agent Submission\s+.*JobScheduling$/);
+    // Status, MinorStatus, ApplicationStatus, StatusTime, Source
+    expect(history[0]).toMatch(/^Received\tJob accepted\tUnknown\t\S+\tJobManager$/);
+    expect(history.at(-1)).toMatch(/^Waiting\tPilot Agent Submission\t.*JobScheduling$/);
   });
 
   it('kills one job and reschedules it back to Waiting, reporting each job', async () => {
@@ -214,7 +206,7 @@ describe('muon job (the CLI against a running WMS)', () => {
 
     const kill = await run('job', 'kill', String(jobId));
     expect(kill.code, kill.stderr).toBe(0);
-    expect(kill.stdout).toMatch(new RegExp(`^JobID\\s+Result\\s+Detail\\n\\s*${jobId}\\s+OK\\s+Killed\\n$`));
+    expect(kill.stdout).toBe(`${jobId}\tOK\tKilled\n`);
     expect((await getJob(runtime, jobId as number)).body.Status).toBe('Killed');
 
     const reschedule = await run('job', 'reschedule', String(jobId));
@@ -222,6 +214,72 @@ describe('muon job (the CLI against a running WMS)', () => {
     expect(reschedule.stdout).toMatch(new RegExp(`${jobId}\\s+OK\\s+\\w+`));
     await waiting(runtime, [jobId as number]);
   });
+
+  it('kills a job group, and waits on jobs: 3 at the timeout, 1 when one ended other than Done', async () => {
+    const jdl = join(scratch, 'grouped.jdl');
+    writeFileSync(
+      jdl,
+      '[ JobName = "grouped"; JobGroup = "cli-group-1"; Executable = "true"; CPUTime = 3600; ]\n',
+    );
+    const jobIds = [
+      ...ids(await run('job', 'submit', '--jdl', jdl)),
+      ...ids(await run('job', 'submit', '--jdl', jdl)),
+    ];
+    await waiting(runtime, jobIds);
+
+    const early = await run('job', 'wait', ...jobIds.map(String), '--timeout', '1', '--interval', '0.2');
+    expect(early.code).toBe(3);
+    expect(early.stderr).toMatch(new RegExp(`Not ended after 1 s: job ${jobIds.join(', ')}\\.`));
+
+    const both = await run('job', 'kill', 'x', '--job-group', 'cli-group-1');
+    expect(both).toMatchObject({ code: 2, stderr: expect.stringMatching(/ids or --job-group, not both/) });
+    const kill = await run('job', 'kill', '--job-group', 'cli-group-1');
+    expect(kill.code, kill.stderr).toBe(0);
+    expect(kill.stdout).toBe(jobIds.map((id) => `${id}\tOK\tKilled\n`).join(''));
+    const none = await run('job', 'reschedule', '--job-group', 'no-such-group');
+    expect(none).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/No job in job group "no-such-group"/),
+    });
+
+    // One job: a long poll; several: a search. Both print a line per ended job when piped.
+    const one = await run('job', 'wait', String(jobIds[0]));
+    expect(one.code).toBe(1);
+    expect(one.stdout).toMatch(new RegExp(`^${jobIds[0]}\tKilled\t`));
+    const all = await run('job', 'wait', ...jobIds.map(String), '--json');
+    expect(all.code).toBe(1);
+    expect(JSON.parse(all.stdout).map((job: { Status: string }) => job.Status)).toEqual(['Killed', 'Killed']);
+    // Eight CLI runs, each a Node.js start: slow on a loaded machine.
+  }, 180_000);
+
+  it('explains why a waiting job is not matched, and shows its JDL, parameters and output peek', async () => {
+    const [jobId] = ids(await run('job', 'submit', '--jdl', 'examples/hello-world/hello.jdl'));
+    await waiting(runtime, [jobId as number]);
+
+    const why = await run('job', 'why', String(jobId));
+    expect(why.code, why.stderr).toBe(0);
+    expect(why.stdout).toMatch(/pilot/i);
+    // Piped: the requirements as `name<TAB>value` lines.
+    expect(why.stdout).toMatch(/\ncpuTime\t3600\n/);
+    const whyJson = JSON.parse((await run('job', 'why', String(jobId), '--json')).stdout);
+    expect(whyJson).toMatchObject({ JobID: jobId, Waiting: true });
+
+    const jdl = await run('job', 'jdl', String(jobId));
+    expect(jdl.code, jdl.stderr).toBe(0);
+    expect(jdl.stdout).toMatch(/Executable = "echo";/);
+
+    const parameters = await run('job', 'parameters', String(jobId));
+    expect(parameters.code, parameters.stderr).toBe(0);
+
+    const peek = await run('job', 'peek', String(jobId));
+    expect(peek).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/has reported no output yet \(it is Waiting\)/),
+    });
+    const two = await run('job', 'why', '1,2');
+    expect(two).toMatchObject({ code: 2, stderr: expect.stringMatching(/why takes one job/) });
+    // Eight CLI runs, each a Node.js start: slow on a loaded machine.
+  }, 180_000);
 
   it('exits with 1 and the reason per job when some jobs could not be changed', async () => {
     const [jobId] = ids(await run('job', 'submit', '--jdl', 'examples/hello-world/hello.jdl'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatTable, progressLine, truncate, useColor } from '#cli/format.ts';
+import { createProgress, formatRows, formatTable, progressLine, truncate, useColor } from '#cli/format.ts';
 
 describe('Tables', () => {
   it('size each column to its widest cell, align numbers right and leave no trailing blanks', () => {
@@ -78,5 +78,26 @@ describe('Progress bar', () => {
     progress.advance(10);
     progress.end();
     expect(writes).toEqual([]);
+  });
+});
+
+describe('formatRows', () => {
+  const rows = [
+    [1, 'Done', 'Execution Complete'],
+    [12, 'Failed', 'Exit code\t3'],
+  ];
+  it('is an aligned table with a header on a terminal', () => {
+    const text = formatRows(
+      { write: () => {}, isTTY: true, columns: 80 },
+      ['JobID', 'Status', 'MinorStatus'],
+      rows,
+    );
+    expect(text.split('\n')[0]).toMatch(/JobID\s+Status\s+MinorStatus/);
+    expect(text.split('\n')).toHaveLength(3);
+  });
+
+  it('is tab-separated lines without a header when piped, a tab inside a cell made a space', () => {
+    const text = formatRows({ write: () => {} }, ['JobID', 'Status', 'MinorStatus'], rows);
+    expect(text).toBe('1\tDone\tExecution Complete\n12\tFailed\tExit code 3');
   });
 });
