@@ -1,9 +1,13 @@
 /**
  * The CDK app (`npx cdk synth`). Context: `prefix` (default `muon`) names the stack and prefixes
  * every resource; `config` (default `config/muon.yaml`) is the configuration document; `maxvCpus`,
- * `spot`, `pilotVcpus`, `pilotMemoryMiB` and `pilotTimeoutHours` size the pilots' AWS Batch capacity.
+ * `spot`, `pilotVcpus`, `pilotMemoryMiB` and `pilotTimeoutHours` size the pilots' AWS Batch capacity;
+ * `alarmEmail` subscribes an address to the alarm topic; `apiRateLimit`, `apiBurstLimit` and
+ * `corsOrigins` (comma-separated) set the API's guards (docs/operations.md). cdk-nag's AwsSolutions
+ * checks run on every synth: an unacknowledged finding fails it.
  */
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError, MuonError } from '#shared/errors.ts';
 import type { PilotSettings } from './constructs/batch.ts';
 import { MuonStack } from './stack.ts';
@@ -43,8 +47,15 @@ try {
     prefix,
     configPath: String(context('config') ?? 'config/muon.yaml'),
     pilots,
+    ...(context('alarmEmail') ? { alarmEmail: String(context('alarmEmail')) } : {}),
+    apiGuards: {
+      ...(context('apiRateLimit') ? { rateLimit: numberContext('apiRateLimit') as number } : {}),
+      ...(context('apiBurstLimit') ? { burstLimit: numberContext('apiBurstLimit') as number } : {}),
+      ...(context('corsOrigins') ? { corsOrigins: String(context('corsOrigins')).split(',') } : {}),
+    },
     description: `muon workload management system (${prefix})`,
   });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 } catch (error) {
   // A configuration mistake is reported as its message alone, not as a stack trace.
   if (!(error instanceof MuonError)) throw error;

@@ -9,10 +9,12 @@ import type { Construct } from 'constructs';
 import { ConfigurationError } from '#shared/errors.ts';
 import { stageConfig } from './config.ts';
 import { grantPilotBatch } from './constructs/access.ts';
-import { Api } from './constructs/api.ts';
+import { Api, type ApiGuards, defaultApiGuards } from './constructs/api.ts';
 import { PilotBatch, type PilotSettings, pilotSettings } from './constructs/batch.ts';
 import { SandboxBucket } from './constructs/bucket.ts';
 import { Functions } from './constructs/functions.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { suppress } from './constructs/nag.ts';
 import { Queues } from './constructs/queues.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { Tables } from './constructs/tables.ts';
@@ -25,6 +27,10 @@ export interface MuonStackProps extends StackProps {
   readonly configPath: string;
   readonly definition?: ResourceDefinition;
   readonly pilots?: Partial<PilotSettings>;
+  /** Where alarm notifications are e-mailed (`-c alarmEmail=...`); none: the SNS topic only. */
+  readonly alarmEmail?: string;
+  /** API throttling and CORS origins (`-c apiRateLimit=... -c apiBurstLimit=... -c corsOrigins=a,b`). */
+  readonly apiGuards?: Partial<ApiGuards>;
 }
 
 const prefixPattern = /^[a-z][a-z0-9-]{0,23}$/;
@@ -37,6 +43,7 @@ export class MuonStack extends Stack {
   readonly api: Api;
   readonly schedules: Schedules;
   readonly pilots: PilotBatch;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: MuonStackProps) {
     if (!prefixPattern.test(props.prefix)) {
@@ -59,6 +66,10 @@ export class MuonStack extends Stack {
       description: 'HMAC key of muon payload tokens (one job each); rotate by replacing the value.',
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
     });
+    suppress(payloadKey, 'AwsSolutions-SMG4', [
+      'Rotating the payload key invalidates the tokens of running jobs, so it is replaced by hand when',
+      'no job runs or on suspicion (docs/operations.md), not on a schedule.',
+    ]);
     this.functions = new Functions(this, 'Functions', {
       payloadKey,
       prefix: props.prefix,
@@ -67,11 +78,13 @@ export class MuonStack extends Stack {
       queues: this.queues.byName,
       bucket: this.bucket.bucket,
       configFile,
+      scheduled: new Set(Object.values(definition.schedules).map((schedule) => schedule.function)),
     });
     this.api = new Api(this, 'Api', {
       prefix: props.prefix,
       functions: definition.functions,
       handlers: this.functions.byName,
+      guards: { ...defaultApiGuards, ...props.apiGuards },
     });
     this.schedules = new Schedules(this, 'Schedules', {
       schedules: definition.schedules,
@@ -89,7 +102,23 @@ export class MuonStack extends Stack {
       if (fn.pilotBatch && handler) grantPilotBatch(handler, this.pilots, this.api.url);
     }
 
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      prefix: props.prefix,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+      definition,
+      functions: this.functions.byName,
+      queues: this.queues.byName,
+      deadLetters: this.queues.deadLetters,
+      tables: this.tables.byName,
+      api: this.api.httpApi,
+      pilotQueue: this.pilots.jobQueue,
+    });
+
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the muon HTTP API.', value: this.api.url });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic every alarm notifies (subscribe more endpoints to it).',
+      value: this.monitoring.topic.topicArn,
+    });
     new CfnOutput(this, 'PilotJobQueueArn', {
       description: 'AWS Batch job queue that pilots are submitted to.',
       value: this.pilots.jobQueue.jobQueueArn,

@@ -21,6 +21,7 @@ import type {
 } from '#shared/resources.ts';
 import { environmentNames } from '#shared/resources.ts';
 import type { PilotBatch } from './batch.ts';
+import { arnInFinding, suppress } from './nag.ts';
 
 export function grantTable(
   fn: lambda.Function,
@@ -31,6 +32,10 @@ export function grantTable(
   if (access === 'read') table.grantReadData(fn);
   else table.grantReadWriteData(fn);
   fn.addEnvironment(environmentNames.table(name), table.tableName);
+  suppress(fn, `AwsSolutions-IAM5[Resource::${arnInFinding(table)}/index/*]`, [
+    'Every index of a granted table (shared/resources.ts) is queried by the stores that read it;',
+    'the grant names the table, and its indexes are the table itself.',
+  ]);
 }
 
 /**
@@ -63,6 +68,23 @@ export function grantBucket(fn: lambda.Function, bucket: s3.IBucket, access: Buc
   if (access === 'read') bucket.grantRead(fn);
   else bucket.grantReadWrite(fn);
   fn.addEnvironment(environmentNames.bucket, bucket.bucketName);
+  const objectActions = [
+    'GetObject*',
+    'GetBucket*',
+    'List*',
+    ...(access === 'read' ? [] : ['DeleteObject*', 'Abort*']),
+  ];
+  suppress(
+    fn,
+    [
+      `AwsSolutions-IAM5[Resource::${arnInFinding(bucket)}/*]`,
+      ...objectActions.map((action) => `AwsSolutions-IAM5[Action::s3:${action}]`),
+    ],
+    [
+      "The sandbox bucket's objects are keyed by job, sandbox and pilot at run time, so a grant is on",
+      "the bucket's objects; the actions are the read (or read-write) set CDK grants, nothing more.",
+    ],
+  );
 }
 
 /**
@@ -101,6 +123,18 @@ export function grantPilotBatch(fn: lambda.Function, pilots: PilotBatch, apiUrl:
   );
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['batch:DescribeJobs', 'batch:ListJobs'], resources: ['*'] }),
+  );
+  suppress(
+    fn,
+    [
+      'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job-definition/${definitionName}:*]`,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*]',
+    ],
+    [
+      'DescribeJobs and ListJobs take no resource; a pilot job id is known only once submitted, so',
+      'TerminateJob names jobs; SubmitJob may use any revision of the pilot job definition.',
+    ],
   );
   fn.addEnvironment(batchEnvironmentNames.jobQueue, pilots.jobQueue.jobQueueArn);
   fn.addEnvironment(batchEnvironmentNames.jobDefinition, pilots.jobDefinition.jobDefinitionArn);

@@ -22,6 +22,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { physicalName } from '#shared/resources.ts';
 import { repoRoot } from '../paths.ts';
+import { suppress } from './nag.ts';
 
 export interface PilotSettings {
   /** Most vCPUs the compute environment runs at once, across all pilots. */
@@ -141,5 +142,21 @@ export class PilotBatch extends Construct {
       retryAttempts: 1,
       timeout: Duration.hours(props.timeoutHours),
     });
+    suppress(vpc, 'AwsSolutions-VPC7', [
+      'The VPC holds only pilot tasks, whose one peer is the muon API over HTTPS (logged as API access',
+      'logs); flow logs would record the same connections again at a cost per pilot.',
+    ]);
+    suppress(this.clientSecret, 'AwsSolutions-SMG4', [
+      "The secret holds the identity provider's client credentials, rotated at the identity provider;",
+      'the operator puts the new pair here (docs/deploy.md).',
+    ]);
+    suppress(
+      container,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/batch/job:*]',
+      ["AWS Batch writes every job's log streams under its fixed /aws/batch/job log group."],
+    );
+    suppress(container, 'AwsSolutions-IAM5[Resource::*]', [
+      "The execution role pulls the pilot image: ECR's GetAuthorizationToken takes no resource.",
+    ]);
   }
 }

@@ -1,6 +1,9 @@
 /**
  * One Lambda function per entry of the definition's `functions`, bundled by esbuild with the
  * configuration document inside, and granted exactly the tables, queues and bucket it declares.
+ * Every function is traced by X-Ray (Powertools Tracer) and names the deployment as its Powertools
+ * service, the `service` dimension of muon's metrics; a scheduled agent has a reserved concurrency
+ * of 1, so two runs of it never overlap (see `Schedules`).
  */
 import { join, relative } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -12,10 +15,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { metricsNamespace } from '#shared/metrics.ts';
 import { environmentNames, type FunctionDefinition, physicalName } from '#shared/resources.ts';
 import { entriesOf, lookup, type ResourceDefinition } from '../definition.ts';
 import { repoRoot } from '../paths.ts';
 import { grantBucket, grantQueue, grantTable } from './access.ts';
+import { suppress } from './nag.ts';
 
 /** Where the bundled configuration lands: the bundle is unpacked in Lambda's task root. */
 const bundledConfigName = 'muon-config.json';
@@ -31,6 +36,8 @@ export interface FunctionsProps {
   readonly configFile: string;
   /** The payload-token key, read by the functions that declare `payloadKey`. */
   readonly payloadKey: secretsmanager.ISecret;
+  /** Functions run by a schedule: at most one at a time. */
+  readonly scheduled: ReadonlySet<string>;
 }
 
 export class Functions extends Construct {
@@ -53,6 +60,7 @@ export class Functions extends Construct {
         props.payloadKey.grantRead(fn);
         fn.addEnvironment(environmentNames.payloadKey, props.payloadKey.secretArn);
       }
+      acknowledgeFunctionFindings(fn);
       byName[name] = fn;
     }
     this.byName = byName;
@@ -79,9 +87,13 @@ export class Functions extends Construct {
       timeout: Duration.seconds(definition.timeoutSeconds),
       memorySize: definition.memoryMb,
       logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      ...(props.scheduled.has(name) ? { reservedConcurrentExecutions: 1 } : {}),
       environment: {
         [environmentNames.config]: bundledConfigPath,
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.prefix,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
       },
       bundling: {
         format: OutputFormat.ESM,
@@ -104,6 +116,21 @@ export class Functions extends Construct {
       },
     });
   }
+}
+
+function acknowledgeFunctionFindings(fn: NodejsFunction): void {
+  suppress(fn, 'AwsSolutions-L1', [
+    'Pinned to Node.js 22, the runtime the bundles target (node22) and the version muon is tested on;',
+    'moving to a newer runtime is a deliberate change with its own test run, not a default.',
+  ]);
+  suppress(
+    fn,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    ["Lambda's basic execution role only lets the function write its own logs."],
+  );
+  suppress(fn, 'AwsSolutions-IAM5[Resource::*]', [
+    'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) takes no resource-level permission.',
+  ]);
 }
 
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;

@@ -1,4 +1,8 @@
-/** One DynamoDB table per entry of the definition's `tables`. */
+/**
+ * One DynamoDB table per entry of the definition's `tables`: on demand, point-in-time recovery,
+ * kept when the stack goes (RETAIN) and protected against deletion by anyone (deletion protection
+ * must be turned off on purpose before a table can be deleted, see docs/operations.md).
+ */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
@@ -27,6 +31,7 @@ export class Tables extends Construct {
         ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
         // Jobs, pilots and the file catalogue outlive any one deployment of the stack.
         removalPolicy: RemovalPolicy.RETAIN,
+        deletionProtection: true,
       });
       for (const [indexName, index] of Object.entries(definition.indexes)) {
         table.addGlobalSecondaryIndex({

@@ -220,6 +220,9 @@ describe('MuonStack functions', () => {
           ? [...Object.values(batchEnvironmentNames), 'MUON_API_URL'].map((key) => [key, expect.anything()])
           : []),
         ['NODE_OPTIONS', '--enable-source-maps'],
+        // Powertools: the deployment is the service of logs and metrics (operations.test.ts).
+        ['POWERTOOLS_SERVICE_NAME', prefix],
+        ['POWERTOOLS_METRICS_NAMESPACE', 'muon'],
       ];
       expect(Object.fromEntries(named), name).toEqual(Object.fromEntries(expected));
     }
