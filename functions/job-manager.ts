@@ -3,22 +3,27 @@
  * DIRAC's JobManager and JobStateUpdate services; DiracX's jobs router shapes.
  */
 import { z } from 'zod';
+import type { Identity } from '#shared/auth/identity.ts';
 import type { Deps } from '#shared/deps.ts';
 import { tableName } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
 import { createDispatcher } from '#shared/executors/dispatch.ts';
+import { startBudget } from '#shared/http/budget.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
+import { createAnswerStore } from '#shared/http/idempotency/store.ts';
 import { respond, route } from '#shared/http/route.ts';
+import { idempotentBulk } from '#shared/jobs/bulk-idempotency.ts';
 import { createJobControl } from '#shared/jobs/control.ts';
 import { heartbeatsSchema, recordHeartbeats } from '#shared/jobs/heartbeat.ts';
 import { bulkAnswer, jobIdParameter, jobIdsSchema } from '#shared/jobs/http.ts';
 import { createJobOutputs, jobOutputsSchema } from '#shared/jobs/outputs.ts';
 import { createJobRepository } from '#shared/jobs/repository.ts';
 import { forceAllowed, statusUpdatesSchema, toUpdateMap } from '#shared/jobs/status-request.ts';
+import { submissionAnswer } from '#shared/jobs/submission/answer.ts';
 import { cwlSubmission, cwlSubmissionSchema } from '#shared/jobs/submission/cwl-request.ts';
 import { createIdempotencyPort } from '#shared/jobs/submission/idempotency-port.ts';
 import { jdlSubmission, jdlSubmissionSchema } from '#shared/jobs/submission/jdl-request.ts';
-import { submitJobs } from '#shared/jobs/submission/submit.ts';
+import { submitWithin } from '#shared/jobs/submission/submit.ts';
 import { createTaskQueuePort } from '#shared/taskqueues/port.ts';
 import { putWorkflow } from '#shared/workflows/store.ts';
 
@@ -33,6 +38,7 @@ export function createHandler(deps: Deps) {
     leaveTaskQueue: taskQueues.remove,
     startChain,
     now: deps.now,
+    logger: deps.logger,
   });
   const submission = {
     config: deps.config,
@@ -40,7 +46,32 @@ export function createHandler(deps: Deps) {
     idempotency: createIdempotencyPort(deps),
     startChain,
     now: deps.now,
+    logger: deps.logger,
   };
+  /** Bulk routes stop starting new work when it is spent, and answer with what they did per job. */
+  const budget = () => startBudget(deps.config.limits.requestBudgetSeconds);
+  const answers = createAnswerStore(deps.aws.dynamo, () => tableName(deps.resources, 'counters'));
+  /** Kill, delete, reschedule: a retry with the same Idempotency-Key does only the jobs not done yet. */
+  const bulk =
+    (action: 'kill' | 'delete' | 'reschedule') =>
+    async (request: {
+      body: { job_ids: number[] };
+      identity: Identity;
+      headers: Readonly<Record<string, string>>;
+    }) => {
+      const spent = budget();
+      const { body, identity, headers } = request;
+      return bulkAnswer(
+        await idempotentBulk(
+          answers,
+          identity,
+          `POST /api/jobs/${action}`,
+          headers['idempotency-key'],
+          body.job_ids,
+          (ids) => control[action](identity, ids, spent),
+        ),
+      );
+    };
   const outputs = createJobOutputs(jobs);
 
   return createHttpHandler(deps, {
@@ -48,6 +79,7 @@ export function createHandler(deps: Deps) {
       caller: ['user'],
       body: cwlSubmissionSchema,
       handle: async ({ body, identity, headers }) => {
+        const spent = budget();
         const request = cwlSubmission(body, headers['idempotency-key']);
         const storeWorkflow = () =>
           putWorkflow(
@@ -56,24 +88,25 @@ export function createHandler(deps: Deps) {
             request.workflow,
             deps.now().toISOString(),
           );
-        return respond(
-          201,
-          await submitJobs(submission, identity, { ...request, beforeWrite: storeWorkflow }),
+        return submissionAnswer(
+          await submitWithin(submission, identity, { ...request, beforeWrite: storeWorkflow }, spent),
         );
       },
     }),
     'POST /api/jobs/jdl': route({
       caller: ['user'],
       body: jdlSubmissionSchema,
-      handle: async ({ body, identity, headers }) =>
-        respond(
-          201,
-          await submitJobs(
+      handle: async ({ body, identity, headers }) => {
+        const spent = budget();
+        return submissionAnswer(
+          await submitWithin(
             submission,
             identity,
             jdlSubmission(body, identity, deps.config, headers['idempotency-key']),
+            spent,
           ),
-        ),
+        );
+      },
     }),
     'PATCH /api/jobs/status': route({
       caller: ['user', 'pilot', 'payload'],
@@ -85,6 +118,7 @@ export function createHandler(deps: Deps) {
             identity,
             toUpdateMap(body),
             forceAllowed(identity, query.force === 'true'),
+            budget(),
           ),
         ),
     }),
@@ -100,17 +134,17 @@ export function createHandler(deps: Deps) {
     'POST /api/jobs/kill': route({
       caller: ['user'],
       body: jobIdsSchema,
-      handle: async ({ body, identity }) => bulkAnswer(await control.kill(identity, body.job_ids)),
+      handle: bulk('kill'),
     }),
     'POST /api/jobs/delete': route({
       caller: ['user'],
       body: jobIdsSchema,
-      handle: async ({ body, identity }) => bulkAnswer(await control.delete(identity, body.job_ids)),
+      handle: bulk('delete'),
     }),
     'POST /api/jobs/reschedule': route({
       caller: ['user', 'pilot', 'payload'],
       body: jobIdsSchema,
-      handle: async ({ body, identity }) => bulkAnswer(await control.reschedule(identity, body.job_ids)),
+      handle: bulk('reschedule'),
     }),
     'PUT /api/jobs/{jobId}/outputs': route({
       caller: ['payload'],

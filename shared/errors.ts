@@ -77,3 +77,13 @@ export class PermanentError extends MuonError {
     super(options?.code ?? 'work.permanent', 500, message, options);
   }
 }
+
+/**
+ * Nothing was done because a dependency (DynamoDB, SQS, S3) did not answer: the same request may
+ * be sent again later. Shown to the caller as a 503 with `Retry-After`, unlike other 5xx.
+ */
+export class ServiceUnavailableError extends MuonError {
+  constructor(message: string, options?: { code?: string; cause?: unknown; detail?: unknown }) {
+    super(options?.code ?? 'service.unavailable', 503, message, options);
+  }
+}

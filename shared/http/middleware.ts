@@ -1,7 +1,8 @@
 /**
  * The middlewares of the HTTP stack. `httpErrors` is the one place where errors become responses:
- * a MuonError shows its message (`{"detail": ...}`, as DiracX answers); anything else is a 500
- * that leaks nothing.
+ * a MuonError shows its message (`{"detail": ...}`, as DiracX answers); so does a
+ * ServiceUnavailableError (503, nothing was done, try again); anything else is a 500 that leaks
+ * nothing.
  */
 import type { MiddlewareObj } from '@middy/core';
 import type {
@@ -9,7 +10,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { MuonError } from '#shared/errors.ts';
+import { MuonError, ServiceUnavailableError } from '#shared/errors.ts';
 import { stringifyJson } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
 
@@ -62,7 +63,10 @@ export function httpErrors(fallback: Logger): HttpMiddleware {
       const fields = requestFields(request.event);
       const { requestId } = fields;
       const headers = { 'x-request-id': requestId };
-      if (error instanceof MuonError && error.statusCode < 500) {
+      if (
+        error instanceof MuonError &&
+        (error.statusCode < 500 || error instanceof ServiceUnavailableError)
+      ) {
         fallback.info('request refused', {
           ...fields,
           statusCode: error.statusCode,
@@ -71,7 +75,11 @@ export function httpErrors(fallback: Logger): HttpMiddleware {
         });
         const detail = error.detail === undefined ? error.message : error.detail;
         const extra: Record<string, string> =
-          error.statusCode === 401 ? { 'www-authenticate': 'Bearer' } : {};
+          error.statusCode === 401
+            ? { 'www-authenticate': 'Bearer' }
+            : error.statusCode === 503
+              ? { 'retry-after': '1' }
+              : {};
         request.response = jsonResponse(error.statusCode, { detail }, { ...headers, ...extra });
         return;
       }

@@ -7,7 +7,14 @@
  */
 
 import { z } from 'zod';
-import { ConflictError, ForbiddenError, MuonError, NotFoundError, ValidationError } from '#shared/errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  MuonError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '#shared/errors.ts';
 import type { BulkResult } from '#shared/jobs/control.ts';
 
 export const jobIdTextMessage = 'job ids are plain decimal integers';
@@ -51,8 +58,9 @@ export const jobIdParameter = (value: string | undefined): number => {
 
 /**
  * 200 with `{success, failed}` when any job succeeded. When none did, the error of the failures:
- * 404 if the jobs do not exist, 403 if they are not the caller's, 409 if their status forbids it,
- * with the one job's message, or the whole result when there were several.
+ * 503 if the job store failed or the budget ran out before any job was done (nothing was done: send
+ * it again), 404 if the jobs do not exist, 403 if they are not the caller's, 409 if their status
+ * forbids it, with the one job's message, or the whole result when there were several.
  */
 export function bulkAnswer<T>(result: BulkResult<T>): BulkResult<T> {
   if (Object.keys(result.success).length > 0) return result;
@@ -61,6 +69,12 @@ export function bulkAnswer<T>(result: BulkResult<T>): BulkResult<T> {
   const message =
     typeof detail === 'string' ? detail : `None of the ${failures.length} jobs could be changed.`;
   const codes = new Set(failures.map((f) => f.code));
+  if (codes.has('unavailable') || codes.has('not_attempted')) {
+    throw new ServiceUnavailableError(message, {
+      code: 'job.unavailable',
+      ...(typeof detail === 'string' ? {} : { detail }),
+    });
+  }
   if (codes.has('invalid_transition') || codes.has('limit')) {
     throw new ConflictError(
       message,

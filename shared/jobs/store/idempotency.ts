@@ -15,6 +15,11 @@ export interface IdempotencyRecord {
   readonly count: number;
   readonly submissionTime: string;
   readonly state: 'pending' | 'done';
+  /**
+   * Chunks of the submission's jobs (shared/jobs/submission/write.ts) known to be written, so that
+   * a retry of a request that stopped part-way skips them instead of re-checking every job.
+   */
+  readonly writtenChunks?: readonly number[];
 }
 
 export const idempotencyLifetimeSeconds = 86_400;
@@ -32,7 +37,9 @@ export async function getIdempotencyRecord(
     }),
   );
   if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt * 1000 < Date.now())) return undefined;
-  return Item as IdempotencyRecord;
+  // A number set comes back as a Set.
+  const written = Item.writtenChunks as Set<number> | undefined;
+  return { ...(Item as IdempotencyRecord), ...(written ? { writtenChunks: [...written] } : {}) };
 }
 
 /** Records a new submission; false when another request recorded this key first. */
@@ -49,6 +56,7 @@ export async function putIdempotencyRecord(
         Item: {
           ...counterKeys.idempotency(scope.vo, scope.owner, scope.key),
           ...record,
+          writtenChunks: record.writtenChunks?.length ? new Set(record.writtenChunks) : undefined,
           expiresAt: Math.floor(Date.parse(record.submissionTime) / 1000) + idempotencyLifetimeSeconds,
         },
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
@@ -70,6 +78,24 @@ export async function completeIdempotencyRecord(
       UpdateExpression: 'SET #state = :done',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':done': 'done' },
+    }),
+  );
+}
+
+/** Records that chunks of the submission are written (a number set: concurrent adds never clash). */
+export async function markChunksWritten(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  scope: { vo: string; owner: string; key: string },
+  chunks: readonly number[],
+): Promise<void> {
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: counterKeys.idempotency(scope.vo, scope.owner, scope.key),
+      UpdateExpression: 'ADD writtenChunks :chunks',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':chunks': new Set(chunks) },
     }),
   );
 }

@@ -5,6 +5,7 @@ import { tableName } from '#shared/deps.ts';
 import {
   completeIdempotencyRecord,
   getIdempotencyRecord,
+  markChunksWritten,
   putIdempotencyRecord,
 } from '#shared/jobs/store/idempotency.ts';
 import type { IdempotencyPort } from '#shared/jobs/submission/submit.ts';
@@ -18,5 +19,6 @@ export const createIdempotencyPort =
       get: (key) => getIdempotencyRecord(deps.aws.dynamo, table(), scope(key)),
       put: (key, record) => putIdempotencyRecord(deps.aws.dynamo, table(), scope(key), record),
       complete: (key) => completeIdempotencyRecord(deps.aws.dynamo, table(), scope(key)),
+      markWritten: (key, chunks) => markChunksWritten(deps.aws.dynamo, table(), scope(key), chunks),
     };
   };

@@ -2,12 +2,17 @@
  * Submission (DIRAC's JobManager.submitJob, DiracX's submit routes): check every job, take job ids
  * in one block, write the jobs as Received / "Job accepted", and hand them to the executor chain.
  * Nothing is written unless every job of the request passes its checks.
+ *
+ * A request that cannot write all its jobs within its budget (or whose job store failed part-way)
+ * ends with the jobs written so far and the ids of the rest, kept under an Idempotency-Key (the
+ * caller's, or one made here): the same request sent again with that key writes the rest, never
+ * new jobs (docs/jobs.md, Large submissions).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Identity } from '#shared/auth/identity.ts';
-import { chunk, forEachLimited } from '#shared/concurrency.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
-import { BadRequestError, ConflictError } from '#shared/errors.ts';
+import { BadRequestError, ConflictError, ServiceUnavailableError } from '#shared/errors.ts';
+import { type Budget, unlimitedBudget } from '#shared/http/budget.ts';
 import { assertCanSubmit } from '#shared/jobs/access.ts';
 import type { JobDescription, JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
@@ -15,6 +20,8 @@ import { minorStatus } from '#shared/jobs/status.ts';
 import { historyEntry } from '#shared/jobs/status-updates.ts';
 import type { IdempotencyRecord } from '#shared/jobs/store/idempotency.ts';
 import { checkDraft, type DraftJob, type SubmissionProblems } from '#shared/jobs/submission/checks.ts';
+import { writeAndStart } from '#shared/jobs/submission/write.ts';
+import type { Logger } from '#shared/log.ts';
 
 export interface InsertedJob {
   JobID: number;
@@ -27,6 +34,8 @@ export interface IdempotencyPort {
   get(key: string): Promise<IdempotencyRecord | undefined>;
   put(key: string, record: IdempotencyRecord): Promise<boolean>;
   complete(key: string): Promise<void>;
+  /** Records that these chunks of the submission's jobs are written. */
+  markWritten(key: string, chunks: readonly number[]): Promise<void>;
 }
 
 export interface SubmissionDeps {
@@ -35,6 +44,19 @@ export interface SubmissionDeps {
   readonly idempotency: (identity: Identity) => IdempotencyPort;
   readonly startChain: (jobIds: readonly number[]) => Promise<void>;
   readonly now: () => Date;
+  readonly logger?: Logger;
+}
+
+/** What a submission came to: every job, or the jobs written and how to write the rest. */
+export interface SubmissionOutcome {
+  /** The jobs that exist, in request order. */
+  readonly jobs: InsertedJob[];
+  /** Ids kept for the jobs not written yet; empty when the submission is complete. */
+  readonly pending: number[];
+  /** Why the pending jobs were not written. */
+  readonly stopped?: string;
+  /** The key under which sending the request again writes the pending jobs. */
+  readonly idempotencyKey?: string;
 }
 
 export interface SubmissionRequest {
@@ -50,11 +72,74 @@ export interface SubmissionRequest {
 
 const maxProblemsShown = 20;
 
+/** A submission that must be complete (one job for a transformation task): an incomplete one throws. */
 export async function submitJobs(
   deps: SubmissionDeps,
   identity: Identity,
   request: SubmissionRequest,
 ): Promise<InsertedJob[]> {
+  const outcome = await submitWithin(deps, identity, request, unlimitedBudget);
+  if (outcome.pending.length > 0) {
+    throw new ServiceUnavailableError(`The submission stopped: ${outcome.stopped}.`);
+  }
+  return outcome.jobs;
+}
+
+/** Checks and submits the request, writing jobs while `budget` lasts. */
+export async function submitWithin(
+  deps: SubmissionDeps,
+  identity: Identity,
+  request: SubmissionRequest,
+  budget: Budget,
+): Promise<SubmissionOutcome> {
+  const descriptions = checkRequest(deps, identity, request);
+  const requestHash = createHash('sha256').update(request.canonical).digest('hex');
+  const { firstJobId, submissionTime, retry, writtenChunks } = await reserve(
+    deps,
+    identity,
+    request,
+    requestHash,
+    descriptions.length,
+  );
+  const ids = Array.from({ length: descriptions.length }, (_, i) => firstJobId + i);
+  const records = descriptions.map((description, i) =>
+    newJobRecord(identity, ids[i] as number, description, submissionTime),
+  );
+
+  await request.beforeWrite?.();
+  const key = request.idempotencyKey;
+  const store = deps.idempotency(identity);
+  const { written, stopped, chunks } = await writeAndStart(deps, records, budget, {
+    retry,
+    written: new Set(writtenChunks),
+    ...(key ? { onWritten: (index: number) => store.markWritten(key, [index]) } : {}),
+  });
+  const jobs = written.map((job) => ({
+    JobID: job.jobId,
+    Status: job.status,
+    MinorStatus: job.minorStatus,
+    TimeStamp: job.submissionTime,
+  }));
+  if (stopped === undefined) {
+    if (key) await store.complete(key);
+    return { jobs, pending: [] };
+  }
+  if (written.length === 0 && !key) {
+    throw new ServiceUnavailableError(`Nothing was stored: ${stopped}. Send the request again.`);
+  }
+  const done = new Set(written.map((job) => job.jobId));
+  const pending = ids.filter((id) => !done.has(id));
+  const resumeKey =
+    key ?? (await keepForResume(deps, identity, requestHash, records, submissionTime, chunks));
+  return { jobs, pending, stopped, ...(resumeKey ? { idempotencyKey: resumeKey } : {}) };
+}
+
+/** The request's job descriptions, once every job passed its checks; a 400 naming the problems otherwise. */
+function checkRequest(
+  deps: SubmissionDeps,
+  identity: Identity,
+  request: SubmissionRequest,
+): JobDescription[] {
   assertCanSubmit(identity);
   const { maxJobsPerSubmission } = deps.config.limits;
   if (request.drafts.length > maxJobsPerSubmission) {
@@ -81,51 +166,58 @@ export async function submitJobs(
       { code: 'job.invalid_submission' },
     );
   }
-
-  const { firstJobId, submissionTime, retry } = await reserve(deps, identity, request, descriptions.length);
-  const ids = Array.from({ length: descriptions.length }, (_, i) => firstJobId + i);
-  const records = descriptions.map((description, i) =>
-    newJobRecord(identity, ids[i] as number, description, submissionTime),
-  );
-
-  await request.beforeWrite?.();
-  await writeAndStart(deps, records, retry);
-  if (request.idempotencyKey) await deps.idempotency(identity).complete(request.idempotencyKey);
-  return records.map((job) => ({
-    JobID: job.jobId,
-    Status: job.status,
-    MinorStatus: job.minorStatus,
-    TimeStamp: job.submissionTime,
-  }));
+  return descriptions;
 }
 
 /**
- * Writes the jobs and starts their chain in chunks, several at a time, so that the first executors
- * work while the last jobs are still being written; a chunk is sent to the chain only once stored.
- * A retry (same idempotency key, maybe while the first attempt still runs) writes only the jobs
- * that do not exist, so it never resets a job already on its way; executors drop the duplicate
- * messages of jobs that moved on.
+ * A request without an Idempotency-Key that stopped part-way gets one now, recording its id range
+ * as a keyed request would have, so that sending it again with this key writes the rest. Undefined
+ * when even that record cannot be written (the job store is down): the rest is then lost.
  */
-async function writeAndStart(deps: SubmissionDeps, records: readonly JobRecord[], retry: boolean) {
-  await forEachLimited(chunk(records, 250), 4, async (jobs) => {
-    await (retry ? deps.jobs.insertIfAbsent(jobs) : deps.jobs.insert(jobs));
-    await deps.startChain(jobs.map((job) => job.jobId));
-  });
+async function keepForResume(
+  deps: SubmissionDeps,
+  identity: Identity,
+  requestHash: string,
+  records: readonly JobRecord[],
+  submissionTime: string,
+  writtenChunks: readonly number[],
+): Promise<string | undefined> {
+  const key = `muon-${randomUUID()}`;
+  const first = records[0] as JobRecord;
+  const record: IdempotencyRecord = {
+    requestHash,
+    firstJobId: first.jobId,
+    count: records.length,
+    submissionTime,
+    state: 'pending',
+    writtenChunks,
+  };
+  try {
+    return (await deps.idempotency(identity).put(key, record)) ? key : undefined;
+  } catch (error) {
+    deps.logger?.warn('no idempotency record for an incomplete submission', { error });
+    return undefined;
+  }
 }
 
 async function reserve(
   deps: SubmissionDeps,
   identity: Identity,
   request: SubmissionRequest,
+  requestHash: string,
   count: number,
-): Promise<{ firstJobId: number; submissionTime: string; retry: boolean }> {
+): Promise<{
+  firstJobId: number;
+  submissionTime: string;
+  retry: boolean;
+  writtenChunks?: readonly number[];
+}> {
   const key = request.idempotencyKey;
   if (!key) {
     const ids = await deps.jobs.allocateIds(count);
     return { firstJobId: ids[0] as number, submissionTime: deps.now().toISOString(), retry: false };
   }
   const store = deps.idempotency(identity);
-  const requestHash = createHash('sha256').update(request.canonical).digest('hex');
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const existing = await store.get(key);
     if (existing) {
@@ -135,7 +227,12 @@ async function reserve(
           'job.idempotency_mismatch',
         );
       }
-      return { firstJobId: existing.firstJobId, submissionTime: existing.submissionTime, retry: true };
+      return {
+        firstJobId: existing.firstJobId,
+        submissionTime: existing.submissionTime,
+        retry: true,
+        ...(existing.writtenChunks ? { writtenChunks: existing.writtenChunks } : {}),
+      };
     }
     const ids = await deps.jobs.allocateIds(count);
     const record: IdempotencyRecord = {
