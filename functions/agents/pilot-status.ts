@@ -1,4 +1,8 @@
-/** The PilotStatus agent (shared/agents/pilot-status.ts), run on a schedule. */
+/**
+ * The PilotStatus agent (shared/agents/pilot-status.ts), run on a schedule; each run also counts
+ * the pilots by status for the `Pilots` metric (shared/agents/pilot-census.ts).
+ */
+import { countPilots } from '#shared/agents/pilot-census.ts';
 import { checkPilots } from '#shared/agents/pilot-status.ts';
 import type { Deps } from '#shared/deps.ts';
 import { bucketName, tableName } from '#shared/deps.ts';
@@ -17,7 +21,15 @@ export function createHandler(deps: Deps) {
     now: deps.now,
     logger: deps.logger,
   };
-  return createScheduleHandler(deps.logger, 'pilotStatus', () => checkPilots(agent));
+  const census = {
+    dynamo: deps.aws.dynamo,
+    pilotsTable: agent.pilotsTable,
+    vos: Object.keys(deps.config.virtualOrganizations),
+  };
+  return createScheduleHandler(deps.logger, 'pilotStatus', async () => {
+    const run = await checkPilots(agent);
+    return { ...run, pilots: await countPilots(census) };
+  });
 }
 
 export const handler = lambdaEntry(createHandler);

@@ -1,7 +1,7 @@
 /**
- * The HTTP stack every API function uses: request logging, one error handler, identity from the
- * authorizer's claims, the route's caller policy, body decoding, zod validation, and routing by
- * API Gateway route key. A request is authenticated and admitted before its body is read.
+ * The HTTP stack every API function uses: request logging, route metrics, one error handler,
+ * identity from the authorizer's claims, the route's caller policy, body decoding, zod validation,
+ * and routing by API Gateway route key. A request is authenticated and admitted before its body is read.
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -17,6 +17,7 @@ import {
   ValidationError,
 } from '#shared/errors.ts';
 import { type CallerCheck, createCallerCheck } from '#shared/http/caller.ts';
+import { routeMetrics } from '#shared/http/metrics.ts';
 import {
   type HttpEvent,
   type HttpResponse,
@@ -45,6 +46,7 @@ export function createHttpHandler(
   return middy<HttpEvent, HttpResponse, Error, Context>()
     .use(httpErrors(deps.logger))
     .use(requestLogging(deps.logger))
+    .use(routeMetrics())
     .handler(async (event) => dispatch(routes, event, deps, admit));
 }
 

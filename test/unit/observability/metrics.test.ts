@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { countPilots } from '#shared/agents/pilot-census.ts';
 import { insertJobs } from '#shared/jobs/transitions/submit.ts';
 import { writeTransition } from '#shared/jobs/transitions/write.ts';
 import { countMetric, gaugeMetric, metricNames, timeMetric, withMetrics } from '#shared/metrics.ts';
@@ -101,5 +102,26 @@ describe('Metrics', () => {
       });
     });
     expect(documents[0]).toMatchObject({ JobsSubmitted: 2, JobsDone: 1 });
+  });
+});
+
+describe('Pilot census', () => {
+  it('counts pilot records per status over every VO and writes one Pilots gauge per status', async () => {
+    const { documents, recorder } = recording();
+    const keys: string[] = [];
+    const dynamo = {
+      send: async (command: { input: { ExpressionAttributeValues: Record<string, string> } }) => {
+        const key = command.input.ExpressionAttributeValues[':key'] as string;
+        keys.push(key);
+        return { Count: key.endsWith('#Running') ? 3 : key.endsWith('#Done') ? 1 : 0 };
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const census = await withMetrics(recorder, () =>
+      countPilots({ dynamo, pilotsTable: 'pilots', vos: ['lhcb', 'atlas'] }),
+    );
+    expect(census).toEqual({ Submitted: 0, Waiting: 0, Running: 6, Done: 2, Failed: 0, Aborted: 0 });
+    expect(keys).toContain('atlas#Running');
+    expect(documents.map((document) => [document.status, document.Pilots])).toContainEqual(['Running', 6]);
+    expect(documents).toHaveLength(6);
   });
 });
