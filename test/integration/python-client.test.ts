@@ -4,11 +4,12 @@
  * summarises, kills and downloads outputs. The suite must run every test (none skipped), and
  * the answers it relies on must fit the schemas the OpenAPI document publishes.
  */
-import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeLogin } from '#cli/credentials.ts';
+import { credentialsFile, writeLogin } from '#cli/credentials.ts';
+import { writeLocalFile } from '#local/home.ts';
 import { type RunningPilot, startPilot } from '#pilot/pilot.ts';
 import {
   insertedJobsSchema,
@@ -17,6 +18,7 @@ import {
   summaryAnswerSchema,
 } from '#shared/jobs/answers.ts';
 import { payloadScratch } from '#test/integration/support/jobs.ts';
+import { approveDevice } from '#test/integration/support/oidc-browser.ts';
 import { quickPilotConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 const python = '/usr/bin/python3';
@@ -106,6 +108,40 @@ describe('The Python client (clients/python) with Debian python3', () => {
     expect(code, output).toBe(0);
     expect(JSON.parse(output)).toMatchObject({ vo: 'vo.example.org', dirac_properties: ['NormalUser'] });
   });
+
+  it('refreshes a `muon login` token near its end at the identity provider, and keeps the new one', async () => {
+    const home = join(scratch, 'login-home');
+    const credentials = join(scratch, 'login-credentials');
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    writeLocalFile(home, { apiUrl: runtime.apiUrl, tokens: runtime.tokens });
+    const { MUON_TOKEN: _token, MUON_API_URL: _url, ...rest } = process.env;
+    const env = { ...rest, MUON_HOME: home, MUON_CREDENTIALS_DIR: credentials, NO_COLOR: '1' };
+    // `muon login` through the device flow at the embedded OpenID provider, approved as alice.
+    const child = spawn(process.execPath, ['bin/muon.mjs', 'login'], { env });
+    let stderr = '';
+    let approving: Promise<void> | undefined;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const address = /open (http\S+user_code=\S+)/.exec(stderr)?.[1];
+      if (address && !approving) approving = approveDevice(address, 'alice');
+    });
+    const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)));
+    await approving;
+    expect(code, stderr).toBe(0);
+    const file = credentialsFile(runtime.apiUrl, { MUON_CREDENTIALS_DIR: credentials });
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as { accessToken: string; refreshToken?: string };
+    expect(cached.refreshToken).toBeTruthy();
+    writeFileSync(file, JSON.stringify({ ...cached, expiresAt: Date.now() - 1000 }), { mode: 0o600 });
+    const { code: pyCode, output } = await python3(['-m', 'muon_client', 'whoami'], {
+      MUON_API_URL: runtime.apiUrl,
+      MUON_CREDENTIALS_DIR: credentials,
+    });
+    expect(pyCode, output).toBe(0);
+    expect(JSON.parse(output)).toMatchObject({ vo: 'vo.example.org', preferred_username: 'alice' });
+    const refreshed = JSON.parse(readFileSync(file, 'utf8')) as { accessToken: string; expiresAt: number };
+    expect(refreshed.accessToken).not.toBe(cached.accessToken);
+    expect(refreshed.expiresAt).toBeGreaterThan(Date.now());
+  }, 60_000);
 
   it('reads answers that fit the OpenAPI document’s schemas', async () => {
     const submitted = await runtime.api('/api/jobs/jdl', { method: 'POST', json: ['Executable = "true";'] });
