@@ -2,8 +2,11 @@
  * How the CLI reaches the API: the URL comes from `--api-url`, then MUON_API_URL, then
  * `$MUON_HOME/local.json` written by `muon local`; the token from `--token`, then MUON_TOKEN, then
  * the tokens `muon login` kept for that URL (refreshed when near their end, cli/credentials.ts),
- * then local.json's development token.
+ * then local.json's development token. Every request that changes something carries an
+ * `Idempotency-Key` (a new one unless the caller gives its own, as it does when it may send the
+ * request again): the API never does a keyed request twice.
  */
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { loginToken } from '#cli/credentials.ts';
 import { CliError } from '#cli/errors.ts';
@@ -84,9 +87,11 @@ export function resolveClient(options: ClientOptions, env = process.env): ApiCli
 
   const send: ApiClient['send'] = async (method, path, body, headers = {}) => {
     const token = await tokenFor();
+    const keyed = method === 'GET' || method === 'HEAD' || hasHeader(headers, 'idempotency-key');
     const response = await reach(apiUrl, new URL(path, apiUrl), {
       method,
       headers: {
+        ...(keyed ? {} : { 'idempotency-key': randomUUID() }),
         ...headers,
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -116,6 +121,9 @@ export function resolveClient(options: ClientOptions, env = process.env): ApiCli
     },
   };
 }
+
+const hasHeader = (headers: Record<string, string>, name: string) =>
+  Object.keys(headers).some((key) => key.toLowerCase() === name);
 
 export function parseBody(text: string): unknown {
   try {

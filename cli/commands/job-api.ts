@@ -2,6 +2,7 @@
  * The job routes as the `muon job` commands use them. Calls that need a request header
  * (`Idempotency-Key`) or an error answer's body (416, per-job failures) use `client.send`.
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ApiClient,
@@ -55,6 +56,11 @@ export type RawAnswer = ApiResponse<unknown>;
 
 /** How often a submission is re-sent, with the same Idempotency-Key, after a transport or 5xx error. */
 const submitAttempts = 3;
+/**
+ * How often a request the API stopped part-way (a 202 submission, a bulk answer with jobs not
+ * attempted) is sent again with its key to finish it; each time does more, so this bounds a stall.
+ */
+const finishAttempts = 50;
 
 export function createJobApi(options: ClientOptions, env = process.env) {
   const client: ApiClient = resolveClient(options, env);
@@ -63,24 +69,37 @@ export function createJobApi(options: ClientOptions, env = process.env) {
   const refused = (method: string, path: string, answer: RawAnswer) =>
     new CliError(`${method} ${path} failed (${answer.status}): ${describeDetail(answer.body)}`);
 
+  /** A POST with its Idempotency-Key, sent again after a transport error or a 5xx. */
+  const sendKeyed = async (path: string, body: unknown, key: string): Promise<RawAnswer> => {
+    let answer: RawAnswer | undefined;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= submitAttempts; attempt += 1) {
+      if (attempt > 1) await sleep(500 * 2 ** (attempt - 2));
+      try {
+        answer = await send('POST', path, body, { 'idempotency-key': key });
+      } catch (error) {
+        lastError = error;
+        continue;
+      }
+      if (answer.status < 500) break;
+    }
+    if (!answer) throw lastError;
+    return answer;
+  };
+
   return {
     client,
 
-    /** `POST /api/jobs` or `/api/jobs/jdl`, re-sent with the same key when the answer is lost. */
+    /**
+     * `POST /api/jobs` or `/api/jobs/jdl`, re-sent with the same key when the answer is lost, and
+     * while the API answers 202 (it stopped part-way within its time budget: the same request with
+     * the same key writes the rest).
+     */
     async submit(path: string, body: unknown, idempotencyKey: string): Promise<InsertedJob[]> {
-      let answer: RawAnswer | undefined;
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= submitAttempts; attempt += 1) {
-        if (attempt > 1) await sleep(500 * 2 ** (attempt - 2));
-        try {
-          answer = await send('POST', path, body, { 'idempotency-key': idempotencyKey });
-        } catch (error) {
-          lastError = error;
-          continue;
-        }
-        if (answer.status < 500) break;
+      let answer = await sendKeyed(path, body, idempotencyKey);
+      for (let round = 1; round < finishAttempts && answer.status === 202; round += 1) {
+        answer = await sendKeyed(path, body, idempotencyKey);
       }
-      if (!answer) throw lastError;
       if (answer.status !== 201) throw refused('POST', path, answer);
       return answer.body as InsertedJob[];
     },
@@ -123,7 +142,12 @@ export function createJobApi(options: ClientOptions, env = process.env) {
      */
     async bulk(action: BulkAction, jobIds: number[]): Promise<{ raw: unknown; result: BulkResult }> {
       const path = `/api/jobs/${action}`;
-      const answer = await send('POST', path, { job_ids: jobIds });
+      // One key for every send: the API does each job once, and answers for all of them.
+      const key = randomUUID();
+      let answer = await sendKeyed(path, { job_ids: jobIds }, key);
+      for (let round = 1; round < finishAttempts && unfinished(answer); round += 1) {
+        answer = await sendKeyed(path, { job_ids: jobIds }, key);
+      }
       if (answer.status === 200) return { raw: answer.body, result: answer.body as BulkResult };
       const detail = (answer.body as { detail?: unknown } | undefined)?.detail;
       if (answer.status >= 500 || answer.status === 401 || detail === undefined) {
@@ -140,6 +164,15 @@ export function createJobApi(options: ClientOptions, env = process.env) {
 }
 
 export type JobApi = ReturnType<typeof createJobApi>;
+
+/** A bulk answer with jobs the API did not reach within its budget, or that its store failed. */
+function unfinished(answer: RawAnswer): boolean {
+  const failed = (answer.body as Partial<BulkResult> | undefined)?.failed;
+  return (
+    answer.status === 503 ||
+    Object.values(failed ?? {}).some((f) => f.code === 'not_attempted' || f.code === 'unavailable')
+  );
+}
 
 const isBulkResult = (value: unknown): value is BulkResult =>
   typeof value === 'object' && value !== null && 'success' in value && 'failed' in value;
