@@ -9,7 +9,12 @@
  * (the local runtime's log file, the pilot's log, a test's array); Powertools itself only knows
  * the console, hence the `printLog` override.
  */
-import { LogFormatter, LogItem, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import {
+  LogFormatter,
+  LogItem,
+  LogLevelThreshold,
+  Logger as PowertoolsLogger,
+} from '@aws-lambda-powertools/logger';
 import type {
   ConstructorOptions,
   LogAttributes,
@@ -105,12 +110,19 @@ const powertools = Symbol('powertools');
 function wrap(inner: PowertoolsLogger, context?: Record<string, unknown>): Logger {
   const withContext = (fields?: Record<string, unknown>) =>
     context ? (fields ? { ...context, ...fields } : context) : fields;
-  const emit =
-    (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) => {
-      const all = withContext(fields);
-      if (all) inner[level](message, all);
-      else inner[level](message);
-    };
+  const thresholds = {
+    debug: LogLevelThreshold.DEBUG,
+    info: LogLevelThreshold.INFO,
+    warn: LogLevelThreshold.WARN,
+    error: LogLevelThreshold.ERROR,
+  };
+  const emit = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
+    // A line below the level costs one comparison, not the merge of its fields.
+    if (thresholds[level] < inner.level) return;
+    const all = withContext(fields);
+    if (all) inner[level](message, all);
+    else inner[level](message);
+  };
   return {
     debug: emit('debug'),
     info: emit('info'),
