@@ -34,10 +34,22 @@ import { jobWaitQuerySchema } from '#shared/jobs/wait.ts';
 const jobId = { jobId: 'The job id: a plain decimal integer.' };
 const idempotency = {
   'Idempotency-Key':
-    'Optional. A retried submission with the same key and the same body answers the jobs of the first one instead of making new ones.',
+    'Optional. A retried submission with the same key and the same body answers the jobs of the first one instead of making new ones; after a 202 it writes the pending jobs.',
+};
+const bulkIdempotency = {
+  'Idempotency-Key':
+    'Optional. The same job ids sent again with the same key change only the jobs without a final answer yet (never one twice) and answer for all of them.',
 };
 const bulk = fits<Awaited<ReturnType<JobControl['kill']>>>()(bulkAnswerSchema);
 const bulkErrors = [
+  {
+    status: 503,
+    when: 'No job was changed: the job store did not answer (`unavailable`) or the time budget ran out (`not_attempted`); send it again.',
+  },
+  {
+    status: 409,
+    when: 'The Idempotency-Key was used for other job ids, or its first request is still running.',
+  },
   {
     status: 403,
     when: "None of the jobs is the caller's to change (the detail lists each job when there were several).",
@@ -47,7 +59,8 @@ const bulkErrors = [
 ];
 const bulkAnswer = {
   status: 200,
-  description: 'Done to at least one job: `success` holds each changed job, `failed` each other job and why.',
+  description:
+    'Done to at least one job: `success` holds each changed job, `failed` each other job and why (`not_attempted`: the time budget ran out first; send those again).',
   schema: bulk,
 };
 const submitted = {
@@ -55,7 +68,19 @@ const submitted = {
   description: 'The jobs made, in the order of the submission (a parametric JDL makes several).',
   schema: fits<InsertedJob[]>()(insertedJobsSchema),
 };
+const incomplete = {
+  status: 202,
+  description:
+    'Stopped part-way within the time budget (docs/jobs.md, Large requests): `submitted` holds the jobs that exist, `pending` the ids kept for the others; send the same request again with the `Idempotency-Key` given (also a header) until the 201.',
+  schema: z.object({
+    detail: z.string(),
+    submitted: insertedJobsSchema,
+    pending: z.array(z.number().int()),
+    idempotency_key: z.string().optional(),
+  }),
+};
 const submitErrors = [
+  { status: 503, when: 'Nothing was stored: the job store did not answer. Send it again.' },
   {
     status: 400,
     when: 'A JDL, CWL document, input or hint is invalid (the detail lists each problem), or the submission makes more jobs than allowed at once.',
@@ -72,7 +97,7 @@ export const jobRouteDocs: RouteDocs = {
     caller: ['user'],
     body: cwlSubmissionSchema,
     headers: idempotency,
-    answers: [submitted],
+    answers: [submitted, incomplete],
     errors: submitErrors,
   },
   'POST /api/jobs/jdl': {
@@ -82,7 +107,7 @@ export const jobRouteDocs: RouteDocs = {
     caller: ['user'],
     body: jdlSubmissionSchema,
     headers: idempotency,
-    answers: [submitted],
+    answers: [submitted, incomplete],
     errors: submitErrors,
   },
   'PATCH /api/jobs/status': {
@@ -113,6 +138,7 @@ export const jobRouteDocs: RouteDocs = {
     summary: 'Kill jobs',
     caller: ['user'],
     body: jobIdsSchema,
+    headers: bulkIdempotency,
     answers: [bulkAnswer],
     errors: bulkErrors,
   },
@@ -121,6 +147,7 @@ export const jobRouteDocs: RouteDocs = {
     summary: 'Delete jobs (not Matched or Running ones)',
     caller: ['user'],
     body: jobIdsSchema,
+    headers: bulkIdempotency,
     answers: [bulkAnswer],
     errors: bulkErrors,
   },
@@ -129,6 +156,7 @@ export const jobRouteDocs: RouteDocs = {
     summary: 'Reschedule jobs',
     caller: ['user', 'pilot', 'payload'],
     body: jobIdsSchema,
+    headers: bulkIdempotency,
     answers: [bulkAnswer],
     errors: bulkErrors,
   },

@@ -114,7 +114,7 @@ describe('The OpenAPI document', () => {
 
   it('adds the shared refusals to a route’s own errors, once per status', () => {
     const errors = routeErrors('POST /api/jobs/kill', routeDocs['POST /api/jobs/kill'] as never);
-    expect(errors.map((e) => e.status)).toEqual([400, 403, 404, 409, 413, 422, 500, 401].sort());
+    expect(errors.map((e) => e.status)).toEqual([400, 403, 404, 409, 413, 422, 500, 401, 503].sort());
   });
 
   it('is a valid OpenAPI 3.1 document', async () => {
