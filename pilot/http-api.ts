@@ -6,8 +6,10 @@
  * with a growing, jittered wait (pilot/retry.ts); any other 4xx is an answer and is never retried,
  * except a 401 when the token can be renewed (pilot/token.ts, pilot/wrapper/payload-token.ts): the
  * call is made once more with a new token. Sandboxes and logs move through the presigned URLs the
- * API hands out (pilot/transfer.ts).
+ * API hands out (pilot/transfer.ts). A call that changes something carries one `Idempotency-Key`
+ * over all its attempts, so a reschedule whose answer was lost is not done twice when re-sent.
  */
+import { randomUUID } from 'node:crypto';
 import type {
   DownloadSource,
   JobApi,
@@ -68,8 +70,9 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
   }
   const asPilot: Caller = { tokens, pilot: true, name: 'pilot token' };
 
-  const headers = (caller: Caller, token: string, json: boolean): Record<string, string> => ({
+  const headers = (caller: Caller, token: string, json: boolean, key?: string): Record<string, string> => ({
     authorization: `Bearer ${token}`,
+    ...(key ? { 'idempotency-key': key } : {}),
     ...(caller.pilot && credential
       ? { 'x-muon-pilot': credential.PilotReference, 'x-muon-pilot-secret': credential.Secret }
       : {}),
@@ -82,6 +85,7 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
    */
   const call = async <T>(caller: Caller, method: string, path: string, body?: unknown): Promise<T> => {
     let sent = 0;
+    const key = method === 'GET' ? undefined : randomUUID();
     for (let renewed = false; ; renewed = true) {
       let token = '';
       try {
@@ -89,7 +93,7 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
           token = await caller.tokens.token();
           const attempt = typeof body === 'function' ? (body as (sent: number) => unknown)(sent) : body;
           sent += 1;
-          return send<T>(caller, method, path, token, attempt);
+          return send<T>(caller, method, path, token, attempt, key);
         });
       } catch (error) {
         const refused = error instanceof ApiCallError && error.status === 401;
@@ -109,10 +113,11 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
     path: string,
     token: string,
     body?: unknown,
+    key?: string,
   ): Promise<T> => {
     const response = await fetchOrUnreachable(`${method} ${path}`, new URL(path, options.apiUrl), {
       method,
-      headers: headers(caller, token, body !== undefined),
+      headers: headers(caller, token, body !== undefined, key),
       ...(body === undefined ? {} : { body: stringifyJson(body) }),
       signal: AbortSignal.timeout(requestTimeoutMs),
     });

@@ -117,6 +117,24 @@ describe('Pilot HTTP API client', () => {
     expect(failure).toMatchObject({ status: 502, retryable: true });
   });
 
+  it('sends one Idempotency-Key with every attempt of a reschedule, a new one per call, none with a read', async () => {
+    const api = await registered();
+    replies.push(cut, json(503, { detail: 'busy' }), json(200, { success: {}, failed: {} }));
+    await api.reschedule([7]);
+    replies.push(json(200, { success: {}, failed: {} }));
+    await api.reschedule([7]);
+    const keys = seen.map((request) => request.headers['idempotency-key']);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys.slice(0, 3)).toEqual([keys[0], keys[0], keys[0]]);
+    expect(keys[3]).not.toBe(keys[0]);
+    replies.push(json(200, { url: 'http://127.0.0.1:1/x' }));
+    await api
+      .forJob(7, fixedToken('job'))
+      .downloadData('/vo/f')
+      .catch(() => undefined);
+    expect(seen.at(-1)?.headers['idempotency-key']).toBeUndefined();
+  });
+
   it('never retries a 4xx: the request itself is wrong', async () => {
     const api = await registered();
     replies.push(json(409, { detail: 'Job 3 is Killed.' }), json(200, {}));
