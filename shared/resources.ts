@@ -137,7 +137,8 @@ export const tables = {
     },
   },
   counters: {
-    description: 'Block allocators for increasing job ids, and idempotency records of submissions.',
+    description:
+      'Block allocators for increasing job ids, idempotency records of submissions, and the answers kept for an Idempotency-Key of kill, delete and reschedule (shared/http/idempotency/keys.ts).',
     partitionKey: key('pk'),
     indexes: {},
     timeToLiveAttribute: 'expiresAt',
