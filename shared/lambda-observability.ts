@@ -21,21 +21,28 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export type Invoke = <R>(context: unknown, run: () => Promise<R>) => Promise<R>;
 
-/** The wrapper of every invocation of one function instance. */
-export function lambdaObservability(deps: Deps, env: Env): Invoke {
+/** The wrapper of every invocation of one function instance; metrics go to stdout unless `writeMetrics`. */
+export function lambdaObservability(
+  deps: Deps,
+  env: Env,
+  options: { readonly writeMetrics?: (line: string) => void } = {},
+): Invoke {
   const service = env.POWERTOOLS_SERVICE_NAME ?? 'muon';
   let loaded: Promise<{ recorder: MetricsRecorder; tracer: Tracer | undefined }> | undefined;
   return async (context, run) => {
     if (isLambdaContext(context)) powertoolsOf(deps.logger)?.addContext(context);
-    loaded ??= load(deps, service, env);
+    loaded ??= load(deps, service, env, options.writeMetrics);
     const { recorder, tracer } = await loaded;
     return withMetrics(recorder, () => (tracer ? inSubsegment(tracer, run) : run()));
   };
 }
 
-async function load(deps: Deps, service: string, env: Env) {
+async function load(deps: Deps, service: string, env: Env, write?: (line: string) => void) {
   const { createMetricsRecorder } = await import('#shared/metrics-recorder.ts');
-  return { recorder: createMetricsRecorder({ service }), tracer: await loadTracer(deps, service, env) };
+  return {
+    recorder: createMetricsRecorder({ service, ...(write ? { write } : {}) }),
+    tracer: await loadTracer(deps, service, env),
+  };
 }
 
 async function loadTracer(deps: Deps, service: string, env: Env): Promise<Tracer | undefined> {
