@@ -19,7 +19,16 @@ const commands: Readonly<Record<string, () => Promise<Register>>> = {
   logout: async () => (await import('#cli/commands/login.ts')).registerLogin,
   whoami: async () => (await import('#cli/commands/login.ts')).registerLogin,
   job: async () => (await import('#cli/commands/job.ts')).registerJob,
-  pilot: async () => (await import('#cli/commands/pilot.ts')).registerPilot,
+  pilot: async () => {
+    const [{ registerPilot }, { registerPilotQueries }] = await Promise.all([
+      import('#cli/commands/pilot.ts'),
+      import('#cli/commands/pilot-query.ts'),
+    ]);
+    return (program) => {
+      registerPilot(program);
+      registerPilotQueries(program);
+    };
+  },
   'site-director': async () => (await import('#cli/commands/site-director.ts')).registerSiteDirector,
   data: async () => (await import('#cli/commands/data.ts')).registerData,
   'cwl-runner': async () => (await import('#cli/commands/cwl-runner.ts')).registerCwlRunner,

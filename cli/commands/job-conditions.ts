@@ -13,13 +13,26 @@ const columns = Object.keys(jobColumns);
 const operatorList = [...scalarOperators, ...vectorOperators].map((op) => `"${op}"`).join(', ');
 const usage = (message: string) => new CliError(message, USAGE);
 
-/** A job column, or a usage error with the closest one. */
-export function parseColumn(name: string, what: string, extra: readonly string[] = []): string {
-  if (columns.includes(name) || extra.includes(name)) return name;
-  const suggestion = closest(name, [...columns, ...extra]);
+/** The columns a search is over: the job columns, or another entity's (pilots). */
+export interface ColumnSet {
+  readonly what: string;
+  readonly names: readonly string[];
+}
+
+const jobColumnSet: ColumnSet = { what: 'job', names: columns };
+
+/** A column, or a usage error with the closest one. */
+export function parseColumn(
+  name: string,
+  what: string,
+  extra: readonly string[] = [],
+  known: ColumnSet = jobColumnSet,
+): string {
+  if (known.names.includes(name) || extra.includes(name)) return name;
+  const suggestion = closest(name, [...known.names, ...extra]);
   throw usage(
-    `${what}: "${name}" is not a job column${suggestion ? ` (did you mean ${suggestion}?)` : ''}. ` +
-      `Columns: ${columns.join(', ')}.`,
+    `${what}: "${name}" is not a ${known.what} column${suggestion ? ` (did you mean ${suggestion}?)` : ''}. ` +
+      `Columns: ${known.names.join(', ')}.`,
   );
 }
 
@@ -30,12 +43,12 @@ export const parseParameter = (name: string) => parseColumn(name, '--parameter',
  * `"Status in Waiting,Running"` or `"JobID in [1, 2]"`. A scalar value is the rest of the text
  * (outer quotes removed); a vector value is a JSON list or a comma-separated list.
  */
-export function parseCondition(text: string): SearchSpec {
+export function parseCondition(text: string, known: ColumnSet = jobColumnSet): SearchSpec {
   const match = text.trim().match(/^(\S+)\s+(not\s+like|not\s+in|\S+)(?:\s+([\s\S]*))?$/i);
   const example = 'write it as "<parameter> <operator> <value>", e.g. "Status eq Waiting"';
   if (!match) throw usage(`--condition "${text}": ${example}.`);
   const [, name = '', written = '', rest = ''] = match;
-  const parameter = parseColumn(name, `--condition "${text}"`);
+  const parameter = parseColumn(name, `--condition "${text}"`, [], known);
   const operator = written.toLowerCase().replace(/\s+/g, ' ');
   const value = unquote(rest.trim());
   if ((scalarOperators as readonly string[]).includes(operator)) {
@@ -76,13 +89,16 @@ const unquote = (text: string) =>
     .find((v) => v !== undefined) ?? text;
 
 /** `"JobID"`, `"JobID desc"`, `"LastUpdateTime asc"`. */
-export function parseSort(text: string): SortSpec {
+export function parseSort(text: string, known: ColumnSet = jobColumnSet): SortSpec {
   const [name = '', direction = 'asc', ...more] = text.trim().split(/\s+/);
   const lower = direction.toLowerCase();
   if (more.length > 0 || (lower !== 'asc' && lower !== 'desc')) {
     throw usage(`--sort "${text}": write it as "<parameter> [asc|desc]", e.g. "JobID desc".`);
   }
-  return { parameter: parseColumn(name, `--sort "${text}"`), direction: lower as SortSpec['direction'] };
+  return {
+    parameter: parseColumn(name, `--sort "${text}"`, [], known),
+    direction: lower as SortSpec['direction'],
+  };
 }
 
 /** Job ids as arguments, each a number or a comma-separated list of numbers. */

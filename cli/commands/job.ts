@@ -86,8 +86,8 @@ Examples:
     .action((options: SearchOptions, command: Command) => {
       const request = {
         ...(options.parameter ? { parameters: options.parameter.map(parseParameter) } : {}),
-        conditions: (options.condition ?? []).map(parseCondition),
-        sort: (options.sort ?? []).map(parseSort),
+        conditions: (options.condition ?? []).map((text) => parseCondition(text)),
+        sort: (options.sort ?? []).map((text) => parseSort(text)),
         page: parseCount(options.page, '--page'),
         perPage: parseCount(options.perPage, '--per-page', 1, maxPerPage),
         json: options.json ?? false,
@@ -104,7 +104,7 @@ Examples:
     .action((options: { group?: string[]; condition?: string[]; json?: boolean }, command: Command) => {
       if (!options.group) throw new CliError('Give at least one --group column, e.g. --group Status.', USAGE);
       const grouping = options.group.map((column) => parseColumn(column, '--group'));
-      const conditions = (options.condition ?? []).map(parseCondition);
+      const conditions = (options.condition ?? []).map((text) => parseCondition(text));
       return showSummary(connect(command)(), grouping, conditions, options.json ?? false, out);
     });
 

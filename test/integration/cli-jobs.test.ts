@@ -252,7 +252,7 @@ describe('muon job (the CLI against a running WMS)', () => {
     // Eight CLI runs, each a Node.js start: slow on a loaded machine.
   }, 180_000);
 
-  it('explains why a waiting job is not matched, and shows its JDL, parameters and output peek', async () => {
+  it('explains why a waiting job is not matched, shows its JDL, parameters and output peek, and lists pilots', async () => {
     const [jobId] = ids(await run('job', 'submit', '--jdl', 'examples/hello-world/hello.jdl'));
     await waiting(runtime, [jobId as number]);
 
@@ -275,6 +275,14 @@ describe('muon job (the CLI against a running WMS)', () => {
     expect(peek).toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/has reported no output yet \(it is Waiting\)/),
+    });
+    // No pilot ran a job of alice's here: the pilot search shows her none.
+    expect(await run('pilot', 'list')).toMatchObject({ code: 0, stdout: 'No pilots found.\n' });
+    expect(JSON.parse((await run('pilot', 'summary', '--json')).stdout)).toEqual([]);
+    const badColumn = await run('pilot', 'list', '--condition', 'Sitee eq X');
+    expect(badColumn).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/"Sitee" is not a pilot column \(did you mean Site\?\)/),
     });
     const two = await run('job', 'why', '1,2');
     expect(two).toMatchObject({ code: 2, stderr: expect.stringMatching(/why takes one job/) });
