@@ -8,7 +8,7 @@
 //
 // The chunks sit two directories deep (dist/cli/), as the sources do (shared/ce/factory.ts), so
 // a `new URL('../../bin/muon.mjs', import.meta.url)` in them names the same bin/muon.mjs.
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -43,12 +43,15 @@ export async function runLocal() {
 };
 
 export async function buildCli({ quiet = false } = {}) {
-  rmSync(outdir, { recursive: true, force: true });
   const started = Date.now();
+  // Built beside, then swapped in: a conformance run or a packed install elsewhere in this tree
+  // never sees a half-written dist/cli/.
+  const building = `${outdir}.${process.pid}`;
+  rmSync(building, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
     entryPoints: { run: 'cli/run.ts' },
-    outdir,
+    outdir: building,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -62,6 +65,8 @@ export async function buildCli({ quiet = false } = {}) {
     plugins: [checkoutOnly],
     metafile: true,
   });
+  rmSync(outdir, { recursive: true, force: true });
+  renameSync(building, outdir);
   if (!quiet) {
     const files = Object.keys(result.metafile.outputs).length;
     console.error(`built ${outdir} (${files} files) in ${Date.now() - started} ms`);
