@@ -18,6 +18,7 @@ import { suppress } from './constructs/nag.ts';
 import { Queues } from './constructs/queues.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { Tables } from './constructs/tables.ts';
+import { WebMonitor } from './constructs/web.ts';
 import { checkDefinition, type ResourceDefinition, resourceDefinition } from './definition.ts';
 
 export interface MuonStackProps extends StackProps {
@@ -34,6 +35,8 @@ export interface MuonStackProps extends StackProps {
 }
 
 const prefixPattern = /^[a-z][a-z0-9-]{0,23}$/;
+/** The web monitor's public client at the identity provider (authorization code with PKCE). */
+const webClientId = 'muon-web';
 
 export class MuonStack extends Stack {
   readonly tables: Tables;
@@ -43,6 +46,7 @@ export class MuonStack extends Stack {
   readonly api: Api;
   readonly schedules: Schedules;
   readonly pilots: PilotBatch;
+  readonly web: WebMonitor;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: MuonStackProps) {
@@ -114,7 +118,18 @@ export class MuonStack extends Stack {
       pilotQueue: this.pilots.jobQueue,
     });
 
+    // The web monitor: its pages from S3 and the API under /api/, on one CloudFront distribution.
+    this.web = new WebMonitor(this, 'Web', {
+      prefix: props.prefix,
+      api: this.api.httpApi,
+      login: { issuer: config.auth.issuer, clientId: webClientId, scope: 'openid profile' },
+    });
+
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the muon HTTP API.', value: this.api.url });
+    new CfnOutput(this, 'WebUrl', {
+      description: `The web monitor (register it at the identity provider as the public client ${webClientId}, redirect URI <WebUrl>/).`,
+      value: this.web.url,
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'SNS topic every alarm notifies (subscribe more endpoints to it).',
       value: this.monitoring.topic.topicArn,

@@ -4,9 +4,10 @@
  * runtime builds it in memory at its first page; `node scripts/build-web.mjs` writes it to
  * dist/web for a package, and the CDK stack writes it to a temporary folder it uploads to S3.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BuildOptions, buildSync } from 'esbuild';
 
 export interface WebAsset {
   readonly body: Buffer;
@@ -28,24 +29,29 @@ const contentTypes: Record<string, string> = {
 export const contentTypeOf = (path: string): string =>
   contentTypes[path.slice(path.lastIndexOf('.'))] ?? 'application/octet-stream';
 
-/** Every file of the monitor by its URL path (`/index.html`, `/app.js`, `/app.css`). */
-export async function buildWebAssets(options: { minify?: boolean } = {}): Promise<Map<string, WebAsset>> {
-  // esbuild is a build tool: loaded only when a build is asked for, never by a deployed function.
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
+/** esbuild's options for the bundle; `outdir` is where it is written (or named, in memory). */
+function bundleOptions(outdir: string, write: boolean, minify: boolean): BuildOptions {
+  return {
     entryPoints: { app: join(webSourceDir, 'src/main.ts') },
     bundle: true,
     format: 'esm',
     target: ['chrome110', 'firefox115', 'safari16'],
-    minify: options.minify ?? true,
+    minify,
     sourcemap: 'linked',
-    outdir: '/web',
-    write: false,
+    outdir,
+    write,
     logLevel: 'silent',
     legalComments: 'linked',
-  });
+  };
+}
+
+/** Every file of the monitor by its URL path (`/index.html`, `/app.js`, `/app.css`). */
+export async function buildWebAssets(options: { minify?: boolean } = {}): Promise<Map<string, WebAsset>> {
+  // esbuild is a build tool: loaded only when a build is asked for, never by a deployed function.
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build(bundleOptions('/web', false, options.minify ?? true));
   const assets = new Map<string, WebAsset>();
-  for (const file of result.outputFiles) {
+  for (const file of result.outputFiles ?? []) {
     const path = file.path.slice(file.path.lastIndexOf('/web/') + 4);
     assets.set(path, { body: Buffer.from(file.contents), contentType: contentTypeOf(path) });
   }
@@ -54,4 +60,12 @@ export async function buildWebAssets(options: { minify?: boolean } = {}): Promis
     contentType: contentTypeOf('.html'),
   });
   return assets;
+}
+
+/** Writes the monitor into `outdir` at once (the CDK app is synchronous); returns `outdir`. */
+export function writeWebAssetsSync(outdir: string, esbuild: { buildSync: typeof buildSync }): string {
+  mkdirSync(outdir, { recursive: true });
+  esbuild.buildSync(bundleOptions(outdir, true, true));
+  copyFileSync(join(webSourceDir, 'index.html'), join(outdir, 'index.html'));
+  return outdir;
 }
