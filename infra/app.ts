@@ -34,6 +34,14 @@ function booleanContext(key: string): boolean | undefined {
   throw new ConfigurationError(`Context "${key}" must be true or false, not "${value}".`);
 }
 
+function emailContext(key: string): string {
+  const value = String(context(key));
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
+    throw new ConfigurationError(`Context "${key}" must be an e-mail address, not "${value}".`);
+  }
+  return value;
+}
+
 try {
   const prefix = String(context('prefix') ?? 'muon');
   const pilots: Partial<PilotSettings> = {
@@ -47,7 +55,7 @@ try {
     prefix,
     configPath: String(context('config') ?? 'config/muon.yaml'),
     pilots,
-    ...(context('alarmEmail') ? { alarmEmail: String(context('alarmEmail')) } : {}),
+    ...(context('alarmEmail') ? { alarmEmail: emailContext('alarmEmail') } : {}),
     apiGuards: {
       ...(context('apiRateLimit') ? { rateLimit: numberContext('apiRateLimit') as number } : {}),
       ...(context('apiBurstLimit') ? { burstLimit: numberContext('apiBurstLimit') as number } : {}),
