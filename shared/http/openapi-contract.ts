@@ -61,14 +61,30 @@ type Mutable<T> = T extends readonly (infer E)[]
     ? { -readonly [K in keyof T]: Mutable<T[K]> }
     : T;
 
+/** Every key of every member of a union. */
+type AllKeys<T> = T extends unknown ? keyof T : never;
+/** The fields the code answers that the schema leaves out (top level, or of an array's items). */
+type Undescribed<A, O> = A extends readonly (infer E)[]
+  ? O extends readonly (infer F)[]
+    ? Undescribed<E, F>
+    : never
+  : A extends object
+    ? Exclude<keyof A, AllKeys<O>>
+    : never;
+
 /**
  * `fits<CodeAnswer>()(schema)`: the schema, when every value the code can answer is one the schema
- * describes; a compile error otherwise, so the document cannot drift from the code.
+ * describes and no field it answers is left out; a compile error otherwise, so the document
+ * cannot drift from the code.
  */
 export const fits =
   <A>() =>
   <S extends z.ZodType>(
-    schema: S & ([Mutable<A>] extends [z.output<S>] ? unknown : { notDescribedBySchema: Mutable<A> }),
+    schema: S &
+      ([Mutable<A>] extends [z.output<S>] ? unknown : { notDescribedBySchema: Mutable<A> }) &
+      ([Undescribed<A, z.output<S>>] extends [never]
+        ? unknown
+        : { fieldsMissingFromSchema: Undescribed<A, z.output<S>> }),
   ): S =>
     schema;
 
