@@ -21,6 +21,8 @@ const keyBuilder = 'shared/jobs/store/keys.ts';
 const jobsTableWriters: Record<string, string> = {
   'shared/jobs/store/write-jobs.ts':
     'updateJob throws on status and statusKey; writeBatch puts the items of submit.ts',
+  'shared/jobs/store/heartbeat-log.ts':
+    "puts heartbeat items (HEARTBEAT#<time>) beside the job item, never the job's own",
   [keyBuilder]: 'builds every key of the jobs table, writes none',
 };
 /** The jobs table's key builders, and the commands that write an item. */
