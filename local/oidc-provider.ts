@@ -4,7 +4,9 @@
  * the provider DIRAC's and DiracX's users log in with. It has the two clients muon uses:
  * - `muon-cli` (public, `auth.login.clientId`): device authorization grant and authorization code
  *   with PKCE on a loopback redirect, with refresh tokens (`offline_access`);
- * - `muon-pilot` (confidential): client credentials, for a pilot's GenericPilot token.
+ * - `muon-pilot` (confidential): client credentials, for a pilot's GenericPilot token;
+ * - `muon-web` (public): the web monitor (local/web.ts), authorization code with PKCE from the
+ *   browser, redirected back to the runtime's own page on 127.0.0.1 (any port).
  * Its users are `auth.developmentUsers` (by default alice and admin of the first VO). A user picks
  * a group with the scope `group:<name>` (`muon login --group`), as DiracX's scopes do; without one,
  * the VO's default group, else the user's first. Access tokens are JWTs for the audience
@@ -26,6 +28,8 @@ import type { Logger } from '#shared/log.ts';
 
 /** The pilot client's id; its secret is made per home (`oidc-pilot-client.json`). */
 export const pilotClientId = 'muon-pilot';
+/** The web monitor's client: public, its token requests come from the monitor's page (CORS). */
+export const webClientId = 'muon-web';
 /** The resource indicator of the muon API: the provider issues JWT access tokens for it. */
 export const apiResource = 'urn:muon:api';
 const groupScope = 'group:';
@@ -123,6 +127,15 @@ export async function startOidcProvider(options: {
         redirect_uris: ['http://127.0.0.1/callback'],
       },
       {
+        client_id: webClientId,
+        // A browser on this machine: "native" lets the loopback redirect take the runtime's port.
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: ['http://127.0.0.1/'],
+      },
+      {
         client_id: pilotClient.clientId,
         client_secret: pilotClient.clientSecret,
         grant_types: ['client_credentials'],
@@ -177,6 +190,9 @@ export async function startOidcProvider(options: {
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
+    // The monitor's page (the API's origin, a loopback one) exchanges its code from the browser.
+    clientBasedCORS: (_ctx, origin, client) =>
+      client.clientId === webClientId && /^http:\/\/127\.0\.0\.1(:\d+)?$/.test(origin),
   };
   const provider = new Provider(issuer, providerConfig);
   provider.on('server_error', (_ctx: KoaContextWithOIDC, error: Error) =>

@@ -201,7 +201,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       logger,
       port: options.port,
       web: createWebMonitor({
-        config: () => localWebConfig(config),
+        config: () => localWebConfig(oidc.issuer),
         logger: logger.child({ component: 'web' }),
       }),
     });

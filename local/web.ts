@@ -9,8 +9,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { webClientId } from '#local/oidc-provider.ts';
 import { buildWebAssets, contentTypeOf, type WebAsset } from '#local/web-build.ts';
-import type { MuonConfig } from '#shared/config/schema.ts';
 import type { Logger } from '#shared/log.ts';
 
 /** What the pages read from `/config.json`. */
@@ -22,11 +22,11 @@ export interface WebConfig {
   readonly scope: string;
 }
 
-/** The monitor's client at the configured issuer: a public client, like the CLI's. */
-export const localWebConfig = (config: MuonConfig): WebConfig => ({
-  issuer: config.auth.issuer,
-  clientId: 'muon-web',
-  scope: 'openid profile',
+/** The monitor's client at the runtime's own OpenID provider (local/oidc-provider.ts). */
+export const localWebConfig = (issuer: string): WebConfig => ({
+  issuer,
+  clientId: webClientId,
+  scope: 'openid',
 });
 
 export type WebHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;

@@ -96,15 +96,27 @@ export function timeChart(
       data,
       target,
     );
-  // uPlot needs a width: wait until the figure is in the page, then follow its size.
+  // uPlot needs a width: wait until the figure is in the page, then follow the window's size. (A
+  // ResizeObserver on the plot itself can oscillate when the canvas toggles a scrollbar.)
   requestAnimationFrame(() => {
+    if (!target.isConnected) return;
     const plot = make(Math.max(300, target.clientWidth));
-    const observer = new ResizeObserver(() => {
-      if (!target.isConnected) return observer.disconnect();
-      const width = Math.max(300, target.clientWidth);
-      if (Math.abs(width - plot.width) > 4) plot.setSize({ width, height: plot.height });
-    });
-    observer.observe(target);
+    let pending = false;
+    const resize = () => {
+      if (!target.isConnected) {
+        window.removeEventListener('resize', resize);
+        plot.destroy();
+        return;
+      }
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        const width = Math.max(300, target.clientWidth);
+        if (Math.abs(width - plot.width) > 4) plot.setSize({ width, height: plot.height });
+      });
+    };
+    window.addEventListener('resize', resize);
   });
   return figure;
 }

@@ -20,6 +20,8 @@ import { errorBox, h, replaceChildren } from './dom.ts';
 import type { Dispose, Page } from './page.ts';
 import { renderJob } from './pages/job.ts';
 import { renderJobs } from './pages/jobs.ts';
+import { renderPilot, renderPilots } from './pages/pilots.ts';
+import { renderProduction, renderProductions } from './pages/productions.ts';
 
 const app = document.getElementById('app') as HTMLElement;
 let dispose: Dispose | undefined;
@@ -33,6 +35,10 @@ interface Route {
 const routes: Route[] = [
   { pattern: /^\/jobs\/(\d+)$/, section: 'jobs', page: renderJob },
   { pattern: /^\/jobs$/, section: 'jobs', page: renderJobs },
+  { pattern: /^\/pilots\/(.+)$/, section: 'pilots', page: renderPilot },
+  { pattern: /^\/pilots$/, section: 'pilots', page: renderPilots },
+  { pattern: /^\/productions\/(\d+)$/, section: 'productions', page: renderProduction },
+  { pattern: /^\/productions$/, section: 'productions', page: renderProductions },
 ];
 
 function route(): void {
@@ -74,7 +80,12 @@ function header(section: string): HTMLElement {
     {},
     h('a', { class: 'skip', href: '#content', onclick: skipToContent }, 'Skip to content'),
     h('strong', { class: 'brand' }, 'muon'),
-    h('nav', { 'aria-label': 'Monitors' }, link('jobs', 'Jobs', 'j')),
+    h(
+      'nav',
+      { 'aria-label': 'Monitors' },
+      link('jobs', 'Jobs', 'j'),
+      link('productions', 'Productions', 'r'),
+    ),
     user,
     h('button', { type: 'button', class: 'link', onclick: () => void logout() }, 'Log out'),
   );

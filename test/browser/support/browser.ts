@@ -34,7 +34,7 @@ export interface MonitorTab {
 }
 
 /**
- * A tab on the monitor. With `token`, the session is put in sessionStorage before the app starts,
+ * A tab on the monitor, in a fresh browser context (its own cookies and storage). With `token`, the session is put in sessionStorage before the app starts,
  * as a finished login would leave it (until the runtime has an OpenID provider the browser can use).
  */
 export async function openMonitor(
@@ -42,7 +42,8 @@ export async function openMonitor(
   origin: string,
   options: { token?: string; hash?: string } = {},
 ): Promise<MonitorTab> {
-  const page = await browser.newPage();
+  // A context of its own: no cookie of another test's login at the provider.
+  const page = await (await browser.createBrowserContext()).newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   page.on('console', (message) => {
@@ -74,4 +75,21 @@ export async function waitForText(
   // A string predicate: it runs in the page, whose DOM types this Node project does not load.
   const predicate = `[...document.querySelectorAll(${JSON.stringify(selector)})].some((e) => (e.textContent ?? '').includes(${JSON.stringify(text)}))`;
   await page.waitForFunction(predicate, { timeout });
+}
+
+/**
+ * With MUON_WEB_SCREENSHOTS set to a folder, saves the page there as `<name>.png` (the pictures of
+ * docs/web.md are made so: `MUON_WEB_SCREENSHOTS=docs/web npx vitest run --project browser`).
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const folder = process.env.MUON_WEB_SCREENSHOTS;
+  if (!folder) return;
+  await page.screenshot({ path: `${folder}/${name}.png` as `${string}.png` });
+}
+
+/** On the runtime's OpenID provider's sign-in page: signs in as a development user and waits to be sent back. */
+export async function signInAs(page: Page, username: string): Promise<void> {
+  await page.waitForSelector('input[name=username]');
+  await page.type('input[name=username]', username);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
