@@ -49,24 +49,33 @@ export const machine = () => ({
 
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/**
+ * A POST as the user. A submission the job manager stopped within its time budget (202) is sent
+ * again with the Idempotency-Key it answered until it is complete, as the CLI does (docs/jobs.md).
+ */
 export async function api(
   runtime: LocalRuntime,
   path: string,
   body: unknown,
   headers: Record<string, string> = {},
 ) {
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${runtime.tokens.user}`,
-      'content-type': 'application/json',
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${text.slice(0, 500)}`);
-  return JSON.parse(text) as unknown;
+  let sent = headers;
+  for (;;) {
+    const response = await fetch(`${runtime.apiUrl}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${runtime.tokens.user}`,
+        'content-type': 'application/json',
+        ...sent,
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${text.slice(0, 500)}`);
+    const key = response.status === 202 ? response.headers.get('idempotency-key') : null;
+    if (!key) return JSON.parse(text) as unknown;
+    sent = { ...headers, 'idempotency-key': key };
+  }
 }
 
 /** Jobs of one VO in one status, counted on every shard of the jobs table's `byStatus` index. */
