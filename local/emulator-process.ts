@@ -5,6 +5,7 @@
  * one on the same ports and data if it dies (emulator-child.ts).
  */
 import { type EmulatorName, startEmulators } from '#local/emulators.ts';
+import { faultsSchema } from '#local/fault-proxy.ts';
 
 const dataDir = process.env.MUON_EMULATOR_DATA_DIR;
 if (!dataDir || !process.send) {
@@ -21,6 +22,10 @@ const emulators = await startEmulators({
   ports: process.env.MUON_EMULATOR_PORTS
     ? (JSON.parse(process.env.MUON_EMULATOR_PORTS) as Partial<Record<EmulatorName, number>>)
     : {},
+  // The chaos run's faults in front of S3 (fault-proxy.ts); never set by `npm start`.
+  ...(process.env.MUON_EMULATOR_S3_FAULTS
+    ? { s3Faults: faultsSchema.parse(JSON.parse(process.env.MUON_EMULATOR_S3_FAULTS)) }
+    : {}),
 });
 let stopping = false;
 const stop = async () => {
@@ -36,4 +41,7 @@ process.on('SIGINT', () => undefined);
 process.on('message', (message) => {
   if (message === 'stop') void stop();
 });
-process.send({ endpoints: emulators.endpoints });
+// A parent that died while this child started cannot hear it: then this child goes too.
+process.send({ endpoints: emulators.endpoints }, (error: Error | null) => {
+  if (error) void stop();
+});

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
 import { patchDynaliteIterators } from '#local/dynalite-patch.ts';
+import { type Faults, proxyPort, startFaultProxy } from '#local/fault-proxy.ts';
 import type { Endpoints } from '#shared/aws/clients.ts';
 
 const require = createRequire(import.meta.url);
@@ -30,6 +31,8 @@ export interface EmulatorOptions {
    * so the runtime's clients reach it again without being rebuilt.
    */
   readonly ports?: Readonly<Partial<Record<EmulatorName, number>>>;
+  /** Faults in front of S3 (the chaos run only; fault-proxy.ts). */
+  readonly s3Faults?: Faults;
 }
 
 export type EmulatorName = keyof Endpoints;
@@ -94,10 +97,16 @@ async function startS3(options: EmulatorOptions, closers: (() => Promise<void>)[
   ) => { run(): Promise<AddressInfo>; close(): Promise<void> };
   const directory = join(options.dataDir, 's3');
   mkdirSync(directory, { recursive: true });
-  const server = new S3rver({ port: options.ports?.s3 ?? 0, address: '127.0.0.1', silent: true, directory });
+  const port = options.ports?.s3 ?? 0;
+  const faults = options.s3Faults;
+  // With faults, s3rver listens on a free port behind the proxy, which takes the public one.
+  const server = new S3rver({ port: faults ? 0 : port, address: '127.0.0.1', silent: true, directory });
   const address = await server.run();
   closers.push(() => server.close());
-  return `http://127.0.0.1:${address.port}`;
+  if (!faults) return `http://127.0.0.1:${address.port}`;
+  const proxy = await startFaultProxy(address.port, port, faults);
+  closers.push(() => closeServer(proxy));
+  return `http://127.0.0.1:${proxyPort(proxy)}`;
 }
 
 function listen(server: Server, port: number): Promise<string> {

@@ -17,6 +17,8 @@ export interface LocalCommandOptions {
   config: string;
   home?: string;
   inMemory?: boolean;
+  /** Run every agent this often instead of its schedule (the chaos run; tests). */
+  scheduleEveryMs?: number;
 }
 
 export async function runLocal(options: LocalCommandOptions): Promise<number> {
@@ -52,6 +54,7 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
       logger,
       port: options.port,
       inMemory: options.inMemory ?? false,
+      ...(options.scheduleEveryMs ? { scheduleEveryMs: options.scheduleEveryMs } : {}),
       pilots: true,
       configFile: resolve(options.config),
       onEmulatorFailure: (error) => {
