@@ -9,6 +9,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError, MuonError } from '#shared/errors.ts';
+import { refusePlaceholderIssuer } from './config.ts';
 import type { PilotSettings } from './constructs/batch.ts';
 import { MuonStack } from './stack.ts';
 
@@ -51,9 +52,11 @@ try {
     memoryMiB: numberContext('pilotMemoryMiB'),
     timeoutHours: numberContext('pilotTimeoutHours'),
   };
+  const configPath = String(context('config') ?? 'config/muon.yaml');
+  refusePlaceholderIssuer(configPath);
   new MuonStack(app, prefix, {
     prefix,
-    configPath: String(context('config') ?? 'config/muon.yaml'),
+    configPath,
     pilots,
     ...(context('alarmEmail') ? { alarmEmail: emailContext('alarmEmail') } : {}),
     apiGuards: {

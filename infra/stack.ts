@@ -12,6 +12,7 @@ import { grantPilotBatch } from './constructs/access.ts';
 import { Api, type ApiGuards, defaultApiGuards } from './constructs/api.ts';
 import { PilotBatch, type PilotSettings, pilotSettings } from './constructs/batch.ts';
 import { SandboxBucket } from './constructs/bucket.ts';
+import { LiveConfiguration } from './constructs/configuration.ts';
 import { Functions } from './constructs/functions.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { suppress } from './constructs/nag.ts';
@@ -46,6 +47,7 @@ export class MuonStack extends Stack {
   readonly api: Api;
   readonly schedules: Schedules;
   readonly pilots: PilotBatch;
+  readonly configuration: LiveConfiguration;
   readonly web: WebMonitor;
   readonly monitoring: Monitoring;
 
@@ -63,6 +65,11 @@ export class MuonStack extends Stack {
     this.tables = new Tables(this, 'Tables', { prefix: props.prefix, tables: definition.tables });
     this.queues = new Queues(this, 'Queues', { prefix: props.prefix, queues: definition.queues });
     this.bucket = new SandboxBucket(this, 'Sandboxes', { bucket: definition.bucket });
+    // The one live configuration every function and pilot reads (infra/constructs/configuration.ts).
+    this.configuration = new LiveConfiguration(this, 'Configuration', {
+      bucket: this.bucket.bucket,
+      config,
+    });
     // The key muon signs payload tokens with (shared/auth/payload-token.ts); only the matcher and
     // the authorizer read it.
     const payloadKey = new secretsmanager.Secret(this, 'PayloadTokenKey', {
@@ -84,6 +91,7 @@ export class MuonStack extends Stack {
       configFile,
       scheduled: new Set(Object.values(definition.schedules).map((schedule) => schedule.function)),
     });
+    for (const fn of Object.values(this.functions.byName)) this.configuration.grantRead(fn);
     this.api = new Api(this, 'Api', {
       prefix: props.prefix,
       functions: definition.functions,

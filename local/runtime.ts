@@ -31,6 +31,14 @@ import { type Scheduler, startScheduler } from '#local/scheduler.ts';
 import { wakeOnWrite } from '#local/wake-on-write.ts';
 import { createWebMonitor, localWebConfig } from '#local/web.ts';
 import { createAwsClients } from '#shared/aws/clients.ts';
+import {
+  configObjectKey,
+  createLiveConfig,
+  type LiveConfig,
+  mapLiveConfig,
+  reloadingHandler,
+  writeConfigObject,
+} from '#shared/config/live.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { AwsClients, Deps, ResourceNames } from '#shared/deps.ts';
 import type { Logger } from '#shared/log.ts';
@@ -145,10 +153,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       payloadKey,
     };
     const authority = await createTokenAuthority(`${options.home}/dev-signing-key.json`, config);
+    // The live configuration, as in the cloud: an S3 object the functions re-read when it changes
+    // (`muon config push`), here checked every second.
+    const configLocation = { bucket: resources.bucket as string, key: configObjectKey };
+    await writeConfigObject(aws.s3, configLocation, config);
+    const liveConfig = mapLiveConfig(
+      createLiveConfig({ s3: aws.s3, location: configLocation, refreshMs: 1000 }),
+      (current) => withLocalLogin(current, oidc.issuer),
+    );
 
     // The site director's Lambda drives AwsBatch elements; here it drives the Local ones, once started.
     let localPilots: LocalPilots | undefined;
-    const loaded = await loadFunctions(deps, {
+    const loaded = await loadFunctions(deps, liveConfig, {
       // The cloud's authorizer discovers the identity provider; here the development authority is it.
       authorizer: (functionDeps) =>
         createAuthorizer(functionDeps, developmentVerifier(authority, oidc, config)) as LambdaHandler,
@@ -278,6 +294,7 @@ type HandlerFactory = (deps: Deps) => LambdaHandler;
 
 async function loadFunctions(
   deps: Deps,
+  live: LiveConfig,
   overrides: Partial<Record<FunctionName, HandlerFactory>> = {},
 ): Promise<LocalFunction[]> {
   const entries = Object.entries(functions) as [FunctionName, FunctionDefinition][];
@@ -298,7 +315,12 @@ async function loadFunctions(
         // Only the functions that sign or verify payload tokens hold their key, as in the cloud.
         ...(definition.payloadKey && payloadKey ? { payloadKey } : {}),
       };
-      return { name, definition, handler: create(functionDeps) };
+      const handler = reloadingHandler(
+        live,
+        (config) => create({ ...functionDeps, config }),
+        create(functionDeps),
+      );
+      return { name, definition, handler };
     }),
   );
 }

@@ -4,7 +4,9 @@
  */
 import { secretsManagerPayloadKey } from '#shared/auth/payload-key.ts';
 import { createAwsClients, type Endpoints } from '#shared/aws/clients.ts';
+import { createLiveConfig, type LiveConfig, parseConfigLocation } from '#shared/config/live.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
 import type { Deps, ResourceNames } from '#shared/deps.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import { lambdaObservability } from '#shared/lambda-observability.ts';
@@ -28,7 +30,8 @@ export function resourceNamesFromEnvironment(env: Env): ResourceNames {
   return { tables: tableNames, queues: queueUrls, ...(bucket ? { bucket } : {}) };
 }
 
-export function depsFromEnvironment(env: Env): Deps {
+/** The dependencies, with `config` when given (the live configuration), else the file MUON_CONFIG names. */
+export function depsFromEnvironment(env: Env, config?: MuonConfig): Deps {
   const configPath = env[environmentNames.config];
   if (!configPath)
     throw new ConfigurationError(`${environmentNames.config} is not set: it names the configuration file.`);
@@ -40,7 +43,7 @@ export function depsFromEnvironment(env: Env): Deps {
       }
     : undefined;
   return {
-    config: loadConfigFile(configPath),
+    config: config ?? loadConfigFile(configPath),
     logger: createLogger({
       level: parseLogLevel(env.MUON_LOG_LEVEL),
       ...(env.POWERTOOLS_SERVICE_NAME ? { service: env.POWERTOOLS_SERVICE_NAME } : {}),
@@ -63,12 +66,25 @@ export function lambdaEntry<E, C, R>(create: (deps: Deps) => (event: E, context:
   let built:
     | { handler: (event: E, context: C) => Promise<R>; invoke: ReturnType<typeof lambdaObservability> }
     | undefined;
-  return (event: E, context: C): Promise<R> => {
-    if (!built) {
-      const deps = depsFromEnvironment(process.env);
+  // MUON_CONFIG `s3://bucket/key`: the live configuration (shared/config/live.ts), read at cold
+  // start and checked once a minute; a new document rebuilds the handler as a cold start would.
+  const live = liveConfigOf(process.env);
+  return async (event: E, context: C): Promise<R> => {
+    const current = live ? await live.current() : undefined;
+    // One LiveConfig per entry, so `changed` is this handler's own news.
+    if (!built || current?.changed) {
+      const deps = depsFromEnvironment(process.env, current?.config);
       built = { handler: create(deps), invoke: lambdaObservability(deps, process.env) };
     }
     const { handler, invoke } = built;
     return invoke(context, () => handler(event, context));
   };
+}
+
+function liveConfigOf(env: Env): LiveConfig | undefined {
+  const location = parseConfigLocation(env[environmentNames.config]);
+  if (!location) return undefined;
+  const s3Endpoint = env.MUON_ENDPOINT_S3;
+  const { s3 } = createAwsClients(s3Endpoint ? { endpoints: { dynamodb: '', sqs: '', s3: s3Endpoint } } : {});
+  return createLiveConfig({ s3, location, refreshMs: 60_000 });
 }

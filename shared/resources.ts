@@ -323,6 +323,18 @@ export const functions = {
     routes: ['GET /api/openapi.json', 'GET /api/docs'],
     publicRoutes: ['GET /api/openapi.json', 'GET /api/docs'],
   },
+  config: {
+    description:
+      'The live configuration: read by users and pilots, replaced by a CSAdministrator (muon config push).',
+    entry: 'functions/config.ts',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    tables: {},
+    queues: {},
+    // Writes the configuration object (muon-config/muon.json) in the bucket.
+    bucket: 'readWrite',
+    routes: ['GET /api/config', 'PUT /api/config'],
+  },
   sandboxStore: {
     description: 'Sandbox store: presigned uploads and downloads of sandboxes, and their assignment to jobs.',
     entry: 'functions/sandbox-store.ts',

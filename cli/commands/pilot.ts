@@ -166,7 +166,11 @@ export function registerPilot(program: Command): void {
     .description(
       'run a pilot until it is idle, out of time, or stopped (SIGTERM drains, a second one interrupts)',
     )
-    .option('-c, --config <file>', 'configuration document', process.env.MUON_CONFIG ?? 'config/muon.yaml')
+    .option(
+      '-c, --config <file>',
+      'configuration document, or "api" for the live one (GET /api/config)',
+      process.env.MUON_CONFIG ?? 'config/muon.yaml',
+    )
     .option(
       '--site <site>',
       'the site the pilot runs at (default: that of the first Local computing element)',
@@ -231,9 +235,13 @@ export function registerPilot(program: Command): void {
       }
       // Loaded on use: `muon pilot logs` and the other commands do not need the pilot's modules.
       const { runPilotProcess } = await import('#pilot/main.ts');
+      // `--config api`: the live configuration, as a Batch pilot gets it (pilot/live-config.ts).
+      const { downloadLiveConfig, liveConfigName } = await import('#pilot/live-config.ts');
+      const config =
+        options.config === liveConfigName ? await downloadLiveConfig(connection) : options.config;
       process.exitCode = await runPilotProcess({
         ...connection,
-        config: options.config,
+        config,
         resources: {
           ...(options.cores !== undefined ? { cores: options.cores } : {}),
           ...(options.memoryMb !== undefined ? { memoryMb: options.memoryMb } : {}),

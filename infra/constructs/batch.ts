@@ -125,6 +125,8 @@ export class PilotBatch extends Construct {
         // The pilot stops taking jobs in time to finish them before Batch's timeout ends it.
         MUON_PILOT_WALLCLOCK_SECONDS: String(props.timeoutHours * 3600),
         MUON_AUTH_ISSUER: props.authIssuer,
+        // The live configuration from GET /api/config, never the image's copy (pilot/live-config.ts).
+        MUON_CONFIG: 'api',
         // Where the pilot reads its client; the client itself never is in the environment.
         MUON_PILOT_CREDENTIALS_SECRET_ARN: this.clientSecret.secretArn,
       },

@@ -12,6 +12,8 @@ export const properties = {
   genericPilot: 'GenericPilot',
   /** DIRAC's JobSharing: its holder acts on every job of its group, not only its own. */
   jobSharing: 'JobSharing',
+  /** DIRAC's CSAdministrator: may change the live configuration (`muon config push`). */
+  csAdministrator: 'CSAdministrator',
 } as const;
 export type Property = (typeof properties)[keyof typeof properties];
 

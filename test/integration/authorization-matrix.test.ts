@@ -53,6 +53,8 @@ GET /api/openapi.json                     200  200     200     200   200 200   2
 GET /api/docs                             200  200     200     200   200 200   200      200   200   200     200     200        200       200       200       200
 GET /api/auth/userinfo                    401  401     401     200   200 200   200      200   200   200     200     200        403       403       403       401
 GET /api/auth/client                      200  200     200     200   200 200   200      200   200   200     200     200        200       200       200       200
+GET /api/config                           401  401     401     200   200 200   200      200   200   200     200     200        403       403       403       401
+PUT /api/config                           401  401     401     403   403 403   403      200   403   403     403     403        403       403       403       401
 POST /api/jobs/sandbox                    401  401     401     200   200 200   200      200   403   403     403     403        403       403       403       401
 GET /api/jobs/sandbox                     401  401     401     200   403 403   403      200   403   403     403     403        200       403       200       401
 GET /api/jobs/{jobId}/sandbox             401  401     401     200   403 403   404      200   403   403     403     403        200       403       200       401
@@ -292,6 +294,9 @@ describe('Authorization matrix', () => {
       'GET /api/docs': () => ({}),
       'GET /api/auth/userinfo': () => ({}),
       'GET /api/auth/client': () => ({}),
+      'GET /api/config': () => ({}),
+      // The configuration the runtime runs with: a CSAdministrator's push changes nothing else here.
+      'PUT /api/config': () => ({ body: runtime.deps.config }),
       'POST /api/jobs/sandbox': () => ({ body: sandboxInfo('a new input sandbox') }),
       'GET /api/jobs/sandbox': () => ({ query: { pfn: inputSandbox } }),
       'GET /api/jobs/{jobId}/sandbox': () => ({}),
