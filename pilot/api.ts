@@ -125,8 +125,8 @@ export interface PilotApi {
    * after a failed attempt (a timeout) carries `Repeat: true` and the same `RequestID`.
    */
   requestJob(request: ResourceRequest): Promise<MatchedJob | undefined>;
-  /** The periodic batch of every job's status updates. */
-  sendStatuses(updates: StatusBatch): Promise<void>;
+  /** The periodic batch of every job's status updates; the API's answer (`{success, failed}`). */
+  sendStatuses(updates: StatusBatch): Promise<unknown>;
   /** Heartbeats; the answer carries the commands (Kill) waiting for these jobs. */
   sendHeartbeats(beats: Readonly<Record<string, HeartbeatData>>): Promise<JobCommand[]>;
   /** Jobs the pilot will not run (matched while stopping, too large for the free cores). */
@@ -154,8 +154,8 @@ export interface JobApi {
     },
   ): Promise<void>;
   putOutputs(outputs: JobOutputs): Promise<void>;
-  /** This job's status updates, when its wrapper flushes them. */
-  sendStatuses(updates: StatusBatch): Promise<void>;
+  /** This job's status updates, when its wrapper flushes them; the API's answer. */
+  sendStatuses(updates: StatusBatch): Promise<unknown>;
   /** DIRAC's rescheduleFailedJob for this job. */
   reschedule(): Promise<void>;
 }

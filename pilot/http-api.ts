@@ -193,9 +193,7 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
       return answer.match ? answer.job : undefined;
     },
 
-    async sendStatuses(updates) {
-      await pilotCall('PATCH', '/api/jobs/status', updates);
-    },
+    sendStatuses: (updates) => pilotCall('PATCH', '/api/jobs/status', updates),
 
     sendHeartbeats: (beats) => pilotCall<JobCommand[]>('PATCH', '/api/jobs/heartbeat', beats),
 
@@ -253,9 +251,7 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
         await jobCall('PUT', `${job(jobId)}/outputs`, outputs);
       },
 
-      async sendStatuses(updates) {
-        await jobCall('PATCH', '/api/jobs/status', updates);
-      },
+      sendStatuses: (updates) => jobCall('PATCH', '/api/jobs/status', updates),
 
       async reschedule() {
         await jobCall('POST', '/api/jobs/reschedule', { job_ids: [jobId] });

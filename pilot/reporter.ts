@@ -95,7 +95,12 @@ export function createReporter(deps: ReporterDeps): Reporter {
     const batch = take(jobIds);
     if (batch.size === 0) return;
     try {
-      await via.sendStatuses(body(batch));
+      const unapplied = notApplied(await via.sendStatuses(body(batch)));
+      if (unapplied.size > 0) {
+        // The API did not reach these jobs (its time budget, its store): sent again next time.
+        requeue(new Map([...batch].filter(([jobId]) => unapplied.has(jobId))));
+        deps.logger.warn('status updates not applied; kept for the next heartbeat', { jobs: unapplied.size });
+      }
     } catch (error) {
       if (!isRefusal(error)) {
         requeue(batch);
@@ -177,3 +182,13 @@ export function createReporter(deps: ReporterDeps): Reporter {
 const isRefusal = (error: unknown): boolean => error instanceof ApiCallError && !error.retryable;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Jobs of a status answer that the API did not change but may on a new try (docs/jobs.md). */
+function notApplied(answer: unknown): Set<number> {
+  const failed = (answer as { failed?: Record<string, { code?: string }> } | undefined)?.failed ?? {};
+  return new Set(
+    Object.entries(failed)
+      .filter(([, failure]) => failure.code === 'not_attempted' || failure.code === 'unavailable')
+      .map(([jobId]) => Number(jobId)),
+  );
+}

@@ -114,6 +114,27 @@ describe('Pilot reporter', () => {
     expect(reporter.pending()).toBe(0);
   });
 
+  it('keeps the updates of jobs the API answered it did not reach (its time budget, its store)', async () => {
+    const api = fakeApi();
+    const reporter = createReporter({ api, logger: quietLogger() });
+    reporter.forJob(5).status({ MinorStatus: 'Application' });
+    reporter.forJob(6).status({ MinorStatus: 'Application' });
+    const send = api.sendStatuses;
+    api.sendStatuses = async (updates) => {
+      await send(updates);
+      return {
+        success: { 5: { Status: 'Running' } },
+        failed: { 6: { code: 'not_attempted', detail: 'Job 6 was not changed' } },
+      };
+    };
+    await reporter.flush();
+    expect(reporter.pending()).toBe(1);
+    api.sendStatuses = send;
+    await reporter.flush();
+    expect(reporter.pending()).toBe(0);
+    expect(Object.keys(api.statusBodies.at(-1) ?? {})).toEqual(['6']);
+  });
+
   it('drops only the refused job’s updates when the API refuses a batch', async () => {
     const api = fakeApi();
     const lines: string[] = [];
