@@ -8,7 +8,7 @@
  * writes to), no output of a Done job missing. One JSON line of counts; exit 1 if an assertion
  * failed. DIRAC has no such suite; its certification runs real jobs on a test setup.
  *
- * Variables: CHAOS_JOBS (40), CHAOS_CWL_EVERY (4: every 4th job is CWL), CHAOS_SECONDS (300),
+ * Variables: CHAOS_JOBS (40), CHAOS_CWL_EVERY (4: every 4th job is CWL), CHAOS_SECONDS (600),
  * CHAOS_FAULT_EVERY_MS (4000), CHAOS_RUNTIME_KILLS (2), CHAOS_EMULATOR_KILLS (2), CHAOS_SEED,
  * (pilots killed: at most a tenth of the jobs, payloads an eighth; faults start with the first
  * payload, so that each one hits work in progress),
@@ -36,7 +36,7 @@ import { alive, busyPilots, kill, processesOf, settled } from './chaos-processes
 const env = process.env;
 const jobs = Number(env.CHAOS_JOBS ?? 40);
 const cwlEvery = Number(env.CHAOS_CWL_EVERY ?? 4);
-const limitMs = Number(env.CHAOS_SECONDS ?? 300) * 1000;
+const limitMs = Number(env.CHAOS_SECONDS ?? 600) * 1000;
 const faultEveryMs = Number(env.CHAOS_FAULT_EVERY_MS ?? 4000);
 const budget = {
   runtime: Number(env.CHAOS_RUNTIME_KILLS ?? 2),
