@@ -4,6 +4,7 @@
  * a documented route no longer exists.
  */
 import { z } from 'zod';
+import { configRouteDocs } from '#shared/http/openapi-config.ts';
 import type { RouteDocs } from '#shared/http/openapi-contract.ts';
 import { dataRouteDocs } from '#shared/http/openapi-data.ts';
 import { jobRouteDocs } from '#shared/http/openapi-jobs.ts';
@@ -41,5 +42,6 @@ export const routeDocs: RouteDocs = {
   ...sandboxRouteDocs,
   ...dataRouteDocs,
   ...productionRouteDocs,
+  ...configRouteDocs,
   ...documentRouteDocs,
 };
