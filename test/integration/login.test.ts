@@ -91,7 +91,7 @@ describe('muon login (device flow at the embedded OpenID provider)', () => {
       preferred_username: 'admin',
       vo: 'vo.example.org',
       dirac_group: 'admin',
-      dirac_properties: ['NormalUser', 'JobAdministrator'],
+      dirac_properties: ['NormalUser', 'JobAdministrator', 'CSAdministrator'],
       token_source: 'muon login',
     });
   }, 30_000);
