@@ -40,12 +40,14 @@ const api = (local: LocalFileContents, path: string, init: RequestInit = {}) =>
 const locked = (home: string) => existsSync(join(home, 'muon.pid')) || existsSync(join(home, 'local.json'));
 
 describe('muon local watching its emulators', () => {
-  it('reports a dead DynamoDB emulator in /api/health, restarts it with its data, and stops cleanly on Ctrl-C', async () => {
+  it('reports a dead DynamoDB emulator in /api/health, restarts it with its data, and stops cleanly on Ctrl-C', {
+    timeout: 150_000,
+  }, async () => {
     const home = freshHome();
     const cli = startCli(home);
     const stderr = collect(cli.stderr);
     try {
-      const local = await waitForHealth(home);
+      const local = await waitForHealth(home, 60_000);
       expect((await health(local)).body.dependencies).toMatchObject({
         dynamodb: { status: 'ok' },
         sqs: { status: 'ok' },
@@ -76,6 +78,7 @@ describe('muon local watching its emulators', () => {
       await eventually(
         () => health(local),
         (h) => h.status === 200,
+        45_000,
       );
       const replacement = emulatorChild(cli.pid as number, 'dynamodb');
       expect(replacement).toBeGreaterThan(0);
@@ -95,12 +98,14 @@ describe('muon local watching its emulators', () => {
     }
   });
 
-  it('stops with a clear message and exit code 1 when a dead emulator cannot come back with its data', async () => {
+  it('stops with a clear message and exit code 1 when a dead emulator cannot come back with its data', {
+    timeout: 120_000,
+  }, async () => {
     const home = freshHome();
     const cli = startCli(home, ['--in-memory']);
     const stderr = collect(cli.stderr);
     try {
-      await waitForHealth(home);
+      await waitForHealth(home, 60_000);
       const children = childrenOf(cli.pid as number);
       process.kill(emulatorChild(cli.pid as number, 'dynamodb') as number, 'SIGKILL');
       expect(await exited(cli)).toBe(1);
