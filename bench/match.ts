@@ -1,14 +1,16 @@
 /**
  * `npm run bench:match`: the Matcher on the embedded runtime, with 100,000 Waiting jobs in 500
- * task queues over 60 sites and 100 tags, loaded straight into DynamoDB. The pilots run in a child
- * process (`bench/pilot-load.ts`), registered with their own credentials as real pilots are; this
- * process holds the runtime, counts its DynamoDB calls and checks the answers.
+ * task queues (BENCH_JOBS, BENCH_TQS) over 60 sites and 100 tags, loaded straight into DynamoDB.
+ * The pilots run in a child process (`bench/pilot-load.ts`), registered with their own credentials
+ * as real pilots are, each request named with a RequestID as muon's pilot names it; this process
+ * holds the runtime, counts its DynamoDB calls and checks the answers.
  *   (a) matches per second with 64 pilots asking back to back (closed loop);
  *   (b) latency p50/p99 at a steady 100 requests per second (open loop, measured from each
  *       request's scheduled time, so a slow server cannot hide its queueing);
  *   (c) double matches over the whole run, from the answers and from the jobs table;
  *   (d) DynamoDB calls and items per match, counted by a middleware on the runtime's client.
- * Ends with one JSON line of figures. BENCH_JOBS, BENCH_SECONDS, BENCH_RATE, BENCH_IN_MEMORY=1.
+ * Ends with one JSON line of figures. BENCH_JOBS, BENCH_TQS, BENCH_PILOTS, BENCH_SECONDS, BENCH_RATE,
+ * BENCH_IN_MEMORY=1; BENCH_REQUEST_ID=0 leaves RequestID out (to compare with muon before it).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -26,10 +28,10 @@ import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 import { ensureTaskQueue } from '#shared/taskqueues/store.ts';
 
 const totalJobs = Number(process.env.BENCH_JOBS ?? 100_000);
-const queueCount = 500;
+const queueCount = Number(process.env.BENCH_TQS ?? 500);
 const siteCount = 60;
 const tagCount = 100;
-const pilots = 64;
+const pilots = Number(process.env.BENCH_PILOTS ?? 64);
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const rate = Number(process.env.BENCH_RATE ?? 100);
 const vo = 'vo.example.org';
@@ -280,6 +282,8 @@ try {
       seconds,
       loadGenerator: 'child process',
       closedLoopRequests: closed.latencies.length,
+      // Answers other than 200 (a loaded machine's timeouts): a run with any is not a valid figure.
+      failedRequests: warmup.failed + closed.failed + open.failed,
       closedLoopMatches: closedMatches,
       matchesPerSecond: round(closedMatches / closed.seconds),
       requestsPerSecond: round(closed.latencies.length / closed.seconds),

@@ -5,6 +5,7 @@
  * one site, with its own credential), then runs one phase per message and sends back each
  * request's latency and each match (job id, pilot reference).
  */
+import { randomUUID } from 'node:crypto';
 
 /** A pilot's resources: the site it runs at and the tags it offers. */
 export type PilotResource = { site: string; tags: string[] };
@@ -28,6 +29,8 @@ export type LoadReport = {
   seconds: number;
   latencies: number[];
   matches: Match[];
+  /** Requests answered with anything but 200. */
+  failed: number;
 };
 
 let setup: Extract<LoadCommand, { phase: 'setup' }> | undefined;
@@ -76,6 +79,8 @@ async function ask(matches: Match[]): Promise<void> {
       GridCE: `ce.${pilot.resource.site}`,
       CPUTime: 172_800,
       Tag: pilot.resource.tags,
+      // As muon's pilot does: each request named, so that a repeat after a timeout is idempotent.
+      ...(process.env.BENCH_REQUEST_ID === '0' ? {} : { RequestID: randomUUID() }),
     },
     pilot.headers,
   );
@@ -86,10 +91,17 @@ async function ask(matches: Match[]): Promise<void> {
 async function run(command: LoadCommand): Promise<LoadReport> {
   const latencies: number[] = [];
   const matches: Match[] = [];
+  let failed = 0;
   const started = performance.now();
+  // A failed request is counted, not fatal: the report says how many, and such a run is no figure.
   const timed = async (from: number) => {
-    await ask(matches);
-    latencies.push(performance.now() - from);
+    try {
+      await ask(matches);
+      latencies.push(performance.now() - from);
+    } catch (error) {
+      if (failed === 0) process.stderr.write(`pilot load: ${(error as Error).message}\n`);
+      failed += 1;
+    }
   };
   switch (command.phase) {
     case 'setup':
@@ -120,7 +132,7 @@ async function run(command: LoadCommand): Promise<LoadReport> {
       break;
     }
   }
-  return { phase: command.phase, seconds: (performance.now() - started) / 1000, latencies, matches };
+  return { phase: command.phase, seconds: (performance.now() - started) / 1000, latencies, matches, failed };
 }
 
 process.on('message', (command: LoadCommand) => {

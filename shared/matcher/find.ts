@@ -1,8 +1,9 @@
 /**
  * Finding and claiming one job for a resource (DIRAC's `matchAndGetJob`): task queues that match
- * in a priority-weighted random order; in each, its shards from a random one; in a shard, the
- * first few entries of a priority level chosen by weight, tried in random order (so racing pilots
- * rarely want the same entry), then the rest of the shard in rank order; then the claim.
+ * in a priority-weighted random order; in each, its shards from a random one; in a shard, an entry
+ * of a priority level chosen by weight, drawn at random among the first few (so racing pilots
+ * rarely want the same entry) from those the instance keeps (candidates.ts; one read fills them
+ * for many requests), then the rest of the shard in rank order; then the claim.
  *
  * "No match" is answered only when, during this request, every shard of every matching task queue
  * was read and every entry in it tried: a lost race moves on to the next entry, and no count of
@@ -16,6 +17,7 @@ import { mapLimited } from '#shared/concurrency.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { jobKey } from '#shared/jobs/store/keys.ts';
 import { claimJob } from '#shared/jobs/transitions/match.ts';
+import type { CandidateEntries } from '#shared/matcher/candidates.ts';
 import type { TaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
 import type { EntryRemovals } from '#shared/matcher/entry-removals.ts';
 import {
@@ -34,8 +36,10 @@ import {
 import { entryShards } from '#shared/taskqueues/keys.ts';
 import type { TaskQueueItem } from '#shared/taskqueues/store.ts';
 
-/** Entries read at once: enough to spread racing pilots, few enough to stay one small read. */
+/** Entries a request draws from at random: enough to spread racing pilots. */
 const entriesPerRead = 5;
+/** Entries of one priority level read at once and kept for the instance's next requests. */
+const keptPerRead = 40;
 /** Shards the second pass reads at once. */
 const probeConcurrency = 16;
 
@@ -45,6 +49,7 @@ export interface FindDeps {
   readonly taskQueuesTable: string;
   readonly catalogue: TaskQueueCatalogue;
   readonly removeClaimed: EntryRemovals;
+  readonly kept: CandidateEntries;
   readonly random: Random;
 }
 
@@ -126,13 +131,9 @@ const read = (
   tq: TaskQueueItem,
   shard: number,
   query: { priority?: number; after?: Record<string, unknown> },
+  limit = entriesPerRead,
 ): Promise<EntryPage> =>
-  readEntries(deps.dynamo, deps.taskQueuesTable, {
-    tqId: tq.tqId,
-    shard,
-    limit: entriesPerRead,
-    ...query,
-  });
+  readEntries(deps.dynamo, deps.taskQueuesTable, { tqId: tq.tqId, shard, limit, ...query });
 
 function emptied(deps: FindDeps, search: Search, tq: TaskQueueItem, shard: number) {
   search.read.add(shardKey(tq.tqId, shard));
@@ -156,13 +157,7 @@ async function visitShard(
   if (!page) {
     const level = choosePriority(tq.levels, deps.random);
     if (level !== undefined) {
-      const job = await claimOne(
-        deps,
-        search,
-        tq,
-        (await read(deps, tq, shard, { priority: level })).entries,
-        claimant,
-      );
+      const job = await claimKept(deps, search, tq, shard, level, claimant);
       if (job) return job;
     }
     page = await read(deps, tq, shard, {});
@@ -178,6 +173,33 @@ async function visitShard(
   }
   emptied(deps, search, tq, shard);
   return undefined;
+}
+
+/** Claims a job of one priority level from the entries the instance keeps, read when it keeps none. */
+async function claimKept(
+  deps: FindDeps,
+  search: Search,
+  tq: TaskQueueItem,
+  shard: number,
+  level: number,
+  claimant: Claimant,
+): Promise<JobRecord | undefined> {
+  const readLevel = async () => (await read(deps, tq, shard, { priority: level }, keptPerRead)).entries;
+  const request = { skip: (entry: TaskQueueEntry) => search.tried.has(entry.jobId), read: false };
+  for (;;) {
+    const entry = await deps.kept.take(
+      tq.tqId,
+      shard,
+      level,
+      readLevel,
+      request,
+      deps.random,
+      entriesPerRead,
+    );
+    if (!entry) return undefined;
+    const job = await claimEntry(deps, search, tq, entry, claimant);
+    if (job) return job;
+  }
 }
 
 /** Claims one of `entries` not tried yet: those of the best priority in random order, then the rest. */
@@ -198,27 +220,42 @@ async function claimOne(
     ...fresh.filter((e) => e.priority !== best),
   ];
   for (const entry of ordered) {
-    search.tried.add(entry.jobId);
-    const claim = () =>
-      claimJob(
-        { dynamo: deps.dynamo, table: deps.jobsTable },
-        { ...claimant, jobId: entry.jobId, tqId: tq.tqId },
-      );
-    let claimed = await claim();
-    // JobScheduling writes the entry before it moves the job to Waiting: a claim that lost to that
-    // move is tried once more; only an entry whose job is elsewhere is stale.
-    let fate = claimed.ok ? undefined : await entryFate(deps, entry.jobId, tq.tqId);
-    if (fate === 'waitingHere') {
-      claimed = await claim();
-      fate = claimed.ok ? undefined : await entryFate(deps, entry.jobId, tq.tqId);
-    }
-    if (claimed.ok) {
-      await deps.removeClaimed(entry);
-      return claimed.job;
-    }
-    if (fate === 'elsewhere') {
-      await removeEntryAsRead(deps.dynamo, deps.taskQueuesTable, entry).catch(() => undefined);
-    }
+    const job = await claimEntry(deps, search, tq, entry, claimant);
+    if (job) return job;
+  }
+  return undefined;
+}
+
+/** Claims the job of one entry; a stale entry is deleted. */
+async function claimEntry(
+  deps: FindDeps,
+  search: Search,
+  tq: TaskQueueItem,
+  entry: TaskQueueEntry,
+  claimant: Claimant,
+): Promise<JobRecord | undefined> {
+  search.tried.add(entry.jobId);
+  const claim = () =>
+    claimJob(
+      { dynamo: deps.dynamo, table: deps.jobsTable },
+      { ...claimant, jobId: entry.jobId, tqId: tq.tqId },
+    );
+  let claimed = await claim();
+  // JobScheduling writes the entry before it moves the job to Waiting: a claim that lost to that
+  // move is tried once more; only an entry whose job is elsewhere is stale.
+  let fate = claimed.ok ? undefined : await entryFate(deps, entry.jobId, tq.tqId);
+  if (fate === 'waitingHere') {
+    claimed = await claim();
+    fate = claimed.ok ? undefined : await entryFate(deps, entry.jobId, tq.tqId);
+  }
+  if (claimed.ok) {
+    deps.kept.claimed(entry.jobId);
+    await deps.removeClaimed(entry);
+    return claimed.job;
+  }
+  deps.kept.released(entry.jobId);
+  if (fate === 'elsewhere') {
+    await removeEntryAsRead(deps.dynamo, deps.taskQueuesTable, entry).catch(() => undefined);
   }
   return undefined;
 }

@@ -82,34 +82,72 @@ export function matchTaskQueue(
   resource: ResourceDescription,
   exclusions: readonly Exclusion[] = [],
 ): MatchVerdict {
+  return judge(tq, resource, exclusions, true);
+}
+
+/**
+ * `matchTaskQueue` without the reason: what a search asks of every task queue of the VO on every
+ * request, so no text is built for the hundreds that do not match.
+ */
+export function taskQueueMatches(
+  tq: TaskQueueDefinition,
+  resource: ResourceDescription,
+  exclusions: readonly Exclusion[] = [],
+): boolean {
+  return judge(tq, resource, exclusions, false).match;
+}
+
+const refused: MatchVerdict = { match: false, reason: '' };
+
+/** The predicate; the reason of a refusal is only worded when `explain`. */
+function judge(
+  tq: TaskQueueDefinition,
+  resource: ResourceDescription,
+  exclusions: readonly Exclusion[],
+  explain: boolean,
+): MatchVerdict {
+  const because = (reason: () => string) => (explain ? no(reason()) : refused);
   const r = prepare(resource);
   if (r.groups && !r.groups.includes(tq.ownerGroup))
-    return no(`owner group ${tq.ownerGroup} is not among the pilot's (${list(r.groups)})`);
-  if (tq.cpuTime > resource.cpuTime) return no(`CPU time ${tq.cpuTime} > pilot's ${resource.cpuTime}`);
+    return because(() => `owner group ${tq.ownerGroup} is not among the pilot's (${list(r.groups ?? [])})`);
+  if (tq.cpuTime > resource.cpuTime)
+    return because(() => `CPU time ${tq.cpuTime} > pilot's ${resource.cpuTime}`);
 
   if (!r.siteAny) {
     const accepted = tq.sites.length === 0 ? r.sites : r.sites.filter((site) => tq.sites.includes(site));
     if (accepted.length === 0)
-      return no(`site ${list(r.sites)} is not among the job's sites (${list(tq.sites)})`);
+      return because(() => `site ${list(r.sites)} is not among the job's sites (${list(tq.sites)})`);
     if (accepted.every((site) => tq.bannedSites.includes(site)))
-      return no(`the job bans site ${list(accepted)}`);
+      return because(() => `the job bans site ${list(accepted)}`);
   }
   if (!offers(tq.gridCEs, r.gridCEs))
-    return no(`computing element ${list(r.gridCEs ?? [])} is not among the job's (${list(tq.gridCEs)})`);
+    return because(
+      () => `computing element ${list(r.gridCEs ?? [])} is not among the job's (${list(tq.gridCEs)})`,
+    );
   if (!offers(tq.platforms, r.platforms))
-    return no(`platform ${list(r.platforms ?? [])} is not among the job's (${list(tq.platforms)})`);
+    return because(
+      () => `platform ${list(r.platforms ?? [])} is not among the job's (${list(tq.platforms)})`,
+    );
   if (!offers(tq.jobTypes, r.jobTypes))
-    return no(`job type ${list(tq.jobTypes)} is not among the pilot's (${list(r.jobTypes ?? [])})`);
+    return because(
+      () => `job type ${list(tq.jobTypes)} is not among the pilot's (${list(r.jobTypes ?? [])})`,
+    );
 
   const offered = r.tags;
   if (offered && tq.tags.some((tag) => !offered.has(tag))) {
-    const missing = tq.tags.filter((tag) => !offered.has(tag));
-    return no(`job needs tag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    return because(() => {
+      const missing = tq.tags.filter((tag) => !offered.has(tag));
+      return `job needs tag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+    });
   }
-  const unmet = resource.requiredTags.filter((tag) => !tq.tags.includes(tag));
-  if (unmet.length > 0) return no(`pilot requires tag ${unmet.join(', ')}, which the job does not ask for`);
+  if (resource.requiredTags.some((tag) => !tq.tags.includes(tag))) {
+    return because(() => {
+      const unmet = resource.requiredTags.filter((tag) => !tq.tags.includes(tag));
+      return `pilot requires tag ${unmet.join(', ')}, which the job does not ask for`;
+    });
+  }
 
   for (const exclusion of exclusions)
-    if (tq.jobTypes.includes(exclusion.jobType)) return no(exclusion.reason);
+    if (tq.jobTypes.includes(exclusion.jobType)) return because(() => exclusion.reason);
   return yes;
 }

@@ -17,12 +17,13 @@ import type { JobRecord } from '#shared/jobs/model.ts';
 import { matchRequestKey } from '#shared/jobs/store/keys.ts';
 import type { Logger } from '#shared/log.ts';
 import { type MatchAnswer, matchedJob, noMatch } from '#shared/matcher/answer.ts';
+import { createCandidateEntries } from '#shared/matcher/candidates.ts';
 import { createTaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
 import { createEntryRemovals } from '#shared/matcher/entry-removals.ts';
 import { findAndClaim } from '#shared/matcher/find.ts';
 import { createLimiter } from '#shared/matcher/limits.ts';
 import { createPilotsSeen } from '#shared/matcher/pilots-seen.ts';
-import { type Exclusion, matchTaskQueue } from '#shared/matcher/predicate.ts';
+import { type Exclusion, matchTaskQueue, taskQueueMatches } from '#shared/matcher/predicate.ts';
 import { createRepeats } from '#shared/matcher/repeats.ts';
 import { claimRequestedJob } from '#shared/matcher/requested-job.ts';
 import {
@@ -84,6 +85,8 @@ export function createMatcher(deps: MatcherDeps) {
     now: deps.now,
   });
   const removeClaimed = createEntryRemovals(deps.dynamo, deps.tables.taskQueues, deps.logger);
+  // Stale kept entries only cost a failed claim; half a minute bounds how many another instance made stale.
+  const kept = createCandidateEntries({ now: () => deps.now().getTime(), keepMs: 30_000, limit: 100_000 });
   const pilots = createPilotsSeen({
     dynamo: deps.dynamo,
     table: deps.tables.taskQueues,
@@ -204,11 +207,12 @@ export function createMatcher(deps: MatcherDeps) {
         taskQueuesTable: deps.tables.taskQueues,
         catalogue,
         removeClaimed,
+        kept,
         random,
       },
       {
         list: (since) => catalogue.list(vo, since),
-        matches: (tq) => matchTaskQueue(tq.definition, resource, exclusions).match,
+        matches: (tq) => taskQueueMatches(tq.definition, resource, exclusions),
       },
       claimant,
     );

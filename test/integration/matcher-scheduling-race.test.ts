@@ -10,6 +10,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableName } from '#shared/deps.ts';
 import { jobKey } from '#shared/jobs/store/keys.ts';
+import { createCandidateEntries } from '#shared/matcher/candidates.ts';
 import { createTaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
 import { findAndClaim } from '#shared/matcher/find.ts';
 import { getJob, submitWaiting } from '#test/integration/support/jobs.ts';
@@ -66,6 +67,7 @@ describe('a claim that races the move to Waiting', () => {
         taskQueuesTable: taskQueues,
         catalogue,
         removeClaimed: async () => undefined,
+        kept: createCandidateEntries({ now: Date.now, keepMs: 30_000, limit: 1000 }),
         random: Math.random,
       },
       { list: (since) => catalogue.list('vo.example.org', since), matches: () => true },
