@@ -2,15 +2,15 @@
  * The web monitor in the embedded runtime (DIRAC's WebAppDIRAC server): `GET /` and the bundle's
  * files on the API's own origin, so the pages call the API without CORS, as CloudFront does in the
  * cloud (infra/constructs/web.ts). `/config.json` tells the pages which OpenID provider to log in
- * with. A prebuilt dist/web (scripts/build-web.mjs) is served as it is; without one the bundle is
- * built in memory at the first page and kept.
+ * with. The bundle is built in memory at the first page and kept (an installed package without
+ * sources serves the one scripts/build-web.mjs wrote).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { webClientId } from '#local/oidc-provider.ts';
-import { buildWebAssets, contentTypeOf, type WebAsset } from '#local/web-build.ts';
+import { buildWebAssets, contentTypeOf, type WebAsset, webSourceDir } from '#local/web-build.ts';
 import type { Logger } from '#shared/log.ts';
 
 /** What the pages read from `/config.json`. */
@@ -31,14 +31,21 @@ export const localWebConfig = (issuer: string): WebConfig => ({
 
 export type WebHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
 
-const prebuiltDir = fileURLToPath(new URL('../dist/web/', import.meta.url));
+/**
+ * A checkout builds from its sources, so an edit shows at the next start. An installed package,
+ * which has no sources, serves the monitor scripts/build-web.mjs built: dist/web, which is `../web/`
+ * seen from the built CLI in dist/cli/. A folder counts only with its bundle in it.
+ */
+const prebuiltDir = existsSync(join(webSourceDir, 'src', 'main.ts'))
+  ? undefined
+  : ['../dist/web/', '../web/']
+      .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+      .find((dir) => existsSync(join(dir, 'app.js')));
 
 export function createWebMonitor(options: { config: () => WebConfig; logger: Logger }): WebHandler {
   let assets: Promise<Map<string, WebAsset>> | undefined;
   const load = () => {
-    assets ??= existsSync(join(prebuiltDir, 'index.html'))
-      ? Promise.resolve(readPrebuilt())
-      : buildWebAssets();
+    assets ??= prebuiltDir ? Promise.resolve(readPrebuilt(prebuiltDir)) : buildWebAssets();
     // A failed build is retried at the next page rather than kept.
     assets.catch(() => {
       assets = undefined;
@@ -82,7 +89,7 @@ function send(res: ServerResponse, req: IncomingMessage, asset: WebAsset): void 
   res.end(req.method === 'HEAD' ? undefined : asset.body);
 }
 
-function readPrebuilt(): Map<string, WebAsset> {
+function readPrebuilt(prebuiltDir: string): Map<string, WebAsset> {
   const files = new Map<string, WebAsset>();
   for (const name of readdirSync(prebuiltDir)) {
     files.set(`/${name}`, { body: readFileSync(join(prebuiltDir, name)), contentType: contentTypeOf(name) });

@@ -84,6 +84,7 @@ function header(section: string): HTMLElement {
       'nav',
       { 'aria-label': 'Monitors' },
       link('jobs', 'Jobs', 'j'),
+      link('pilots', 'Pilots', 'p'),
       link('productions', 'Productions', 'r'),
     ),
     user,

@@ -130,7 +130,7 @@ async function jobSections(
   const left = [card('Attributes', attributes)];
   if (notYetRunning.has(job.Status)) left.push(await whyNotRunning(job.JobID));
   left.push(card('Sandboxes and outputs', await downloads(job.JobID)));
-  const right = [historyCard(job.LoggingInfo ?? []), heartbeatCard(beats)];
+  const right = [historyCard(carryIdem(job.LoggingInfo ?? [])), heartbeatCard(beats)];
   sections.push(h('div', { class: 'columns-2' }, h('div', {}, ...left), h('div', {}, ...right)));
   sections.push(
     h(
@@ -165,6 +165,29 @@ const card = (title: string, ...content: (HTMLElement | null)[]) =>
 function describe(description: Record<string, unknown>): string {
   if (typeof description?.jdl === 'string') return description.jdl;
   return JSON.stringify(description, null, 2);
+}
+
+/**
+ * DIRAC's "idem" in a history entry means "as before": shown as the value it stands for, as
+ * `muon job logging` shows it, in time order.
+ */
+function carryIdem(history: LoggingEntry[]): LoggingEntry[] {
+  const sorted = [...history].sort((a, b) =>
+    a.StatusTime < b.StatusTime ? -1 : a.StatusTime > b.StatusTime ? 1 : 0,
+  );
+  const out: LoggingEntry[] = [];
+  for (const entry of sorted) {
+    const previous = out.at(-1);
+    const carried = (value: string, before: string | undefined) =>
+      value === 'idem' && before !== undefined ? before : value;
+    out.push({
+      ...entry,
+      Status: carried(entry.Status, previous?.Status),
+      MinorStatus: carried(entry.MinorStatus, previous?.MinorStatus),
+      ApplicationStatus: carried(entry.ApplicationStatus, previous?.ApplicationStatus ?? 'Unknown'),
+    });
+  }
+  return out;
 }
 
 function historyCard(history: LoggingEntry[]): HTMLElement {
