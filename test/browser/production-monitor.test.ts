@@ -116,7 +116,8 @@ describe('Production monitor', () => {
     await page.waitForSelector('#heartbeat-plots canvas');
     expect(await page.$$eval('#heartbeat-plots .timechart', (plots) => plots.length)).toBe(3);
     await waitForText(page, '#job-downloads', 'Output sandbox');
-    await screenshot(page, 'job');
+    // The whole page: the heartbeat plots are below the first screen.
+    await screenshot(page, 'job', { fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

@@ -81,10 +81,17 @@ export async function waitForText(
  * With MUON_WEB_SCREENSHOTS set to a folder, saves the page there as `<name>.png` (the pictures of
  * docs/web.md are made so: `MUON_WEB_SCREENSHOTS=docs/web npx vitest run --project browser`).
  */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   const folder = process.env.MUON_WEB_SCREENSHOTS;
   if (!folder) return;
-  await page.screenshot({ path: `${folder}/${name}.png` as `${string}.png` });
+  await page.screenshot({
+    path: `${folder}/${name}.png` as `${string}.png`,
+    fullPage: options.fullPage ?? false,
+  });
 }
 
 /** On the runtime's OpenID provider's sign-in page: signs in as a development user and waits to be sent back. */
