@@ -22,6 +22,7 @@ import { ConfigurationError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
 import type { PayloadIdentity, PayloadRunner, RunningPayload } from './payload.ts';
 import { startPayload } from './payload.ts';
+import { createPayloadIdClaims, type PayloadIdClaims } from './payload-id-claims.ts';
 import type { JobPaths } from './workdir.ts';
 
 export interface PayloadIdRange {
@@ -52,29 +53,31 @@ export function payloadIdsFromEnvironment(env: Readonly<Record<string, string | 
   return { payloadIds: { base, count: defaultPayloadIds.count } };
 }
 
-/** A payload user, back in the pool with `release()`; `clear` false: processes of it may remain. */
+/** A payload user, back in the pool with `release()`. */
 interface PayloadUser extends PayloadIdentity {
-  release(clear?: boolean): void;
+  release(): void;
 }
 
 export interface PayloadUserPool {
-  /** The next id of the range that no job of this pilot and no process of the machine uses. */
+  /** The next id of the range that no job of this pilot, no other pilot and no process uses. */
   acquire(): Promise<PayloadUser>;
 }
 
 /** How long one read of the process table serves the pool's acquisitions. */
 const scanReuseMs = 1000;
 
-export function createPayloadUserPool(range: PayloadIdRange, procRoot = '/proc'): PayloadUserPool {
+export function createPayloadUserPool(
+  range: PayloadIdRange,
+  procRoot = '/proc',
+  claims: PayloadIdClaims = createPayloadIdClaims(),
+): PayloadUserPool {
   const taken = new Set<number>();
-  // Ids this pool handed out before: killUser left none of their processes, so only a new id needs
-  // the machine's process table read.
-  const handedOut = new Set<number>();
   // A random start, so two pilots on one machine rarely begin on the same id.
   let next = Math.floor(Math.random() * range.count);
   // One read of the process table serves the acquisitions of the next second: a pilot filling
   // hundreds of slots at once reads it a few times, not once per payload. Zombies are left out, as
-  // killUser leaves them: they must not hold an id forever.
+  // killUser leaves them: they must not hold an id forever. An id this pilot released a moment ago
+  // may still look busy in that read; it is passed over, which costs nothing.
   let scan: { readonly at: number; readonly uids: Promise<Set<number>> } | undefined;
   const machineUids = () => {
     if (!scan || Date.now() - scan.at > scanReuseMs)
@@ -83,22 +86,24 @@ export function createPayloadUserPool(range: PayloadIdRange, procRoot = '/proc')
   };
   return {
     async acquire() {
-      // Read before choosing, so that the choice below is made without an await between the
-      // check of `taken` and the taking (concurrent acquisitions never share an id).
       const busy = await machineUids();
       for (let tried = 0; tried < range.count; tried += 1) {
         const id = range.base + ((next + tried) % range.count);
-        if (taken.has(id)) continue;
-        if (!handedOut.has(id) && busy.has(id)) continue;
-        next = (next + tried + 1) % range.count;
+        if (taken.has(id) || busy.has(id)) continue;
+        // Taken here before the claim's await, so concurrent acquisitions never share an id; the
+        // machine-wide claim keeps other pilots off it (payload-id-claims.ts).
         taken.add(id);
-        handedOut.add(id);
+        if (!(await claims.claim(id))) {
+          taken.delete(id);
+          continue;
+        }
+        next = (next + tried + 1) % range.count;
         return {
           uid: id,
           gid: id,
-          release: (clear = true) => {
+          release: () => {
             taken.delete(id);
-            if (!clear) handedOut.delete(id);
+            void claims.release(id);
           },
         };
       }
@@ -143,13 +148,13 @@ export function isolatedPayloadRunner(pool: PayloadUserPool): PayloadRunner {
       }
       // The wrapper reads the outputs once `exit` settles: by then nothing of the payload is left.
       const exit = running.exit.then(async (ended) => {
-        let clear = false;
         try {
-          clear = await killUser(user, launch.logger);
+          await killUser(user, launch.logger);
           await takeBack(paths, user, launch.logger);
         } finally {
           await rm(peek(paths), { force: true });
-          user.release(clear);
+          // Processes that outlived killUser keep the id busy in the machine's process table.
+          user.release();
         }
         return ended;
       });
@@ -185,10 +190,10 @@ async function lchownTree(path: string, uid: number, gid: number): Promise<void>
 
 /**
  * SIGKILL to every process of the payload's user: `kill -9 -1` run as that user reaches exactly
- * its processes, daemons that left the payload's tree included, in one atomic sweep. False when
- * some outlived it.
+ * its processes, daemons that left the payload's tree included, in one atomic sweep; a warning
+ * when some outlived it.
  */
-async function killUser(user: PayloadIdentity, logger?: Logger, procRoot = '/proc'): Promise<boolean> {
+async function killUser(user: PayloadIdentity, logger?: Logger, procRoot = '/proc'): Promise<void> {
   for (let attempt = 0; attempt < 10; attempt += 1) {
     await new Promise<void>((done) => {
       const sweep = spawn('/bin/sh', ['-c', 'kill -9 -1 2>/dev/null'], {
@@ -200,11 +205,10 @@ async function killUser(user: PayloadIdentity, logger?: Logger, procRoot = '/pro
       sweep.once('error', () => done());
       sweep.once('exit', () => done());
     });
-    if (!(await processUids(procRoot, true)).has(user.uid)) return true;
+    if (!(await processUids(procRoot, true)).has(user.uid)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   logger?.warn('processes of the payload user outlived SIGKILL', { uid: user.uid });
-  return false;
 }
 
 /**
