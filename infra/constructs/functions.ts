@@ -1,11 +1,12 @@
 /**
- * One Lambda function per entry of the definition's `functions`, bundled by esbuild with the
- * configuration document inside, and granted exactly the tables, queues and bucket it declares.
+ * One Lambda function per entry of the definition's `functions`, bundled by esbuild, and granted
+ * exactly the tables, queues and bucket it declares. No configuration is bundled: every function
+ * reads the live document from S3 (`MUON_CONFIG`, infra/constructs/configuration.ts).
  * Every function is traced by X-Ray (Powertools Tracer) and names the deployment as its Powertools
  * service, the `service` dimension of muon's metrics; a scheduled agent has a reserved concurrency
  * of 1, so two runs of it never overlap (see `Schedules`).
  */
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -22,18 +23,12 @@ import { repoRoot } from '../paths.ts';
 import { grantBucket, grantQueue, grantTable } from './access.ts';
 import { suppress } from './nag.ts';
 
-/** Where the bundled configuration lands: the bundle is unpacked in Lambda's task root. */
-const bundledConfigName = 'muon-config.json';
-export const bundledConfigPath = `/var/task/${bundledConfigName}`;
-
 export interface FunctionsProps {
   readonly prefix: string;
   readonly functions: ResourceDefinition['functions'];
   readonly tables: Readonly<Record<string, dynamodb.ITable>>;
   readonly queues: Readonly<Record<string, sqs.IQueue>>;
   readonly bucket: s3.IBucket;
-  /** The validated configuration as JSON, staged in the cloud assembly (see `stageConfig`). */
-  readonly configFile: string;
   /** The payload-token key, read by the functions that declare `payloadKey`. */
   readonly payloadKey: secretsmanager.ISecret;
   /** Functions run by a schedule: at most one at a time. */
@@ -47,7 +42,10 @@ export class Functions extends Construct {
     super(scope, id);
     const byName: Record<string, NodejsFunction> = {};
     for (const [name, definition] of Object.entries(props.functions)) {
-      const fn = this.createFunction(name, definition, props);
+      const fn = muonFunction(this, name, definition, {
+        prefix: props.prefix,
+        scheduled: props.scheduled.has(name),
+      });
       for (const [table, access] of entriesOf(definition.tables)) {
         grantTable(fn, table, lookup(props.tables, 'table', table, `function ${name}`), access);
       }
@@ -65,60 +63,60 @@ export class Functions extends Construct {
     }
     this.byName = byName;
   }
-
-  private createFunction(name: string, definition: FunctionDefinition, props: FunctionsProps) {
-    const functionName = physicalName(props.prefix, name);
-    const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-      logGroupName: `/aws/lambda/${functionName}`,
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Relative to the project root so the hook also works inside Docker bundling's /asset-input.
-    const configInProject = relative(repoRoot, props.configFile);
-    return new NodejsFunction(this, name, {
-      functionName,
-      description: definition.description,
-      entry: join(repoRoot, definition.entry),
-      handler: 'handler',
-      projectRoot: repoRoot,
-      depsLockFilePath: join(repoRoot, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      timeout: Duration.seconds(definition.timeoutSeconds),
-      memorySize: definition.memoryMb,
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
-      ...(props.scheduled.has(name) ? { reservedConcurrentExecutions: 1 } : {}),
-      environment: {
-        [environmentNames.config]: bundledConfigPath,
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: props.prefix,
-        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // The Node.js 22 runtime ships AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
-        // Bundled CommonJS dependencies may still call `require` for Node's built-in modules.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => [
-            `cp ${shellQuote(join(inputDir, configInProject))} ${shellQuote(join(outputDir, bundledConfigName))}`,
-          ],
-        },
-      },
-    });
-  }
 }
 
-function acknowledgeFunctionFindings(fn: NodejsFunction): void {
+/**
+ * One muon function as the stack builds them all: Node.js 22 on arm64, ESM bundle with source
+ * maps, its own log group, X-Ray tracing, Powertools naming. Also used for functions outside
+ * the definition's `functions` (the Cognito trigger, infra/constructs/identity.ts).
+ */
+export function muonFunction(
+  scope: Construct,
+  name: string,
+  definition: FunctionDefinition,
+  options: { readonly prefix: string; readonly scheduled?: boolean },
+): NodejsFunction {
+  const functionName = physicalName(options.prefix, name);
+  const logGroup = new logs.LogGroup(scope, `${name}Logs`, {
+    logGroupName: `/aws/lambda/${functionName}`,
+    retention: logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  return new NodejsFunction(scope, name, {
+    functionName,
+    description: definition.description,
+    entry: join(repoRoot, definition.entry),
+    handler: 'handler',
+    projectRoot: repoRoot,
+    depsLockFilePath: join(repoRoot, 'package-lock.json'),
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    timeout: Duration.seconds(definition.timeoutSeconds),
+    memorySize: definition.memoryMb,
+    logGroup,
+    tracing: lambda.Tracing.ACTIVE,
+    ...(options.scheduled ? { reservedConcurrentExecutions: 1 } : {}),
+    environment: {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: options.prefix,
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+    },
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      mainFields: ['module', 'main'],
+      // The Node.js 22 runtime ships AWS SDK v3.
+      externalModules: ['@aws-sdk/*'],
+      // Bundled CommonJS dependencies may still call `require` for Node's built-in modules.
+      banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
+}
+
+/** The findings every muon function has, acknowledged with their reasons. */
+export function acknowledgeFunctionFindings(fn: NodejsFunction): void {
   suppress(fn, 'AwsSolutions-L1', [
     'Pinned to Node.js 22, the runtime the bundles target (node22) and the version muon is tested on;',
     'moving to a newer runtime is a deliberate change with its own test run, not a default.',
@@ -132,5 +130,3 @@ function acknowledgeFunctionFindings(fn: NodejsFunction): void {
     'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) takes no resource-level permission.',
   ]);
 }
-
-const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;

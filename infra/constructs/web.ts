@@ -133,10 +133,12 @@ export class WebMonitor extends Construct {
       'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
     ];
     const reason = "CDK's BucketDeployment copies its asset's files into the monitor's bucket.";
-    const handler = stack.node.children.find((child) =>
+    // BucketDeployment's function is a stack-level singleton per memory size: this deployment's is
+    // the 512 MiB one, and it reads CDK's asset bucket as the configuration's does.
+    const handlers = stack.node.children.filter((child) =>
       child.node.id.startsWith('Custom::CDKBucketDeployment'),
     );
-    for (const scope of [deployment.handlerRole, ...(handler ? [handler] : [])]) {
+    for (const scope of [deployment.handlerRole, ...handlers]) {
       for (const part of wildcards)
         Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${part}]`, reason });
       Validations.of(scope).acknowledge({

@@ -1,9 +1,10 @@
+import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaMaxConcurrency } from '#infra/constructs/access.ts';
-import { bundledConfigPath } from '#infra/constructs/functions.ts';
 import { scheduleRate } from '#infra/constructs/schedules.ts';
 import { resourceDefinition, visibilityTimeoutFactor } from '#infra/definition.ts';
 import { batchEnvironmentNames } from '#shared/ce/index.ts';
+import { configObjectKey } from '#shared/config/live.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import {
   deadLetterName,
@@ -170,8 +171,21 @@ describe('MuonStack sandbox bucket', () => {
   });
 });
 
+/**
+ * A function's data grants, without the one every function has: GetObject on the live
+ * configuration's key (infra/constructs/configuration.ts, checked in configuration.test.ts).
+ */
+const dataStatements = (template: Template, role: string) =>
+  statementsOfRole(template, role).filter(
+    (statement) =>
+      !(
+        JSON.stringify(actionsOf(statement)) === '["s3:GetObject"]' &&
+        JSON.stringify(statement.Resource).includes(configObjectKey)
+      ),
+  );
+
 describe('MuonStack functions', () => {
-  it('runs every function on Node.js 22 on arm64 with the bundled configuration', () => {
+  it('runs every function on Node.js 22 on arm64, reading the live configuration from S3', () => {
     for (const [name, fn] of Object.entries(definition.functions)) {
       expect(resource(synthesized.template, functionId(name)).Properties).toMatchObject({
         FunctionName: physicalName(prefix, name),
@@ -181,7 +195,12 @@ describe('MuonStack functions', () => {
         Timeout: fn.timeoutSeconds,
         MemorySize: fn.memoryMb,
         Environment: {
-          Variables: { [environmentNames.config]: bundledConfigPath, NODE_OPTIONS: '--enable-source-maps' },
+          Variables: {
+            [environmentNames.config]: {
+              'Fn::Join': ['', ['s3://', expect.anything(), '/muon-config/muon.json']],
+            },
+            NODE_OPTIONS: '--enable-source-maps',
+          },
         },
       });
     }
@@ -189,7 +208,7 @@ describe('MuonStack functions', () => {
 
   it('grants each function exactly the tables, queues and bucket it declares, and names them', () => {
     for (const [name, fn] of Object.entries(definition.functions)) {
-      const statements = statementsOfRole(
+      const statements = dataStatements(
         synthesized.template,
         roleOfFunction(synthesized.template, functionId(name)),
       );
@@ -234,7 +253,7 @@ describe('MuonStack functions', () => {
     );
     expect(bare.map(([name]) => name)).toContain('authorizer');
     for (const [name] of bare) {
-      const statements = statementsOfRole(
+      const statements = dataStatements(
         synthesized.template,
         roleOfFunction(synthesized.template, functionId(name)),
       );
@@ -247,7 +266,7 @@ describe('MuonStack functions', () => {
   });
 
   it('lets a read-only function read its one table and write nothing', () => {
-    const statements = statementsOfRole(
+    const statements = dataStatements(
       synthesized.template,
       roleOfFunction(synthesized.template, functionId('jobReader')),
     );
