@@ -3,7 +3,8 @@
  * every resource; `config` (default `config/muon.yaml`) is the configuration document; `maxvCpus`,
  * `spot`, `pilotVcpus`, `pilotMemoryMiB` and `pilotTimeoutHours` size the pilots' AWS Batch capacity;
  * `alarmEmail` subscribes an address to the alarm topic; `apiRateLimit`, `apiBurstLimit` and
- * `corsOrigins` (comma-separated) set the API's guards (docs/operations.md). cdk-nag's AwsSolutions
+ * `corsOrigins` (comma-separated) set the API's guards (docs/operations.md); `identity=cognito`
+ * brings a Cognito user pool the API trusts (docs/identity.md). cdk-nag's AwsSolutions
  * checks run on every synth: an unacknowledged finding fails it.
  */
 import { App, Validations } from 'aws-cdk-lib';
@@ -53,10 +54,16 @@ try {
     timeoutHours: numberContext('pilotTimeoutHours'),
   };
   const configPath = String(context('config') ?? 'config/muon.yaml');
-  refusePlaceholderIssuer(configPath);
+  const identity = context('identity');
+  if (identity !== undefined && identity !== 'cognito') {
+    throw new ConfigurationError(`Context "identity" must be cognito (or absent), not "${identity}".`);
+  }
+  // With Cognito the deployed issuer is the pool's, whatever the file says.
+  if (identity === undefined) refusePlaceholderIssuer(configPath);
   new MuonStack(app, prefix, {
     prefix,
     configPath,
+    ...(identity === 'cognito' ? { identity } : {}),
     pilots,
     ...(context('alarmEmail') ? { alarmEmail: emailContext('alarmEmail') } : {}),
     apiGuards: {

@@ -14,6 +14,7 @@ import { PilotBatch, type PilotSettings, pilotSettings } from './constructs/batc
 import { SandboxBucket } from './constructs/bucket.ts';
 import { LiveConfiguration } from './constructs/configuration.ts';
 import { Functions } from './constructs/functions.ts';
+import { CognitoIdentity, cognitoLoginPort } from './constructs/identity.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { suppress } from './constructs/nag.ts';
 import { Queues } from './constructs/queues.ts';
@@ -25,8 +26,13 @@ import { checkDefinition, type ResourceDefinition, resourceDefinition } from './
 export interface MuonStackProps extends StackProps {
   /** Prefix of every physical name (`${prefix}-jobs`), so several deployments share an account. */
   readonly prefix: string;
-  /** The configuration document, validated at synth and shipped inside every function. */
+  /** The configuration document, validated at synth and deployed as the live document. */
   readonly configPath: string;
+  /**
+   * `cognito` (`-c identity=cognito`): the stack brings a Cognito user pool and trusts it
+   * (infra/constructs/identity.ts); absent: the configuration's `auth.issuer` is trusted.
+   */
+  readonly identity?: 'cognito';
   readonly definition?: ResourceDefinition;
   readonly pilots?: Partial<PilotSettings>;
   /** Where alarm notifications are e-mailed (`-c alarmEmail=...`); none: the SNS topic only. */
@@ -50,6 +56,7 @@ export class MuonStack extends Stack {
   readonly configuration: LiveConfiguration;
   readonly web: WebMonitor;
   readonly monitoring: Monitoring;
+  readonly identity: CognitoIdentity | undefined;
 
   constructor(scope: Construct, id: string, props: MuonStackProps) {
     if (!prefixPattern.test(props.prefix)) {
@@ -60,7 +67,13 @@ export class MuonStack extends Stack {
     super(scope, id, props);
     const definition = props.definition ?? resourceDefinition;
     checkDefinition(definition);
-    const { config, file: configFile } = stageConfig(this, props.configPath);
+    const staged = stageConfig(props.configPath);
+    this.identity =
+      props.identity === 'cognito'
+        ? new CognitoIdentity(this, 'Identity', { prefix: props.prefix, config: staged })
+        : undefined;
+    // With Cognito the issuer, audience and login client are the pool's, known at deploy.
+    const config = this.identity?.configure(staged) ?? staged;
 
     this.tables = new Tables(this, 'Tables', { prefix: props.prefix, tables: definition.tables });
     this.queues = new Queues(this, 'Queues', { prefix: props.prefix, queues: definition.queues });
@@ -88,10 +101,10 @@ export class MuonStack extends Stack {
       tables: this.tables.byName,
       queues: this.queues.byName,
       bucket: this.bucket.bucket,
-      configFile,
       scheduled: new Set(Object.values(definition.schedules).map((schedule) => schedule.function)),
     });
     for (const fn of Object.values(this.functions.byName)) this.configuration.grantRead(fn);
+    if (this.identity) this.configuration.grantRead(this.identity.trigger);
     this.api = new Api(this, 'Api', {
       prefix: props.prefix,
       functions: definition.functions,
@@ -150,6 +163,20 @@ export class MuonStack extends Stack {
       description: 'AWS Batch job definition of a pilot.',
       value: this.pilots.jobDefinition.jobDefinitionArn,
     });
+    if (this.identity) {
+      new CfnOutput(this, 'CognitoIssuer', {
+        description: 'The Cognito user pool the API trusts (auth.issuer of the deployed configuration).',
+        value: this.identity.issuer,
+      });
+      new CfnOutput(this, 'CognitoUserPoolId', {
+        description: 'The user pool: add users and put them in <vo>:<group> groups (docs/deploy.md).',
+        value: this.identity.userPool.userPoolId,
+      });
+      new CfnOutput(this, 'CognitoCliClientId', {
+        description: `The CLI's public client (auth.audience and auth.login.clientId); muon login --flow pkce --port ${cognitoLoginPort}.`,
+        value: this.identity.cliClient.userPoolClientId,
+      });
+    }
     new CfnOutput(this, 'PilotClientSecretArn', {
       description:
         "Secrets Manager secret of the pilots' OAuth2 client: put the identity provider's client_id and " +

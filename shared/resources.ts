@@ -314,7 +314,8 @@ export const functions = {
     publicRoutes: ['GET /api/auth/client'],
   },
   openapi: {
-    description: 'The API described: its OpenAPI 3.1 document and a page to read it (public, as DiracX serves them).',
+    description:
+      'The API described: its OpenAPI 3.1 document and a page to read it (public, as DiracX serves them).',
     entry: 'functions/openapi.ts',
     timeoutSeconds: 5,
     memoryMb: 256,
@@ -617,6 +618,22 @@ export const functions = {
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof functions;
+
+/**
+ * The Cognito user pool's pre-token-generation trigger, made only with `-c identity=cognito`
+ * (infra/constructs/identity.ts), hence not among `functions`; the embedded runtime has its own
+ * OpenID provider and never runs it.
+ */
+export const cognitoPreTokenFunction = {
+  description:
+    "Cognito pre-token-generation trigger: adds vo, dirac_group and dirac_properties to a user's tokens.",
+  entry: 'functions/cognito-pre-token.ts',
+  timeoutSeconds: 5,
+  memoryMb: 256,
+  tables: {},
+  queues: {},
+  routes: [],
+} as const satisfies FunctionDefinition;
 
 /** The API's Lambda authorizer: the one function of `definitions` marked `authorizer`. */
 export function authorizerFunction(

@@ -4,8 +4,10 @@
  * keys and refetches on an unknown `kid`). API Gateway's JWT authorizer did this before payload
  * tokens needed a second issuer; a Lambda authorizer cannot use it, so this does the same checks.
  * A token it cannot verify is a verdict (`ok: false`); an identity provider it cannot reach throws.
+ * A token without `aud` is for this API when its `client_id` is one of the audiences: Cognito's
+ * access tokens carry only `client_id`, and API Gateway's JWT authorizer accepts them the same way.
  */
-import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify } from 'jose';
 import { describeTokenError } from '#shared/auth/token-errors.ts';
 import type { TokenVerifier } from '#shared/auth/verifier.ts';
 
@@ -32,10 +34,17 @@ export function createIdentityProviderVerifier(options: {
     // Outside the try: an identity provider that cannot be reached says nothing about the token.
     const keySet = await keys;
     try {
+      const withAudience = decodeJwt(token).aud !== undefined;
       const { payload } = await jwtVerify(token, keySet, {
         issuer: options.issuer,
-        audience: [...options.audience],
+        ...(withAudience ? { audience: [...options.audience] } : {}),
       });
+      if (!withAudience && !options.audience.includes(String(payload.client_id))) {
+        return {
+          ok: false,
+          reason: `The token was not issued for this API: it has no audience (aud) and its client_id is not one of ${options.audience.join(', ')}.`,
+        };
+      }
       return { ok: true, claims: payload };
     } catch (error) {
       if (isOutage(error)) throw error;
