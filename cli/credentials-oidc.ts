@@ -54,6 +54,11 @@ export interface LoginOptions {
   readonly apiUrl: string;
   readonly flow?: Flow;
   readonly group?: string;
+  /**
+   * The loopback port of the PKCE redirect; default any free port (RFC 8252). Providers that
+   * need exact callback URLs (Cognito: the stack registers 8400) need a fixed one.
+   */
+  readonly port?: number;
   /** Told what the user must do: open this address (and enter this code). */
   readonly prompt: (text: string) => void;
   readonly signal?: AbortSignal;
@@ -115,7 +120,18 @@ async function pkceFlow(
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new CliError(
+              `Port ${options.port} on 127.0.0.1 is in use: close what holds it or pick another --port.`,
+            )
+          : error,
+      ),
+    );
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
   try {
     const callback = new Promise<URL>((resolve, reject) => {

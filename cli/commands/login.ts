@@ -13,6 +13,7 @@ import { CliError } from '#cli/errors.ts';
 interface LoginFlags {
   group?: string;
   flow?: Flow;
+  port?: string;
 }
 
 export function registerLogin(program: Command): void {
@@ -24,9 +25,17 @@ export function registerLogin(program: Command): void {
       'the DIRAC group to act in (scope group:<group>); default the VO default group',
     )
     .option('--flow <flow>', 'device (default when the provider offers it) or pkce (browser on this machine)')
+    .option(
+      '--port <port>',
+      'loopback port of the pkce redirect http://127.0.0.1:<port>/callback (Cognito: 8400); default any free port',
+    )
     .action(async (flags: LoginFlags, command: Command) => {
       if (flags.flow !== undefined && flags.flow !== 'device' && flags.flow !== 'pkce') {
         throw new CliError(`--flow must be device or pkce, not "${flags.flow}".`);
+      }
+      const port = flags.port === undefined ? undefined : Number(flags.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+        throw new CliError(`--port must be a port number from 1 to 65535, not "${flags.port}".`);
       }
       const apiUrl = resolveApiUrl(flagOptions(command));
       const client = await loginClient(apiUrl);
@@ -39,6 +48,7 @@ export function registerLogin(program: Command): void {
           apiUrl,
           ...(flags.flow ? { flow: flags.flow } : {}),
           ...(flags.group ? { group: flags.group } : {}),
+          ...(port !== undefined ? { port } : {}),
           prompt: (text) => console.error(text),
           signal: controller.signal,
         });
