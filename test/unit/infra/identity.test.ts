@@ -4,6 +4,7 @@
  * port, and deploys a configuration whose issuer and audience are that pool and client, so the
  * authorizer trusts them. cdk-nag finds nothing unacknowledged in it.
  */
+import { spawnSync } from 'node:child_process';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,14 @@ import { cognitoCallbackUrls } from '#infra/constructs/identity.ts';
 import { cognitoGroupName } from '#shared/auth/cognito-claims.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { cognitoPreTokenFunction, physicalName } from '#shared/resources.ts';
-import { logicalId, prefix, removeTemporaryDirectories, type Synthesized, synthesize } from './synth.ts';
+import {
+  logicalId,
+  prefix,
+  removeTemporaryDirectories,
+  type Synthesized,
+  synthesize,
+  temporaryDirectory,
+} from './synth.ts';
 
 let synthesized: Synthesized;
 let template: Template;
@@ -110,4 +118,28 @@ describe('the Cognito identity provider (-c identity=cognito)', () => {
     expect(plain.stack.identity).toBeUndefined();
     Template.fromStack(plain.stack).resourceCountIs('AWS::Cognito::UserPool', 0);
   });
+});
+
+describe('cdk synth -c identity=...', () => {
+  const synth = (identity: string) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ identity, 'aws:cdk:bundling-stacks': [] }),
+        CDK_OUTDIR: temporaryDirectory(),
+      },
+    });
+
+  it('synthesizes the shipped configuration with Cognito: its placeholder issuer is replaced by the pool', () => {
+    const result = synth('cognito');
+    expect(result.stderr).not.toContain('placeholder');
+    expect(result.status).toBe(0);
+  }, 60_000);
+
+  it('refuses another value, naming it', () => {
+    const result = synth('okta');
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('Context "identity" must be cognito (or absent), not "okta".');
+  }, 60_000);
 });
