@@ -172,6 +172,11 @@ export class MuonStack extends Stack {
         description: 'The user pool: add users and put them in <vo>:<group> groups (docs/deploy.md).',
         value: this.identity.userPool.userPoolId,
       });
+      new CfnOutput(this, 'CognitoPilotClientId', {
+        description:
+          "The pilots' client (client credentials): its id and secret go into PilotClientSecretArn.",
+        value: this.identity.pilotClient.userPoolClientId,
+      });
       new CfnOutput(this, 'CognitoCliClientId', {
         description: `The CLI's public client (auth.audience and auth.login.clientId); muon login --flow pkce --port ${cognitoLoginPort}.`,
         value: this.identity.cliClient.userPoolClientId,

@@ -3,9 +3,10 @@
  * feature plan, which the V2 pre-token-generation event needs to customise access tokens), one
  * Cognito group per DIRAC group of the configuration (`<vo>:<group>`), the pre-token-generation
  * trigger that writes `vo`, `dirac_group` and `dirac_properties` (functions/cognito-pre-token.ts),
- * a hosted sign-in domain, and the CLI's public app client (authorization code + PKCE on the
- * loopback redirect `muon login --port 8400` serves). The stack then trusts the pool's issuer and
- * this client (docs/identity.md). DIRAC counterpart: DiracX's own token issuer and its IAM link.
+ * a hosted sign-in domain, the CLI's public app client (authorization code + PKCE on the
+ * loopback redirect `muon login --port 8400` serves) and the pilots' confidential client (client
+ * credentials, scope `<prefix>-api/pilot`; the V3 event gives its tokens the GenericPilot group).
+ * The stack then trusts the pool's issuer and these two clients (docs/identity.md). DIRAC counterpart: DiracX's own token issuer and its IAM link.
  */
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -32,6 +33,9 @@ export interface CognitoIdentityProps {
 export class CognitoIdentity extends Construct {
   readonly userPool: cognito.UserPool;
   readonly cliClient: cognito.UserPoolClient;
+  readonly pilotClient: cognito.UserPoolClient;
+  /** The API as a resource server: `<prefix>-api`, scope `pilot`. */
+  readonly resourceServer: cognito.UserPoolResourceServer;
   readonly trigger: NodejsFunction;
   readonly domain: cognito.UserPoolDomain;
   /** `https://cognito-idp.<region>.amazonaws.com/<pool id>`: the issuer the API trusts. */
@@ -84,7 +88,8 @@ export class CognitoIdentity extends Construct {
     this.userPool.addTrigger(
       cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
       this.trigger,
-      cognito.LambdaVersion.V2_0,
+      // V3: the V2 event for users, plus client-credentials tokens (pilots).
+      cognito.LambdaVersion.V3_0,
     );
 
     // The hosted sign-in pages (authorization endpoint); the prefix must be unique in the region.
@@ -110,12 +115,34 @@ export class CognitoIdentity extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
     });
+    // Client credentials need a custom scope: one resource server for the API, one scope for pilots.
+    const pilotScope = new cognito.ResourceServerScope({
+      scopeName: 'pilot',
+      scopeDescription: 'A muon pilot: matches and runs jobs (GenericPilot).',
+    });
+    this.resourceServer = this.userPool.addResourceServer('Api', {
+      identifier: `${props.prefix}-api`,
+      userPoolResourceServerName: `${props.prefix} API`,
+      scopes: [pilotScope],
+    });
+    // Its id and secret go into the stack's pilot secret (docs/deploy.md).
+    this.pilotClient = this.userPool.addClient('Pilot', {
+      userPoolClientName: `${props.prefix}-pilot`,
+      generateSecret: true,
+      authFlows: {},
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: [cognito.OAuthScope.resourceServer(this.resourceServer, pilotScope)],
+      },
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+    });
     this.issuer = this.userPool.userPoolProviderUrl;
   }
 
   /**
-   * The configuration the stack deploys: the pool as the issuer, the CLI client as audience and
-   * login client, so that the authorizer trusts exactly this pool (its values are known at deploy,
+   * The configuration the stack deploys: the pool as the issuer, the CLI and pilot clients as
+   * audiences, the CLI client as login client, so that the authorizer trusts exactly this pool (its values are known at deploy,
    * and the live document is written then).
    */
   configure(config: MuonConfig): MuonConfig {
@@ -124,7 +151,7 @@ export class CognitoIdentity extends Construct {
       auth: {
         ...config.auth,
         issuer: this.issuer,
-        audience: [this.cliClient.userPoolClientId],
+        audience: [this.cliClient.userPoolClientId, this.pilotClient.userPoolClientId],
         login: { ...config.auth.login, clientId: this.cliClient.userPoolClientId },
       },
     };

@@ -7,6 +7,8 @@
  * sign-in setup. DIRAC counterpart: DiracX's token issuer, which writes the same claims from its
  * group registry. Written here because Cognito has no claim mapper a library could configure.
  */
+
+import { properties } from '#shared/auth/identity.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { UnauthorizedError } from '#shared/errors.ts';
 
@@ -68,4 +70,22 @@ export function muonClaims(
     dirac_properties: properties.join(' '),
     preferred_username: user.username,
   };
+}
+
+/**
+ * The claims of a pilot's client-credentials token (the V3 event): the first group of the
+ * configuration that holds GenericPilot. Any client-credentials client of the pool gets them, but
+ * the API accepts only the clients in `auth.audience` (the stack's pilot client and CLI client).
+ */
+export function pilotClaims(config: MuonConfig, clientId: string): MuonClaims {
+  for (const [vo, settings] of Object.entries(config.virtualOrganizations)) {
+    for (const [group, { properties: held }] of Object.entries(settings.groups)) {
+      if (held.includes(properties.genericPilot)) {
+        return { vo, dirac_group: group, dirac_properties: held.join(' '), preferred_username: clientId };
+      }
+    }
+  }
+  throw new UnauthorizedError(
+    `No group of the configuration holds ${properties.genericPilot}: add one (e.g. pilot: { properties: [GenericPilot] }) so pilots can get tokens.`,
+  );
 }

@@ -4,11 +4,11 @@
  * tokens, and the API's verifier accepts Cognito's access tokens (client_id, no aud) for the CLI
  * client only.
  */
-import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
+import type { PreTokenGenerationV2TriggerEvent, PreTokenGenerationV3TriggerEvent } from 'aws-lambda';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/cognito-pre-token.ts';
-import { cognitoGroupName, cognitoGroups, muonClaims } from '#shared/auth/cognito-claims.ts';
+import { cognitoGroupName, cognitoGroups, muonClaims, pilotClaims } from '#shared/auth/cognito-claims.ts';
 import { flattenClaims, identityFromClaims } from '#shared/auth/identity.ts';
 import { createIdentityProviderVerifier } from '#shared/auth/identity-provider.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
@@ -73,6 +73,36 @@ describe('Cognito claims', () => {
   it('make the trigger fail (Cognito refuses the sign-in) for a user in no muon group', async () => {
     const handler = createHandler({ config } as unknown as Deps);
     await expect(handler(event([]))).rejects.toThrow(/no muon group/);
+  });
+});
+
+describe("Cognito claims of a pilot's client-credentials token", () => {
+  it('give the GenericPilot group, in the access token only', async () => {
+    const handler = createHandler({ config } as unknown as Deps);
+    const answered = await handler({
+      ...event([]),
+      version: '3',
+      triggerSource: 'TokenGeneration_ClientCredentials',
+      callerContext: { awsSdkVersion: '3', clientId: 'pilot-client' },
+    } as unknown as PreTokenGenerationV3TriggerEvent);
+    const details = answered.response.claimsAndScopeOverrideDetails;
+    expect(details?.idTokenGeneration).toBeUndefined();
+    const access = details?.accessTokenGeneration?.claimsToAddOrOverride ?? {};
+    const identity = identityFromClaims(flattenClaims({ ...access, sub: 'pilot-client' }));
+    expect(identity).toMatchObject({
+      vo,
+      group: 'pilot',
+      properties: ['GenericPilot'],
+      username: 'pilot-client',
+    });
+  });
+
+  it('are refused, naming what to add, when no group holds GenericPilot', () => {
+    const noPilots = structuredClone(config);
+    const groups = noPilots.virtualOrganizations[vo]?.groups;
+    if (!groups) throw new Error('no VO');
+    delete groups.pilot;
+    expect(() => pilotClaims(noPilots, 'pilot-client')).toThrow(/No group .* holds GenericPilot/);
   });
 });
 

@@ -61,11 +61,11 @@ describe('the Cognito identity provider (-c identity=cognito)', () => {
     );
   });
 
-  it('runs the pre-token-generation trigger on the V2 event, reading the live configuration', () => {
+  it('runs the pre-token-generation trigger on the V3 event (users and pilots), reading the live configuration', () => {
     const trigger = logicalId(synthesized.stack, identity().trigger);
     template.hasResourceProperties('AWS::Cognito::UserPool', {
       LambdaConfig: {
-        PreTokenGenerationConfig: { LambdaVersion: 'V2_0', LambdaArn: { 'Fn::GetAtt': [trigger, 'Arn'] } },
+        PreTokenGenerationConfig: { LambdaVersion: 'V3_0', LambdaArn: { 'Fn::GetAtt': [trigger, 'Arn'] } },
       },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -91,13 +91,29 @@ describe('the Cognito identity provider (-c identity=cognito)', () => {
     template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
   });
 
+  it('gives pilots a confidential client-credentials client with the pilot scope', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: `${prefix}-api`,
+      Scopes: [Match.objectLike({ ScopeName: 'pilot' })],
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ClientName: `${prefix}-pilot`,
+      GenerateSecret: true,
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthScopes: [
+        { 'Fn::Join': ['', [{ Ref: logicalId(synthesized.stack, identity().resourceServer) }, '/pilot']] },
+      ],
+    });
+  });
+
   it('deploys a configuration whose issuer is the pool and whose audience is the CLI client', () => {
     const resolved = synthesized.stack.resolve(identity().configure(loadConfigFile('config/muon.yaml')));
     const pool = logicalId(synthesized.stack, identity().userPool);
     const client = logicalId(synthesized.stack, identity().cliClient);
     // ProviderURL: https://cognito-idp.<region>.amazonaws.com/<pool id>, the tokens' iss.
     expect(resolved.auth.issuer).toEqual({ 'Fn::GetAtt': [pool, 'ProviderURL'] });
-    expect(resolved.auth.audience).toEqual([{ Ref: client }]);
+    const pilot = logicalId(synthesized.stack, identity().pilotClient);
+    expect(resolved.auth.audience).toEqual([{ Ref: client }, { Ref: pilot }]);
     expect(resolved.auth.login.clientId).toEqual({ Ref: client });
     // The live document the authorizer reads is the one deployed with those values.
     const deployment = JSON.stringify(template.findResources('Custom::CDKBucketDeployment'));
