@@ -1,6 +1,6 @@
 /**
  * The identity provider the stack brings with `-c identity=cognito`: a Cognito user pool (Essentials
- * feature plan, which the V2 pre-token-generation event needs to customise access tokens), one
+ * feature plan, which the V2/V3 pre-token-generation events need to customise access tokens), one
  * Cognito group per DIRAC group of the configuration (`<vo>:<group>`), the pre-token-generation
  * trigger that writes `vo`, `dirac_group` and `dirac_properties` (functions/cognito-pre-token.ts),
  * a hosted sign-in domain, the CLI's public app client (authorization code + PKCE on the

@@ -66,6 +66,8 @@ describe('MuonStack pilots on AWS Batch', () => {
           { Name: 'MUON_PILOT_WALLCLOCK_SECONDS', Value: String(24 * 3600) },
           // Where the pilot gets its tokens (see pilot-credentials.test.ts).
           { Name: 'MUON_AUTH_ISSUER', Value: loadConfigFile('config/muon.yaml').auth.issuer },
+          // The live configuration from GET /api/config (configuration.test.ts).
+          { Name: 'MUON_CONFIG', Value: 'api' },
           {
             Name: 'MUON_PILOT_CREDENTIALS_SECRET_ARN',
             Value: { Ref: logicalId(stack, stack.pilots.clientSecret) },
