@@ -10,6 +10,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { isAlive } from '#shared/processes.ts';
 
 export const resolveHome = (
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -108,13 +109,4 @@ export function lockHome(
       rmSync(localFilePath(home), { force: true });
     },
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

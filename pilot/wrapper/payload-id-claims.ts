@@ -15,6 +15,7 @@
 import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive } from '#shared/processes.ts';
 
 export interface PayloadIdClaims {
   /** True when this process now holds `id`; false when a living process holds it. */
@@ -61,19 +62,10 @@ async function livingHolders(directory: string, id: number): Promise<number[]> {
     if (!name.startsWith(prefix)) continue;
     const holder = Number(name.slice(prefix.length));
     if (!Number.isInteger(holder)) continue;
-    if (alive(holder)) holders.push(holder);
+    if (isAlive(holder)) holders.push(holder);
     else await rm(join(directory, name), { force: true });
   }
   return holders;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The claim directory, made 0700; refused if someone else made it (a payload could have). */
