@@ -143,8 +143,13 @@ export class MuonStack extends Stack {
     this.web = new WebMonitor(this, 'Web', {
       prefix: props.prefix,
       api: this.api.httpApi,
-      login: { issuer: config.auth.issuer, clientId: webClientId, scope: 'openid profile' },
+      login: {
+        issuer: config.auth.issuer,
+        clientId: this.identity?.webClient.userPoolClientId ?? webClientId,
+        scope: 'openid profile',
+      },
     });
+    this.identity?.setWebUrl(this.web.url);
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the muon HTTP API.', value: this.api.url });
     new CfnOutput(this, 'WebUrl', {

@@ -34,6 +34,8 @@ export class CognitoIdentity extends Construct {
   readonly userPool: cognito.UserPool;
   readonly cliClient: cognito.UserPoolClient;
   readonly pilotClient: cognito.UserPoolClient;
+  /** The web monitor's public client; its redirect is the monitor's address (`setWebUrl`). */
+  readonly webClient: cognito.UserPoolClient;
   /** The API as a resource server: `<prefix>-api`, scope `pilot`. */
   readonly resourceServer: cognito.UserPoolResourceServer;
   readonly trigger: NodejsFunction;
@@ -115,6 +117,23 @@ export class CognitoIdentity extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
     });
+    this.webClient = this.userPool.addClient('Web', {
+      userPoolClientName: `${props.prefix}-web`,
+      generateSecret: false,
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.PROFILE],
+        // Replaced by the monitor's own address once the stack has made it (setWebUrl).
+        callbackUrls: ['https://example.com/'],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+    });
+
     // Client credentials need a custom scope: one resource server for the API, one scope for pilots.
     const pilotScope = new cognito.ResourceServerScope({
       scopeName: 'pilot',
@@ -140,8 +159,15 @@ export class CognitoIdentity extends Construct {
     this.issuer = this.userPool.userPoolProviderUrl;
   }
 
+  /** The web monitor signs in and out at `<url>/` (docs/web.md). */
+  setWebUrl(url: string): void {
+    const client = this.webClient.node.defaultChild as cognito.CfnUserPoolClient;
+    client.callbackUrLs = [`${url}/`];
+    client.logoutUrLs = [`${url}/`];
+  }
+
   /**
-   * The configuration the stack deploys: the pool as the issuer, the CLI and pilot clients as
+   * The configuration the stack deploys: the pool as the issuer, the CLI, pilot and web clients as
    * audiences, the CLI client as login client, so that the authorizer trusts exactly this pool (its values are known at deploy,
    * and the live document is written then).
    */
@@ -151,7 +177,11 @@ export class CognitoIdentity extends Construct {
       auth: {
         ...config.auth,
         issuer: this.issuer,
-        audience: [this.cliClient.userPoolClientId, this.pilotClient.userPoolClientId],
+        audience: [
+          this.cliClient.userPoolClientId,
+          this.pilotClient.userPoolClientId,
+          this.webClient.userPoolClientId,
+        ],
         login: { ...config.auth.login, clientId: this.cliClient.userPoolClientId },
       },
     };

@@ -106,6 +106,20 @@ describe('the Cognito identity provider (-c identity=cognito)', () => {
     });
   });
 
+  it("gives the web monitor a public client that comes back to the monitor's address", () => {
+    const distribution = logicalId(synthesized.stack, synthesized.stack.web.distribution);
+    const monitor = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }, '/']] };
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ClientName: `${prefix}-web`,
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      CallbackURLs: [monitor],
+      LogoutURLs: [monitor],
+    });
+    const pages = JSON.stringify(template.findResources('Custom::CDKBucketDeployment'));
+    expect(pages).toContain(logicalId(synthesized.stack, identity().webClient));
+  });
+
   it('deploys a configuration whose issuer is the pool and whose audience is the CLI client', () => {
     const resolved = synthesized.stack.resolve(identity().configure(loadConfigFile('config/muon.yaml')));
     const pool = logicalId(synthesized.stack, identity().userPool);
@@ -113,7 +127,8 @@ describe('the Cognito identity provider (-c identity=cognito)', () => {
     // ProviderURL: https://cognito-idp.<region>.amazonaws.com/<pool id>, the tokens' iss.
     expect(resolved.auth.issuer).toEqual({ 'Fn::GetAtt': [pool, 'ProviderURL'] });
     const pilot = logicalId(synthesized.stack, identity().pilotClient);
-    expect(resolved.auth.audience).toEqual([{ Ref: client }, { Ref: pilot }]);
+    const web = logicalId(synthesized.stack, identity().webClient);
+    expect(resolved.auth.audience).toEqual([{ Ref: client }, { Ref: pilot }, { Ref: web }]);
     expect(resolved.auth.login.clientId).toEqual({ Ref: client });
     // The live document the authorizer reads is the one deployed with those values.
     const deployment = JSON.stringify(template.findResources('Custom::CDKBucketDeployment'));
