@@ -29,10 +29,13 @@ export interface JobFilter {
   columns: string[];
 }
 
+/** DIRAC's 16 major statuses in level order, as `jobStatuses` in shared/jobs/status.ts (not
+ * imported: it would bring zod into the page); a unit test keeps the two equal. */
 export const allStatuses = [
   'Submitting',
   'Received',
   'Checking',
+  'Scouting',
   'Staging',
   'Waiting',
   'Matched',
