@@ -182,6 +182,10 @@ export class MuonStack extends Stack {
           "The pilots' client (client credentials): its id and secret go into PilotClientSecretArn.",
         value: this.identity.pilotClient.userPoolClientId,
       });
+      new CfnOutput(this, 'CognitoWebClientId', {
+        description: "The web monitor's client (in auth.audience of the deployed configuration).",
+        value: this.identity.webClient.userPoolClientId,
+      });
       new CfnOutput(this, 'CognitoCliClientId', {
         description: `The CLI's public client (auth.audience and auth.login.clientId); muon login --flow pkce --port ${cognitoLoginPort}.`,
         value: this.identity.cliClient.userPoolClientId,

@@ -136,6 +136,19 @@ describe('the Cognito identity provider (-c identity=cognito)', () => {
     expect(deployment).toContain(client);
   });
 
+  it('outputs the pool and its clients for the deploy walk-through', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'CognitoIssuer',
+        'CognitoUserPoolId',
+        'CognitoCliClientId',
+        'CognitoPilotClientId',
+        'CognitoWebClientId',
+      ]),
+    );
+  });
+
   it('leaves cdk-nag nothing unacknowledged', () => {
     const report = new AwsSolutionsChecks().validateScope(synthesized.stack);
     const findings = report.violations.flatMap((violation) =>
