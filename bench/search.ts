@@ -1,0 +1,68 @@
+/**
+ * `npm run bench:search`: the job search behind the web monitor's table (DiracX's
+ * `POST /api/jobs/search`, DIRAC's JobMonitoring `getJobs`) on a table of BENCH_JOBS jobs
+ * (100,000), submitted through the API as parametric JDL, 10,000 per request. Then, as the user
+ * who owns them, each query BENCH_REPEAT times (20): the first page of 100 sorted by JobID
+ * descending (the monitor's first view), the same filtered by Status, the page halfway through the table,
+ * and the summary by Status. Reports the server time (the API's answer, the HTTP round trip on
+ * 127.0.0.1 included) p50/p99 per query, and ends with one JSON line.
+ */
+import { api, benchRuntime, machine, percentile, round } from '#bench/support.ts';
+
+const totalJobs = Number(process.env.BENCH_JOBS ?? 100_000);
+const repeat = Number(process.env.BENCH_REPEAT ?? 20);
+const perRequest = 10_000;
+
+const runtime = await benchRuntime();
+try {
+  const loadStarted = Date.now();
+  for (let submitted = 0; submitted < totalJobs; submitted += perRequest) {
+    const count = Math.min(perRequest, totalJobs - submitted);
+    await api(runtime, '/api/jobs/jdl', [
+      `Executable = "echo"; Arguments = "%s"; JobName = "search_%n"; Parameters = ${count};`,
+    ]);
+  }
+  const loadSeconds = (Date.now() - loadStarted) / 1000;
+
+  const timed = async (path: string, body: unknown) => {
+    const times: number[] = [];
+    let total = '';
+    for (let i = 0; i < repeat; i += 1) {
+      const started = performance.now();
+      const response = await fetch(`${runtime.apiUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${runtime.tokens.user}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      await response.text();
+      times.push(performance.now() - started);
+      if (!response.ok) throw new Error(`${path}: ${response.status}`);
+      total = response.headers.get('content-range') ?? '';
+    }
+    return { p50Ms: round(percentile(times, 50)), p99Ms: round(percentile(times, 99)), contentRange: total };
+  };
+  const sortById = [{ parameter: 'JobID', direction: 'desc' }];
+  const queries = {
+    firstPage: await timed('/api/jobs/search?page=1&per_page=100', { sort: sortById }),
+    byStatus: await timed('/api/jobs/search?page=1&per_page=100', {
+      search: [{ parameter: 'Status', operator: 'in', values: ['Received', 'Checking', 'Waiting'] }],
+      sort: sortById,
+    }),
+    deepPage: await timed(`/api/jobs/search?page=${Math.max(1, Math.floor(totalJobs / 200))}&per_page=100`, {
+      sort: sortById,
+    }),
+    summaryByStatus: await timed('/api/jobs/summary', { grouping: ['Status'] }),
+  };
+  console.log(
+    JSON.stringify({
+      benchmark: 'search',
+      jobs: totalJobs,
+      repeat,
+      loadSeconds: round(loadSeconds),
+      queries,
+      machine: machine(),
+    }),
+  );
+} finally {
+  await runtime.cleanup();
+}
