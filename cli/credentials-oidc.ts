@@ -68,7 +68,10 @@ export interface LoginOptions {
 export async function login(options: LoginOptions): Promise<StoredLogin> {
   const { client } = options;
   const config = await discoverProvider(client.issuer, client.client_id);
-  const scope = [client.scope, options.group ? `group:${options.group}` : ''].filter(Boolean).join(' ');
+  const scope = supportedScope(
+    [client.scope, options.group ? `group:${options.group}` : ''].filter(Boolean).join(' '),
+    config.serverMetadata().scopes_supported,
+  );
   const extra: Record<string, string> = client.resource ? { resource: client.resource } : {};
   const hasDevice = config.serverMetadata().device_authorization_endpoint !== undefined;
   const flow = options.flow ?? (hasDevice ? 'device' : 'pkce');
@@ -108,6 +111,18 @@ async function deviceFlow(
     extra,
     options.signal ? { signal: options.signal } : {},
   );
+}
+
+/**
+ * `offline_access` is left out where the provider says it does not support it (Cognito lists
+ * `openid email phone profile` and refuses scopes it does not know; it gives refresh tokens anyway).
+ */
+function supportedScope(scope: string, supported: readonly string[] | undefined): string {
+  if (!supported || supported.includes('offline_access')) return scope;
+  return scope
+    .split(/\s+/)
+    .filter((item) => item !== 'offline_access')
+    .join(' ');
 }
 
 /** Authorization code with PKCE: the browser comes back to a one-shot server on 127.0.0.1. */

@@ -25,6 +25,8 @@ beforeAll(async () => {
           jwks_uri: `${issuer}/jwks`,
           response_types_supported: ['code'],
           code_challenge_methods_supported: ['S256'],
+          // As Cognito: no offline_access.
+          scopes_supported: ['openid', 'email', 'phone', 'profile'],
         }),
       );
       return;
@@ -64,7 +66,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const client = () => ({ issuer, client_id: 'cli-client', scope: 'openid', audience: ['cli-client'] });
+const client = () => ({
+  issuer,
+  client_id: 'cli-client',
+  scope: 'openid offline_access profile',
+  audience: ['cli-client'],
+});
 
 describe('muon login --port', () => {
   it('comes back to http://127.0.0.1:<port>/callback and exchanges the code there', async () => {
@@ -79,6 +86,8 @@ describe('muon login --port', () => {
         const authorize = new URL(text.replace(/^To log in, open /, ''));
         const redirect = new URL(authorize.searchParams.get('redirect_uri') ?? '');
         expect(redirect.href).toBe(`http://127.0.0.1:${port}/callback`);
+        // A scope the provider does not list is not asked for (Cognito would refuse it).
+        expect(authorize.searchParams.get('scope')).toBe('openid profile');
         codes.add('code-1');
         redirect.search = new URLSearchParams({
           code: 'code-1',
