@@ -334,7 +334,9 @@ describe('Authorization matrix', () => {
         body: { PilotReference: pilot.reference, Status: 'Running', StatusReason: 'probe' },
       }),
       'GET /api/pilots/info': () => ({ query: { reference: pilot.reference } }),
-      'POST /api/pilots/search': () => ({ body: { search: [{ parameter: 'Site', operator: 'eq', value: 'LOCAL.localhost.local' }] } }),
+      'POST /api/pilots/search': () => ({
+        body: { search: [{ parameter: 'Site', operator: 'eq', value: 'LOCAL.localhost.local' }] },
+      }),
       'POST /api/pilots/summary': () => ({ body: { grouping: ['Status'] } }),
       'POST /api/pilots/logs': () => ({ body: { PilotReference: pilot.reference, Size: 10 } }),
       'GET /api/pilots/logs': () => ({ query: { reference: pilot.reference } }),

@@ -61,8 +61,7 @@ describe('Job wrapper output uploads under a slow or unreachable API', () => {
   it('reschedules the job, never fails it, when the route is still down at the deadline', async () => {
     const seen = sandboxRouteDownFor(60_000);
     const started = Date.now();
-    const outcome = await startJobWrapper(scriptJob('echo result > out.txt'), pilot.context(uploads(1)))
-      .done;
+    const outcome = await startJobWrapper(scriptJob('echo result > out.txt'), pilot.context(uploads(1))).done;
     expect(outcome).toMatchObject({ status: 'Rescheduled' });
     expect((outcome as { reason: string }).reason).toMatch(/not uploaded within 1 s.*discarded/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
