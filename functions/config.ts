@@ -1,14 +1,16 @@
 /**
  * The live configuration over HTTP (DiracX's `GET /api/config`; DIRAC's Configuration Service):
- * - `GET /api/config`: the document the API runs with now, for users, and for pilots at start
- *   (`muon pilot --config api`), so a Batch pilot never runs with its image's copy;
+ * - `GET /api/config`: the live document, read from its S3 object (the one every function runs
+ *   with within its refresh period, so a `muon config show` right after a push shows the push),
+ *   for users, and for pilots at start (`muon pilot --config api`), so a Batch pilot never runs
+ *   with its image's copy;
  * - `PUT /api/config`: `muon config push`, for a CSAdministrator. The document is validated first;
  *   an invalid one changes nothing and the answer lists every problem with its path. A valid one
  *   replaces the S3 object (shared/config/live.ts) that every function re-reads within a minute.
  */
 import { z } from 'zod';
 import { properties } from '#shared/auth/identity.ts';
-import { configObjectKey, writeConfigObject } from '#shared/config/live.ts';
+import { configObjectKey, readConfigObject, writeConfigObject } from '#shared/config/live.ts';
 import { validateConfig } from '#shared/config/load.ts';
 import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
@@ -31,7 +33,18 @@ export const createHandler = (deps: Deps) =>
   createHttpHandler(deps, {
     'GET /api/config': route({
       caller: ['user', 'registeringPilot'],
-      handle: () => deps.config,
+      handle: async () => {
+        const bucket = deps.resources.bucket;
+        if (!bucket) return deps.config;
+        const live = await readConfigObject(deps.aws.s3, { bucket, key: configObjectKey }).catch(
+          (error: { $metadata?: { httpStatusCode?: number } }) => {
+            // No object yet (a deployment that never wrote one): the function's own document.
+            if (error.$metadata?.httpStatusCode === 404) return undefined;
+            throw error;
+          },
+        );
+        return live === undefined || live === 'unchanged' ? deps.config : live.config;
+      },
     }),
     'PUT /api/config': route({
       caller: ['user'],

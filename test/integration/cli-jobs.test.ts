@@ -357,6 +357,7 @@ describe('muon job (the CLI against a running WMS)', () => {
     const again = await run('job', 'submit', '--jdl', jdl, '--idempotency-key', 'bulk');
     expect(ids(again)).toEqual(jobIds);
     const count = await run('job', 'search', '--condition', 'JobName like bulk_%', '--per-page', '1');
-    expect(count.stdout.trim().split('\n').at(-1)).toBe('jobs 1-1 of 1001');
+    // Piped, the rows go to stdout and the page line to stderr.
+    expect(count.stderr).toBe('jobs 1-1 of 1001\n');
   });
 });

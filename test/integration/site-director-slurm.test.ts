@@ -139,9 +139,13 @@ describe('muon site-director with a Slurm computing element', () => {
     const idp = createServer((request, response) => {
       request.resume();
       request.on('end', async () => {
-        asked.push(
-          Buffer.from((request.headers.authorization ?? '').slice('Basic '.length), 'base64').toString(),
-        );
+        // RFC 6749 section 2.3.1: each part of the Basic credentials is form-encoded.
+        const basic = Buffer.from((request.headers.authorization ?? '').slice('Basic '.length), 'base64');
+        const parts = basic
+          .toString()
+          .split(':')
+          .map((part) => decodeURIComponent(part.replaceAll('+', ' ')));
+        asked.push(parts.join(':'));
         const token = await runtime.authority.sign(devIdentities(config()).pilot, 600);
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 600 }));
