@@ -6,11 +6,11 @@
  * (local/oidc-provider.ts), whose tokens `developmentVerifier` accepts too.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { claimNames, properties } from '#shared/auth/identity.ts';
 import { createIdentityProviderVerifier } from '#shared/auth/identity-provider.ts';
 import { describeTokenError } from '#shared/auth/token-errors.ts';
-import type { TokenVerifier } from '#shared/auth/verifier.ts';
+import { type TokenVerifier, verifierByIssuer } from '#shared/auth/verifier.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 
 const algorithm = 'ES256';
@@ -110,15 +110,7 @@ export function developmentVerifier(
   config: MuonConfig,
 ): TokenVerifier {
   const provider = createIdentityProviderVerifier({ issuer: oidc.issuer, audience: config.auth.audience });
-  return async (token) => {
-    let issuer: unknown;
-    try {
-      issuer = decodeJwt(token).iss;
-    } catch {
-      return { ok: false, reason: 'The token is not a valid JWT.' };
-    }
-    return issuer === oidc.issuer ? provider(token) : authority.verify(token);
-  };
+  return verifierByIssuer({ [oidc.issuer]: provider }, (token) => authority.verify(token));
 }
 
 /** The configuration the runtime's functions see: `muon login` is sent to the local provider. */

@@ -16,6 +16,20 @@ export function createBearerVerifier(options: {
   readonly identityProvider: TokenVerifier;
   readonly payloadTokens: PayloadTokens;
 }): TokenVerifier {
+  return verifierByIssuer(
+    { [payloadTokenIssuer]: (token) => options.payloadTokens.verify(token) },
+    options.identityProvider,
+  );
+}
+
+/**
+ * The check named for the token's unverified `iss` in `byIssuer`, or `otherwise`; the chosen check
+ * verifies the token, the issuer only routes it.
+ */
+export function verifierByIssuer(
+  byIssuer: Readonly<Record<string, TokenVerifier>>,
+  otherwise: TokenVerifier,
+): TokenVerifier {
   return async (token) => {
     let issuer: unknown;
     try {
@@ -23,9 +37,9 @@ export function createBearerVerifier(options: {
     } catch {
       return { ok: false, reason: 'The token is not a valid JWT.' };
     }
-    return issuer === payloadTokenIssuer
-      ? options.payloadTokens.verify(token)
-      : options.identityProvider(token);
+    const check =
+      typeof issuer === 'string' && Object.hasOwn(byIssuer, issuer) ? byIssuer[issuer] : undefined;
+    return (check ?? otherwise)(token);
   };
 }
 
