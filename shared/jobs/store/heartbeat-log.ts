@@ -6,19 +6,13 @@
  * weeks after the beat, long after the job page stops being looked at.
  */
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { jobKey } from '#shared/jobs/store/keys.ts';
+import { heartbeatKey, heartbeatSortPrefix, jobKey } from '#shared/jobs/store/keys.ts';
 import type { TransitionStore } from '#shared/jobs/transitions/write.ts';
 
 /** How long a beat is kept (DynamoDB TTL). */
 export const heartbeatRetentionSeconds = 30 * 86_400;
 /** The most beats a job page reads: the newest ones (a beat a minute is 33 hours of them). */
 export const heartbeatReadLimit = 2000;
-
-const sortPrefix = 'HEARTBEAT#';
-export const heartbeatKey = (jobId: number, time: string) => ({
-  pk: jobKey(jobId).pk,
-  sk: `${sortPrefix}${time}`,
-});
 
 /** DiracX's HeartbeatData figures that are plotted; the payload's output peek stays a parameter. */
 export const heartbeatFigures = [
@@ -66,7 +60,7 @@ export async function readHeartbeats(
       new QueryCommand({
         TableName: store.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':prefix': sortPrefix },
+        ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':prefix': heartbeatSortPrefix },
         ScanIndexForward: false,
         Limit: limit - entries.length,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -74,7 +68,7 @@ export async function readHeartbeats(
     );
     for (const item of page.Items ?? []) {
       const { pk: _pk, sk, expiresAt: _expires, ...figures } = item;
-      entries.push({ ...(figures as HeartbeatFigures), Time: String(sk).slice(sortPrefix.length) });
+      entries.push({ ...(figures as HeartbeatFigures), Time: String(sk).slice(heartbeatSortPrefix.length) });
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey && entries.length < limit);

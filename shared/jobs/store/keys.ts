@@ -1,10 +1,10 @@
 /**
  * Every key of the jobs and counters tables is built here and nowhere else.
  *
- * A job is one item, `JOB#<id>` / `JOB`. Its index keys put it in three searchable groups: by owner
- * (`<vo>#<owner>#<shard>`), by status (`<vo>#<status>#<shard>`) and by block of a thousand job ids
- * within its VO (`<vo>#<id / 1000>`), which spreads a VO's jobs over many partitions and still lets
- * a search walk them in job-id order.
+ * A job is one item, `JOB#<id>` / `JOB`, its heartbeat history beside it (`HEARTBEAT#<time>`). Its
+ * index keys put it in three searchable groups: by owner (`<vo>#<owner>#<shard>`), by status
+ * (`<vo>#<status>#<shard>`) and by block of a thousand job ids within its VO (`<vo>#<id / 1000>`),
+ * which spreads a VO's jobs over many partitions and still lets a search walk them in job-id order.
  *
  * The owner and status groups are write-sharded: the shard is the job id modulo `indexShards`, so
  * the consecutive ids of one bulk submission go round the shards and a 10,000-job submission writes
@@ -19,6 +19,12 @@ import type { JobStatus } from '#shared/jobs/status.ts';
 export const jobsPerVoBlock = 1000;
 
 export const jobKey = (jobId: number) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+/** One beat of the job's heartbeat history, in the job's partition (store/heartbeat-log.ts). */
+export const heartbeatSortPrefix = 'HEARTBEAT#';
+export const heartbeatKey = (jobId: number, time: string) => ({
+  pk: jobKey(jobId).pk,
+  sk: `${heartbeatSortPrefix}${time}`,
+});
 export const indexShards = 16;
 export const indexShard = (jobId: number) => jobId % indexShards;
 const shards = Array.from({ length: indexShards }, (_, shard) => shard);
