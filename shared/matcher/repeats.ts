@@ -13,6 +13,7 @@
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '#shared/jobs/model.ts';
+import { jobIdOfKey } from '#shared/jobs/store/keys.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
 
 export interface RepeatsDeps {
@@ -43,7 +44,7 @@ export function createRepeats(deps: RepeatsDeps) {
       }),
     );
     const pk = Items?.[0]?.pk;
-    return typeof pk === 'string' ? Number(pk.slice('JOB#'.length)) : undefined;
+    return typeof pk === 'string' ? jobIdOfKey(pk) : undefined;
   }
 
   return {

@@ -19,6 +19,8 @@ import type { JobStatus } from '#shared/jobs/status.ts';
 export const jobsPerVoBlock = 1000;
 
 export const jobKey = (jobId: number) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+/** The job id in a job's partition key, as a keys-only index returns it. */
+export const jobIdOfKey = (pk: string) => Number(pk.slice('JOB#'.length));
 /** One beat of the job's heartbeat history, in the job's partition (store/heartbeat-log.ts). */
 export const heartbeatSortPrefix = 'HEARTBEAT#';
 export const heartbeatKey = (jobId: number, time: string) => ({
