@@ -4,26 +4,13 @@
  * script or a user sees a broken database here rather than as 500s on every other route.
  * DIRAC counterpart: the SystemAdministrator's component status.
  */
-import { z } from 'zod';
 import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
+import type { HealthAnswer } from '#shared/health/answers.ts';
 import { createDependencyProbe } from '#shared/health/dependencies.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
 import { respond, route } from '#shared/http/route.ts';
 import { version } from '#shared/version.ts';
-
-const dependencySchema = z.object({
-  status: z.enum(['ok', 'unavailable']),
-  ms: z.number(),
-  error: z.string().optional(),
-});
-
-export const healthSchema = z.object({
-  status: z.enum(['ok', 'degraded']),
-  version: z.string(),
-  time: z.string(),
-  dependencies: z.object({ dynamodb: dependencySchema, sqs: dependencySchema, s3: dependencySchema }),
-});
 
 export const createHandler = (deps: Deps) => {
   const probe = createDependencyProbe(deps);
@@ -33,7 +20,7 @@ export const createHandler = (deps: Deps) => {
       handle: async () => {
         const dependencies = await probe();
         const healthy = Object.values(dependencies).every((d) => d.status === 'ok');
-        const body: z.infer<typeof healthSchema> = {
+        const body: HealthAnswer = {
           status: healthy ? 'ok' : 'degraded',
           version,
           time: deps.now().toISOString(),

@@ -3,9 +3,9 @@
  * functions/auth.ts, functions/matcher.ts, functions/pilots.ts): DiracX's `auth/userinfo` and
  * pilots routers, DIRAC's Matcher and PilotManager. See shared/http/openapi-contract.ts.
  */
-import { z } from 'zod';
 import { loginClientSchema, userInfoSchema } from '#shared/auth/answers.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
+import { healthAnswerSchema } from '#shared/health/answers.ts';
 import type { RouteDoc, RouteDocs } from '#shared/http/openapi-contract.ts';
 import { fits } from '#shared/http/openapi-contract.ts';
 import type { MatchAnswer } from '#shared/matcher/answer.ts';
@@ -31,19 +31,6 @@ import { metadataSchema, referenceQuerySchema, registrationSchema } from '#share
 import type { PilotRegistry } from '#shared/pilots/registry.ts';
 import type { summarizePilots } from '#shared/pilots/search.ts';
 import { pilotPageQuerySchema, pilotSearchSchema, pilotSummarySchema } from '#shared/pilots/search.ts';
-
-const dependency = z.object({
-  status: z.enum(['ok', 'unavailable']),
-  ms: z.number(),
-  error: z.string().optional(),
-});
-/** `GET /api/health`'s body (functions/health.ts answers it; functions cannot be imported here). */
-const healthAnswerSchema = z.object({
-  status: z.enum(['ok', 'degraded']),
-  version: z.string(),
-  time: z.string(),
-  dependencies: z.object({ dynamodb: dependency, sqs: dependency, s3: dependency }),
-});
 
 type Logs = ReturnType<typeof createPilotLogs>;
 type Tokens = ReturnType<typeof createMatcherPayloadTokens>;
