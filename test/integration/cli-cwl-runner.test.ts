@@ -4,12 +4,12 @@
  * runner must turn them into its own exit codes and show cwltool's error lines.
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCwl, UNSUPPORTED } from '#cli/commands/cwl-runner.ts';
-import { type RunningPilot, startPilot } from '#pilot/pilot.ts';
 import { payloadScratch } from '#test/integration/support/jobs.ts';
-import { quickPilotConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { quickPilotConfig, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { type RuntimeWithPilot, startRuntimeWithPilot } from '#test/integration/support/runtime-pilot.ts';
 
 const scratch = payloadScratch('muon-cli-cwl-runner-');
 
@@ -50,27 +50,17 @@ outputs: []
   );
 
 let runtime: TestRuntime;
-let pilot: RunningPilot;
+let setup: RuntimeWithPilot | undefined;
 
 beforeAll(async () => {
   const base = quickPilotConfig(2);
   const settings = { ...base, pilot: { ...base.pilot, cwltool: [fakeCwltool] } };
-  runtime = await startTestRuntime({ config: settings, scheduleEveryMs: 500 });
-  pilot = startPilot({
-    config: settings,
-    configDir: resolve('config'),
-    apiUrl: runtime.apiUrl,
-    token: runtime.tokens.pilot,
-    resources: { cores: 2 },
-    workDir: join(scratch, 'pilot'),
-    idleStopSeconds: 3600,
-  });
-  await pilot.reference;
+  setup = await startRuntimeWithPilot(settings, { cores: 2, scratch });
+  runtime = setup.runtime;
 }, 60_000);
 
 afterAll(async () => {
-  await pilot?.stop({ force: true });
-  await runtime?.stop();
+  await setup?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -5,11 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCwl } from '#cli/commands/cwl-runner.ts';
 import { main } from '#cli/main.ts';
-import { type RunningPilot, startPilot } from '#pilot/pilot.ts';
 import { minorStatus } from '#shared/jobs/status.ts';
 import {
   getJob,
@@ -20,34 +19,24 @@ import {
   submitJdl,
   waitForJob,
 } from '#test/integration/support/jobs.ts';
-import { quickPilotConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { quickPilotConfig, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { type RuntimeWithPilot, startRuntimeWithPilot } from '#test/integration/support/runtime-pilot.ts';
 import { capturingStdout } from '#test/integration/support/stdout.ts';
 
 const scratch = payloadScratch('muon-pilot-jobs-');
 
 let runtime: TestRuntime;
-let pilot: RunningPilot;
+let setup: RuntimeWithPilot | undefined;
 const cli = (...args: string[]) =>
   main(['node', 'muon', '--api-url', runtime.apiUrl, '--token', runtime.tokens.user, ...args]);
 
 beforeAll(async () => {
-  const settings = quickPilotConfig(2);
-  runtime = await startTestRuntime({ config: settings, scheduleEveryMs: 500 });
-  pilot = startPilot({
-    config: settings,
-    configDir: resolve('config'),
-    apiUrl: runtime.apiUrl,
-    token: runtime.tokens.pilot,
-    resources: { cores: 4 },
-    workDir: join(scratch, 'pilot'),
-    idleStopSeconds: 3600,
-  });
-  await pilot.reference;
+  setup = await startRuntimeWithPilot(quickPilotConfig(2), { cores: 4, scratch });
+  runtime = setup.runtime;
 }, 60_000);
 
 afterAll(async () => {
-  await pilot?.stop({ force: true });
-  await runtime?.stop();
+  await setup?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -6,11 +6,10 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsFile, writeLogin } from '#cli/credentials.ts';
 import { writeLocalFile } from '#local/home.ts';
-import { type RunningPilot, startPilot } from '#pilot/pilot.ts';
 import {
   insertedJobsSchema,
   jobViewSchema,
@@ -19,32 +18,22 @@ import {
 } from '#shared/jobs/answers.ts';
 import { payloadScratch } from '#test/integration/support/jobs.ts';
 import { approveDevice } from '#test/integration/support/oidc-browser.ts';
-import { quickPilotConfig, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { quickPilotConfig, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { type RuntimeWithPilot, startRuntimeWithPilot } from '#test/integration/support/runtime-pilot.ts';
 
 // Debian's python3 in npm test; MUON_TEST_PYTHON runs the same suite with another one (3.9, the oldest supported).
 const python = process.env.MUON_TEST_PYTHON ?? '/usr/bin/python3';
 const scratch = payloadScratch('muon-python-client-');
 let runtime: TestRuntime;
-let pilot: RunningPilot;
+let setup: RuntimeWithPilot | undefined;
 
 beforeAll(async () => {
-  const settings = quickPilotConfig(2);
-  runtime = await startTestRuntime({ config: settings, scheduleEveryMs: 500 });
-  pilot = startPilot({
-    config: settings,
-    configDir: resolve('config'),
-    apiUrl: runtime.apiUrl,
-    token: runtime.tokens.pilot,
-    resources: { cores: 2 },
-    workDir: join(scratch, 'pilot'),
-    idleStopSeconds: 3600,
-  });
-  await pilot.reference;
+  setup = await startRuntimeWithPilot(quickPilotConfig(2), { cores: 2, scratch });
+  runtime = setup.runtime;
 }, 60_000);
 
 afterAll(async () => {
-  await pilot?.stop({ force: true });
-  await runtime?.stop();
+  await setup?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
 
