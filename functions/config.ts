@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { properties } from '#shared/auth/identity.ts';
-import { configObjectKey, readConfigObject, writeConfigObject } from '#shared/config/live.ts';
+import { configObjectKey, readStoredConfig, writeConfigObject } from '#shared/config/live.ts';
 import { validateConfig } from '#shared/config/load.ts';
 import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
@@ -36,14 +36,8 @@ export const createHandler = (deps: Deps) =>
       handle: async () => {
         const bucket = deps.resources.bucket;
         if (!bucket) return deps.config;
-        const live = await readConfigObject(deps.aws.s3, { bucket, key: configObjectKey }).catch(
-          (error: { $metadata?: { httpStatusCode?: number } }) => {
-            // No object yet (a deployment that never wrote one): the function's own document.
-            if (error.$metadata?.httpStatusCode === 404) return undefined;
-            throw error;
-          },
-        );
-        return live === undefined || live === 'unchanged' ? deps.config : live.config;
+        // No object yet (a deployment that never wrote one): the function's own document.
+        return (await readStoredConfig(deps.aws.s3, { bucket, key: configObjectKey })) ?? deps.config;
       },
     }),
     'PUT /api/config': route({

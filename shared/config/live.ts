@@ -47,6 +47,23 @@ export async function writeConfigObject(
   );
 }
 
+/** The document stored at `location` now; undefined when none was ever written there. */
+export async function readStoredConfig(
+  s3: Pick<S3Client, 'send'>,
+  location: ConfigLocation,
+): Promise<MuonConfig | undefined> {
+  try {
+    const read = await readConfigObject(s3, location);
+    return read === 'unchanged' ? undefined : read.config;
+  } catch (error) {
+    if (httpStatusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+const httpStatusOf = (error: unknown): number | undefined =>
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
 /** The document and its ETag; `unchanged` when it still has `etag`. Throws when it is invalid. */
 export async function readConfigObject(
   s3: Pick<S3Client, 'send'>,
@@ -66,9 +83,7 @@ export async function readConfigObject(
     text = (await answer.Body?.transformToString('utf8')) ?? '';
     tag = answer.ETag;
   } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 304) {
-      return 'unchanged';
-    }
+    if (httpStatusOf(error) === 304) return 'unchanged';
     throw error;
   }
   const result = parseConfigText(text);
