@@ -12,17 +12,15 @@
  * At most `maxJobsPerRun` jobs change per run; each walk keeps its place for the next run.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { jobsInStatus, runBudget, walk } from '#shared/agents/sweep.ts';
+import { rescheduleOnce, sweepJobs } from '#shared/agents/job-sweep.ts';
+import { runBudget } from '#shared/agents/sweep.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import { type JobStatus, minorStatus } from '#shared/jobs/status.ts';
-import { fromJobItem } from '#shared/jobs/store/keys.ts';
 import { failJob } from '#shared/jobs/transitions/fail.ts';
 import { allOf, quietSince, samePilot } from '#shared/jobs/transitions/guards.ts';
-import { rescheduleWrite } from '#shared/jobs/transitions/reschedule.ts';
 import { stallJob } from '#shared/jobs/transitions/stall.ts';
-import { writeTransition } from '#shared/jobs/transitions/write.ts';
 import type { Logger } from '#shared/log.ts';
 import { endedStatuses, type PilotRecord } from '#shared/pilots/model.ts';
 import { getPilot } from '#shared/pilots/records.ts';
@@ -156,31 +154,19 @@ type Outcome = 'stalled' | 'rescheduled' | 'failed';
 
 export async function findStalledJobs(deps: StalledJobsDeps): Promise<StalledJobsRun> {
   const settings = deps.config.agents.stalledJobs;
-  const budget = runBudget(settings.maxJobsPerRun);
   const run: StalledJobsRun = { examined: 0, stalled: 0, rescheduled: 0, failed: 0 };
   const now = deps.now().getTime();
-  const restart: number[] = [];
   const pilots: PilotReads = new Map();
-  try {
-    for (const vo of Object.keys(deps.config.virtualOrganizations)) {
-      for (const status of swept) {
-        const target = jobsInStatus(deps.jobsTable, `stalledJobs#${vo}#${status}`, vo, status);
-        run.examined += await walk(deps, target, budget, async (item) => {
-          const summary = fromJobItem(item);
-          // Stalled and Matched jobs are judged with their pilot, read only for them.
-          if (!judgedWithPilot.has(status) && !judge(summary, settings, now)) return 'skipped';
-          const outcome = await settle(deps, summary.jobId, now, pilots);
-          if (!outcome) return 'skipped';
-          run[outcome] += 1;
-          if (outcome === 'rescheduled') restart.push(summary.jobId);
-          return 'changed';
-        });
-      }
-    }
-  } finally {
-    // Whatever happened, rescheduled jobs go to the chain (the recovery sweep would find them too).
-    if (restart.length > 0) await deps.startChain(restart);
-  }
+  await sweepJobs(deps, {
+    vos: Object.keys(deps.config.virtualOrganizations),
+    statuses: swept,
+    cursor: (vo, status) => `stalledJobs#${vo}#${status}`,
+    budget: runBudget(settings.maxJobsPerRun),
+    run,
+    // Stalled and Matched jobs are judged with their pilot, read only for them.
+    worthReading: (job) => judgedWithPilot.has(job.status) || judge(job, settings, now) !== undefined,
+    settle: (jobId) => settle(deps, jobId, now, pilots),
+  });
   return run;
 }
 
@@ -259,18 +245,12 @@ async function write(
       });
       return result.ok ? 'failed' : undefined;
     }
-    case 'reschedule': {
-      const result = await writeTransition(
-        store,
-        rescheduleWrite(job, {
-          time,
-          source: agentSource,
-          maxRescheduling: deps.config.jobs.maxRescheduling,
-          guard,
-        }),
-      );
-      if (!result.ok) return undefined;
-      return result.job.status === 'Received' ? 'rescheduled' : 'failed';
-    }
+    case 'reschedule':
+      return rescheduleOnce(deps.jobs, job, {
+        time,
+        source: agentSource,
+        maxRescheduling: deps.config.jobs.maxRescheduling,
+        guard,
+      });
   }
 }

@@ -13,14 +13,12 @@
  * towards `jobs.maxRescheduling`, as DIRAC's Matched kick does.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { rescheduleOnce, sweepJobs } from '#shared/agents/job-sweep.ts';
 import { lastSignOfLife } from '#shared/agents/stalled-jobs.ts';
-import { jobsInStatus, runBudget, walk } from '#shared/agents/sweep.ts';
+import { runBudget } from '#shared/agents/sweep.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
-import { fromJobItem } from '#shared/jobs/store/keys.ts';
 import { allOf, quietSince, samePilot } from '#shared/jobs/transitions/guards.ts';
-import { rescheduleWrite } from '#shared/jobs/transitions/reschedule.ts';
-import { writeTransition } from '#shared/jobs/transitions/write.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface UnconfirmedMatchesDeps {
@@ -45,25 +43,17 @@ const agentSource = 'UnconfirmedMatches';
 
 export async function returnUnconfirmedMatches(deps: UnconfirmedMatchesDeps): Promise<UnconfirmedMatchesRun> {
   const run: UnconfirmedMatchesRun = { examined: 0, rescheduled: 0, failed: 0 };
-  const budget = runBudget(deps.config.agents.stalledJobs.maxJobsPerRun);
   const now = deps.now().getTime();
   const since = new Date(now - deps.config.matcher.confirmSeconds * 1000).toISOString();
-  const restart: number[] = [];
-  try {
-    for (const vo of Object.keys(deps.config.virtualOrganizations)) {
-      const target = jobsInStatus(deps.jobsTable, `unconfirmedMatches#${vo}`, vo, 'Matched');
-      run.examined += await walk(deps, target, budget, async (item) => {
-        if (lastSignOfLife(fromJobItem(item)) >= Date.parse(since)) return 'skipped';
-        const outcome = await giveBack(deps, Number(item.jobId), since, now);
-        if (!outcome) return 'skipped';
-        run[outcome] += 1;
-        if (outcome === 'rescheduled') restart.push(Number(item.jobId));
-        return 'changed';
-      });
-    }
-  } finally {
-    if (restart.length > 0) await deps.startChain(restart);
-  }
+  await sweepJobs(deps, {
+    vos: Object.keys(deps.config.virtualOrganizations),
+    statuses: ['Matched'],
+    cursor: (vo) => `unconfirmedMatches#${vo}`,
+    budget: runBudget(deps.config.agents.stalledJobs.maxJobsPerRun),
+    run,
+    worthReading: (job) => lastSignOfLife(job) < Date.parse(since),
+    settle: (jobId) => giveBack(deps, jobId, since, now),
+  });
   return run;
 }
 
@@ -76,17 +66,13 @@ async function giveBack(
 ): Promise<'rescheduled' | 'failed' | undefined> {
   const job = await deps.jobs.get(jobId);
   if (job?.status !== 'Matched' || lastSignOfLife(job) >= Date.parse(since)) return undefined;
-  const result = await writeTransition(
-    deps.jobs.transitions,
-    rescheduleWrite(job, {
-      time: new Date(now).toISOString(),
-      source: agentSource,
-      maxRescheduling: deps.config.jobs.maxRescheduling,
-      guard: allOf(samePilot(job.pilotReference), quietSince(since)),
-    }),
-  );
-  if (!result.ok) return undefined;
-  const outcome = result.job.status === 'Received' ? 'rescheduled' : 'failed';
+  const outcome = await rescheduleOnce(deps.jobs, job, {
+    time: new Date(now).toISOString(),
+    source: agentSource,
+    maxRescheduling: deps.config.jobs.maxRescheduling,
+    guard: allOf(samePilot(job.pilotReference), quietSince(since)),
+  });
+  if (!outcome) return undefined;
   deps.logger.info('unconfirmed match given back', {
     jobId,
     pilotReference: job.pilotReference,
