@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { loginToken } from '#cli/credentials.ts';
 import { CliError } from '#cli/errors.ts';
-import { readLocalFile, resolveHome } from '#local/home.ts';
+import { type LocalFile, readLocalFile, resolveHome } from '#local/home.ts';
 import { parseJson, stringifyJson } from '#shared/json.ts';
 
 export type Role = 'user' | 'admin' | 'pilot';
@@ -58,9 +58,13 @@ export function flagOptions(command: Command): ClientOptions {
   return { ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) };
 }
 
-/** The API URL from `--api-url`, MUON_API_URL or local.json. */
-export function resolveApiUrl(options: ClientOptions, env = process.env): string {
-  const apiUrl = options.apiUrl ?? env.MUON_API_URL ?? readLocalFile(resolveHome(env))?.apiUrl;
+/** The API URL from `--api-url`, MUON_API_URL or local.json (read only when needed). */
+export function resolveApiUrl(
+  options: ClientOptions,
+  env = process.env,
+  local: () => LocalFile | undefined = () => readLocalFile(resolveHome(env)),
+): string {
+  const apiUrl = options.apiUrl ?? env.MUON_API_URL ?? local()?.apiUrl;
   if (!apiUrl) {
     throw new CliError(
       'No API to talk to: pass --api-url, set MUON_API_URL, or start the local runtime with `muon local`.',
@@ -71,7 +75,7 @@ export function resolveApiUrl(options: ClientOptions, env = process.env): string
 
 export function resolveClient(options: ClientOptions, env = process.env): ApiClient {
   const local = readLocalFile(resolveHome(env));
-  const apiUrl = resolveApiUrl(options, env);
+  const apiUrl = resolveApiUrl(options, env, () => local);
   const fixed = options.token ?? env.MUON_TOKEN;
   const development = local?.tokens[options.as ?? 'user'];
   // A development token asked for by role (`as`) wins over a login.
