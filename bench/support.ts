@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
+import { queryPages } from '#shared/aws/dynamo.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
@@ -87,20 +87,13 @@ export async function countByStatus(runtime: LocalRuntime, vo: string, status: J
 
 async function countPartition(runtime: LocalRuntime, partition: string) {
   let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await runtime.aws.dynamo.send(
-      new QueryCommand({
-        TableName: runtime.resources.tables.jobs,
-        IndexName: 'byStatus',
-        KeyConditionExpression: 'statusKey = :k',
-        ExpressionAttributeValues: { ':k': partition },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const pages = queryPages(runtime.aws.dynamo, {
+    TableName: runtime.resources.tables.jobs,
+    IndexName: 'byStatus',
+    KeyConditionExpression: 'statusKey = :k',
+    ExpressionAttributeValues: { ':k': partition },
+    Select: 'COUNT',
+  });
+  for await (const page of pages) count += page.Count ?? 0;
   return count;
 }
