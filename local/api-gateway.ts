@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { invoke, type LocalFunction } from '#local/invoke.ts';
+import { readBody } from '#local/request-body.ts';
 import type { WebHandler } from '#local/web.ts';
 import { bearerToken, rejectedContextKey } from '#shared/auth/verifier.ts';
 import type { Logger } from '#shared/log.ts';
@@ -147,7 +148,7 @@ async function handle(
     }
     claims = authorized.context;
   }
-  const body = await readBody(req);
+  const body = await readBody(req, maxPayloadBytes);
   if (body === undefined)
     return send(res, 413, { detail: `The request body exceeds ${maxPayloadBytes} bytes.` });
 
@@ -238,21 +239,6 @@ function authorizerEvent(req: IncomingMessage, url: URL, routeKey: string) {
     rawQueryString: url.search.slice(1),
     headers,
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxPayloadBytes) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown, challenge = false): void {

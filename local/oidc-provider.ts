@@ -17,11 +17,12 @@
  * end with the runtime. The port is kept in the home too, so the issuer survives a restart.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { writePrivateFile } from '#local/home.ts';
+import { signIn } from '#local/oidc-sign-in.ts';
 import { claimNames, properties } from '#shared/auth/identity.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { Logger } from '#shared/log.ts';
@@ -221,76 +222,6 @@ export async function startOidcProvider(options: {
       }),
   };
 }
-
-/**
- * The interactions: a login prompt shows a form asking for the user name (GET) and signs that user
- * in (POST); a consent prompt is granted at once with what the client asked, as a development
- * provider has no consent to ask for.
- */
-async function signIn(
-  provider: Provider,
-  users: Readonly<Record<string, DevelopmentUser>>,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const details = await provider.interactionDetails(req, res);
-  if (details.prompt.name === 'consent') {
-    const accountId = details.session?.accountId ?? '';
-    const grant = details.grantId
-      ? ((await provider.Grant.find(details.grantId)) as InstanceType<Provider['Grant']>)
-      : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
-    const missing = details.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-      grant.addResourceScope(resource, scopes.join(' '));
-    }
-    const grantId = await grant.save();
-    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-    return;
-  }
-  if (req.method === 'GET') {
-    const names = Object.keys(users).join(', ');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!DOCTYPE html><html><head><title>muon: sign in</title></head><body>
-<h1>muon development sign-in</h1><p>Users: ${escapeHtml(names)}</p>
-<form method="post" action="/interaction/${escapeHtml(details.uid)}">
-<input type="text" name="username" autofocus/><button type="submit">Sign in</button></form></body></html>`);
-    return;
-  }
-  const form = new URLSearchParams(await readBody(req));
-  const username = form.get('username') ?? '';
-  if (!users[username]) {
-    res.writeHead(400, { 'content-type': 'text/plain' });
-    res.end(`No development user "${username}"; the users are ${Object.keys(users).join(', ')}.\n`);
-    return;
-  }
-  await provider.interactionFinished(
-    req,
-    res,
-    { login: { accountId: username } },
-    { mergeWithLastSubmission: false },
-  );
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-      if (body.length > 65_536) reject(new Error('the form is too large'));
-    });
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
-}
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Listens on 127.0.0.1:`port`, or on a free port when that one is taken or not given. */
 async function listen(server: Server, port: number | undefined): Promise<number> {
