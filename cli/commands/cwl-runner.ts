@@ -18,12 +18,12 @@ import { type ApiClient, type ClientOptions, flagOptions } from '#cli/client.ts'
 import { createJobApi, type InsertedJob } from '#cli/commands/job-api.ts';
 import { createSandboxUploader, sendChunks } from '#cli/commands/job-bulk.ts';
 import { planCwl } from '#cli/commands/job-submit-cwl.ts';
+import { lookAtJob } from '#cli/commands/job-wait.ts';
 import { CliError } from '#cli/errors.ts';
 import { noProgress, type Output } from '#cli/format.ts';
 import { downloadJobOutputs, unpackOutputSandboxes } from '#cli/outputs.ts';
 import { CwlValidationError, UNSUPPORTED_REQUIREMENT } from '#shared/cwl/index.ts';
 import { isEnded, type JobStatus, minorStatus } from '#shared/jobs/status.ts';
-import { maxWaitSeconds } from '#shared/jobs/wait.ts';
 import type { JobSandboxes } from '#shared/sandboxes/model.ts';
 
 export const UNSUPPORTED = 33;
@@ -122,12 +122,9 @@ async function followJob(
 ): Promise<JobState | undefined> {
   let status = submittedAs;
   for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) return undefined;
-    const wait = Math.max(1, Math.min(maxWaitSeconds, Math.floor(left / 1000)));
     const asked = Date.now();
-    const query = `wait=${wait}${status ? `&status=${encodeURIComponent(status)}` : ''}`;
-    const { body } = await client.request<JobState>('GET', `/api/jobs/${jobId}?${query}`);
+    if (asked >= deadline) return undefined;
+    const body = await lookAtJob(client, jobId, deadline, status);
     if (body.Status !== status) say(`muon cwl-runner: job ${jobId} ${body.Status} (${body.MinorStatus})`);
     if (isEnded(body.Status as JobStatus)) return body;
     const early = body.Status === status && Date.now() - asked < 500;

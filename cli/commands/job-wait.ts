@@ -7,6 +7,7 @@
  * Exit code 0 when all are Done, 1 when any ended otherwise, 3 at the --timeout.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiClient } from '#cli/client.ts';
 import type { JobApi } from '#cli/commands/job-api.ts';
 import { CliError } from '#cli/errors.ts';
 import { createProgress, formatRows, type Output, toJson } from '#cli/format.ts';
@@ -73,15 +74,27 @@ export async function waitForJobs(
   if (jobs.some((job) => job.Status !== 'Done')) process.exitCode = 1;
 }
 
+/**
+ * One long-polled look at a job (`?wait`, shared/jobs/wait.ts): answered once its Status is no
+ * longer `status` (without one: once it has ended), else after at most 20 s and before `deadline`.
+ */
+export async function lookAtJob(
+  client: ApiClient,
+  jobId: number,
+  deadline: number,
+  status?: string,
+): Promise<Omit<JobState, 'JobID'>> {
+  const wait = Math.max(1, Math.min(maxWaitSeconds, Math.floor((deadline - Date.now()) / 1000)));
+  const query = `wait=${wait}${status ? `&status=${encodeURIComponent(status)}` : ''}`;
+  const { body } = await client.request<Omit<JobState, 'JobID'>>('GET', `/api/jobs/${jobId}?${query}`);
+  return body;
+}
+
 /** One job: each look holds until the job ends (or 20 s pass). */
 function longPoll(api: JobApi, jobId: number, deadline: number) {
   return async (): Promise<JobState[]> => {
-    const wait = Math.max(1, Math.min(maxWaitSeconds, Math.floor((deadline - Date.now()) / 1000)));
-    const { body } = await api.client.request<Omit<JobState, 'JobID'>>(
-      'GET',
-      `/api/jobs/${jobId}?wait=${wait}`,
-    );
-    return [{ JobID: jobId, Status: body.Status, MinorStatus: body.MinorStatus }];
+    const { Status, MinorStatus } = await lookAtJob(api.client, jobId, deadline);
+    return [{ JobID: jobId, Status, MinorStatus }];
   };
 }
 
