@@ -22,6 +22,7 @@ import type {
   WrapperHandle,
 } from '#pilot/api.ts';
 import { ApiCallError } from '#pilot/retry.ts';
+import { isRetryableFailure } from '#shared/jobs/retryable-failures.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface Reporter {
@@ -188,7 +189,7 @@ function notApplied(answer: unknown): Set<number> {
   const failed = (answer as { failed?: Record<string, { code?: string }> } | undefined)?.failed ?? {};
   return new Set(
     Object.entries(failed)
-      .filter(([, failure]) => failure.code === 'not_attempted' || failure.code === 'unavailable')
+      .filter(([, failure]) => isRetryableFailure(failure))
       .map(([jobId]) => Number(jobId)),
   );
 }

@@ -12,6 +12,7 @@ import {
   resolveClient,
 } from '#cli/client.ts';
 import { CliError } from '#cli/errors.ts';
+import { isRetryableFailure } from '#shared/jobs/retryable-failures.ts';
 
 export interface InsertedJob {
   JobID: number;
@@ -168,10 +169,7 @@ export type JobApi = ReturnType<typeof createJobApi>;
 /** A bulk answer with jobs the API did not reach within its budget, or that its store failed. */
 function unfinished(answer: RawAnswer): boolean {
   const failed = (answer.body as Partial<BulkResult> | undefined)?.failed;
-  return (
-    answer.status === 503 ||
-    Object.values(failed ?? {}).some((f) => f.code === 'not_attempted' || f.code === 'unavailable')
-  );
+  return answer.status === 503 || Object.values(failed ?? {}).some(isRetryableFailure);
 }
 
 const isBulkResult = (value: unknown): value is BulkResult =>
