@@ -85,8 +85,9 @@ export async function writeTransition(
   try {
     const { Attributes } = await store.dynamo.send(updateCommand(store, write, 'ALL_NEW'));
     const job = fromJobItem(Attributes ?? {});
-    countArrival(write.to);
-    return { ok: true, job, previous: previousStatus(job, write) };
+    const previous = previousStatus(job, write);
+    if (previous !== write.to) countArrival(write.to);
+    return { ok: true, job, previous };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     if (options.readBack !== true) return { ok: false, current: undefined };
@@ -102,11 +103,14 @@ export async function writeTransition(
  */
 export async function writeTransitionOnly(store: TransitionStore, write: TransitionWrite): Promise<boolean> {
   const held = await conditionHolds(store.dynamo.send(updateCommand(store, write, 'NONE')));
-  if (held) countArrival(write.to);
+  if (held && !write.from.includes(write.to)) countArrival(write.to);
   return held;
 }
 
-/** The statuses whose arrivals are counted as metrics (shared/metrics.ts; no-ops off Lambda). */
+/**
+ * The statuses whose arrivals are counted as metrics (shared/metrics.ts; no-ops off Lambda). A write
+ * that keeps the status (a minor or application status reported on a Matched or Done job) is none.
+ */
 const arrivalMetrics: Partial<Record<JobStatus, MetricName>> = {
   Matched: metricNames.jobsMatched,
   Done: metricNames.jobsDone,

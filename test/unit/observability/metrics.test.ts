@@ -103,6 +103,21 @@ describe('Metrics', () => {
     });
     expect(documents[0]).toMatchObject({ JobsSubmitted: 2, JobsDone: 1 });
   });
+
+  it('do not count a write that keeps the status (an application status reported on a Done job)', async () => {
+    const { documents, recorder } = recording();
+    await withMetrics(recorder, () =>
+      writeTransition(acceptingStore(), {
+        jobId: 1,
+        vo: 'lhcb',
+        from: ['Done'],
+        to: 'Done',
+        time: new Date(0).toISOString(),
+        history: [],
+      }),
+    );
+    expect(documents).toEqual([]);
+  });
 });
 
 describe('Pilot census', () => {
