@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { configSchema, type MuonConfig } from '#shared/config/schema.ts';
 import type { RouteDocs } from '#shared/http/openapi-contract.ts';
-import { fits } from '#shared/http/openapi-contract.ts';
+import { fits, ok } from '#shared/http/openapi-contract.ts';
 
 const document = fits<MuonConfig>()(configSchema);
 
@@ -15,9 +15,7 @@ export const configRouteDocs: RouteDocs = {
     summary: 'The configuration the API runs with now',
     description: 'For users, and for pilots at start (`muon pilot --config api`).',
     caller: ['user', 'registeringPilot'],
-    answers: [
-      { status: 200, description: 'The configuration document (docs/configuration.md).', schema: document },
-    ],
+    answers: [ok('The configuration document (docs/configuration.md).', document)],
     errors: [],
   },
   'PUT /api/config': {
@@ -28,9 +26,7 @@ export const configRouteDocs: RouteDocs = {
     caller: ['user'],
     body: z.record(z.string(), z.unknown()),
     bodyShape: configSchema,
-    answers: [
-      { status: 200, description: 'The configuration now in force, with its defaults.', schema: document },
-    ],
+    answers: [ok('The configuration now in force, with its defaults.', document)],
     errors: [
       { status: 403, when: 'The caller lacks the CSAdministrator property.' },
       { status: 422, when: 'The document is invalid; the detail lists every problem with its path.' },

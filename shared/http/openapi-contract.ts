@@ -19,6 +19,13 @@ export interface AnswerDoc {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** The usual answer: 200 with a JSON body of `schema`. */
+export const ok = (description: string, schema: z.ZodType): AnswerDoc => ({
+  status: 200,
+  description,
+  schema,
+});
+
 export interface ErrorDoc {
   readonly status: number;
   /** When the route answers it, in words a caller can act on. */

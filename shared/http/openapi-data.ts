@@ -25,7 +25,7 @@ import {
 } from '#shared/data/model.ts';
 import type { DataManager } from '#shared/data/service.ts';
 import type { RouteDocs } from '#shared/http/openapi-contract.ts';
-import { fits } from '#shared/http/openapi-contract.ts';
+import { fits, ok } from '#shared/http/openapi-contract.ts';
 
 type Answer<K extends keyof DataManager> = Awaited<ReturnType<DataManager[K]>>;
 const notWritable = { status: 403, when: 'The LFN is not where the caller (or the job) may write.' };
@@ -38,13 +38,7 @@ export const dataRouteDocs: RouteDocs = {
     summary: 'Where to write a file to a storage element',
     caller: ['user', 'payload'],
     body: uploadRequestSchema,
-    answers: [
-      {
-        status: 200,
-        description: 'A presigned PUT or a path.',
-        schema: fits<Answer<'upload'>>()(uploadTargetSchema),
-      },
-    ],
+    answers: [ok('A presigned PUT or a path.', fits<Answer<'upload'>>()(uploadTargetSchema))],
     errors: [badLfn, notWritable],
   },
   'POST /api/data/register': {
@@ -60,9 +54,7 @@ export const dataRouteDocs: RouteDocs = {
     summary: "A file's replicas",
     caller: ['user', 'payload'],
     query: replicasQuerySchema,
-    answers: [
-      { status: 200, description: 'Each replica.', schema: fits<Answer<'replicas'>>()(replicasAnswerSchema) },
-    ],
+    answers: [ok('Each replica.', fits<Answer<'replicas'>>()(replicasAnswerSchema))],
     errors: [noFile],
   },
   'GET /api/data/download': {
@@ -71,11 +63,10 @@ export const dataRouteDocs: RouteDocs = {
     caller: ['user', 'payload'],
     query: downloadQuerySchema,
     answers: [
-      {
-        status: 200,
-        description: 'A presigned GET or a path, with the checksum to verify.',
-        schema: fits<Answer<'download'>>()(downloadSourceSchema),
-      },
+      ok(
+        'A presigned GET or a path, with the checksum to verify.',
+        fits<Answer<'download'>>()(downloadSourceSchema),
+      ),
     ],
     errors: [badLfn, noFile],
   },
@@ -84,13 +75,7 @@ export const dataRouteDocs: RouteDocs = {
     summary: "A directory's subdirectories and files",
     caller: ['user'],
     query: listQuerySchema,
-    answers: [
-      {
-        status: 200,
-        description: 'One page, in path order.',
-        schema: fits<Answer<'list'>>()(listAnswerSchema),
-      },
-    ],
+    answers: [ok('One page, in path order.', fits<Answer<'list'>>()(listAnswerSchema))],
     errors: [{ status: 403, when: "The directory is not the caller's (an administrator may list any)." }],
   },
   'POST /api/data/metadata': {
@@ -98,13 +83,7 @@ export const dataRouteDocs: RouteDocs = {
     summary: 'Set metadata on a file or directory',
     caller: ['user', 'payload'],
     body: setMetadataRequestSchema,
-    answers: [
-      {
-        status: 200,
-        description: 'Its own metadata now.',
-        schema: fits<Answer<'setMetadata'>>()(metadataEntrySchema),
-      },
-    ],
+    answers: [ok('Its own metadata now.', fits<Answer<'setMetadata'>>()(metadataEntrySchema))],
     errors: [notWritable, noFile, { status: 409, when: "A value does not have its field's type." }],
   },
   'GET /api/data/metadata': {
@@ -112,13 +91,7 @@ export const dataRouteDocs: RouteDocs = {
     summary: "A file's or directory's metadata, with what it inherits",
     caller: ['user', 'payload'],
     query: metadataQuerySchema,
-    answers: [
-      {
-        status: 200,
-        description: "Own, inherited and the fields' types.",
-        schema: fits<Answer<'metadata'>>()(metadataViewSchema),
-      },
-    ],
+    answers: [ok("Own, inherited and the fields' types.", fits<Answer<'metadata'>>()(metadataViewSchema))],
     errors: [noFile],
   },
   'POST /api/data/find': {
@@ -126,9 +99,7 @@ export const dataRouteDocs: RouteDocs = {
     summary: 'Files whose metadata match a query',
     caller: ['user', 'payload'],
     body: findRequestSchema,
-    answers: [
-      { status: 200, description: 'One page of LFNs.', schema: fits<Answer<'find'>>()(findAnswerSchema) },
-    ],
+    answers: [ok('One page of LFNs.', fits<Answer<'find'>>()(findAnswerSchema))],
     errors: [{ status: 400, when: 'An unknown field or a value of the wrong type.' }],
   },
   'POST /api/data/remove': {
@@ -136,9 +107,7 @@ export const dataRouteDocs: RouteDocs = {
     summary: 'Remove a file, or one replica of it',
     caller: ['user'],
     body: removeRequestSchema,
-    answers: [
-      { status: 200, description: 'What was removed.', schema: fits<Answer<'remove'>>()(removeAnswerSchema) },
-    ],
+    answers: [ok('What was removed.', fits<Answer<'remove'>>()(removeAnswerSchema))],
     errors: [notWritable, noFile],
   },
 };

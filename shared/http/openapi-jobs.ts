@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { RouteDocs } from '#shared/http/openapi-contract.ts';
-import { fits } from '#shared/http/openapi-contract.ts';
+import { fits, ok } from '#shared/http/openapi-contract.ts';
 import {
   bulkAnswerSchema,
   heartbeatAnswerSchema,
@@ -57,12 +57,10 @@ const bulkErrors = [
   { status: 404, when: 'None of the jobs exists for the caller.' },
   { status: 409, when: "None of the jobs' statuses allows it (or a limit was reached)." },
 ];
-const bulkAnswer = {
-  status: 200,
-  description:
-    'Done to at least one job: `success` holds each changed job, `failed` each other job and why (`not_attempted`: the time budget ran out first; send those again).',
-  schema: bulk,
-};
+const bulkAnswer = ok(
+  'Done to at least one job: `success` holds each changed job, `failed` each other job and why (`not_attempted`: the time budget ran out first; send those again).',
+  bulk,
+);
 const submitted = {
   status: 201,
   description: 'The jobs made, in the order of the submission (a parametric JDL makes several).',
@@ -124,13 +122,7 @@ export const jobRouteDocs: RouteDocs = {
     summary: 'Heartbeats of running jobs; answers the commands for them (Kill)',
     caller: ['pilot', 'payload'],
     body: heartbeatsSchema,
-    answers: [
-      {
-        status: 200,
-        description: 'The commands for the jobs that beat.',
-        schema: fits<JobCommandView[]>()(heartbeatAnswerSchema),
-      },
-    ],
+    answers: [ok('The commands for the jobs that beat.', fits<JobCommandView[]>()(heartbeatAnswerSchema))],
     errors: bulkErrors,
   },
   'POST /api/jobs/kill': {
@@ -177,13 +169,7 @@ export const jobRouteDocs: RouteDocs = {
     caller: ['user'],
     path: jobId,
     query: jobWaitQuerySchema,
-    answers: [
-      {
-        status: 200,
-        description: 'The job.',
-        schema: fits<ReturnType<typeof jobView>>()(jobViewSchema),
-      },
-    ],
+    answers: [ok('The job.', fits<ReturnType<typeof jobView>>()(jobViewSchema))],
     errors: [
       { status: 403, when: "The job is not the caller's." },
       { status: 404, when: "No such job in the caller's VO." },
@@ -195,11 +181,10 @@ export const jobRouteDocs: RouteDocs = {
     caller: ['user'],
     path: jobId,
     answers: [
-      {
-        status: 200,
-        description: 'Its kept beats (the newest 2000, for 30 days).',
-        schema: fits<Awaited<ReturnType<typeof heartbeatHistory>>>()(heartbeatHistorySchema),
-      },
+      ok(
+        'Its kept beats (the newest 2000, for 30 days).',
+        fits<Awaited<ReturnType<typeof heartbeatHistory>>>()(heartbeatHistorySchema),
+      ),
     ],
     errors: [
       { status: 403, when: "The job is not the caller's." },
@@ -211,7 +196,7 @@ export const jobRouteDocs: RouteDocs = {
     summary: "A job's outputs: CWL output object, output data, output sandbox",
     caller: ['user'],
     path: jobId,
-    answers: [{ status: 200, description: 'What its job wrapper reported.', schema: jobOutputsSchema }],
+    answers: [ok('What its job wrapper reported.', jobOutputsSchema)],
     errors: [
       { status: 403, when: "The job is not the caller's." },
       { status: 404, when: 'No such job, or it has reported no outputs yet.' },
@@ -224,7 +209,7 @@ export const jobRouteDocs: RouteDocs = {
     body: searchParamsSchema.optional(),
     query: searchPageQuerySchema,
     answers: [
-      { status: 200, description: 'Every matching job.', schema: fits<SearchRow[]>()(searchAnswerSchema) },
+      ok('Every matching job.', fits<SearchRow[]>()(searchAnswerSchema)),
       {
         status: 206,
         description: 'One page of the matching jobs.',
@@ -242,13 +227,7 @@ export const jobRouteDocs: RouteDocs = {
     summary: 'Count jobs grouped by columns',
     caller: ['user'],
     body: summaryParamsSchema,
-    answers: [
-      {
-        status: 200,
-        description: 'One row per group: its columns and `count`.',
-        schema: fits<SummaryRow[]>()(summaryAnswerSchema),
-      },
-    ],
+    answers: [ok('One row per group: its columns and `count`.', fits<SummaryRow[]>()(summaryAnswerSchema))],
     errors: [{ status: 400, when: 'An unknown column or a bad condition.' }],
   },
 };

@@ -7,7 +7,7 @@ import { loginClientSchema, userInfoSchema } from '#shared/auth/answers.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { healthAnswerSchema } from '#shared/health/answers.ts';
 import type { RouteDoc, RouteDocs } from '#shared/http/openapi-contract.ts';
-import { fits } from '#shared/http/openapi-contract.ts';
+import { fits, ok } from '#shared/http/openapi-contract.ts';
 import type { MatchAnswer } from '#shared/matcher/answer.ts';
 import {
   matchAnswerSchema,
@@ -41,7 +41,7 @@ const health: RouteDoc = {
   tag: 'service',
   summary: 'Whether the API and each service behind it answer',
   caller: 'public',
-  answers: [{ status: 200, description: 'All services answer.', schema: healthAnswerSchema }],
+  answers: [ok('All services answer.', healthAnswerSchema)],
   errors: [{ status: 503, when: 'A service behind the API does not answer; `dependencies` names it.' }],
 };
 
@@ -51,13 +51,7 @@ export const pilotRouteDocs: RouteDocs = {
     tag: 'auth',
     summary: 'Who the token says the caller is',
     caller: ['user', 'registeringPilot'],
-    answers: [
-      {
-        status: 200,
-        description: "The token's VO, subject, user name, group and properties.",
-        schema: userInfoSchema,
-      },
-    ],
+    answers: [ok("The token's VO, subject, user name, group and properties.", userInfoSchema)],
     errors: [],
   },
   'GET /api/auth/client': {
@@ -65,17 +59,16 @@ export const pilotRouteDocs: RouteDocs = {
     summary: 'Where `muon login` signs in: issuer, public client, scopes, audience',
     caller: 'public',
     answers: [
-      {
-        status: 200,
-        description: "The identity provider and the CLI's public client (no secret).",
-        schema: fits<{
+      ok(
+        "The identity provider and the CLI's public client (no secret).",
+        fits<{
           issuer: string;
           client_id: MuonConfig['auth']['login']['clientId'];
           scope: string;
           audience: MuonConfig['auth']['audience'];
           resource?: string;
         }>()(loginClientSchema),
-      },
+      ),
     ],
     errors: [],
   },
@@ -85,11 +78,7 @@ export const pilotRouteDocs: RouteDocs = {
     caller: ['pilot'],
     body: requestSchema,
     answers: [
-      {
-        status: 200,
-        description: 'A job with its payload token, or no match and why.',
-        schema: fits<MatchAnswer>()(matchAnswerSchema),
-      },
+      ok('A job with its payload token, or no match and why.', fits<MatchAnswer>()(matchAnswerSchema)),
     ],
     errors: [],
   },
@@ -99,11 +88,7 @@ export const pilotRouteDocs: RouteDocs = {
     caller: ['pilot'],
     path: jobId,
     answers: [
-      {
-        status: 200,
-        description: 'A fresh payload token.',
-        schema: fits<Awaited<ReturnType<Tokens['renew']>>>()(payloadTokenAnswerSchema),
-      },
+      ok('A fresh payload token.', fits<Awaited<ReturnType<Tokens['renew']>>>()(payloadTokenAnswerSchema)),
     ],
     errors: [
       { status: 403, when: 'The pilot does not hold the job, or the job is final.' },
@@ -116,11 +101,10 @@ export const pilotRouteDocs: RouteDocs = {
     caller: ['user'],
     path: jobId,
     answers: [
-      {
-        status: 200,
-        description: 'Its requirements and, per site and CE, whether they match.',
-        schema: fits<Awaited<ReturnType<typeof explainMatching>>>()(matchingExplanationSchema),
-      },
+      ok(
+        'Its requirements and, per site and CE, whether they match.',
+        fits<Awaited<ReturnType<typeof explainMatching>>>()(matchingExplanationSchema),
+      ),
     ],
     errors: [
       { status: 403, when: "The job is not the caller's." },
@@ -155,11 +139,10 @@ export const pilotRouteDocs: RouteDocs = {
     caller: ['user', 'pilot'],
     query: referenceQuerySchema,
     answers: [
-      {
-        status: 200,
-        description: 'The record (a user sees only their own jobs of it).',
-        schema: fits<Awaited<ReturnType<PilotRegistry['info']>>>()(pilotInfoSchema),
-      },
+      ok(
+        'The record (a user sees only their own jobs of it).',
+        fits<Awaited<ReturnType<PilotRegistry['info']>>>()(pilotInfoSchema),
+      ),
     ],
     errors: [unknownPilot],
   },
@@ -171,7 +154,7 @@ export const pilotRouteDocs: RouteDocs = {
     body: pilotSearchSchema.optional(),
     query: pilotPageQuerySchema,
     answers: [
-      { status: 200, description: 'Every matching pilot.', schema: pilotSearchAnswerSchema },
+      ok('Every matching pilot.', pilotSearchAnswerSchema),
       {
         status: 206,
         description: 'One page of the matching pilots.',
@@ -190,11 +173,10 @@ export const pilotRouteDocs: RouteDocs = {
     caller: ['user'],
     body: pilotSummarySchema,
     answers: [
-      {
-        status: 200,
-        description: 'One row per group: its columns and `count`.',
-        schema: fits<Awaited<ReturnType<typeof summarizePilots>>>()(pilotSummaryAnswerSchema),
-      },
+      ok(
+        'One row per group: its columns and `count`.',
+        fits<Awaited<ReturnType<typeof summarizePilots>>>()(pilotSummaryAnswerSchema),
+      ),
     ],
     errors: [{ status: 400, when: 'An unknown column or a bad condition.' }],
   },
@@ -203,13 +185,7 @@ export const pilotRouteDocs: RouteDocs = {
     summary: 'Where a pilot uploads its log',
     caller: ['pilot'],
     body: logUploadSchema,
-    answers: [
-      {
-        status: 200,
-        description: 'A presigned PUT.',
-        schema: fits<Awaited<ReturnType<Logs['uploadUrl']>>>()(logUploadAnswerSchema),
-      },
-    ],
+    answers: [ok('A presigned PUT.', fits<Awaited<ReturnType<Logs['uploadUrl']>>>()(logUploadAnswerSchema))],
     errors: [],
   },
   'GET /api/pilots/logs': {
@@ -218,11 +194,7 @@ export const pilotRouteDocs: RouteDocs = {
     caller: ['user', 'pilot'],
     query: referenceQuerySchema,
     answers: [
-      {
-        status: 200,
-        description: 'A presigned GET.',
-        schema: fits<Awaited<ReturnType<Logs['downloadUrl']>>>()(logDownloadAnswerSchema),
-      },
+      ok('A presigned GET.', fits<Awaited<ReturnType<Logs['downloadUrl']>>>()(logDownloadAnswerSchema)),
     ],
     errors: [unknownPilot],
   },

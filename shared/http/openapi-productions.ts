@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { RouteDoc, RouteDocs } from '#shared/http/openapi-contract.ts';
-import { fits } from '#shared/http/openapi-contract.ts';
+import { fits, ok } from '#shared/http/openapi-contract.ts';
 import {
   productionActionAnswerSchema,
   productionCreatedSchema,
@@ -42,13 +42,7 @@ const stateChange = (summary: string, extra: Partial<RouteDoc> = {}): RouteDoc =
   summary,
   caller: ['user'],
   path: transformationId,
-  answers: [
-    {
-      status: 200,
-      description: 'The state it is in now.',
-      schema: fits<T<'start'>>()(transformationStateAnswerSchema),
-    },
-  ],
+  answers: [ok('The state it is in now.', fits<T<'start'>>()(transformationStateAnswerSchema))],
   errors: [notOwner, transformationMissing, { status: 409, when: 'Its state does not allow it.' }],
   ...extra,
 });
@@ -59,11 +53,7 @@ const productionAction = (summary: string): RouteDoc => ({
   caller: ['user'],
   path: productionId,
   answers: [
-    {
-      status: 200,
-      description: "What was done to each step's transformation.",
-      schema: fits<P<'act'>>()(productionActionAnswerSchema),
-    },
+    ok("What was done to each step's transformation.", fits<P<'act'>>()(productionActionAnswerSchema)),
   ],
   errors: [notOwner, productionMissing],
 });
@@ -92,13 +82,7 @@ export const productionRouteDocs: RouteDocs = {
     summary: 'A transformation with its files, tasks and jobs counted by status',
     caller: ['user'],
     path: transformationId,
-    answers: [
-      {
-        status: 200,
-        description: 'The transformation.',
-        schema: fits<T<'status'>>()(transformationViewSchema),
-      },
-    ],
+    answers: [ok('The transformation.', fits<T<'status'>>()(transformationViewSchema))],
     errors: [notOwner, transformationMissing],
   },
   'GET /api/transformations/{transformationId}/files': {
@@ -111,9 +95,7 @@ export const productionRouteDocs: RouteDocs = {
       limit,
       next: z.string().max(4096).optional(),
     }),
-    answers: [
-      { status: 200, description: 'One page.', schema: fits<T<'files'>>()(transformationFilesAnswerSchema) },
-    ],
+    answers: [ok('One page.', fits<T<'files'>>()(transformationFilesAnswerSchema))],
     errors: [
       notOwner,
       transformationMissing,
@@ -126,9 +108,7 @@ export const productionRouteDocs: RouteDocs = {
     caller: ['user'],
     path: transformationId,
     query: z.object({ after: z.coerce.number().int().min(0).optional(), limit }),
-    answers: [
-      { status: 200, description: 'One page.', schema: fits<T<'tasks'>>()(transformationTasksAnswerSchema) },
-    ],
+    answers: [ok('One page.', fits<T<'tasks'>>()(transformationTasksAnswerSchema))],
     errors: [notOwner, transformationMissing],
   },
   'POST /api/transformations/{transformationId}/start': stateChange('Start (or resume) a transformation'),
@@ -163,13 +143,7 @@ export const productionRouteDocs: RouteDocs = {
     summary: "The caller's VO's productions",
     caller: ['user'],
     query: z.strictObject({ limit }),
-    answers: [
-      {
-        status: 200,
-        description: 'Newest first.',
-        schema: fits<{ productions: P<'list'> }>()(productionListSchema),
-      },
-    ],
+    answers: [ok('Newest first.', fits<{ productions: P<'list'> }>()(productionListSchema))],
     errors: [],
   },
   'GET /api/productions/{productionId}': {
@@ -177,9 +151,7 @@ export const productionRouteDocs: RouteDocs = {
     summary: "A production's state and each step's progress",
     caller: ['user'],
     path: productionId,
-    answers: [
-      { status: 200, description: 'The production.', schema: fits<P<'status'>>()(productionViewSchema) },
-    ],
+    answers: [ok('The production.', fits<P<'status'>>()(productionViewSchema))],
     errors: [notOwner, productionMissing],
   },
   'POST /api/productions/{productionId}/start': productionAction('Start a production (makes missing steps)'),

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { configRouteDocs } from '#shared/http/openapi-config.ts';
-import type { RouteDocs } from '#shared/http/openapi-contract.ts';
+import { ok, type RouteDocs } from '#shared/http/openapi-contract.ts';
 import { dataRouteDocs } from '#shared/http/openapi-data.ts';
 import { jobRouteDocs } from '#shared/http/openapi-jobs.ts';
 import { pilotRouteDocs } from '#shared/http/openapi-pilots.ts';
@@ -19,11 +19,10 @@ const documentRouteDocs: RouteDocs = {
     summary: 'This document (OpenAPI 3.1)',
     caller: 'public',
     answers: [
-      {
-        status: 200,
-        description: 'The OpenAPI document of this deployment.',
-        schema: z.looseObject({ openapi: z.literal('3.1.0'), paths: z.record(z.string(), z.unknown()) }),
-      },
+      ok(
+        'The OpenAPI document of this deployment.',
+        z.looseObject({ openapi: z.literal('3.1.0'), paths: z.record(z.string(), z.unknown()) }),
+      ),
     ],
     errors: [],
   },

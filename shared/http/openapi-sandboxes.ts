@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { RouteDocs } from '#shared/http/openapi-contract.ts';
-import { fits } from '#shared/http/openapi-contract.ts';
+import { fits, ok } from '#shared/http/openapi-contract.ts';
 import {
   jobSandboxesAnswerSchema,
   sandboxDownloadAnswerSchema,
@@ -24,13 +24,7 @@ export const sandboxRouteDocs: RouteDocs = {
     summary: 'Register a sandbox upload; get where to PUT it',
     caller: ['user'],
     body: sandboxInfoSchema,
-    answers: [
-      {
-        status: 200,
-        description: 'The reference, and where to upload unless already stored.',
-        schema: uploadAnswer,
-      },
-    ],
+    answers: [ok('The reference, and where to upload unless already stored.', uploadAnswer)],
     errors: [],
   },
   'GET /api/jobs/sandbox': {
@@ -39,11 +33,7 @@ export const sandboxRouteDocs: RouteDocs = {
     caller: ['user', 'payload'],
     query: z.object({ pfn: z.string().min(1) }),
     answers: [
-      {
-        status: 200,
-        description: 'A presigned GET.',
-        schema: fits<Awaited<ReturnType<Store['downloadUrl']>>>()(sandboxDownloadAnswerSchema),
-      },
+      ok('A presigned GET.', fits<Awaited<ReturnType<Store['downloadUrl']>>>()(sandboxDownloadAnswerSchema)),
     ],
     errors: [
       { status: 400, when: 'The pfn is not a sandbox reference.' },
@@ -57,11 +47,7 @@ export const sandboxRouteDocs: RouteDocs = {
     caller: ['user', 'payload'],
     path: jobId,
     answers: [
-      {
-        status: 200,
-        description: 'Their references.',
-        schema: fits<Awaited<ReturnType<Store['jobSandboxes']>>>()(jobSandboxesAnswerSchema),
-      },
+      ok('Their references.', fits<Awaited<ReturnType<Store['jobSandboxes']>>>()(jobSandboxesAnswerSchema)),
     ],
     errors: [
       { status: 403, when: "The job is not the caller's." },
@@ -74,13 +60,7 @@ export const sandboxRouteDocs: RouteDocs = {
     caller: ['payload'],
     path: jobId,
     body: sandboxInfoSchema,
-    answers: [
-      {
-        status: 200,
-        description: 'The reference, and where to upload unless already stored.',
-        schema: uploadAnswer,
-      },
-    ],
+    answers: [ok('The reference, and where to upload unless already stored.', uploadAnswer)],
     errors: [{ status: 404, when: 'No such job.' }],
   },
   'PATCH /api/jobs/{jobId}/sandbox/output': {
@@ -89,7 +69,7 @@ export const sandboxRouteDocs: RouteDocs = {
     caller: ['payload'],
     path: jobId,
     body: z.string().min(1),
-    answers: [{ status: 200, description: 'Assigned.', schema: z.null() }],
+    answers: [ok('Assigned.', z.null())],
     errors: [
       { status: 400, when: 'The body is not a sandbox reference.' },
       { status: 404, when: 'No such job or sandbox.' },
