@@ -79,12 +79,12 @@ export function resolveClient(options: ClientOptions, env = process.env): ApiCli
   const fixed = options.token ?? env.MUON_TOKEN;
   const development = local?.tokens[options.as ?? 'user'];
   // A development token asked for by role (`as`) wins over a login.
-  const fromLogin = fixed === undefined && options.as === undefined;
+  const loginTokenFor = fixed === undefined && options.as === undefined ? loginToken(apiUrl, env) : undefined;
   const initialSource = development ? 'local.json' : 'none';
   let tokenSource = options.token ? '--token' : env.MUON_TOKEN ? 'MUON_TOKEN' : initialSource;
   const tokenFor = async (): Promise<string | undefined> => {
     if (fixed !== undefined) return fixed;
-    const cached = fromLogin ? await loginToken(apiUrl, env) : undefined;
+    const cached = await loginTokenFor?.();
     if (cached !== undefined) tokenSource = 'muon login';
     return cached ?? development;
   };

@@ -90,15 +90,31 @@ export function removeLogin(apiUrl: string, env: Env = process.env): boolean {
 /**
  * The cached access token for `apiUrl`, refreshed first when it ends within a minute; undefined
  * when there is no login. A login that can no longer be refreshed is an error saying to log in.
+ * For the requests of one command: the cache is read at the first and again only when the token
+ * nears its end (and another muon may have refreshed it), not once per request.
  */
-export async function loginToken(
+export function loginToken(
   apiUrl: string,
   env: Env = process.env,
   now = Date.now,
-): Promise<string | undefined> {
+): () => Promise<string | undefined> {
+  let login: Promise<StoredLogin | undefined> | undefined;
+  let held: StoredLogin | undefined;
+  return async () => {
+    if (!login || (held && held.expiresAt - now() <= refreshBeforeMs)) {
+      held = undefined;
+      login = currentLogin(apiUrl, env, now).then((current) => {
+        held = current;
+        return current;
+      });
+    }
+    return (await login)?.accessToken;
+  };
+}
+
+async function currentLogin(apiUrl: string, env: Env, now: () => number): Promise<StoredLogin | undefined> {
   const login = readLogin(apiUrl, env);
-  if (!login) return undefined;
-  if (login.expiresAt - now() > refreshBeforeMs) return login.accessToken;
+  if (!login || login.expiresAt - now() > refreshBeforeMs) return login;
   if (!login.refreshToken) {
     throw new CliError(`Your login to ${login.apiUrl} has expired: run \`muon login\` again.`);
   }
@@ -108,5 +124,5 @@ export async function loginToken(
     );
   });
   writeLogin(refreshed, env);
-  return refreshed.accessToken;
+  return refreshed;
 }
