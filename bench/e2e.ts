@@ -11,11 +11,8 @@
  * BENCH_SLURM=0 (skip Slurm), BENCH_TIMEOUT_SECONDS (600).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { api, countByStatus, machine, percentile, round } from '#bench/support.ts';
-import { startLocalRuntime } from '#local/runtime.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { api, benchRuntime, countByStatus, machine, percentile, round } from '#bench/support.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { createLogger } from '#shared/log.ts';
 import { startSlurm } from '#test/integration/support/slurm.ts';
@@ -27,11 +24,8 @@ const config = loadConfigFile(process.env.BENCH_CONFIG ?? 'config/muon.yaml');
 const vo = Object.keys(config.virtualOrganizations)[0] as string;
 
 const apiCalls = new Map<string, number>();
-const home = mkdtempSync(join(tmpdir(), 'muon-bench-e2e-'));
-const runtime = await startLocalRuntime({
+const runtime = await benchRuntime({
   config,
-  home,
-  port: 0,
   pilots: true,
   logger: createLogger({
     level: 'info',
@@ -43,6 +37,7 @@ const runtime = await startLocalRuntime({
     },
   }),
 });
+const { home } = runtime;
 
 let result: Record<string, unknown>;
 try {
@@ -94,8 +89,7 @@ try {
     cpuSecondsPerJob: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v / jobs, 4)])),
   };
 } finally {
-  await runtime.stop();
-  rmSync(home, { recursive: true, force: true });
+  await runtime.cleanup();
 }
 
 /**

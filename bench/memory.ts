@@ -7,13 +7,9 @@
  * of the local pilots together, with the jobs Done so far. Ends with one JSON line: the samples,
  * the peak of each process and its last idle figure.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { api, countByStatus, machine, round } from '#bench/support.ts';
-import { startLocalRuntime } from '#local/runtime.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { api, benchRuntime, countByStatus, machine, round } from '#bench/support.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
-import { createLogger } from '#shared/log.ts';
 
 const minutes = Number(process.env.BENCH_MINUTES ?? 25);
 const idleMinutes = Number(process.env.BENCH_IDLE_MINUTES ?? 5);
@@ -22,14 +18,8 @@ const backlog = Number(process.env.BENCH_BACKLOG ?? 300);
 const config = loadConfigFile(process.env.BENCH_CONFIG ?? 'config/muon.yaml');
 const vo = Object.keys(config.virtualOrganizations)[0] as string;
 
-const home = mkdtempSync(join(tmpdir(), 'muon-bench-memory-'));
-const runtime = await startLocalRuntime({
-  config,
-  home,
-  port: 0,
-  pilots: true,
-  logger: createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
-});
+const runtime = await benchRuntime({ config, pilots: true });
+const { home } = runtime;
 
 /** VmRSS in MB of the runtime, its emulator children (by their MUON_EMULATORS) and the pilots. */
 function rss(): Record<string, number> {
@@ -83,8 +73,7 @@ try {
   }
   samples.push({ minute: minute(), done, rssMb: rss() });
 } finally {
-  await runtime.stop();
-  rmSync(home, { recursive: true, force: true });
+  await runtime.cleanup();
 }
 const names = Object.keys(samples[0]?.rssMb ?? {});
 const loadEnd = samples.filter((s) => s.minute <= minutes).at(-1);

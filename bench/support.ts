@@ -9,10 +9,10 @@ import { loadConfigFile } from '#shared/config/load.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { statusPartitions } from '#shared/jobs/store/keys.ts';
-import { createLogger } from '#shared/log.ts';
+import { createLogger, type Logger } from '#shared/log.ts';
 
 export async function benchRuntime(
-  options: { config?: MuonConfig; inMemory?: boolean; pilots?: boolean } = {},
+  options: { config?: MuonConfig; inMemory?: boolean; pilots?: boolean; logger?: Logger } = {},
 ): Promise<LocalRuntime & { cleanup: () => Promise<void>; home: string }> {
   const home = mkdtempSync(join(tmpdir(), 'muon-bench-'));
   const runtime = await startLocalRuntime({
@@ -21,7 +21,8 @@ export async function benchRuntime(
     port: 0,
     inMemory: options.inMemory ?? false,
     ...(options.pilots ? { pilots: true } : {}),
-    logger: createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
+    logger:
+      options.logger ?? createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
   });
   return {
     ...runtime,
