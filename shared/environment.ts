@@ -7,7 +7,7 @@ import { createAwsClients, type Endpoints } from '#shared/aws/clients.ts';
 import { createLiveConfig, type LiveConfig, parseConfigLocation } from '#shared/config/live.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
-import type { Deps, ResourceNames } from '#shared/deps.ts';
+import type { AwsClients, Deps, ResourceNames } from '#shared/deps.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import { lambdaObservability } from '#shared/lambda-observability.ts';
 import { createLogger, parseLogLevel } from '#shared/log.ts';
@@ -30,11 +30,8 @@ export function resourceNamesFromEnvironment(env: Env): ResourceNames {
   return { tables: tableNames, queues: queueUrls, ...(bucket ? { bucket } : {}) };
 }
 
-/** The dependencies, with `config` when given (the live configuration), else the file MUON_CONFIG names. */
-export function depsFromEnvironment(env: Env, config?: MuonConfig): Deps {
-  const configPath = env[environmentNames.config];
-  if (!configPath)
-    throw new ConfigurationError(`${environmentNames.config} is not set: it names the configuration file.`);
+/** The AWS clients, pointed at emulators when MUON_ENDPOINT_* name them. */
+function awsClientsFromEnvironment(env: Env): AwsClients {
   const endpoints: Endpoints | undefined = env.MUON_ENDPOINT_DYNAMODB
     ? {
         dynamodb: env.MUON_ENDPOINT_DYNAMODB,
@@ -42,13 +39,24 @@ export function depsFromEnvironment(env: Env, config?: MuonConfig): Deps {
         s3: env.MUON_ENDPOINT_S3 ?? '',
       }
     : undefined;
+  return createAwsClients(endpoints ? { endpoints } : {});
+}
+
+/**
+ * The dependencies, with `config` when given (the live configuration), else the file MUON_CONFIG
+ * names; with `aws` when given, else clients of their own.
+ */
+export function depsFromEnvironment(env: Env, config?: MuonConfig, aws?: AwsClients): Deps {
+  const configPath = env[environmentNames.config];
+  if (!configPath)
+    throw new ConfigurationError(`${environmentNames.config} is not set: it names the configuration file.`);
   return {
     config: config ?? loadConfigFile(configPath),
     logger: createLogger({
       level: parseLogLevel(env.MUON_LOG_LEVEL),
       ...(env.POWERTOOLS_SERVICE_NAME ? { service: env.POWERTOOLS_SERVICE_NAME } : {}),
     }),
-    aws: createAwsClients(endpoints ? { endpoints } : {}),
+    aws: aws ?? awsClientsFromEnvironment(env),
     resources: resourceNamesFromEnvironment(env),
     now: () => new Date(),
     ...(env[environmentNames.payloadKey]
@@ -66,14 +74,21 @@ export function lambdaEntry<E, C, R>(create: (deps: Deps) => (event: E, context:
   let built:
     | { handler: (event: E, context: C) => Promise<R>; invoke: ReturnType<typeof lambdaObservability> }
     | undefined;
+  // One set of AWS clients per execution environment: the live configuration's checks and every
+  // handler rebuilt after a change share their connections.
+  let aws: AwsClients | undefined;
+  const clients = () => {
+    aws ??= awsClientsFromEnvironment(process.env);
+    return aws;
+  };
   // MUON_CONFIG `s3://bucket/key`: the live configuration (shared/config/live.ts), read at cold
   // start and checked once a minute; a new document rebuilds the handler as a cold start would.
-  const live = liveConfigOf(process.env);
+  const live = liveConfigOf(process.env, clients);
   return async (event: E, context: C): Promise<R> => {
     const current = live ? await live.current() : undefined;
     // One LiveConfig per entry, so `changed` is this handler's own news.
     if (!built || current?.changed) {
-      const deps = depsFromEnvironment(process.env, current?.config);
+      const deps = depsFromEnvironment(process.env, current?.config, clients());
       built = { handler: create(deps), invoke: lambdaObservability(deps, process.env) };
     }
     const { handler, invoke } = built;
@@ -81,10 +96,8 @@ export function lambdaEntry<E, C, R>(create: (deps: Deps) => (event: E, context:
   };
 }
 
-function liveConfigOf(env: Env): LiveConfig | undefined {
+function liveConfigOf(env: Env, clients: () => AwsClients): LiveConfig | undefined {
   const location = parseConfigLocation(env[environmentNames.config]);
   if (!location) return undefined;
-  const s3Endpoint = env.MUON_ENDPOINT_S3;
-  const { s3 } = createAwsClients(s3Endpoint ? { endpoints: { dynamodb: '', sqs: '', s3: s3Endpoint } } : {});
-  return createLiveConfig({ s3, location, refreshMs: 60_000 });
+  return createLiveConfig({ s3: clients().s3, location, refreshMs: 60_000 });
 }
