@@ -23,7 +23,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { writePrivateFile } from '#local/home.ts';
 import { signIn } from '#local/oidc-sign-in.ts';
-import { claimNames, properties } from '#shared/auth/identity.ts';
+import { claimNames, pilotGroupOf, properties } from '#shared/auth/identity.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { Logger } from '#shared/log.ts';
 
@@ -88,9 +88,7 @@ export async function startOidcProvider(options: {
     clientId: pilotClientId,
     clientSecret: crypto.randomUUID(),
   }));
-  const pilotGroup = Object.entries(config.virtualOrganizations)
-    .flatMap(([vo, v]) => Object.entries(v.groups).map(([group, g]) => ({ vo, group, g })))
-    .find(({ g }) => g.properties.includes(properties.genericPilot));
+  const pilotGroup = pilotGroupOf(config);
 
   const claimsOf = (accountId: string | undefined, scopes: Set<string>) => {
     if (accountId === undefined) {
@@ -99,7 +97,7 @@ export async function startOidcProvider(options: {
         [claimNames.vo]: pilotGroup.vo,
         [claimNames.preferredUsername]: 'pilot',
         [claimNames.group]: pilotGroup.group,
-        [claimNames.properties]: pilotGroup.g.properties,
+        [claimNames.properties]: pilotGroup.properties,
       };
     }
     const user = users[accountId];

@@ -8,7 +8,7 @@
  * group registry. Written here because Cognito has no claim mapper a library could configure.
  */
 
-import { properties } from '#shared/auth/identity.ts';
+import { pilotGroupOf, properties } from '#shared/auth/identity.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { UnauthorizedError } from '#shared/errors.ts';
 
@@ -78,14 +78,16 @@ export function muonClaims(
  * the API accepts only the clients in `auth.audience` (the stack's pilot client and CLI client).
  */
 export function pilotClaims(config: MuonConfig, clientId: string): MuonClaims {
-  for (const [vo, settings] of Object.entries(config.virtualOrganizations)) {
-    for (const [group, { properties: held }] of Object.entries(settings.groups)) {
-      if (held.includes(properties.genericPilot)) {
-        return { vo, dirac_group: group, dirac_properties: held.join(' '), preferred_username: clientId };
-      }
-    }
+  const pilots = pilotGroupOf(config);
+  if (!pilots) {
+    throw new UnauthorizedError(
+      `No group of the configuration holds ${properties.genericPilot}: add one (e.g. pilot: { properties: [GenericPilot] }) so pilots can get tokens.`,
+    );
   }
-  throw new UnauthorizedError(
-    `No group of the configuration holds ${properties.genericPilot}: add one (e.g. pilot: { properties: [GenericPilot] }) so pilots can get tokens.`,
-  );
+  return {
+    vo: pilots.vo,
+    dirac_group: pilots.group,
+    dirac_properties: pilots.properties.join(' '),
+    preferred_username: clientId,
+  };
 }

@@ -4,6 +4,7 @@
  * Claim names follow DiracX's access tokens.
  */
 import { z } from 'zod';
+import type { MuonConfig } from '#shared/config/schema.ts';
 import { UnauthorizedError } from '#shared/errors.ts';
 
 export const properties = {
@@ -66,6 +67,22 @@ export function callerKind(identity: Identity): CallerKind {
 
 export const hasProperty = (identity: Identity, property: Property): boolean =>
   identity.properties.includes(property);
+
+/**
+ * The group pilots' tokens are for, as identity providers muon sets up issue them (Cognito's
+ * client-credentials tokens, the embedded runtime's pilot client): the configuration's first group
+ * that holds GenericPilot.
+ */
+export function pilotGroupOf(
+  config: MuonConfig,
+): { readonly vo: string; readonly group: string; readonly properties: readonly string[] } | undefined {
+  for (const [vo, settings] of Object.entries(config.virtualOrganizations)) {
+    for (const [group, { properties: held }] of Object.entries(settings.groups)) {
+      if (held.includes(properties.genericPilot)) return { vo, group, properties: held };
+    }
+  }
+  return undefined;
+}
 
 const name = z.string().min(1).max(128);
 const claimsSchema = z.object({
