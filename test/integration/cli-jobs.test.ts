@@ -1,34 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLocalFile } from '#local/home.ts';
 import { getJob, hasStatus, waitForJob } from '#test/integration/support/jobs.ts';
+import { type MuonRun as Run, runMuon } from '#test/integration/support/muon-cli.ts';
 import { startTestRuntime, type TestRuntime, testConfig } from '#test/integration/support/runtime.ts';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 // The CLI must find the API through local.json alone.
 const { MUON_API_URL: _url, MUON_TOKEN: _token, ...cliEnv } = process.env;
 
 /** Runs `muon <args>` as a user would, against the test runtime through its local.json. */
 function muon(home: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/muon.mjs', ...args],
-      { env: { ...cliEnv, MUON_HOME: home, NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runMuon(args, { ...cliEnv, MUON_HOME: home, NO_COLOR: '1' });
 }
 
 const ids = (run: Run) => run.stdout.trim().split('\n').map(Number);

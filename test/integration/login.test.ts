@@ -3,7 +3,6 @@
  * provider, approved by a scripted browser; then whoami, refresh, MUON_TOKEN winning, logout, and
  * the messages for a wrong issuer, audience or group scope.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsFile } from '#cli/credentials.ts';
 import { discoverProvider, login } from '#cli/credentials-oidc.ts';
 import { writeLocalFile } from '#local/home.ts';
+import { loginWithDevice, runMuon } from '#test/integration/support/muon-cli.ts';
 import { approveDevice } from '#test/integration/support/oidc-browser.ts';
 import { startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const { MUON_API_URL: _url, MUON_TOKEN: _token, ...baseEnv } = process.env;
 
@@ -33,31 +27,8 @@ describe('muon login (device flow at the embedded OpenID provider)', () => {
     NO_COLOR: '1',
     ...extra,
   });
-  const muon = (args: string[], extra?: Record<string, string>) =>
-    new Promise<Run>((resolve) => {
-      execFile(process.execPath, ['bin/muon.mjs', ...args], { env: env(extra) }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      });
-    });
-
-  /** `muon login ...`, approved as `username` once it prints the verification address. */
-  async function loginAs(username: string, args: string[] = []): Promise<Run> {
-    const child: ChildProcess = spawn(process.execPath, ['bin/muon.mjs', 'login', ...args], { env: env() });
-    let stdout = '';
-    let stderr = '';
-    let approving: Promise<void> | undefined;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const address = /open (http\S+user_code=\S+)/.exec(stderr)?.[1];
-      if (address && !approving) approving = approveDevice(address, username);
-    });
-    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-    await approving;
-    return { code, stdout, stderr };
-  }
+  const muon = (args: string[], extra?: Record<string, string>) => runMuon(args, env(extra));
+  const loginAs = (username: string, args: string[] = []) => loginWithDevice(username, args, env());
 
   beforeAll(async () => {
     runtime = await startTestRuntime();

@@ -4,7 +4,7 @@
  * summarises, kills and downloads outputs. The suite must run every test (none skipped), and
  * the answers it relies on must fit the schemas the OpenAPI document publishes.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import {
   summaryAnswerSchema,
 } from '#shared/jobs/answers.ts';
 import { payloadScratch } from '#test/integration/support/jobs.ts';
-import { approveDevice } from '#test/integration/support/oidc-browser.ts';
+import { loginWithDevice } from '#test/integration/support/muon-cli.ts';
 import { quickPilotConfig, type TestRuntime } from '#test/integration/support/runtime.ts';
 import { type RuntimeWithPilot, startRuntimeWithPilot } from '#test/integration/support/runtime-pilot.ts';
 
@@ -107,16 +107,7 @@ describe('The Python client (clients/python) with Debian python3', () => {
     const { MUON_TOKEN: _token, MUON_API_URL: _url, ...rest } = process.env;
     const env = { ...rest, MUON_HOME: home, MUON_CREDENTIALS_DIR: credentials, NO_COLOR: '1' };
     // `muon login` through the device flow at the embedded OpenID provider, approved as alice.
-    const child = spawn(process.execPath, ['bin/muon.mjs', 'login'], { env });
-    let stderr = '';
-    let approving: Promise<void> | undefined;
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const address = /open (http\S+user_code=\S+)/.exec(stderr)?.[1];
-      if (address && !approving) approving = approveDevice(address, 'alice');
-    });
-    const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)));
-    await approving;
+    const { code, stderr } = await loginWithDevice('alice', [], env);
     expect(code, stderr).toBe(0);
     const file = credentialsFile(runtime.apiUrl, { MUON_CREDENTIALS_DIR: credentials });
     const cached = JSON.parse(readFileSync(file, 'utf8')) as { accessToken: string; refreshToken?: string };
