@@ -4,7 +4,12 @@
  */
 import { secretsManagerPayloadKey } from '#shared/auth/payload-key.ts';
 import { createAwsClients, type Endpoints } from '#shared/aws/clients.ts';
-import { createLiveConfig, type LiveConfig, parseConfigLocation } from '#shared/config/live.ts';
+import {
+  createLiveConfig,
+  type LiveConfig,
+  parseConfigLocation,
+  reloadingHandler,
+} from '#shared/config/live.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import type { AwsClients, Deps, ResourceNames } from '#shared/deps.ts';
@@ -71,9 +76,6 @@ export function depsFromEnvironment(env: Env, config?: MuonConfig, aws?: AwsClie
  * in its log lines, its metrics written at its end, and an X-Ray subsegment (lambda-observability.ts).
  */
 export function lambdaEntry<E, C, R>(create: (deps: Deps) => (event: E, context: C) => Promise<R>) {
-  let built:
-    | { handler: (event: E, context: C) => Promise<R>; invoke: ReturnType<typeof lambdaObservability> }
-    | undefined;
   // One set of AWS clients per execution environment: the live configuration's checks and every
   // handler rebuilt after a change share their connections.
   let aws: AwsClients | undefined;
@@ -81,18 +83,20 @@ export function lambdaEntry<E, C, R>(create: (deps: Deps) => (event: E, context:
     aws ??= awsClientsFromEnvironment(process.env);
     return aws;
   };
+  const build = (config?: MuonConfig) => {
+    const deps = depsFromEnvironment(process.env, config, clients());
+    const handler = create(deps);
+    const invoke = lambdaObservability(deps, process.env);
+    return (event: E, context: C) => invoke(context, () => handler(event, context));
+  };
   // MUON_CONFIG `s3://bucket/key`: the live configuration (shared/config/live.ts), read at cold
   // start and checked once a minute; a new document rebuilds the handler as a cold start would.
   const live = liveConfigOf(process.env, clients);
-  return async (event: E, context: C): Promise<R> => {
-    const current = live ? await live.current() : undefined;
-    // One LiveConfig per entry, so `changed` is this handler's own news.
-    if (!built || current?.changed) {
-      const deps = depsFromEnvironment(process.env, current?.config, clients());
-      built = { handler: create(deps), invoke: lambdaObservability(deps, process.env) };
-    }
-    const { handler, invoke } = built;
-    return invoke(context, () => handler(event, context));
+  if (live) return reloadingHandler(live, build);
+  let built: ((event: E, context: C) => Promise<R>) | undefined;
+  return (event: E, context: C): Promise<R> => {
+    built ??= build();
+    return built(event, context);
   };
 }
 

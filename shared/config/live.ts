@@ -96,8 +96,8 @@ export async function readConfigObject(
 }
 
 export interface LiveConfig {
-  /** The configuration in use, re-read when `refreshMs` has passed; `changed` when it was replaced. */
-  current(): Promise<{ config: MuonConfig; changed: boolean }>;
+  /** The configuration in use, re-read when `refreshMs` has passed; a new object when it was replaced. */
+  current(): Promise<MuonConfig>;
 }
 
 export function createLiveConfig(options: {
@@ -109,33 +109,31 @@ export function createLiveConfig(options: {
 }): LiveConfig {
   const now = options.now ?? Date.now;
   let held: { config: MuonConfig; etag: string | undefined; checkedAt: number } | undefined;
-  let pending: Promise<{ config: MuonConfig; changed: boolean }> | undefined;
+  let pending: Promise<MuonConfig> | undefined;
   const check = async () => {
     if (!held) {
       const first = await readConfigObject(options.s3, options.location);
       if (first === 'unchanged') throw new Error('unreachable: no ETag was sent');
       held = { ...first, checkedAt: now() };
-      return { config: held.config, changed: false };
+      return held.config;
     }
     const current = held;
     try {
       const read = await readConfigObject(options.s3, options.location, current.etag);
       current.checkedAt = now();
-      if (read === 'unchanged' || read.etag === current.etag)
-        return { config: current.config, changed: false };
+      if (read === 'unchanged' || read.etag === current.etag) return current.config;
       held = { ...read, checkedAt: now() };
-      return { config: held.config, changed: true };
+      return held.config;
     } catch (error) {
       // A document that became invalid, or S3 out of reach: keep serving with the one in use.
       current.checkedAt = now();
       options.onInvalid?.(error as Error);
-      return { config: current.config, changed: false };
+      return current.config;
     }
   };
   return {
     current() {
-      if (held && now() - held.checkedAt < options.refreshMs)
-        return Promise.resolve({ config: held.config, changed: false });
+      if (held && now() - held.checkedAt < options.refreshMs) return Promise.resolve(held.config);
       pending ??= check().finally(() => {
         pending = undefined;
       });
@@ -157,7 +155,7 @@ export function reloadingHandler<E, C, R>(
   let built = first;
   let builtWith: MuonConfig | undefined;
   return async (event, context) => {
-    const { config } = await live.current();
+    const config = await live.current();
     // `first` was built from the document the caller had; the first call swaps in the live one.
     if (!built || config !== builtWith) built = create(config);
     builtWith = config;
@@ -171,9 +169,9 @@ export function mapLiveConfig(live: LiveConfig, map: (config: MuonConfig) => Muo
   let last: { from: MuonConfig; to: MuonConfig } | undefined;
   return {
     current: async () => {
-      const { config, changed } = await live.current();
+      const config = await live.current();
       if (last?.from !== config) last = { from: config, to: map(config) };
-      return { config: last.to, changed };
+      return last.to;
     },
   };
 }
