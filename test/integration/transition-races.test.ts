@@ -172,3 +172,21 @@ describe('Job transitions under races', () => {
     expect(reported).toMatchObject({ ok: true, written: true, previous: 'Completing' });
   });
 });
+
+describe('The claiming request of a job', () => {
+  it('is kept while the job is Matched and forgotten when it leaves Matched', async () => {
+    const job = await jobIn('Waiting', { taskQueueId: 'tq' });
+    const claim = { vo: job.vo, jobId: job.jobId, tqId: 'tq', site: 'S', pilotReference: 'p', time: now() };
+    const claimed = await claimJob(store, { ...claim, matchRequest: 'p#r1' });
+    expect(claimed.ok && claimed.job.matchRequest).toBe('p#r1');
+    await reportStatuses(
+      store,
+      (await getJob(store.dynamo, store.table, job.jobId)) as JobRecord,
+      [{ time: now(), status: 'Running', source: 'JobWrapper' }],
+      { time: now(), force: false },
+    );
+    const running = (await getJob(store.dynamo, store.table, job.jobId)) as JobRecord;
+    expect(running.status).toBe('Running');
+    expect(running.matchRequest).toBeUndefined();
+  });
+});

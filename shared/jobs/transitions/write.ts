@@ -185,7 +185,12 @@ function updateCommand(store: TransitionStore, write: TransitionWrite, returnVal
     const alias = name('commands');
     sets.push(`${alias} = list_append(if_not_exists(${alias}, ${value([])}), ${value(write.commands)})`);
   }
-  const removals = (write.remove ?? []).map(name);
+  // The claiming request (`matchRequest`, the sparse byMatchRequest index) is only wanted while the
+  // job is Matched, for a repeat of that request (shared/matcher/repeats.ts); leaving Matched
+  // forgets it, so the index holds Matched jobs only and an old request never finds a later match.
+  const remove =
+    write.to === 'Matched' ? (write.remove ?? []) : [...new Set([...(write.remove ?? []), 'matchRequest'])];
+  const removals = remove.map(name);
   const sources = write.from.map((status, i) => {
     values[`:from${i}`] = status;
     return `:from${i}`;
