@@ -58,7 +58,6 @@ export class Functions extends Construct {
         props.payloadKey.grantRead(fn);
         fn.addEnvironment(environmentNames.payloadKey, props.payloadKey.secretArn);
       }
-      acknowledgeFunctionFindings(fn);
       byName[name] = fn;
     }
     this.byName = byName;
@@ -67,8 +66,9 @@ export class Functions extends Construct {
 
 /**
  * One muon function as the stack builds them all: Node.js 22 on arm64, ESM bundle with source
- * maps, its own log group, X-Ray tracing, Powertools naming. Also used for functions outside
- * the definition's `functions` (the Cognito trigger, infra/constructs/identity.ts).
+ * maps, its own log group, X-Ray tracing, Powertools naming, the findings every function has
+ * acknowledged. Also used for functions outside the definition's `functions` (the Cognito
+ * trigger, infra/constructs/identity.ts).
  */
 export function muonFunction(
   scope: Construct,
@@ -82,7 +82,7 @@ export function muonFunction(
     retention: logs.RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
   });
-  return new NodejsFunction(scope, name, {
+  const fn = new NodejsFunction(scope, name, {
     functionName,
     description: definition.description,
     entry: join(repoRoot, definition.entry),
@@ -113,10 +113,12 @@ export function muonFunction(
       banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
   });
+  acknowledgeFunctionFindings(fn);
+  return fn;
 }
 
 /** The findings every muon function has, acknowledged with their reasons. */
-export function acknowledgeFunctionFindings(fn: NodejsFunction): void {
+function acknowledgeFunctionFindings(fn: NodejsFunction): void {
   suppress(fn, 'AwsSolutions-L1', [
     'Pinned to Node.js 22, the runtime the bundles target (node22) and the version muon is tested on;',
     'moving to a newer runtime is a deliberate change with its own test run, not a default.',

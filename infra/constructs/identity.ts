@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import { cognitoGroups } from '#shared/auth/cognito-claims.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { cognitoPreTokenFunction } from '#shared/resources.ts';
-import { acknowledgeFunctionFindings, muonFunction } from './functions.ts';
+import { muonFunction } from './functions.ts';
 import { suppress } from './nag.ts';
 
 /** The loopback port `muon login --port` listens on for Cognito, which needs exact callback URLs. */
@@ -86,7 +86,6 @@ export class CognitoIdentity extends Construct {
     }
 
     this.trigger = muonFunction(this, 'cognitoPreToken', cognitoPreTokenFunction, { prefix: props.prefix });
-    acknowledgeFunctionFindings(this.trigger);
     this.userPool.addTrigger(
       cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
       this.trigger,
