@@ -109,6 +109,14 @@ export function formatRows(
   return rows.map((row) => columns.map((_, i) => cellText(row[i]).replace(/\t/g, ' ')).join('\t')).join('\n');
 }
 
+/** Records as `formatRows` shows them: one row each, its cells the named columns' values. */
+export const formatRecords = (out: Output, columns: readonly string[], records: readonly object[]): string =>
+  formatRows(
+    out,
+    columns,
+    records.map((record) => columns.map((column) => (record as Record<string, unknown>)[column])),
+  );
+
 export interface Progress {
   /** `done` more items are finished. */
   advance(done: number): void;

@@ -5,7 +5,7 @@
  */
 import type { JobApi, SearchSpec, SortSpec } from '#cli/commands/job-api.ts';
 import { CliError } from '#cli/errors.ts';
-import { formatRows, type Output, toJson } from '#cli/format.ts';
+import { formatRecords, type Output, toJson } from '#cli/format.ts';
 import { chunk } from '#shared/concurrency.ts';
 import { maxPerPage } from '#shared/jobs/search/query.ts';
 
@@ -32,13 +32,6 @@ export const searchColumns = [
 ];
 const loggingColumns = ['Status', 'MinorStatus', 'ApplicationStatus', 'StatusTime', 'Source'];
 
-const table = (out: Output, columns: readonly string[], rows: readonly Record<string, unknown>[]) =>
-  formatRows(
-    out,
-    columns,
-    rows.map((row) => columns.map((column) => row[column])),
-  );
-
 const print = (out: Output, text: string): void => {
   out.write(`${text}\n`);
 };
@@ -58,7 +51,7 @@ export async function showStatus(api: JobApi, ids: readonly number[], json: bool
     );
     rows.push(...page.rows);
   }
-  print(out, json ? toJson(rows) : table(out, statusColumns, rows));
+  print(out, json ? toJson(rows) : formatRecords(out, statusColumns, rows));
   const found = new Set(rows.map((row) => row.JobID));
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length > 0) {
@@ -98,7 +91,7 @@ export async function searchJobs(
   // The API returns its columns in the table's order; show them in the order they were asked for.
   const columns = parameters.filter((column) => rows.some((row) => column in row));
   const shown = columns.length > 0 ? columns : Object.keys(rows[0] ?? {});
-  print(out, table(out, shown, rows));
+  print(out, formatRecords(out, shown, rows));
   // Content-Range counts from 0; people count from 1. Piped, the rows stay rows alone.
   const footer = `jobs ${range.first + 1}-${range.last + 1} of ${range.total}`;
   print(out.isTTY ? out : err, footer);
@@ -114,11 +107,11 @@ export async function showSummary(
   const rows = await api.summary(grouping, conditions);
   if (json) return print(out, toJson(rows));
   if (rows.length === 0) return print(out, 'No jobs found.');
-  print(out, table(out, [...grouping, 'count'], rows));
+  print(out, formatRecords(out, [...grouping, 'count'], rows));
 }
 
 export async function showLogging(api: JobApi, jobId: number, json: boolean, out: Output) {
   const job = await api.job(jobId);
   const history = Array.isArray(job.LoggingInfo) ? (job.LoggingInfo as Record<string, unknown>[]) : [];
-  print(out, json ? toJson(history) : table(out, loggingColumns, history));
+  print(out, json ? toJson(history) : formatRecords(out, loggingColumns, history));
 }

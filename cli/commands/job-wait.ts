@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient } from '#cli/client.ts';
 import type { JobApi } from '#cli/commands/job-api.ts';
 import { CliError } from '#cli/errors.ts';
-import { createProgress, formatRows, type Output, toJson } from '#cli/format.ts';
+import { createProgress, formatRecords, type Output, toJson } from '#cli/format.ts';
 import { chunk } from '#shared/concurrency.ts';
 import { maxPerPage } from '#shared/jobs/search/query.ts';
 import { isEnded, type JobStatus } from '#shared/jobs/status.ts';
@@ -59,14 +59,7 @@ export async function waitForJobs(
 
   const jobs = ids.flatMap((id) => ended.get(id) ?? []);
   if (options.json) out.write(`${toJson(jobs)}\n`);
-  else if (out.isTTY)
-    out.write(
-      `${formatRows(
-        out,
-        ['JobID', 'Status', 'MinorStatus'],
-        jobs.map((j) => [j.JobID, j.Status, j.MinorStatus]),
-      )}\n`,
-    );
+  else if (out.isTTY) out.write(`${formatRecords(out, ['JobID', 'Status', 'MinorStatus'], jobs)}\n`);
   const waiting = ids.filter((id) => !ended.has(id));
   if (waiting.length > 0) {
     throw new CliError(`Not ended after ${options.timeout} s: job ${waiting.join(', ')}.`, TIMED_OUT);

@@ -15,7 +15,7 @@ import {
   parseSort,
 } from '#cli/commands/job-conditions.ts';
 import { CliError } from '#cli/errors.ts';
-import { formatRows, type Output, toJson } from '#cli/format.ts';
+import { formatRecords, type Output, toJson } from '#cli/format.ts';
 
 /** shared/pilots/search.ts's `pilotColumns`, named here so the CLI need not load the store (a unit test keeps them equal). */
 export const pilotColumnNames = [
@@ -96,13 +96,7 @@ export function registerPilotQueries(
       const rows = answer.body as Record<string, unknown>[];
       if (options.json) return void out.write(`${toJson(rows)}\n`);
       if (rows.length === 0) return void out.write('No pilots found.\n');
-      out.write(
-        `${formatRows(
-          out,
-          parameters,
-          rows.map((row) => parameters.map((name) => row[name])),
-        )}\n`,
-      );
+      out.write(`${formatRecords(out, parameters, rows)}\n`);
       const range = parseContentRange(answer.headers.get('content-range'));
       if (range)
         (out.isTTY ? out : err).write(`pilots ${range.first + 1}-${range.last + 1} of ${range.total}\n`);
@@ -132,12 +126,6 @@ export function registerPilotQueries(
       if (options.json) return void out.write(`${toJson(body)}\n`);
       if (body.length === 0) return void out.write('No pilots found.\n');
       const columns = [...grouping, 'count'];
-      out.write(
-        `${formatRows(
-          out,
-          columns,
-          body.map((row) => columns.map((name) => row[name])),
-        )}\n`,
-      );
+      out.write(`${formatRecords(out, columns, body)}\n`);
     });
 }
