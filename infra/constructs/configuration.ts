@@ -7,7 +7,6 @@
  * bundled into the functions or the pilot image any more. DIRAC counterpart: the Configuration
  * Service's master copy.
  */
-import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -16,7 +15,7 @@ import { Construct } from 'constructs';
 import { configObjectKey } from '#shared/config/live.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
 import { environmentNames } from '#shared/resources.ts';
-import { arnInFinding, suppress } from './nag.ts';
+import { arnInFinding, stackSingletons, suppress } from './nag.ts';
 
 export interface LiveConfigurationProps {
   readonly bucket: s3.IBucket;
@@ -52,24 +51,22 @@ export class LiveConfiguration extends Construct {
       ],
     );
     // The deployment's function is one per stack, made at the stack's root.
-    for (const child of Stack.of(this).node.children) {
-      if (child.node.id.startsWith('Custom::CDKBucketDeployment')) {
-        suppress(
-          child,
-          [
-            'AwsSolutions-IAM4',
-            'AwsSolutions-IAM5',
-            'AwsSolutions-L1',
-            `AwsSolutions-IAM5[Resource::${arnInFinding(props.bucket)}/*]`,
-            'AwsSolutions-IAM5[Action::s3:GetObject*]',
-            'AwsSolutions-IAM5[Action::s3:GetBucket*]',
-            'AwsSolutions-IAM5[Action::s3:List*]',
-            'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
-            'AwsSolutions-IAM5[Action::s3:Abort*]',
-          ],
-          ["CDK's BucketDeployment function: CDK's own role, policy and runtime, run at deploy time only."],
-        );
-      }
+    for (const child of stackSingletons(this, 'Custom::CDKBucketDeployment')) {
+      suppress(
+        child,
+        [
+          'AwsSolutions-IAM4',
+          'AwsSolutions-IAM5',
+          'AwsSolutions-L1',
+          `AwsSolutions-IAM5[Resource::${arnInFinding(props.bucket)}/*]`,
+          'AwsSolutions-IAM5[Action::s3:GetObject*]',
+          'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+          'AwsSolutions-IAM5[Action::s3:List*]',
+          'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+          'AwsSolutions-IAM5[Action::s3:Abort*]',
+        ],
+        ["CDK's BucketDeployment function: CDK's own role, policy and runtime, run at deploy time only."],
+      );
     }
     this.uri = `s3://${props.bucket.bucketName}/${configObjectKey}`;
   }

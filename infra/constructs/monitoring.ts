@@ -21,7 +21,7 @@ import { Construct } from 'constructs';
 import { metricNames, metricsNamespace } from '#shared/metrics.ts';
 import { physicalName } from '#shared/resources.ts';
 import type { ResourceDefinition } from '../definition.ts';
-import { suppress } from './nag.ts';
+import { stackSingletons, suppress } from './nag.ts';
 
 export interface MonitoringProps {
   readonly prefix: string;
@@ -159,19 +159,16 @@ export class Monitoring extends Construct {
     });
     // The log group target lets EventBridge write through a resource policy, which CDK installs with
     // a stack-level custom resource: acknowledged there, where CDK puts it.
-    const stack = Stack.of(this);
-    for (const child of stack.node.children) {
-      if (child.node.id.startsWith('EventsLogGroupPolicy'))
-        suppress(child, 'AwsSolutions-IAM5[Resource::*]', [
-          'PutResourcePolicy (the log group policy that lets EventBridge write) takes no resource.',
-        ]);
-      if (child.node.id === awsCustomResourceId)
-        suppress(
-          child,
-          'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          ["CDK's custom-resource function only writes its own logs with this role."],
-        );
-    }
+    for (const child of stackSingletons(this, 'EventsLogGroupPolicy'))
+      suppress(child, 'AwsSolutions-IAM5[Resource::*]', [
+        'PutResourcePolicy (the log group policy that lets EventBridge write) takes no resource.',
+      ]);
+    for (const child of stackSingletons(this, awsCustomResourceId))
+      suppress(
+        child,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        ["CDK's custom-resource function only writes its own logs with this role."],
+      );
     return rule;
   }
 }

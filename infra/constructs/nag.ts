@@ -21,3 +21,10 @@ export function suppress(
 /** How cdk-nag names a resource's ARN inside a finding: `<LogicalId.Arn>`. */
 export const arnInFinding = (resource: IConstruct): string =>
   `<${Stack.of(resource).getLogicalId(resource.node.defaultChild as CfnElement)}.Arn>`;
+
+/**
+ * The constructs CDK makes once per stack at its root (a BucketDeployment's or custom resource's
+ * function) whose id starts with `idPrefix`: their findings are acknowledged there.
+ */
+export const stackSingletons = (scope: IConstruct, idPrefix: string): IConstruct[] =>
+  Stack.of(scope).node.children.filter((child) => child.node.id.startsWith(idPrefix));

@@ -5,7 +5,7 @@
  * user's token and no CORS. `/config.json` names the identity provider the pages log in with
  * (authorization code with PKCE, a public client registered there for the monitor's URL).
  */
-import { type CfnElement, DockerImage, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { DockerImage, Duration, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -14,6 +14,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import * as esbuild from 'esbuild';
 import { webSourceDir, writeWebAssetsSync } from '#local/web-build.ts';
+import { arnInFinding, stackSingletons } from './nag.ts';
 
 export interface WebMonitorProps {
   readonly prefix: string;
@@ -120,8 +121,6 @@ export class WebMonitor extends Construct {
    * the CDK asset bucket and writes this one, with the wildcards S3 copies need.
    */
   private acknowledgeDeploymentHandler(deployment: s3deploy.BucketDeployment): void {
-    const stack = Stack.of(this);
-    const files = `<${stack.getLogicalId(this.bucket.node.defaultChild as CfnElement)}.Arn>/*`;
     const wildcards = [
       'Action::s3:GetObject*',
       'Action::s3:GetBucket*',
@@ -129,16 +128,13 @@ export class WebMonitor extends Construct {
       'Action::s3:DeleteObject*',
       'Action::s3:Abort*',
       'Resource::*',
-      `Resource::${files}`,
+      `Resource::${arnInFinding(this.bucket)}/*`,
       'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
     ];
     const reason = "CDK's BucketDeployment copies its asset's files into the monitor's bucket.";
     // BucketDeployment's function is a stack-level singleton per memory size: this deployment's is
     // the 512 MiB one, and it reads CDK's asset bucket as the configuration's does.
-    const handlers = stack.node.children.filter((child) =>
-      child.node.id.startsWith('Custom::CDKBucketDeployment'),
-    );
-    for (const scope of [deployment.handlerRole, ...handlers]) {
+    for (const scope of [deployment.handlerRole, ...stackSingletons(this, 'Custom::CDKBucketDeployment')]) {
       for (const part of wildcards)
         Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${part}]`, reason });
       Validations.of(scope).acknowledge({
