@@ -12,6 +12,7 @@ import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import type { StoredLogin } from '#cli/credentials.ts';
 import { CliError } from '#cli/errors.ts';
+import { isLoopback } from '#shared/auth/loopback.ts';
 
 /** What `GET /api/auth/client` says about logging in to an API. */
 export interface LoginClient {
@@ -23,9 +24,6 @@ export interface LoginClient {
 }
 
 export type Flow = 'device' | 'pkce';
-
-/** Plain HTTP is allowed to a provider on this machine only (the embedded runtime's). */
-const isLoopback = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 
 export async function discoverProvider(issuer: string, clientId: string): Promise<oidc.Configuration> {
   let url: URL;

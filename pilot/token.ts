@@ -8,6 +8,7 @@
  */
 import * as oidc from 'openid-client';
 import { ApiCallError, type RetryPolicy, withRetries } from '#pilot/retry.ts';
+import { isLoopback } from '#shared/auth/loopback.ts';
 import type { ClientCredentials } from '#shared/ce/credentials.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
@@ -173,8 +174,7 @@ export function completeClientCredentials(
 }
 
 /** Plain HTTP is allowed to an identity provider on this machine only (tests, the local runtime). */
-const insecureAllowed = (url: URL) =>
-  url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+const insecureAllowed = (url: URL) => url.protocol === 'http:' && isLoopback(url);
 
 /**
  * The client's openid-client configuration: from the token endpoint when it is given, else from
