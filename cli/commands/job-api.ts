@@ -88,6 +88,20 @@ export function createJobApi(options: ClientOptions, env = process.env) {
     return answer;
   };
 
+  /** `sendKeyed` again, with the same key, while the answer says the API stopped part-way. */
+  const sendUntilFinished = async (
+    path: string,
+    body: unknown,
+    key: string,
+    partial: (answer: RawAnswer) => boolean,
+  ): Promise<RawAnswer> => {
+    let answer = await sendKeyed(path, body, key);
+    for (let round = 1; round < finishAttempts && partial(answer); round += 1) {
+      answer = await sendKeyed(path, body, key);
+    }
+    return answer;
+  };
+
   return {
     client,
 
@@ -97,10 +111,7 @@ export function createJobApi(options: ClientOptions, env = process.env) {
      * the same key writes the rest).
      */
     async submit(path: string, body: unknown, idempotencyKey: string): Promise<InsertedJob[]> {
-      let answer = await sendKeyed(path, body, idempotencyKey);
-      for (let round = 1; round < finishAttempts && answer.status === 202; round += 1) {
-        answer = await sendKeyed(path, body, idempotencyKey);
-      }
+      const answer = await sendUntilFinished(path, body, idempotencyKey, (a) => a.status === 202);
       if (answer.status !== 201) throw refused('POST', path, answer);
       return answer.body as InsertedJob[];
     },
@@ -145,10 +156,7 @@ export function createJobApi(options: ClientOptions, env = process.env) {
       const path = `/api/jobs/${action}`;
       // One key for every send: the API does each job once, and answers for all of them.
       const key = randomUUID();
-      let answer = await sendKeyed(path, { job_ids: jobIds }, key);
-      for (let round = 1; round < finishAttempts && unfinished(answer); round += 1) {
-        answer = await sendKeyed(path, { job_ids: jobIds }, key);
-      }
+      const answer = await sendUntilFinished(path, { job_ids: jobIds }, key, unfinished);
       if (answer.status === 200) return { raw: answer.body, result: answer.body as BulkResult };
       const detail = (answer.body as { detail?: unknown } | undefined)?.detail;
       if (answer.status >= 500 || answer.status === 401 || detail === undefined) {
