@@ -103,6 +103,13 @@ export const powertoolsOf = (logger: Logger): PowertoolsLogger | undefined =>
 
 const powertools = Symbol('powertools');
 
+const thresholds: Readonly<Record<LogLevel, number>> = {
+  debug: LogLevelThreshold.DEBUG,
+  info: LogLevelThreshold.INFO,
+  warn: LogLevelThreshold.WARN,
+  error: LogLevelThreshold.ERROR,
+};
+
 /**
  * A child is the same Powertools logger with more fields on each line, not a `createChild`:
  * building a Powertools logger costs about 0.2 ms, and the HTTP stack makes two per request.
@@ -110,12 +117,6 @@ const powertools = Symbol('powertools');
 function wrap(inner: PowertoolsLogger, context?: Record<string, unknown>): Logger {
   const withContext = (fields?: Record<string, unknown>) =>
     context ? (fields ? { ...context, ...fields } : context) : fields;
-  const thresholds = {
-    debug: LogLevelThreshold.DEBUG,
-    info: LogLevelThreshold.INFO,
-    warn: LogLevelThreshold.WARN,
-    error: LogLevelThreshold.ERROR,
-  };
   const emit = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     // A line below the level costs one comparison, not the merge of its fields.
     if (thresholds[level] < inner.level) return;
