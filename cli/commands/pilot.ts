@@ -229,16 +229,17 @@ export function registerPilot(program: Command): void {
         credentialsFile: options.credentialsFile,
         credentialsStdin: options.credentialsStdin,
       });
+      // `--config api`: the live configuration, as a Batch pilot gets it (pilot/live-config.ts), for
+      // the pull and the push pilot alike.
+      const { downloadLiveConfig, liveConfigName } = await import('#pilot/live-config.ts');
+      const config =
+        options.config === liveConfigName ? await downloadLiveConfig(connection) : options.config;
       if (push) {
-        process.exitCode = await push(connection);
+        process.exitCode = await push(connection, config);
         return;
       }
       // Loaded on use: `muon pilot logs` and the other commands do not need the pilot's modules.
       const { runPilotProcess } = await import('#pilot/main.ts');
-      // `--config api`: the live configuration, as a Batch pilot gets it (pilot/live-config.ts).
-      const { downloadLiveConfig, liveConfigName } = await import('#pilot/live-config.ts');
-      const config =
-        options.config === liveConfigName ? await downloadLiveConfig(connection) : options.config;
       process.exitCode = await runPilotProcess({
         ...connection,
         config,
@@ -281,7 +282,7 @@ export function registerPilot(program: Command): void {
 async function pushRunner(
   options: RunOptions,
   command: Command,
-): Promise<(connection: PilotConnection) => Promise<number>> {
+): Promise<(connection: PilotConnection, config: string) => Promise<number>> {
   const { pushTargets, runPushPilotFromCli } = await import('#pilot/push/main.ts');
   if (!(pushTargets as readonly string[]).includes(options.push ?? '')) {
     throw new CliError(`--push takes one of: ${pushTargets.join(', ')} (got "${options.push}").`, USAGE);
@@ -294,10 +295,10 @@ async function pushRunner(
   }
   // Commander sets isolateNetwork to true unless --no-isolate-network: only the flag overrides the CE.
   const isolateSource = command.getOptionValueSource('isolateNetwork');
-  return (connection) =>
+  return (connection, config) =>
     runPushPilotFromCli({
       ...connection,
-      config: options.config,
+      config,
       site: options.site,
       ce: options.ce,
       partition: options.partition,
