@@ -8,18 +8,24 @@ export class MuonError extends Error {
   readonly statusCode: number;
   /** Extra machine-readable detail, returned as `detail` instead of the message when present. */
   readonly detail: unknown;
+  /**
+   * Whether the caller sees the message (the HTTP stack's one rule): the caller's own errors
+   * (below 500) are shown, the service's are a plain 500, unless the error says otherwise.
+   */
+  readonly shown: boolean;
 
   constructor(
     code: string,
     statusCode: number,
     message: string,
-    options?: { cause?: unknown; detail?: unknown },
+    options?: { cause?: unknown; detail?: unknown; shown?: boolean },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.statusCode = statusCode;
     this.detail = options?.detail;
+    this.shown = options?.shown ?? statusCode < 500;
   }
 }
 
@@ -84,6 +90,7 @@ export class PermanentError extends MuonError {
  */
 export class ServiceUnavailableError extends MuonError {
   constructor(message: string, options?: { code?: string; cause?: unknown; detail?: unknown }) {
-    super(options?.code ?? 'service.unavailable', 503, message, options);
+    // Shown: the caller should come back (Retry-After), and the message says what was not done.
+    super(options?.code ?? 'service.unavailable', 503, message, { ...options, shown: true });
   }
 }

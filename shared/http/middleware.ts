@@ -1,7 +1,7 @@
 /**
  * The middlewares of the HTTP stack. `httpErrors` is the one place where errors become responses:
- * a MuonError shows its message (`{"detail": ...}`, as DiracX answers); so does a
- * ServiceUnavailableError (503, nothing was done, try again); anything else is a 500 that leaks
+ * a MuonError the caller may see (`shown`: its own errors, and a ServiceUnavailableError's 503)
+ * shows its message (`{"detail": ...}`, as DiracX answers); anything else is a 500 that leaks
  * nothing.
  */
 import type { MiddlewareObj } from '@middy/core';
@@ -10,7 +10,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { MuonError, ServiceUnavailableError } from '#shared/errors.ts';
+import { MuonError } from '#shared/errors.ts';
 import { stringifyJson } from '#shared/json.ts';
 import type { Logger } from '#shared/log.ts';
 
@@ -63,10 +63,7 @@ export function httpErrors(fallback: Logger): HttpMiddleware {
       const fields = requestFields(request.event);
       const { requestId } = fields;
       const headers = { 'x-request-id': requestId };
-      if (
-        error instanceof MuonError &&
-        (error.statusCode < 500 || error instanceof ServiceUnavailableError)
-      ) {
+      if (error instanceof MuonError && error.shown) {
         fallback.info('request refused', {
           ...fields,
           statusCode: error.statusCode,
