@@ -1,5 +1,8 @@
 /**
- * Every key of the jobs and counters tables is built here and nowhere else.
+ * Every key of the jobs table, and of the jobs' items in the counters table (the id allocator, the
+ * submission records), is built here and nowhere else. The counters table's other items have their
+ * own builders: the kept answers of an Idempotency-Key (shared/http/idempotency/keys.ts) and the
+ * agents' cursors (shared/agents/sweep.ts).
  *
  * A job is one item, `JOB#<id>` / `JOB`, its heartbeat history beside it (`HEARTBEAT#<time>`). Its
  * index keys put it in three searchable groups: by owner (`<vo>#<owner>#<shard>`), by status
