@@ -116,10 +116,12 @@ export function asksForContainer(value: unknown): boolean {
  * `python3 -m cwltool` (cwltool 3.1.20230209) drops the status of `main.run()` and always exits 0,
  * so that form runs the same entry point through `-c` instead.
  */
+export const cwltoolModuleEntry = 'import sys; from cwltool.main import run; sys.exit(run(sys.argv[1:]))';
+
 export function cwltoolEntry(configured: readonly string[]): string[] {
   const [python, flag, module, ...rest] = configured;
   if (python !== undefined && flag === '-m' && module === 'cwltool') {
-    return [python, '-c', 'import sys; from cwltool.main import run; sys.exit(run(sys.argv[1:]))', ...rest];
+    return [python, '-c', cwltoolModuleEntry, ...rest];
   }
   return [...configured];
 }

@@ -5,7 +5,8 @@
  *   and the environment (the pilot's without its credentials, DIRACJOBID, DIRACSITE,
  *   DIRAC_PROCESSORS and DIRAC_JOB_PROCESSORS, DIRAC_WHOLENODE, the JDL's ExecutionEnvironment;
  *   cwltool gets `--no-container` unless the job asks for a container and Docker works), and
- *   fails the job "Application not found" when the executable does not exist.
+ *   fails the job "Application not found" when the executable does not exist. Its cwltool
+ *   command may start warm (warm-cwltool.ts) unless `pilot.warmCwltool` is false.
  * - postProcess maps the payload's end to the job's: a watchdog kill fails with the watchdog's
  *   minor status; exit 0 is success; 1502 (or 222, what is left of it in 8 bits) reschedules;
  *   cwltool's 33 is an unsupported CWL requirement; anything else fails with "Exit code N".
@@ -22,6 +23,7 @@ import type {
   PreProcessContext,
   PreProcessResult,
 } from './hooks.ts';
+import { markWarm, takeWarmFailure } from './warm-cwltool.ts';
 
 export async function defaultPreProcess(context: PreProcessContext): Promise<PreProcessResult> {
   const { job } = context;
@@ -49,7 +51,13 @@ export async function defaultPreProcess(context: PreProcessContext): Promise<Pre
       applicationStatus: executable === '' ? 'No Executable' : `${executable} not found`,
     };
   }
-  return { command: [found, ...args], env };
+  const payload = { command: [found, ...args], env };
+  if (job.Kind === 'cwl' && context.config.warmCwltool) {
+    markWarm(payload.command);
+    const failure = takeWarmFailure();
+    if (failure !== undefined) context.logger.warn(failure);
+  }
+  return payload;
 }
 
 export async function defaultPostProcess(context: PostProcessContext): Promise<PostProcessResult> {

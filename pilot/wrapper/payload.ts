@@ -14,6 +14,7 @@ import { open } from 'node:fs/promises';
 import type { MatchedJob, StatusUpdate } from '#pilot/api.ts';
 import type { Logger } from '#shared/log.ts';
 import type { PayloadCommand } from './hooks.ts';
+import { startWarm } from './warm-cwltool.ts';
 import type { JobPaths } from './workdir.ts';
 
 export interface PayloadExit {
@@ -102,7 +103,9 @@ export interface PayloadIdentity {
 
 /**
  * Starts the payload, as `identity` when given (spawn's uid and gid also drop the supplementary
- * groups); rejects (with the spawn error's `code`, e.g. ENOENT) when it cannot start.
+ * groups); rejects (with the spawn error's `code`, e.g. ENOENT) when it cannot start. A cwltool
+ * command the default preProcess marked starts as a child of the warm cwltool when it can
+ * (warm-cwltool.ts): same process group, identity, files and environment, only faster.
  */
 export async function startPayload(
   payload: PayloadCommand,
@@ -110,6 +113,8 @@ export async function startPayload(
   treePids: () => readonly number[] = () => [],
   identity?: PayloadIdentity,
 ): Promise<RunningPayload> {
+  const warm = await startWarm(payload.command, files, payload.env, identity);
+  if (warm) return payloadHandle(warm.pid, warm.exit, treePids);
   const [file, ...args] = payload.command;
   if (file === undefined) throw Object.assign(new Error('empty command'), { code: 'ENOENT' });
   const out = await open(files.stdout, 'w');
@@ -135,7 +140,15 @@ export async function startPayload(
     await out.close();
     await err.close();
   }
-  const pid = child.pid as number;
+  return payloadHandle(child.pid as number, exit, treePids);
+}
+
+/** Stops a payload that leads its own process group (`pid`), whichever way it was started. */
+function payloadHandle(
+  pid: number,
+  exit: Promise<PayloadExit>,
+  treePids: () => readonly number[],
+): RunningPayload {
   let exited = false;
   void exit.then(() => {
     exited = true;

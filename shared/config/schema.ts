@@ -259,6 +259,11 @@ const pilotSchema = z
     logUploadSeconds: z.number().positive().default(300),
     /** The cwltool command (Debian's, run with Debian's python3). */
     cwltool: z.array(z.string().min(1)).min(1).default(['/usr/bin/cwltool']),
+    /**
+     * CWL payloads are forked from one cwltool process per pilot that has imported cwltool and
+     * loaded the CWL schemas (docs/pilots.md, Warm cwltool); false spawns cwltool for each.
+     */
+    warmCwltool: z.boolean().default(true),
     /** Community hooks replacing the job wrapper's preProcess and postProcess steps. */
     hooks: z
       .object({ preProcess: hookReference.optional(), postProcess: hookReference.optional() })

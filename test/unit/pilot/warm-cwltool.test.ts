@@ -1,0 +1,182 @@
+import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PayloadIdentity, startPayload } from '#pilot/wrapper/payload.ts';
+import { markWarm, takeWarmFailure } from '#pilot/wrapper/warm-cwltool.ts';
+
+// Real cwltool (Debian's /usr/bin/cwltool): the first warm start waits for the zygote's imports.
+const timeout = 90_000;
+const root = process.getuid?.() === 0;
+// A root pilot's payloads run as a user of their own; the test takes one from the pool's range.
+const identity: PayloadIdentity | undefined = root ? { uid: 61_997, gid: 61_997 } : undefined;
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'muon-warm-'));
+  await chmod(dir, 0o755);
+  // What the tool prints: its user and groups, a variable of the payload's environment, the
+  // process group of cwltool (its parent) and cwltool's parent: the zygote, or this process.
+  await writeFile(
+    join(dir, 'who.cwl'),
+    JSON.stringify({
+      cwlVersion: 'v1.2',
+      class: 'CommandLineTool',
+      baseCommand: ['sh', '-c'],
+      arguments: [
+        // Backquotes: `$(` would be a CWL parameter reference.
+        'echo "`id -u` `id -G` $WARM_TEST `cut -d" " -f5 /proc/$PPID/stat` `cut -d" " -f4 /proc/$PPID/stat`"; exit $0',
+      ],
+      inputs: { code: { type: 'int', inputBinding: { position: 1 } } },
+      outputs: { out: 'stdout' },
+      stdout: 'who.txt',
+    }),
+  );
+  if (identity) await chown(dir, identity.uid, identity.gid);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** The cwltool command the default preProcess builds, with its document relative to the job directory. */
+const cwltool = (code: number, extra: readonly string[] = []) => [
+  '/usr/bin/cwltool',
+  ...extra,
+  '--disable-color',
+  '--no-container',
+  '--preserve-environment',
+  'WARM_TEST',
+  '--outdir',
+  join(dir, `out-${code}`),
+  'who.cwl',
+  '--code',
+  String(code),
+];
+
+async function run(command: string[], warm: boolean) {
+  if (warm) markWarm(command);
+  const files = { cwd: dir, stdout: join(dir, 'std.out'), stderr: join(dir, 'std.err') };
+  const payload = await startPayload(
+    { command, env: { PATH: '/usr/bin:/bin', WARM_TEST: `value-${command.length}` } },
+    files,
+    () => [],
+    identity,
+  );
+  const exit = await payload.exit;
+  const printed = await readFile(join(dir, 'std.out'), 'utf8');
+  return { pid: payload.pid, exit, printed, log: await readFile(files.stderr, 'utf8') };
+}
+
+const fields = async (code: number) =>
+  (await readFile(join(dir, `out-${code}`, 'who.txt'), 'utf8')).trim().split(' ');
+
+/** Processes of process group `pgid` that are not zombies (the test's pid 1 may not reap them). */
+async function livingInGroup(pgid: number): Promise<string[]> {
+  const living: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(group) === pgid && state !== 'Z') living.push(entry);
+  }
+  return living;
+}
+
+describe('Warm cwltool', () => {
+  it(
+    'forks the payload from the warm cwltool as the payload user, in its own process group, with its environment',
+    async () => {
+      const command = cwltool(0);
+      const { pid, exit, printed, log } = await run(command, true);
+      expect(exit).toEqual({ exitCode: 0, signal: null });
+      expect(JSON.parse(printed)).toMatchObject({ out: { class: 'File', basename: 'who.txt' } });
+      expect(log).toContain('Final process status is success');
+      const [uid, groups, variable, pgid, parent] = await fields(0);
+      expect(uid).toBe(String(identity?.uid ?? process.getuid?.()));
+      if (identity) expect(groups).toBe(String(identity.gid));
+      expect(variable).toBe(`value-${command.length}`);
+      expect(pgid).toBe(String(pid));
+      // Forked from the zygote, not spawned by this process.
+      expect(parent).not.toBe(String(process.pid));
+    },
+    timeout,
+  );
+
+  it(
+    "reports cwltool's exit status: 1 when the tool fails",
+    async () => {
+      const { exit, log } = await run(cwltool(3), true);
+      expect(exit).toEqual({ exitCode: 1, signal: null });
+      expect(log).toContain('permanentFail');
+      expect((await fields(3))[4]).not.toBe(String(process.pid));
+    },
+    timeout,
+  );
+
+  it(
+    'spawns cwltool as before for a command the default preProcess did not mark',
+    async () => {
+      const { exit } = await run(cwltool(4), false);
+      expect(exit).toEqual({ exitCode: 1, signal: null });
+      expect((await fields(4))[4]).toBe(String(process.pid));
+    },
+    timeout,
+  );
+
+  it(
+    'stops a warm payload and its whole process group when terminated',
+    async () => {
+      const command = ['/usr/bin/cwltool', '--disable-color', '--no-container', 'sleep.cwl'];
+      await writeFile(
+        join(dir, 'sleep.cwl'),
+        JSON.stringify({
+          cwlVersion: 'v1.2',
+          class: 'CommandLineTool',
+          baseCommand: ['sleep', '60'],
+          inputs: {},
+          outputs: {},
+        }),
+      );
+      markWarm(command);
+      const payload = await startPayload(
+        { command, env: { PATH: '/usr/bin:/bin' } },
+        { cwd: dir, stdout: join(dir, 'sleep.out'), stderr: join(dir, 'sleep.err') },
+        () => [],
+        identity,
+      );
+      const pid = payload.pid as number;
+      // Wait for the tool to run (cwltool's log names the job), then stop it.
+      for (let i = 0; i < 300 && !(await readFile(join(dir, 'sleep.err'), 'utf8')).includes('$ sleep'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const started = Date.now();
+      const exit = await payload.terminate(2000);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(exit.exitCode === 0).toBe(false);
+      expect(await livingInGroup(pid)).toEqual([]);
+    },
+    timeout,
+  );
+
+  it(
+    'falls back to spawning when the warm cwltool cannot start, and says why once',
+    async () => {
+      // An interpreter that refuses the zygote (`-c`) but runs scripts: the fallback must work.
+      const python = join(dir, 'python3');
+      await writeFile(
+        python,
+        '#!/bin/sh\n[ "$1" = -s ] && shift\n[ "$1" = -c ] && exit 7\nexec /usr/bin/python3 "$@"\n',
+      );
+      const script = join(dir, 'cwltool');
+      await writeFile(script, `#!${python}\nimport sys\nfrom cwltool.main import run\nsys.exit(run())\n`);
+      await chmod(python, 0o755);
+      await chmod(script, 0o755);
+      const command = cwltool(5);
+      command[0] = script;
+      const { exit } = await run(command, true);
+      expect(exit).toEqual({ exitCode: 1, signal: null });
+      expect((await fields(5))[4]).toBe(String(process.pid));
+      expect(takeWarmFailure()).toMatch(/warm cwltool .* is down/);
+      expect(takeWarmFailure()).toBeUndefined();
+    },
+    timeout,
+  );
+});
