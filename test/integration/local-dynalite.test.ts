@@ -3,9 +3,15 @@ import type { AddressInfo, Server } from 'node:net';
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
   QueryCommand,
+  ResourceNotFoundException,
   ScanCommand,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patchDynaliteIterators } from '#local/dynalite-patch.ts';
@@ -45,7 +51,7 @@ describe('The DynamoDB emulator', () => {
   beforeAll(async () => {
     patchDynaliteIterators();
     const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-    server = dynalite({ createTableMs: 0 });
+    server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     client = new DynamoDBClient({
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -123,5 +129,46 @@ describe('The DynamoDB emulator', () => {
     const opened = counts.opened - before.opened;
     expect(opened).toBeGreaterThanOrEqual(62);
     expect(counts.closed - before.closed).toBe(opened);
+  });
+
+  it('answers with the table as it is after UpdateTable, DeleteTable and CreateTable again (its table cache)', async () => {
+    const table = {
+      TableName: 'cached',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }],
+      BillingMode: 'PAY_PER_REQUEST' as const,
+    };
+    const settled = async () => {
+      for (let i = 0; i < 100; i++) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: 'cached' })).catch(() => ({
+          Table: undefined,
+        }));
+        if (!Table || Table.TableStatus === 'ACTIVE') return Table;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error('the table did not settle');
+    };
+    await client.send(new CreateTableCommand(table));
+    await settled();
+    await client.send(new PutItemCommand({ TableName: 'cached', Item: { pk: { S: 'a' } } }));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: 'cached',
+        BillingMode: 'PROVISIONED',
+        ProvisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 3 },
+      }),
+    );
+    expect((await settled())?.ProvisionedThroughput?.ReadCapacityUnits).toBe(7);
+
+    await client.send(new DeleteTableCommand({ TableName: 'cached' }));
+    expect(await settled()).toBeUndefined();
+    await expect(
+      client.send(new GetItemCommand({ TableName: 'cached', Key: { pk: { S: 'a' } } })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+
+    await client.send(new CreateTableCommand(table));
+    expect((await settled())?.BillingModeSummary?.BillingMode ?? 'PAY_PER_REQUEST').toBe('PAY_PER_REQUEST');
+    const { Item } = await client.send(new GetItemCommand({ TableName: 'cached', Key: { pk: { S: 'a' } } }));
+    expect(Item).toBeUndefined();
   });
 });
