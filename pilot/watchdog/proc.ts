@@ -4,6 +4,7 @@
  * once per tick for every payload of the pilot.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 export interface ProcStat {
@@ -83,6 +84,32 @@ export async function readEachProcess<T>(
       batch.map((pid) => readFile(`${procRoot}/${pid}/${file}`, 'utf8').then(parse, () => undefined)),
     );
     for (const value of read) if (value !== undefined) values.push(value);
+  }
+  return values;
+}
+
+/**
+ * `readEachProcess` read synchronously, for the wrapper's checks after each payload: a hundred small
+ * reads from /proc cost about 0.8 ms of CPU this way and about 5 ms as promises (an open, fstat,
+ * read and close each through libuv's thread pool), and they block the pilot's loop only that
+ * millisecond. The watchdog's periodic sampler keeps the asynchronous read.
+ */
+export function readEachProcessSync<T>(
+  file: string,
+  parse: (text: string) => T | undefined,
+  procRoot = '/proc',
+): T[] {
+  const values: T[] = [];
+  for (const pid of readdirSync(procRoot)) {
+    if (!/^\d+$/.test(pid)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`${procRoot}/${pid}/${file}`, 'utf8');
+    } catch {
+      continue;
+    }
+    const value = parse(text);
+    if (value !== undefined) values.push(value);
   }
   return values;
 }

@@ -15,9 +15,10 @@
  * payload cannot turn into a symbolic link to a file only root may read.
  */
 import { spawn } from 'node:child_process';
+import { lstatSync, readdirSync } from 'node:fs';
 import { chmod, lchown, link, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { readEachProcess } from '#pilot/watchdog/proc.ts';
+import { readEachProcessSync } from '#pilot/watchdog/proc.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import type { Logger } from '#shared/log.ts';
 import type { PayloadIdentity, PayloadRunner, RunningPayload } from './payload.ts';
@@ -230,14 +231,34 @@ async function takeBack(paths: JobPaths, user: PayloadIdentity, logger?: Logger)
   for (const shared of ['/tmp', '/var/tmp', '/dev/shm']) await removeOwnedBy(shared, user.uid);
 }
 
+/**
+ * The entries of `dir` that `uid` owns, removed. Read synchronously, a batch at a time: a shared
+ * /tmp holds hundreds of entries and this runs after every payload, where one promise per lstat
+ * cost about 16 ms of CPU for 650 entries and the synchronous read 2 ms. Between batches the
+ * pilot's loop runs, so a /tmp of many thousands of entries never blocks it for long.
+ */
 async function removeOwnedBy(dir: string, uid: number): Promise<void> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    const path = join(dir, name);
-    const stats = await lstat(path).catch(() => undefined);
-    if (stats?.uid === uid) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
   }
+  const owned: string[] = [];
+  for (let start = 0; start < names.length; start += scanBatch) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const name of names.slice(start, start + scanBatch)) {
+      const path = join(dir, name);
+      try {
+        if (lstatSync(path).uid === uid) owned.push(path);
+      } catch {}
+    }
+  }
+  for (const path of owned) await rm(path, { recursive: true, force: true }).catch(() => undefined);
 }
+
+/** Entries of a shared directory read between two turns of the pilot's loop (about 1 ms). */
+const scanBatch = 500;
 
 /** The real uids of the machine's processes (zombies left out when `living`). */
 async function processUids(procRoot: string, living = false): Promise<Set<number>> {
@@ -246,5 +267,9 @@ async function processUids(procRoot: string, living = false): Promise<Set<number
     const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
     return uid === undefined ? undefined : Number(uid);
   };
-  return new Set(await readEachProcess('status', uidOf, procRoot).catch(() => []));
+  try {
+    return new Set(readEachProcessSync('status', uidOf, procRoot));
+  } catch {
+    return new Set();
+  }
 }

@@ -208,6 +208,22 @@ describe.runIf(isRoot)('A payload of a root pilot', () => {
     expect(own.uid).toBe(0);
   });
 
+  it("removes what it left in the machine's temporary directories, and only that", async () => {
+    const root = await workRoot();
+    const mine = `muon-isolation-${process.pid}`;
+    writeFileSync(join('/tmp', `${mine}-root`), 'kept');
+    cleanups.push(() => rmSync(join('/tmp', `${mine}-root`), { force: true }));
+    await runIsolated(
+      root,
+      `mkdir /tmp/${mine}-dir && touch /tmp/${mine}-dir/f /tmp/${mine}-file /var/tmp/${mine} /dev/shm/${mine}`,
+    );
+    expect(existsSync(join('/tmp', `${mine}-dir`))).toBe(false);
+    expect(existsSync(join('/tmp', `${mine}-file`))).toBe(false);
+    expect(existsSync(join('/var/tmp', mine))).toBe(false);
+    expect(existsSync(join('/dev/shm', mine))).toBe(false);
+    expect(readFileSync(join('/tmp', `${mine}-root`), 'utf8')).toBe('kept');
+  });
+
   it('runs through the job wrapper, which reads its outputs as root afterwards', async () => {
     const pilot = new FakePilot();
     cleanups.push(() => pilot.cleanup());
