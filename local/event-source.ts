@@ -4,8 +4,12 @@
  * `batchItemFailures`, and leave the rest to reappear after the visibility timeout. Redrive to the
  * dead-letter queue after `maxReceiveCount` receives is the emulator's job, as it is SQS's.
  *
- * Instead of long polling (local-aws-sqs waits the full WaitTimeSeconds for a batch of 10), each
- * poller is woken when the runtime's own SQS client sends to its queue, and short-polls otherwise.
+ * Instead of long polling (local-aws-sqs waits the full WaitTimeSeconds for a batch of 10), the
+ * pollers are woken when the runtime's own SQS client sends to their queue. Otherwise one poller
+ * per queue short-polls every `idlePollMs` (for delayed messages and those back after their
+ * visibility timeout), and the others sleep until a wake-up or until it receives a full batch:
+ * idle pollers each asking every second were most of the SQS emulator's requests (about 4 per
+ * job in `npm run bench:e2e`), with nothing to receive.
  */
 import {
   DeleteMessageBatchCommand,
@@ -40,27 +44,33 @@ export interface EventSource {
 export function startEventSource(options: EventSourceOptions): EventSource {
   const idlePollMs = options.idlePollMs ?? 1000;
   let stopped = false;
-  let wakeUp: (() => void) | undefined;
+  const sleepers = new Set<() => void>();
+  // A wake-up while no poller slept: the next one to fall asleep polls again at once instead.
   let pendingWake = false;
   const workers: Promise<void>[] = [];
 
-  const sleep = (ms: number) =>
+  /** Sleeps `ms`, or until woken when `ms` is undefined. */
+  const sleep = (ms: number | undefined) =>
     new Promise<void>((resolve) => {
       if (pendingWake || stopped) {
         pendingWake = false;
         resolve();
         return;
       }
-      const timer = setTimeout(done, ms);
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wakeUp = undefined;
+        sleepers.delete(done);
         resolve();
       }
-      wakeUp = done;
+      sleepers.add(done);
     });
+  const wakeAll = () => {
+    if (sleepers.size === 0) pendingWake = true;
+    for (const done of [...sleepers]) done();
+  };
 
-  const worker = async () => {
+  const worker = async (lead: boolean) => {
     while (!stopped) {
       let messages: Message[] = [];
       try {
@@ -82,23 +92,22 @@ export function startEventSource(options: EventSourceOptions): EventSource {
         options.logger.warn('receive failed', { queue: options.queueUrl, error });
       }
       if (messages.length === 0) {
-        await sleep(idlePollMs);
+        await sleep(lead ? idlePollMs : undefined);
         continue;
       }
+      // A full batch: there may be more, for the sleeping pollers.
+      if (messages.length >= options.batchSize && sleepers.size > 0) wakeAll();
       await deliver(options, messages);
     }
   };
 
-  for (let i = 0; i < Math.max(1, options.maxConcurrency); i += 1) workers.push(worker());
+  for (let i = 0; i < Math.max(1, options.maxConcurrency); i += 1) workers.push(worker(i === 0));
 
   return {
-    wake: () => {
-      if (wakeUp) wakeUp();
-      else pendingWake = true;
-    },
+    wake: wakeAll,
     stop: async () => {
       stopped = true;
-      wakeUp?.();
+      wakeAll();
       await Promise.allSettled(workers);
     },
   };

@@ -93,6 +93,44 @@ describe('SQS event source (embedded)', () => {
     expect(left.Messages ?? []).toHaveLength(0);
   });
 
+  it('polls with one poller while idle, and a wake-up or a full batch brings in the others', async () => {
+    let receives = 0;
+    const sqs = {
+      send: (command: ReceiveMessageCommand) => {
+        if (command instanceof ReceiveMessageCommand) receives += 1;
+        return aws.sqs.send(command as never);
+      },
+    } as unknown as AwsClients['sqs'];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let delivered = 0;
+    const source = startEventSource({
+      sqs,
+      queueUrl,
+      queueArn: 'arn',
+      fn: consumer(async (event) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await new Promise((r) => setTimeout(r, 300));
+        inFlight -= 1;
+        delivered += event.Records.length;
+        return { batchItemFailures: [] };
+      }),
+      batchSize: 2,
+      maxConcurrency: 4,
+      idlePollMs: 50,
+      logger,
+    });
+    await new Promise((r) => setTimeout(r, 600));
+    // Four pollers each asking every 50 ms would make about 48 requests.
+    expect(receives).toBeLessThan(20);
+    await send(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    source.wake();
+    await until(() => delivered >= 8);
+    await source.stop();
+    expect(mostInFlight).toBeGreaterThan(1);
+  });
+
   it('redelivers only the reported failures and moves them to the DLQ after maxReceiveCount', async () => {
     const attempts = new Map<string, number>();
     const source = startEventSource({
