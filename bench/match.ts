@@ -13,18 +13,16 @@
  * BENCH_IN_MEMORY=1; BENCH_REQUEST_ID=0 leaves RequestID out (to compare with muon before it).
  */
 import { fork } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { backlogChunks, benchQueues, fillDirect, fillOverApi } from '#bench/match-backlog.ts';
 import type { LoadCommand, LoadReport } from '#bench/pilot-load.ts';
 import { benchRuntime, countByStatus, machine, percentile, round } from '#bench/support.ts';
+import { startLocalRuntime } from '#local/runtime.ts';
 import { recalculateTaskQueues } from '#shared/agents/task-queues.ts';
-import { chunk, forEachLimited } from '#shared/concurrency.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
-import type { JobRecord } from '#shared/jobs/model.ts';
-import { jobItem } from '#shared/jobs/store/keys.ts';
 import { getJobs } from '#shared/jobs/store/read-jobs.ts';
-import { writeBatch } from '#shared/jobs/store/write-jobs.ts';
-import { type TaskQueueDefinition, taskQueueId } from '#shared/taskqueues/definition.ts';
-import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
+import { createLogger } from '#shared/log.ts';
 import { ensureTaskQueue } from '#shared/taskqueues/store.ts';
 
 const totalJobs = Number(process.env.BENCH_JOBS ?? 100_000);
@@ -45,30 +43,7 @@ for (const site of sites) {
   config.sites[site] = { computingElements: { [`ce.${site}`]: ce }, storageElements: [], banned: false };
 }
 
-/** Task queue i: one or two sites (none for every fifth), one or two tags, a CPU-time bucket. */
-const queues: { tqId: string; definition: TaskQueueDefinition }[] = Array.from(
-  { length: queueCount },
-  (_, i) => {
-    const definition: TaskQueueDefinition = {
-      vo,
-      owner: `user${i % 7}`,
-      ownerGroup: i % 3 === 0 ? 'admin' : 'user',
-      cpuTime: [3600, 21_600, 86_400][i % 3] as number,
-      sites:
-        i % 5 === 0
-          ? []
-          : ([...new Set([sites[i % siteCount], sites[(i * 7 + 3) % siteCount]])].sort() as string[]),
-      gridCEs: [],
-      bannedSites: [],
-      platforms: [],
-      jobTypes: ['User'],
-      tags: [
-        ...new Set([tags[i % tagCount], ...(i % 2 === 0 ? [tags[(i * 13 + 5) % tagCount]] : [])]),
-      ].sort() as string[],
-    };
-    return { tqId: taskQueueId(definition), definition };
-  },
-);
+const queues = benchQueues(vo, sites, tags, queueCount);
 /** A pilot at a site offers the tags of that site's task queues and twenty others. */
 const pilotTags = new Map(
   sites.map((site, s) => {
@@ -78,7 +53,13 @@ const pilotTags = new Map(
   }),
 );
 
-const runtime = await benchRuntime({ config, inMemory: process.env.BENCH_IN_MEMORY === '1' });
+const fill = process.env.BENCH_FILL ?? (process.env.BENCH_IN_MEMORY === '1' ? 'api' : 'direct');
+const loadStart = performance.now();
+const runtime = await startWithBacklog();
+const loadMs = performance.now() - loadStart;
+process.stderr.write(
+  `loaded ${totalJobs} jobs in ${queueCount} task queues in ${round(loadMs / 1000)} s (${fill})\n`,
+);
 const calls = new Map<string, { calls: number; items: number }>();
 runtime.aws.dynamo.middlewareStack.add(
   (next, context) => async (args) => {
@@ -95,93 +76,45 @@ runtime.aws.dynamo.middlewareStack.add(
   { step: 'initialize', name: 'benchCountCalls' },
 );
 
-async function load() {
+/**
+ * The runtime with the backlog in it. `direct` (the default on disk): a first runtime creates the
+ * tables and stops, the items go into dynalite's files (match-backlog.ts), and a second runtime
+ * on the same home serves the benchmark; `api`: BatchWriteItem into the one runtime.
+ */
+async function startWithBacklog() {
+  const inMemory = process.env.BENCH_IN_MEMORY === '1';
+  if (fill !== 'direct' && fill !== 'api') throw new Error(`BENCH_FILL is direct or api, not ${fill}`);
+  if (fill === 'direct' && inMemory) throw new Error('BENCH_FILL=direct needs DynamoDB on disk');
   const now = new Date().toISOString();
+  const first = await benchRuntime({ config, inMemory });
+  const tables = {
+    jobs: first.resources.tables.jobs as string,
+    taskQueues: first.resources.tables.taskQueues as string,
+  };
   for (const q of queues)
-    await ensureTaskQueue(
-      runtime.aws.dynamo,
-      runtime.resources.tables.taskQueues as string,
-      q.tqId,
-      q.definition,
-      now,
-    );
-  const jobs: JobRecord[] = [];
-  const entries: Record<string, unknown>[] = [];
-  for (let jobId = 1; jobId <= totalJobs; jobId += 1) {
-    // Consecutive ids share a task queue, as the jobs of one bulk submission do.
-    const q = queues[Math.floor(((jobId - 1) * queueCount) / totalJobs)] as (typeof queues)[number];
-    const priority = jobId % 11 === 0 ? 5 : 1;
-    const d = q.definition;
-    jobs.push({
-      jobId,
-      vo,
-      owner: d.owner,
-      ownerSub: `${vo}:${d.owner}`,
-      ownerGroup: d.ownerGroup,
-      status: 'Waiting',
-      minorStatus: 'Pilot Agent Submission',
-      applicationStatus: 'Unknown',
-      site: d.sites.length === 1 ? (d.sites[0] as string) : 'Multiple',
-      jobName: `bench_${jobId}`,
-      jobType: 'User',
-      jobGroup: '',
-      userPriority: priority,
-      submissionTime: now,
-      lastUpdateTime: now,
-      lastStatusTime: now,
-      rescheduleCounter: 0,
-      description: {
-        kind: 'jdl',
-        jdl: `[Executable = "echo"; Arguments = "${jobId}"; JobName = "bench_${jobId}";]`,
-        executable: 'echo',
-        arguments: String(jobId),
-        jobName: `bench_${jobId}`,
-        jobType: 'User',
-        jobGroup: '',
-        priority,
-        cpuTime: d.cpuTime,
-        sites: d.sites as string[],
-        bannedSites: [],
-        tags: d.tags as string[],
-        minProcessors: 1,
-        wholeNode: false,
-        gpus: 0,
-        inputSandbox: [],
-        outputSandbox: ['std.out'],
-        inputData: [],
-        outputData: [],
-        outputSE: [],
-      },
-      requirements: { ...d, priority },
-      taskQueueId: q.tqId,
-      parameters: {},
-      commands: [],
-      history: [
-        {
-          time: now,
-          status: 'Waiting',
-          minorStatus: 'Pilot Agent Submission',
-          applicationStatus: 'Unknown',
-          source: 'JobScheduling',
-          resultingStatus: 'Waiting',
-          applied: true,
-        },
-      ],
-      version: 1,
-    });
-    entries.push({
-      ...taskQueueKeys.entry(q.tqId, jobId, priority),
-      tqId: q.tqId,
-      jobId,
-      priority,
-      enqueuedAt: now,
-    });
+    await ensureTaskQueue(first.aws.dynamo, tables.taskQueues, q.tqId, q.definition, now);
+  const chunks = backlogChunks(queues, totalJobs, now);
+  if (fill === 'api') {
+    await fillOverApi(first.aws.dynamo, tables, chunks);
+    return first;
   }
-  // Straight into the table, already Waiting: the benchmark measures matching, not the chain.
-  const load = (table: string, items: Record<string, unknown>[]) =>
-    forEachLimited(chunk(items, 25), 8, (batch) => writeBatch(runtime.aws.dynamo, table, batch));
-  await load(runtime.resources.tables.jobs as string, jobs.map(jobItem));
-  await load(runtime.resources.tables.taskQueues as string, entries);
+  await first.stop();
+  await fillDirect(first.home, tables, chunks);
+  const second = await startLocalRuntime({
+    config,
+    home: first.home,
+    port: 0,
+    inMemory: false,
+    logger: createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
+  });
+  return {
+    ...second,
+    home: first.home,
+    cleanup: async () => {
+      await second.stop();
+      rmSync(first.home, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The pilots' process; `run` sends it one phase and resolves with its report. */
@@ -206,11 +139,38 @@ function pilotLoad() {
         });
         child.send(command);
       }),
+    pid: child.pid,
     stop: () => {
       if (child.connected) child.disconnect();
       if (!exited) child.kill();
     },
   };
+}
+
+/**
+ * CPU seconds used so far by this process (the runtime), by each emulator child (by its
+ * MUON_EMULATORS: `dynamodb` is dynalite) and by the pilots' process, from /proc.
+ */
+function cpuSeconds(pilotsPid: number | undefined): Record<string, number> {
+  const used = (pid: number | string) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const own = process.cpuUsage();
+  const totals: Record<string, number> = { runtime: (own.user + own.system) / 1e6 };
+  const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8');
+  for (const child of children.trim().split(/\s+/).filter(Boolean)) {
+    try {
+      const kind =
+        Number(child) === pilotsPid
+          ? 'pilots'
+          : (/MUON_EMULATORS=([a-z0-9,]+)/.exec(readFileSync(`/proc/${child}/environ`, 'utf8'))?.[1] ??
+            'other');
+      totals[kind] = (totals[kind] ?? 0) + used(child);
+    } catch {}
+  }
+  return totals;
 }
 
 const snapshot = () => new Map([...calls].map(([k, v]) => [k, { ...v }]));
@@ -230,12 +190,6 @@ try {
     token: runtime.tokens.pilot,
     resources: sites.map((site) => ({ site, tags: pilotTags.get(site) as string[] })),
   });
-  const loadStart = performance.now();
-  await load();
-  const loadMs = performance.now() - loadStart;
-  process.stderr.write(
-    `loaded ${totalJobs} jobs in ${queueCount} task queues in ${round(loadMs / 1000)} s\n`,
-  );
   const agentStart = performance.now();
   const agentRun = await recalculateTaskQueues({
     ...runtime.deps,
@@ -248,8 +202,10 @@ try {
 
   // (a) closed loop.
   const before = snapshot();
+  const cpuBefore = cpuSeconds(pilotsProcess.pid);
   const closed = await pilotsProcess.run({ phase: 'closed', pilots, seconds });
   const perMatch = delta(before);
+  const cpuAfter = cpuSeconds(pilotsProcess.pid);
   const closedMatches = closed.matches.length;
 
   // (b) open loop.
@@ -299,6 +255,13 @@ try {
       dynamoWritesPerMatch: round(count(writes, 'calls') / closedMatches, 2),
       dynamoItemsReadPerMatch: round(count(reads, 'items') / closedMatches, 2),
       dynamoCalls: perMatch,
+      // CPU milliseconds per closed-loop match, per process.
+      cpuMsPerMatch: Object.fromEntries(
+        Object.entries(cpuAfter).map(([kind, total]) => [
+          kind,
+          round(((total - (cpuBefore[kind] ?? 0)) * 1000) / closedMatches, 2),
+        ]),
+      ),
       loadSeconds: round(loadMs / 1000),
       agentMs: round(agentMs),
       machine: machine(),
