@@ -24,6 +24,7 @@ import { cwlSubmission, cwlSubmissionSchema } from '#shared/jobs/submission/cwl-
 import { createIdempotencyPort } from '#shared/jobs/submission/idempotency-port.ts';
 import { jdlSubmission, jdlSubmissionSchema } from '#shared/jobs/submission/jdl-request.ts';
 import { submitWithin } from '#shared/jobs/submission/submit.ts';
+import { createStartedJobsRecorder } from '#shared/pilots/started-jobs.ts';
 import { createTaskQueuePort } from '#shared/taskqueues/port.ts';
 import { putWorkflow } from '#shared/workflows/store.ts';
 
@@ -32,6 +33,13 @@ export function createHandler(deps: Deps) {
   const dispatch = createDispatcher(deps.aws.sqs, deps.resources);
   const startChain = (ids: readonly number[]) => dispatch('JobPath', ids);
   const taskQueues = createTaskQueuePort(deps);
+  // A pilot's record lists its jobs from their first report on, not from their match.
+  const recordStarted = createStartedJobsRecorder({
+    dynamo: deps.aws.dynamo,
+    table: () => tableName(deps.resources, 'pilots'),
+    now: deps.now,
+    logger: deps.logger,
+  });
   const control = createJobControl({
     config: deps.config,
     jobs,
@@ -39,6 +47,7 @@ export function createHandler(deps: Deps) {
     startChain,
     now: deps.now,
     logger: deps.logger,
+    recordStarted,
   });
   const submission = {
     config: deps.config,
@@ -127,7 +136,7 @@ export function createHandler(deps: Deps) {
       body: heartbeatsSchema,
       handle: async ({ body, identity }) => {
         // DiracX answers the commands alone; a request none of whose jobs could beat is an error.
-        const result = bulkAnswer(await recordHeartbeats(jobs, identity, body, deps.now));
+        const result = bulkAnswer(await recordHeartbeats(jobs, identity, body, deps.now, recordStarted));
         return Object.values(result.success).flat();
       },
     }),

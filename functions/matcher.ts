@@ -1,7 +1,8 @@
 /**
  * The Matcher service: pilots ask for a job (DIRAC's `MatcherHandler.requestJob`), and owners ask
- * why a waiting job is not matched. A pilot asks with its pilot credential; each job it gets is
- * added to its pilot record and comes with the job's payload token, which the pilot renews here.
+ * why a waiting job is not matched. A pilot asks with its pilot credential; each job it gets comes
+ * with the job's payload token, which the pilot renews here. The job joins the pilot's record when
+ * the pilot first reports on it (the job manager, shared/pilots/started-jobs.ts), not here.
  */
 import { type Deps, payloadTokensOf, tableName } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
@@ -14,13 +15,11 @@ import { explainMatching } from '#shared/matcher/explain.ts';
 import { createMatcherPayloadTokens } from '#shared/matcher/payload-tokens.ts';
 import { requestSchema } from '#shared/matcher/resource-description.ts';
 import { createMatcher } from '#shared/matcher/service.ts';
-import { recordMatchedJob } from '#shared/pilots/records.ts';
 
 export function createHandler(deps: Deps) {
   const tables = {
     jobs: tableName(deps.resources, 'jobs'),
     taskQueues: tableName(deps.resources, 'taskQueues'),
-    pilots: tableName(deps.resources, 'pilots'),
   };
   const payloadTokens = createMatcherPayloadTokens({
     tokens: payloadTokensOf(deps),
@@ -33,14 +32,6 @@ export function createHandler(deps: Deps) {
     workflow: createWorkflowCache(deps.aws.dynamo, tableName(deps.resources, 'workflows')),
     now: deps.now,
     logger: deps.logger,
-    recordMatch: (reference, job) =>
-      recordMatchedJob(
-        deps.aws.dynamo,
-        tables.pilots,
-        { vo: job.vo, reference },
-        job,
-        deps.now().toISOString(),
-      ),
   });
   const explain = {
     config: deps.config,

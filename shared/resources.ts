@@ -363,7 +363,8 @@ export const functions = {
       counters: 'readWrite',
       workflows: 'readWrite',
       taskQueues: 'readWrite',
-      pilots: 'read',
+      // Written with a pilot's first report on its jobs (shared/pilots/started-jobs.ts).
+      pilots: 'readWrite',
     },
     queues: { jobPath: 'send' },
     routes: [
@@ -398,7 +399,8 @@ export const functions = {
     entry: 'functions/matcher.ts',
     timeoutSeconds: 10,
     memoryMb: 1769,
-    tables: { jobs: 'readWrite', taskQueues: 'readWrite', workflows: 'read', pilots: 'readWrite' },
+    // Pilots are read by the credential binding; the job manager adds jobs to their records.
+    tables: { jobs: 'readWrite', taskQueues: 'readWrite', workflows: 'read', pilots: 'read' },
     queues: {},
     routes: ['POST /api/matcher/request', 'GET /api/jobs/{jobId}/matching', 'POST /api/jobs/{jobId}/token'],
     payloadKey: true,

@@ -22,6 +22,7 @@ import { reportStatuses } from '#shared/jobs/transitions/report.ts';
 import { rescheduleJob } from '#shared/jobs/transitions/reschedule.ts';
 import type { TransitionResult } from '#shared/jobs/transitions/write.ts';
 import type { Logger } from '#shared/log.ts';
+import type { StartedJob, StartedJobsRecorder } from '#shared/pilots/started-jobs.ts';
 
 export type Failure = {
   detail: string;
@@ -46,6 +47,8 @@ export interface ControlDeps {
   readonly startChain: (jobIds: readonly number[]) => Promise<void>;
   readonly now: () => Date;
   readonly logger?: Logger;
+  /** Adds the jobs a status batch took out of Matched to their pilot's record (shared/pilots/started-jobs.ts). */
+  readonly recordStarted?: StartedJobsRecorder;
 }
 
 /** Jobs changed at once: enough to keep DynamoDB busy, few enough to stop soon when the budget is spent. */
@@ -150,31 +153,41 @@ export function createJobControl(deps: ControlDeps) {
 
   return {
     /** `PATCH /api/jobs/status`: updates carry their own times and are applied in time order. */
-    setStatuses(
+    async setStatuses(
       identity: Identity,
       updates: ReadonlyMap<number, readonly StatusUpdate[]>,
       force: boolean,
       budget: Budget = unlimitedBudget,
     ): Promise<BulkResult<StatusView>> {
-      return eachJob<StatusView>(identity, [...updates.keys()], 'status', budget, async (job) => {
-        const reported = await reportStatuses(store, job, updates.get(job.jobId) ?? [], {
-          time: deps.now().toISOString(),
-          force,
-        });
-        if (reported.ok) {
+      const started: StartedJob[] = [];
+      const result = await eachJob<StatusView>(
+        identity,
+        [...updates.keys()],
+        'status',
+        budget,
+        async (job) => {
+          const reported = await reportStatuses(store, job, updates.get(job.jobId) ?? [], {
+            time: deps.now().toISOString(),
+            force,
+          });
+          if (reported.ok && reported.written && reported.previous === 'Matched') started.push(reported.job);
+          if (reported.ok) {
+            return {
+              value: statusView(reported.job),
+              ...(reported.written ? { written: { job: reported.job, previous: reported.previous } } : {}),
+            };
+          }
+          if (!reported.refusal) return { value: missing(job.jobId) };
           return {
-            value: statusView(reported.job),
-            ...(reported.written ? { written: { job: reported.job, previous: reported.previous } } : {}),
+            value: {
+              code: 'invalid_transition',
+              detail: `Job ${job.jobId}: ${describeRefusal(reported.refusal)}`,
+            },
           };
-        }
-        if (!reported.refusal) return { value: missing(job.jobId) };
-        return {
-          value: {
-            code: 'invalid_transition',
-            detail: `Job ${job.jobId}: ${describeRefusal(reported.refusal)}`,
-          },
-        };
-      });
+        },
+      );
+      if (started.length > 0) await deps.recordStarted?.(identity, started);
+      return result;
     },
 
     /** Killed / "Marked for termination"; a job on a pilot also gets a Kill command. */

@@ -14,6 +14,7 @@ import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import { appendHeartbeat } from '#shared/jobs/store/heartbeat-log.ts';
 import { recordBeat } from '#shared/jobs/transitions/heartbeat.ts';
+import type { StartedJob, StartedJobsRecorder } from '#shared/pilots/started-jobs.ts';
 
 /** DiracX's HeartbeatData: unknown fields are refused. */
 export const heartbeatDataSchema = z.strictObject({
@@ -41,14 +42,19 @@ export interface JobCommandView {
 
 const peekLimit = 10_000;
 
-/** Per job: the commands delivered, or why its heartbeat was refused (as kill and reschedule report). */
+/**
+ * Per job: the commands delivered, or why its heartbeat was refused (as kill and reschedule report).
+ * The jobs a beat woke from Matched go to their pilot's record, in one write (`recordStarted`).
+ */
 export async function recordHeartbeats(
   jobs: JobRepository,
   identity: Identity,
   beats: Readonly<Record<string, z.infer<typeof heartbeatDataSchema>>>,
   now: () => Date,
+  recordStarted?: StartedJobsRecorder,
 ): Promise<BulkResult<JobCommandView[]>> {
   const result: BulkResult<JobCommandView[]> = { success: {}, failed: {} };
+  const started: StartedJob[] = [];
   const notRunning = (jobId: number, status: string): Failure => ({
     code: 'invalid_transition',
     detail: `Job ${jobId} is ${status}; it is not running.`,
@@ -75,6 +81,7 @@ export async function recordHeartbeats(
         parameters: (current) => parametersWith(current, data),
       });
       if (written.ok) {
+        if (written.previous === 'Matched') started.push(written.job);
         // The history the job page plots; the job's parameters keep only the latest figures.
         await appendHeartbeat(jobs.transitions, jobId, time, data);
         result.success[id] = delivered.map((c) => ({ job_id: jobId, command: c.command, arguments: '' }));
@@ -82,6 +89,7 @@ export async function recordHeartbeats(
       else result.failed[id] = notRunning(jobId, written.current);
     }),
   );
+  if (started.length > 0) await recordStarted?.(identity, started);
   return result;
 }
 

@@ -119,17 +119,24 @@ export function setPilotLogKey(
   return updateExisting(dynamo, table, pilot, { set: { logKey, lastSeenAt: time } });
 }
 
-/** Adds a job the matcher handed to the pilot, and its owner, to the record. */
-export function recordMatchedJob(
+/**
+ * Adds jobs the pilot started, and their owners, to the record, and marks the pilot seen: one
+ * UpdateItem for all of them (sets, so a job added twice is there once). False if the VO has no
+ * such pilot.
+ */
+export function recordPilotJobs(
   dynamo: DynamoDBDocumentClient,
   table: string,
   pilot: { vo: string; reference: string },
-  job: { jobId: number; owner: string },
+  jobs: readonly { jobId: number; owner: string }[],
   time: string,
 ): Promise<boolean> {
   return updateExisting(dynamo, table, pilot, {
     set: { lastSeenAt: time },
-    add: { jobIds: new Set([job.jobId]), owners: new Set([ownerName(pilot.vo, job.owner)]) },
+    add: {
+      jobIds: new Set(jobs.map((job) => job.jobId)),
+      owners: new Set(jobs.map((job) => ownerName(pilot.vo, job.owner))),
+    },
   });
 }
 

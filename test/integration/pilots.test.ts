@@ -44,6 +44,16 @@ describe('Pilots', () => {
   };
   const beat = (jobId: number, init: Parameters<TestRuntime['api']>[1]) =>
     runtime.api('/api/jobs/heartbeat', { method: 'PATCH', json: { [jobId]: { CPUConsumed: 1 } }, ...init });
+  /** `pilot` reports its jobs Running in one status batch, as its reporter does each period. */
+  const start = async (pilot: RegisteredPilot, jobIds: readonly number[]) => {
+    const time = new Date().toISOString();
+    const json = Object.fromEntries(
+      jobIds.map((id) => [id, { [time]: { Status: 'Running', Source: 'JobWrapper' } }]),
+    );
+    expect((await runtime.api('/api/jobs/status', { method: 'PATCH', json, ...asPilot(pilot) })).status).toBe(
+      200,
+    );
+  };
   const setStatus = (json: Record<string, unknown>, init: Parameters<TestRuntime['api']>[1]) =>
     runtime.api('/api/pilots/metadata', { method: 'PATCH', json, ...init });
 
@@ -193,7 +203,7 @@ describe('Pilots', () => {
   });
 
   describe('matching', () => {
-    it("refuses a request under another pilot's reference, and records each job and owner a pilot gets", async () => {
+    it("refuses a request under another pilot's reference, and records each job and owner a pilot starts", async () => {
       const pilot = await registerPilot(runtime);
       const foreign = await runtime.api('/api/matcher/request', {
         method: 'POST',
@@ -205,9 +215,17 @@ describe('Pilots', () => {
 
       const first = await jobOf(pilot);
       const second = await jobOf(pilot);
+      const third = await jobOf(pilot);
+      // The match writes the job alone; the pilot's first report on a job adds it to the record.
+      expect(await bodyOf(await info(pilot.reference))).toMatchObject({ jobIds: [], owners: [] });
+      await start(pilot, [first, second]);
+      expect((await beat(third, asPilot(pilot))).status).toBe(200);
       const shown = await bodyOf(await info(pilot.reference));
-      expect(shown).toMatchObject({ jobIds: [first, second], owners: [`${vo}/alice`] });
+      expect(shown).toMatchObject({ jobIds: [first, second, third], owners: [`${vo}/alice`] });
       expect((shown.lastSeenAt as string) >= (shown.registeredAt as string)).toBe(true);
+      // A later report on a started job adds nothing.
+      await start(pilot, [first]);
+      expect((await bodyOf(await info(pilot.reference))).jobIds).toEqual([first, second, third]);
     });
   });
 
@@ -236,7 +254,7 @@ describe('Pilots', () => {
       const [pilot, other] = [await registerPilot(runtime), await registerPilot(runtime)];
       expect((await info(pilot.reference, asPilot(pilot))).status).toBe(200);
       expect((await info(pilot.reference, { as: 'user' })).status).toBe(403);
-      await jobOf(pilot);
+      await start(pilot, [await jobOf(pilot)]);
       expect((await info(pilot.reference, { as: 'user' })).status).toBe(200);
       expect((await info(pilot.reference, asBob())).status).toBe(403);
       expect((await info(pilot.reference, asPilot(other))).status).toBe(403);
@@ -285,7 +303,7 @@ describe('Pilots', () => {
 
     it('lets administrators, the pilot and the owners of its jobs read the log, and no one else', async () => {
       const pilot = await registerPilot(runtime);
-      await jobOf(pilot);
+      await start(pilot, [await jobOf(pilot)]);
       const target = (await (
         await uploadUrl(pilot, { PilotReference: pilot.reference, Size: 3 })
       ).json()) as { url: string; headers: Record<string, string> };
