@@ -118,6 +118,11 @@ export function createCandidateEntries(deps: CandidatesDeps) {
     released(jobId: number): void {
       handed.delete(jobId);
     },
+    /** Whether fresh entries of the key are kept: a request tries such a shard first (no read). */
+    stocked(tqId: string, shard: number, level: number): boolean {
+      const current = kept.get(key(tqId, shard, level));
+      return current !== undefined && current.until > deps.now() && current.entries.length > 0;
+    },
     /** Forgets what is kept for a shard (found empty). */
     forget(tqId: string, shard: number, level: number): void {
       drop(key(tqId, shard, level));

@@ -66,6 +66,8 @@ export interface Claimant {
 export interface Candidates {
   readonly list: (since?: number) => Promise<TaskQueueItem[]>;
   readonly matches: (tq: TaskQueueItem) => boolean;
+  /** The matching ones of a listing, when the caller keeps them (matching-queues.ts); else filtered by `matches`. */
+  readonly select?: (queues: readonly TaskQueueItem[]) => readonly TaskQueueItem[];
 }
 
 export type FindResult =
@@ -87,18 +89,25 @@ export async function findAndClaim(
 ): Promise<FindResult> {
   const mark = deps.catalogue.mark();
   const search: Search = { tried: new Set(), read: new Set() };
-  const cached = (await where.list()).filter(where.matches);
+  const select = (queues: readonly TaskQueueItem[]) =>
+    where.select ? where.select(queues) : queues.filter(where.matches);
+  const cached = select(await where.list());
   for (const tq of weightedOrder(cached, taskQueueWeight, deps.random)) {
-    for (const shard of shardOrder(entryShards, deps.random)) {
+    // The level is drawn once per task queue; shards whose entries of it are kept come first, so
+    // that a request reads only when this instance keeps none (which shard holds a job is chance).
+    const level = choosePriority(tq.levels, deps.random);
+    const shards = shardOrder(entryShards, deps.random);
+    const stocked = (shard: number) => level !== undefined && deps.kept.stocked(tq.tqId, shard, level);
+    for (const shard of [...shards.filter(stocked), ...shards.filter((shard) => !stocked(shard))]) {
       if (deps.catalogue.isEmpty(tq.tqId, shard)) continue;
-      const job = await visitShard(deps, search, tq, shard, claimant);
+      const job = await visitShard(deps, search, tq, shard, claimant, { level });
       if (job) return { found: true, job };
     }
   }
 
   // The first pass found nothing: read what it skipped, in a listing begun since it started.
   const queues = await where.list(mark);
-  const candidates = queues.filter(where.matches);
+  const candidates = select(queues);
   const unread = candidates.flatMap((tq) =>
     shardOrder(entryShards, deps.random)
       .filter((shard) => !search.read.has(shardKey(tq.tqId, shard)))
@@ -119,7 +128,7 @@ export async function findAndClaim(
   );
   for (const tq of inOrder) {
     for (const { shard, page } of filled.get(tq.tqId) ?? []) {
-      const job = await visitShard(deps, search, tq, shard, claimant, page);
+      const job = await visitShard(deps, search, tq, shard, claimant, { page });
       if (job) return { found: true, job };
     }
   }
@@ -142,8 +151,8 @@ function emptied(deps: FindDeps, search: Search, tq: TaskQueueItem, shard: numbe
 
 /**
  * A job claimed from one shard, or undefined once every entry in it was tried. First the entries
- * of a priority level chosen by weight (unless `first` is the page already read), then the whole
- * shard page by page in rank order.
+ * of the priority level drawn for the task queue (unless `start.page` is the page already read),
+ * then the whole shard page by page in rank order.
  */
 async function visitShard(
   deps: FindDeps,
@@ -151,11 +160,11 @@ async function visitShard(
   tq: TaskQueueItem,
   shard: number,
   claimant: Claimant,
-  first?: EntryPage,
+  start: { readonly level?: number; readonly page?: EntryPage },
 ): Promise<JobRecord | undefined> {
-  let page = first;
+  let page = start.page;
   if (!page) {
-    const level = choosePriority(tq.levels, deps.random);
+    const level = start.level;
     if (level !== undefined) {
       const job = await claimKept(deps, search, tq, shard, level, claimant);
       if (job) return job;
@@ -250,7 +259,7 @@ async function claimEntry(
   }
   if (claimed.ok) {
     deps.kept.claimed(entry.jobId);
-    await deps.removeClaimed(entry);
+    deps.removeClaimed(entry);
     return claimed.job;
   }
   deps.kept.released(entry.jobId);

@@ -22,8 +22,9 @@ export const taskQueueWeight = (tq: { priority?: number }): number => tq.priorit
 /**
  * The user priority whose jobs to take from a task queue. DIRAC's special values are kept strict:
  * priority-10 jobs always go first, priority-0 jobs only when nothing else waits; levels 1..9
- * share the pilots by jobs × priority (DIRAC's `ORDER BY RAND()/RealPriority` over the jobs).
- * Undefined (take the best rank) without the agent's counts.
+ * share the pilots by jobs × priority (DIRAC's `ORDER BY RAND()/RealPriority` over the jobs). A
+ * single level 1..9 is that level, so that its entries are kept for later requests (find.ts).
+ * Undefined (take the best rank, read afresh) without the agent's counts, or with a level 0 or 10.
  */
 export function choosePriority(
   levels: Readonly<Record<string, number>> | undefined,
@@ -33,7 +34,11 @@ export function choosePriority(
   const present = Object.entries(levels)
     .filter(([, count]) => count > 0)
     .map(([priority, count]) => ({ priority: Number(priority), count }));
-  if (present.length <= 1 || present.some((level) => level.priority >= 10)) return undefined;
+  if (present.length === 0 || present.some((level) => level.priority >= 10)) return undefined;
+  if (present.length === 1) {
+    const only = present[0]?.priority as number;
+    return only > 0 ? only : undefined;
+  }
   const weighted = present.filter((level) => level.priority > 0);
   const [first] = weightedOrder(weighted, (level) => level.count * realPriority(level.priority), random);
   return first?.priority;

@@ -4,7 +4,8 @@
  * asks, under its own reference); its Site and GridCE, which are those it registered with (from
  * the pilot record the binding read); the resource description, normalised; the site mask (a banned site
  * only gets Test jobs); the Limiter's exclusions; the task queues that match; one job claimed by a
- * single conditional write; then the job is added to the pilot's record, best effort. A request
+ * single conditional write, the match's only write (the pilot's record lists the job once the
+ * pilot reports on it: shared/pilots/started-jobs.ts). A request
  * with a `RequestID` that already claimed a job still Matched to its pilot gets that job again
  * (repeats.ts), with no second claim.
  */
@@ -22,6 +23,7 @@ import { createTaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
 import { createEntryRemovals } from '#shared/matcher/entry-removals.ts';
 import { findAndClaim } from '#shared/matcher/find.ts';
 import { createLimiter } from '#shared/matcher/limits.ts';
+import { createMatchingQueues } from '#shared/matcher/matching-queues.ts';
 import { createPilotsSeen } from '#shared/matcher/pilots-seen.ts';
 import { type Exclusion, matchTaskQueue, taskQueueMatches } from '#shared/matcher/predicate.ts';
 import { createRepeats } from '#shared/matcher/repeats.ts';
@@ -44,8 +46,6 @@ export interface MatcherDeps {
   readonly now: () => Date;
   readonly logger: Logger;
   readonly random?: Random;
-  /** Adds a claimed job to its bound pilot's record; false if there is no such record. */
-  readonly recordMatch?: (pilotReference: string, job: JobRecord) => Promise<boolean>;
 }
 
 /**
@@ -84,6 +84,7 @@ export function createMatcher(deps: MatcherDeps) {
     jobsTable: deps.tables.jobs,
     now: deps.now,
   });
+  const matchingQueues = createMatchingQueues();
   const removeClaimed = createEntryRemovals(deps.dynamo, deps.tables.taskQueues, deps.logger);
   // Stale kept entries only cost a failed claim; half a minute bounds how many another instance made stale.
   const kept = createCandidateEntries({ now: () => deps.now().getTime(), keepMs: 30_000, limit: 100_000 });
@@ -197,7 +198,7 @@ export function createMatcher(deps: MatcherDeps) {
     if (request.JobID !== undefined) {
       const outcome = await claimRequestedJob(deps, request.JobID, resource, exclusions, claimant);
       if (!outcome.ok) return because(outcome.reason);
-      return matched(pilotReference, outcome.job);
+      return matched(outcome.job);
     }
 
     const found = await findAndClaim(
@@ -213,10 +214,11 @@ export function createMatcher(deps: MatcherDeps) {
       {
         list: (since) => catalogue.list(vo, since),
         matches: (tq) => taskQueueMatches(tq.definition, resource, exclusions),
+        select: (queues) => matchingQueues(queues, resource, exclusions),
       },
       claimant,
     );
-    if (found.found) return matched(pilotReference, found.job);
+    if (found.found) return matched(found.job);
     if (found.candidates === 0) return because(whyNone(found.queues, resource, exclusions, vo));
     return because(`the ${found.candidates} matching task queue(s) have no waiting job left`);
   }
@@ -225,20 +227,9 @@ export function createMatcher(deps: MatcherDeps) {
     return job.description.kind === 'cwl' ? deps.workflow(job.description.workflowId) : Promise.resolve();
   }
 
-  async function matched(pilotReference: string, job: JobRecord): Promise<MatchAnswer> {
+  async function matched(job: JobRecord): Promise<MatchAnswer> {
     limiter.recordMatch(job.vo, job.site, job.jobType);
-    const [workflow] = await Promise.all([workflowOf(job), addToPilot(pilotReference, job)]);
-    return matchedJob(job, workflow);
-  }
-
-  /** The job is the pilot's already: a record that misses it only hides the pilot from its owner. */
-  async function addToPilot(pilotReference: string, job: JobRecord): Promise<void> {
-    if (!deps.recordMatch) return;
-    const fields = { pilotReference, jobId: job.jobId };
-    await deps.recordMatch(pilotReference, job).then(
-      (added) => added || deps.logger.warn('no pilot record to add the job to', fields),
-      (error: unknown) => deps.logger.warn('could not add the job to the pilot record', { ...fields, error }),
-    );
+    return matchedJob(job, await workflowOf(job));
   }
 }
 export type Matcher = ReturnType<typeof createMatcher>;

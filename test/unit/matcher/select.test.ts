@@ -57,8 +57,9 @@ describe('job priority inside a task queue', () => {
     expect(threes / rounds).toBeCloseTo(0.75, 1);
   });
 
-  it('takes the best rank when there is only one level or no count yet', () => {
+  it('takes the best rank when there is no count yet or only priority 0, and the one level 1..9 there is', () => {
     expect(choosePriority(undefined, Math.random)).toBeUndefined();
-    expect(choosePriority({ 4: 12 }, Math.random)).toBeUndefined();
+    expect(choosePriority({ 0: 12 }, Math.random)).toBeUndefined();
+    expect(choosePriority({ 4: 12, 7: 0 }, Math.random)).toBe(4);
   });
 });
