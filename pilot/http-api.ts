@@ -20,14 +20,8 @@ import type {
   PilotRegistration,
   UploadTarget,
 } from '#pilot/api.ts';
-import {
-  ApiCallError,
-  defaultRetryPolicy,
-  fetchOrUnreachable,
-  parseBody,
-  type RetryPolicy,
-  withRetries,
-} from '#pilot/retry.ts';
+import { requestText, type TextAnswer } from '#pilot/http-client.ts';
+import { ApiCallError, defaultRetryPolicy, parseBody, type RetryPolicy, withRetries } from '#pilot/retry.ts';
 import { clientCredentialsToken, fixedToken, type PilotToken, type TokenSource } from '#pilot/token.ts';
 import { getFile, putBytes, putFile } from '#pilot/transfer.ts';
 import { stringifyJson } from '#shared/json.ts';
@@ -115,19 +109,18 @@ export function createHttpPilotApi(options: HttpPilotApiOptions): HttpPilotApi {
     body?: unknown,
     key?: string,
   ): Promise<T> => {
-    const response = await fetchOrUnreachable(`${method} ${path}`, new URL(path, options.apiUrl), {
-      method,
-      headers: headers(caller, token, body !== undefined, key),
-      ...(body === undefined ? {} : { body: stringifyJson(body) }),
-      signal: AbortSignal.timeout(requestTimeoutMs),
-    });
-    let text: string;
+    let response: TextAnswer;
     try {
-      text = await response.text();
+      response = await requestText(new URL(path, options.apiUrl), {
+        method,
+        headers: headers(caller, token, body !== undefined, key),
+        ...(body === undefined ? {} : { body: stringifyJson(body) }),
+        timeoutMs: requestTimeoutMs,
+      });
     } catch (error) {
       throw ApiCallError.unreachable(`${method} ${path}`, error);
     }
-    const answer = parseBody(text);
+    const answer = parseBody(response.text);
     if (response.status < 200 || response.status >= 300) {
       throw ApiCallError.answered(`${method} ${path}`, response.status, answer);
     }

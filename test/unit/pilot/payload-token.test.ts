@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpPilotApi } from '#pilot/http-api.ts';
 import { payloadTokenSource } from '#pilot/wrapper/payload-token.ts';
@@ -10,35 +12,48 @@ interface Seen {
   readonly body: unknown;
 }
 
-/** `fetch` replaced by `answer`, which sees every request the pilot makes. */
-function fakeFetch(answer: (request: Seen) => { status: number; body?: unknown }) {
+/** An API on 127.0.0.1 that answers with `answer`, which sees every request the pilot makes. */
+async function fakeApi(answer: (request: Seen) => { status: number; body?: unknown }) {
   const seen: Seen[] = [];
-  vi.stubGlobal('fetch', async (url: URL | string, init: RequestInit = {}) => {
-    const parsed = new URL(url);
-    const request: Seen = {
-      method: init.method ?? 'GET',
-      path: `${parsed.pathname}${parsed.search}`,
-      headers: Object.fromEntries(new Headers(init.headers).entries()),
-      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
-    };
-    seen.push(request);
-    const { status, body } = answer(request);
-    return new Response(body === undefined ? null : JSON.stringify(body), { status });
+  const server = createServer((incoming, response) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const request: Seen = {
+        method: incoming.method ?? 'GET',
+        path: incoming.url ?? '/',
+        headers: Object.fromEntries(
+          Object.entries(incoming.headers).map(([name, value]) => [name, String(value)]),
+        ),
+        body: text ? JSON.parse(text) : undefined,
+      };
+      seen.push(request);
+      const { status, body } = answer(request);
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(body === undefined ? undefined : JSON.stringify(body));
+    });
   });
-  return seen;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-afterEach(() => {
-  vi.unstubAllGlobals();
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 const hourFrom = (ms: number) => new Date(ms + 3_600_000).toISOString();
 const retry = { attempts: 1, baseMs: 1, maxMs: 1 };
 
-/** A registered pilot's API over the fake fetch; `renewed` payload tokens are `job-<n>`. */
+/** A registered pilot's API over the fake API; `renewed` payload tokens are `job-<n>`. */
 async function registeredPilot(answer: (request: Seen) => { status: number; body?: unknown } | undefined) {
   let renewals = 0;
-  const seen = fakeFetch((request) => {
+  const { url, seen } = await fakeApi((request) => {
     if (request.path === '/api/pilots') {
       return { status: 201, body: { PilotReference: 'pilot-1', PilotStamp: 'x', Secret: 'pilot-secret' } };
     }
@@ -51,7 +66,7 @@ async function registeredPilot(answer: (request: Seen) => { status: number; body
     }
     return answer(request) ?? { status: 204 };
   });
-  const api = createHttpPilotApi({ apiUrl: 'http://api.test', token: 'pilot-token', retry });
+  const api = createHttpPilotApi({ apiUrl: url, token: 'pilot-token', retry });
   await api.register({});
   return { api, seen, renewals: () => renewals };
 }
