@@ -205,7 +205,13 @@ while True:
         pending += chunk
         *lines, pending = pending.split(b"\n")
         for line in lines:
-            if line.strip():
-                start(json.loads(line))
+            if not line.strip():
+                continue
+            request = json.loads(line)
+            try:
+                start(request)
+            except OSError as error:
+                # fork or pipe refused (EAGAIN): this payload is spawned, the others run on.
+                send({"id": request["id"], "error": str(error), "code": errno.errorcode.get(error.errno, "EINVAL")})
         reap()
 `;

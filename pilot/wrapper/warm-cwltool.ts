@@ -200,7 +200,16 @@ function launchZygote(python: string, env: Environment): Zygote {
     pending = lines.pop() ?? '';
     for (const line of lines) {
       if (line.trim() === '') continue;
-      const reply = JSON.parse(line) as Reply;
+      let reply: Reply;
+      try {
+        reply = JSON.parse(line) as Reply;
+      } catch {
+        // Not the zygote's protocol: it is not to be trusted with payloads any more.
+        stderr = `it said ${line.slice(0, 200)}`;
+        child.kill('SIGKILL');
+        dead();
+        return;
+      }
       if ('ready' in reply) {
         clearTimeout(timer);
         markReady(true);

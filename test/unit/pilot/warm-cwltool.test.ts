@@ -122,6 +122,25 @@ describe('Warm cwltool', () => {
   );
 
   it(
+    'rejects as a spawn would when the payload cannot be set up, and the warm cwltool serves the next',
+    async () => {
+      const command = cwltool(6);
+      markWarm(command);
+      const missing = join(dir, 'no-such-dir', 'std.out');
+      await expect(
+        startPayload(
+          { command, env: { PATH: '/usr/bin:/bin' } },
+          { cwd: dir, stdout: missing, stderr: missing },
+        ),
+      ).rejects.toMatchObject({ code: 'ENOENT' });
+      const { exit } = await run(cwltool(7), true);
+      expect(exit).toEqual({ exitCode: 1, signal: null });
+      expect((await fields(7))[4]).not.toBe(String(process.pid));
+    },
+    timeout,
+  );
+
+  it(
     'stops a warm payload and its whole process group when terminated',
     async () => {
       const command = ['/usr/bin/cwltool', '--disable-color', '--no-container', 'sleep.cwl'];
