@@ -1,8 +1,9 @@
 /**
  * `npm run bench:memory`: the embedded runtime's memory under a steady stream of trivial jobs and
  * then idle (issue 15 item 5: the DynamoDB emulator grew to 1.91 GB). It runs as `npm start` does
- * (config/muon.yaml, DynamoDB on disk, local pilots), keeps about BENCH_BACKLOG jobs waiting for
- * BENCH_MINUTES (25), then submits nothing for BENCH_IDLE_MINUTES (5). Every BENCH_SAMPLE_SECONDS
+ * (config/muon.yaml, DynamoDB on disk, local pilots), keeps about BENCH_BACKLOG jobs (300) not yet
+ * matched for BENCH_MINUTES (25), or until BENCH_JOBS were submitted and are Done, then submits
+ * nothing for BENCH_IDLE_MINUTES (5). Every BENCH_SAMPLE_SECONDS
  * (30) it records the resident memory (VmRSS) of the runtime process, of each emulator child and
  * of the local pilots together, with the jobs Done so far. Ends with one JSON line: the samples,
  * the peak of each process and its last idle figure.
@@ -15,6 +16,7 @@ const minutes = Number(process.env.BENCH_MINUTES ?? 25);
 const idleMinutes = Number(process.env.BENCH_IDLE_MINUTES ?? 5);
 const sampleMs = Number(process.env.BENCH_SAMPLE_SECONDS ?? 30) * 1000;
 const backlog = Number(process.env.BENCH_BACKLOG ?? 300);
+const target = Number(process.env.BENCH_JOBS ?? Number.POSITIVE_INFINITY);
 const config = loadConfigFile(process.env.BENCH_CONFIG ?? 'config/muon.yaml');
 const vo = Object.keys(config.virtualOrganizations)[0] as string;
 
@@ -61,26 +63,31 @@ const minute = () => round((performance.now() - started) / 60_000, 1);
 let submitted = 0;
 let done = 0;
 let nextSample = 0;
+// When the load ended: BENCH_MINUTES passed, or all BENCH_JOBS were submitted and Done.
+let loadEndedAt: number | undefined;
 try {
-  while (performance.now() - started < (minutes + idleMinutes) * 60_000) {
-    const loading = performance.now() - started < minutes * 60_000;
-    if (loading && (await waiting()) < backlog) {
-      const count = 100;
+  for (;;) {
+    const now = performance.now();
+    if (loadEndedAt === undefined && now - started >= minutes * 60_000) loadEndedAt = now;
+    if (loadEndedAt !== undefined && now - loadEndedAt >= idleMinutes * 60_000) break;
+    const toSubmit = loadEndedAt === undefined ? Math.min(100, target - submitted) : 0;
+    if (toSubmit > 0 && (await waiting()) < backlog) {
       await api(
         runtime,
         '/api/jobs/jdl',
         Array.from(
-          { length: count },
+          { length: toSubmit },
           (_, j) => `[ Executable = "/bin/true"; JobName = "memory-${submitted + j}"; ]`,
         ),
       );
-      submitted += count;
+      submitted += toSubmit;
     }
-    if (performance.now() - started >= nextSample) {
+    if (now - started >= nextSample) {
       nextSample += sampleMs;
       done = await countByStatus(runtime, vo, 'Done');
       samples.push({ minute: minute(), done, rssMb: rss() });
       process.stderr.write(`${JSON.stringify(samples.at(-1))}\n`);
+      if (loadEndedAt === undefined && done >= target) loadEndedAt = performance.now();
     }
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -90,11 +97,13 @@ try {
   await runtime.cleanup();
 }
 const names = Object.keys(samples[0]?.rssMb ?? {});
-const loadEnd = samples.filter((s) => s.minute <= minutes).at(-1);
+const loadMinutes = round(((loadEndedAt ?? performance.now()) - started) / 60_000, 1);
+const loadEnd = samples.filter((s) => s.minute <= loadMinutes).at(-1);
 process.stdout.write(
   `${JSON.stringify({
     benchmark: 'memory',
     minutes,
+    loadMinutes,
     idleMinutes,
     submitted,
     done,
