@@ -39,11 +39,14 @@ export interface SearchParams {
   sort: SortSpec[];
 }
 
-/** Zero-based indices of a page's first and last row (RFC 7233), and the rows over all pages. */
+/**
+ * Zero-based indices of a page's first and last row (RFC 9110), and the rows over all pages:
+ * undefined when the API did not count them (`jobs 0-99/*`, a full page of a large table).
+ */
 export interface PageRange {
   first: number;
   last: number;
-  total: number;
+  total: number | undefined;
 }
 
 export type BulkAction = 'kill' | 'delete' | 'reschedule';
@@ -183,12 +186,14 @@ function unfinished(answer: RawAnswer): boolean {
 const isBulkResult = (value: unknown): value is BulkResult =>
   typeof value === 'object' && value !== null && 'success' in value && 'failed' in value;
 
-// `jobs 0-9/42` is {first: 0, last: 9, total: 42}; `jobs */42` (a page past the end) has first -1.
+// `jobs 0-9/42` is {first: 0, last: 9, total: 42}; `jobs */42` (a page past the end) has first -1;
+// `jobs 0-9/*` has no total.
 export function parseContentRange(header: string | null): PageRange | undefined {
-  const match = header?.match(/^\w+ (?:(\d+)-(\d+)|\*)\/(\d+)$/);
+  const match = header?.match(/^\w+ (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/);
   if (!match) return undefined;
-  const [, first, last, total] = match;
-  return first === undefined || last === undefined
-    ? { first: -1, last: -1, total: Number(total) }
-    : { first: Number(first), last: Number(last), total: Number(total) };
+  const [, first, last, length] = match;
+  const total = length === '*' ? undefined : Number(length);
+  if (first === undefined || last === undefined)
+    return total === undefined ? undefined : { first: -1, last: -1, total };
+  return { first: Number(first), last: Number(last), total };
 }

@@ -23,7 +23,8 @@ export async function jobIdsOfGroup(api: JobApi, group: string): Promise<number[
       maxPerPage,
     );
     ids.push(...rows.map((row) => row.JobID as number));
-    if (rows.length === 0 || range.last + 1 >= range.total) break;
+    // An uncounted total (`*`) comes with a full page only: the next page is read then.
+    if (rows.length === 0 || (range.total !== undefined && range.last + 1 >= range.total)) break;
   }
   if (ids.length === 0) throw new CliError(`No job in job group "${group}" (or none you may see).`);
   return ids;

@@ -80,7 +80,7 @@ export async function searchJobs(
     request.page,
     request.perPage,
   );
-  if (rows.length === 0 && range.total > 0) {
+  if (rows.length === 0 && range.total !== undefined && range.total > 0) {
     const pages = Math.ceil(range.total / request.perPage);
     throw new CliError(
       `Page ${request.page} is past the end: ${range.total} job(s) match, ${pages} page(s) of ${request.perPage}.`,
@@ -93,7 +93,11 @@ export async function searchJobs(
   const shown = columns.length > 0 ? columns : Object.keys(rows[0] ?? {});
   print(out, formatRecords(out, shown, rows));
   // Content-Range counts from 0; people count from 1. Piped, the rows stay rows alone.
-  const footer = `jobs ${range.first + 1}-${range.last + 1} of ${range.total}`;
+  // A large table's total is not counted (`jobs 0-99/*`): the next page says whether more follow.
+  const footer =
+    range.total === undefined
+      ? `jobs ${range.first + 1}-${range.last + 1} (total not counted; --page ${request.page + 1} for more)`
+      : `jobs ${range.first + 1}-${range.last + 1} of ${range.total}`;
   print(out.isTTY ? out : err, footer);
 }
 

@@ -72,13 +72,4 @@ function detailOf(body: unknown): string | undefined {
   return typeof body === 'string' && body !== '' ? body : undefined;
 }
 
-// `Content-Range: jobs 0-99/1234`, or `jobs */1234` past the end: the zero-based rows and the total.
-export function parseContentRange(
-  header: string | null,
-  rows: number,
-): { first: number; last: number; total: number } {
-  const match = /(\d+)-(\d+)\/(\d+)|\*\/(\d+)/.exec(header ?? '');
-  if (!match) return { first: 0, last: rows - 1, total: rows };
-  if (match[4] !== undefined) return { first: 0, last: -1, total: Number(match[4]) };
-  return { first: Number(match[1]), last: Number(match[2]), total: Number(match[3]) };
-}
+export { parseContentRange } from './content-range.ts';

@@ -214,9 +214,11 @@ export function createJobTable(options: {
         status,
         range.total === 0
           ? 'No jobs match.'
-          : `Jobs ${range.first + 1}–${range.last + 1} of ${range.total} (${ms} ms)`,
+          : range.counted
+            ? `Jobs ${range.first + 1}–${range.last + 1} of ${range.total} (${ms} ms)`
+            : `Jobs ${range.first + 1}–${range.last + 1}, more not counted (${ms} ms)`,
       );
-      renderPager(range.total);
+      renderPager(range.counted ? range.total : undefined);
     } catch (error) {
       if (!options.onRefused(error)) replaceChildren(status, h('span', { class: 'error' }, messageOf(error)));
       else replaceChildren(status, '');
@@ -224,17 +226,19 @@ export function createJobTable(options: {
     }
   }
 
-  function renderPager(total: number): void {
-    const pages = Math.max(1, Math.ceil(total / filter.perPage));
+  // An uncounted total (a full page of a large table, `jobs 0-99/*`) has no last page to offer:
+  // Next stays open, and a page past the end answers with the count (416, `jobs */N`).
+  function renderPager(total: number | undefined): void {
+    const pages = total === undefined ? undefined : Math.max(1, Math.ceil(total / filter.perPage));
     const go = (page: number, label: string, disabled: boolean) =>
       h('button', { type: 'button', disabled, onclick: () => navigate({ ...filter, page }) }, label);
     replaceChildren(
       pager,
       go(1, '« First', filter.page <= 1),
       go(filter.page - 1, '‹ Previous', filter.page <= 1),
-      h('span', {}, `Page ${filter.page} of ${pages}`),
-      go(filter.page + 1, 'Next ›', filter.page >= pages),
-      go(pages, 'Last »', filter.page >= pages),
+      h('span', {}, pages === undefined ? `Page ${filter.page}` : `Page ${filter.page} of ${pages}`),
+      go(filter.page + 1, 'Next ›', pages !== undefined && filter.page >= pages),
+      go(pages ?? filter.page, 'Last »', pages === undefined || filter.page >= pages),
     );
   }
 
