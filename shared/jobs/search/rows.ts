@@ -18,8 +18,8 @@ export interface PageRow {
 
 export interface Page {
   readonly rows: readonly PageRow[];
-  /** Rows matching the search, over all pages. */
-  readonly total: number;
+  /** Rows matching the search, over all pages; undefined when not counted (ordered.ts). */
+  readonly total: number | undefined;
   /** Zero-based index of the page's first row; `last` is that of its last (first - 1 when empty). */
   readonly first: number;
   readonly last: number;

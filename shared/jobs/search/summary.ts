@@ -2,7 +2,10 @@
  * Job summary (DiracX `POST /api/jobs/summary`): how many of the jobs a caller may see, meeting
  * the conditions, fall in each combination of the grouping columns, e.g. grouping
  * `["Status", "Site"]` gives `[{"Status": "Done", "Site": "LCG.CERN.cern", "count": 12}, ...]`,
- * ordered by the grouping columns. It reads exactly as a search does (same plans, same bound).
+ * ordered by the grouping columns. It reads as a search does (same plans, same bound), but only the
+ * attributes it groups by, filters on and scopes with. Counting reads every job it counts: DIRAC's
+ * JobDB counts with SQL; counters per status kept by each transition would cost a write per
+ * transition, which the claim's single conditional write cannot afford.
  */
 import type { JobColumn } from '#shared/jobs/model.ts';
 import { defaultSearchLimits, readJobs, type SearchLimits, type SearchScope } from './plan.ts';
@@ -26,7 +29,7 @@ export async function summarizeJobs(
 ): Promise<SummaryRow[]> {
   const parsed = parseParams(summaryParamsSchema, params);
   const grouping = [...new Set(parsed.grouping.map((column) => resolveColumn(column, 'group by')))];
-  const { items } = await readJobs(tables, scope, compileFilters(parsed.search), limits);
+  const { items } = await readJobs(tables, scope, compileFilters(parsed.search), limits, grouping);
   return summarize(items, grouping);
 }
 

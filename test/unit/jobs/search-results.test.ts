@@ -107,6 +107,20 @@ describe('Job search results', () => {
       expect(response.headers).toEqual({ 'content-range': 'jobs 2-3/5' });
     });
 
+    it('answers 206 with Content-Range jobs first-last/* when the total was not counted', () => {
+      const response = searchResponse({
+        items: [{ JobID: 9 }, { JobID: 8 }],
+        total: undefined,
+        first: 0,
+        last: 1,
+      });
+      expect(response).toEqual({
+        statusCode: 206,
+        body: [{ JobID: 9 }, { JobID: 8 }],
+        headers: { 'content-range': 'jobs 0-1/*' },
+      });
+    });
+
     it('answers 416 with Content-Range */total past the end, and 200 [] when nothing matches', () => {
       const past = searchResponse({ items: [], total: 5, first: 6, last: 5 });
       expect(past).toEqual({ statusCode: 416, body: [], headers: { 'content-range': 'jobs */5' } });
