@@ -123,7 +123,7 @@ export async function readOrdered(
     }
     const batch = counting
       ? countingBatch(open, options.countUpTo - budget.read)
-      : nextBatch(open, remaining, round, options);
+      : nextBatch(open, remaining / matchRate(matched.length, budget.read), round, options);
     await forEachLimited(batch, options.concurrency, ({ state, limit }) => read(state, limit));
   }
 
@@ -153,21 +153,23 @@ function countingBatch(open: readonly SourceState[], left: number) {
     .map((state) => ({ state, limit }));
 }
 
+/** The share of the items read so far that matched (1 before the first read; at least 1/64). */
+const matchRate = (matched: number, read: number) => (read === 0 ? 1 : Math.max(matched / read, 1 / 64));
+
 /**
- * The reads of one round. Shards: every open one, each its share of what is missing (at least 16
- * items), doubled each round so a filter that matches few jobs needs few rounds. Blocks: the least
- * advanced, then as many more as a round of `concurrency` queries holds once a round came back short
- * (a VO's blocks hold other VOs' ids too).
+ * The reads of one round, of about `toRead` items: the rows still missing over the share of items
+ * that match, so a filter that matches few jobs needs few rounds. Shards: every open one, each its
+ * share (at least 16 items, at most 1,000). Blocks: the least advanced, then as many more as a round
+ * of `concurrency` queries holds once rounds came back short (a VO's blocks hold other VOs' ids too).
  */
-function nextBatch(open: readonly SourceState[], missing: number, round: number, options: OrderedOptions) {
+function nextBatch(open: readonly SourceState[], toRead: number, round: number, options: OrderedOptions) {
   const shards = open.filter((state) => !state.source.block);
   const blocks = open.filter((state) => state.source.block).sort((a, b) => a.bound - b.bound);
-  const share =
-    Math.max(16, Math.ceil((missing * 1.25) / Math.max(1, shards.length))) * 2 ** Math.min(round, 6);
+  const share = Math.max(16, Math.ceil((toRead * 1.1) / Math.max(1, shards.length)));
   const batch = shards.map((state) => ({ state, limit: Math.min(share, 1000) }));
   if (shards.length === 0) {
     const count = Math.min(blocks.length, 2 ** Math.min(round, 4), options.concurrency);
-    const limit = Math.min(jobsPerVoBlock, Math.max(missing + 1, 50));
+    const limit = Math.min(jobsPerVoBlock, Math.max(Math.ceil(toRead) + 1, 50));
     for (const state of blocks.slice(0, count)) batch.push({ state, limit });
   }
   return batch;
