@@ -26,6 +26,7 @@ import {
   shardOrder,
   taskQueueWeight,
   weightedOrder,
+  weightedSequence,
 } from '#shared/matcher/select.ts';
 import {
   type EntryPage,
@@ -92,7 +93,7 @@ export async function findAndClaim(
   const select = (queues: readonly TaskQueueItem[]) =>
     where.select ? where.select(queues) : queues.filter(where.matches);
   const cached = select(await where.list());
-  for (const tq of weightedOrder(cached, taskQueueWeight, deps.random)) {
+  for (const tq of weightedSequence(cached, taskQueueWeight, deps.random)) {
     // The level is drawn once per task queue; shards whose entries of it are kept come first, so
     // that a request reads only when this instance keeps none (which shard holds a job is chance).
     const level = choosePriority(tq.levels, deps.random);

@@ -1,6 +1,6 @@
 /** Choosing task queues and priority levels: weighted random, as DIRAC's ORDER BY RAND()/Priority. */
 import { describe, expect, it } from 'vitest';
-import { choosePriority, shardOrder, weightedOrder } from '#shared/matcher/select.ts';
+import { choosePriority, shardOrder, weightedOrder, weightedSequence } from '#shared/matcher/select.ts';
 
 /** A deterministic generator, so the frequencies below do not flake. */
 function seeded(seed: number) {
@@ -32,6 +32,15 @@ describe('task queue selection', () => {
 
   it('keeps every task queue in the order', () => {
     expect(weightedOrder([1, 2, 3], () => 1, seeded(1)).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('draws lazily the same order as the sort, from the same random numbers', () => {
+    const queues = Array.from({ length: 50 }, (_, i) => ({ id: i, priority: 1 + (i % 7) }));
+    for (const seed of [1, 2, 3]) {
+      const sorted = weightedOrder(queues, (q) => q.priority, seeded(seed)).map((q) => q.id);
+      const lazy = [...weightedSequence(queues, (q) => q.priority, seeded(seed))].map((q) => q.id);
+      expect(lazy).toEqual(sorted);
+    }
   });
 
   it('visits every shard once', () => {
