@@ -2,8 +2,15 @@ import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCwlJob } from '#pilot/wrapper/cwl.ts';
+import { defaultPreProcess } from '#pilot/wrapper/default-hooks.ts';
+import { isPayloadCommand, type PreProcessContext } from '#pilot/wrapper/hooks.ts';
 import { type PayloadIdentity, startPayload } from '#pilot/wrapper/payload.ts';
 import { markWarm, takeWarmFailure } from '#pilot/wrapper/warm-cwltool.ts';
+import { createJobDirectory, jobPaths } from '#pilot/wrapper/workdir.ts';
+import { loadConfigFile } from '#shared/config/load.ts';
+import { createLogger } from '#shared/log.ts';
+import { matchedJob } from '#test/fixtures/pilot/fake-pilot.ts';
 
 // Real cwltool (Debian's /usr/bin/cwltool): the first warm start waits for the zygote's imports.
 const timeout = 90_000;
@@ -55,7 +62,7 @@ async function run(command: string[], warm: boolean) {
   if (warm) markWarm(command);
   const files = { cwd: dir, stdout: join(dir, 'std.out'), stderr: join(dir, 'std.err') };
   const payload = await startPayload(
-    { command, env: { PATH: '/usr/bin:/bin', WARM_TEST: `value-${command.length}` } },
+    { command, env: { ...startup, PATH: '/usr/bin:/bin', WARM_TEST: `value-${command.length}` } },
     files,
     () => [],
     identity,
@@ -79,6 +86,13 @@ async function livingInGroup(pgid: number): Promise<string[]> {
   }
   return living;
 }
+
+/** The variables an interpreter reads at its start, as the pilot's payloads all have them. */
+const startup = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (entry): entry is [string, string] => /^(PYTHON|LC_|LANG)/.test(entry[0]) && entry[1] !== undefined,
+  ),
+);
 
 describe('Warm cwltool', () => {
   it(
@@ -129,7 +143,7 @@ describe('Warm cwltool', () => {
       const missing = join(dir, 'no-such-dir', 'std.out');
       await expect(
         startPayload(
-          { command, env: { PATH: '/usr/bin:/bin' } },
+          { command, env: { ...startup, PATH: '/usr/bin:/bin' } },
           { cwd: dir, stdout: missing, stderr: missing },
         ),
       ).rejects.toMatchObject({ code: 'ENOENT' });
@@ -156,7 +170,7 @@ describe('Warm cwltool', () => {
       );
       markWarm(command);
       const payload = await startPayload(
-        { command, env: { PATH: '/usr/bin:/bin' } },
+        { command, env: { ...startup, PATH: '/usr/bin:/bin' } },
         { cwd: dir, stdout: join(dir, 'sleep.out'), stderr: join(dir, 'sleep.err') },
         () => [],
         identity,
@@ -195,6 +209,40 @@ describe('Warm cwltool', () => {
       expect((await fields(5))[4]).toBe(String(process.pid));
       expect(takeWarmFailure()).toMatch(/warm cwltool .* is down/);
       expect(takeWarmFailure()).toBeUndefined();
+    },
+    timeout,
+  );
+
+  it.each([true, false])(
+    "follows pilot.warmCwltool (%s) for the default preProcess's cwltool command",
+    async (warmCwltool) => {
+      const who = JSON.parse(await readFile(join(dir, 'who.cwl'), 'utf8'));
+      const paths = jobPaths(join(dir, `work-${warmCwltool}`), 1);
+      await createJobDirectory(paths);
+      const job = matchedJob({ Kind: 'cwl', Workflow: who, Inputs: { code: 0 } });
+      const context: PreProcessContext = {
+        job,
+        workDir: paths.root,
+        paths,
+        site: 'LOCAL.test.local',
+        gridCE: 'test',
+        processors: 1,
+        config: { ...loadConfigFile('config/muon.yaml').pilot, warmCwltool },
+        logger: createLogger({ level: 'error' }),
+        cwlDocument: await writeCwlJob(who, { code: 0 }, paths),
+        defaults: () => defaultPreProcess(context),
+      };
+      const prepared = await defaultPreProcess(context);
+      if (!isPayloadCommand(prepared)) throw new Error('no command');
+      const payload = await startPayload(prepared, {
+        cwd: paths.root,
+        stdout: paths.stdout,
+        stderr: paths.stderr,
+      });
+      const exit = await payload.exit;
+      expect(exit, await readFile(paths.stderr, 'utf8')).toEqual({ exitCode: 0, signal: null });
+      const parent = (await readFile(join(paths.cwlOutputs, 'who.txt'), 'utf8')).trim().split(' ')[4];
+      expect(parent === String(process.pid)).toBe(!warmCwltool);
     },
     timeout,
   );
