@@ -109,15 +109,17 @@ describe('PilotStatus agent', () => {
       json: { Site: 'LOCAL.localhost.local', CPUTime: 86_400, Tag: [tag] },
     });
     expect(((await matched.json()) as { match: boolean }).match).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const update = {
-      [jobId as number]: { [new Date().toISOString()]: { Status: 'Running', Source: 'JobWrapper' } },
+    const report = async (update: Record<string, string>) => {
+      const json = { [jobId as number]: { [new Date().toISOString()]: { ...update, Source: 'JobWrapper' } } };
+      const response = await runtime.api('/api/jobs/status', { method: 'PATCH', ...asPilot(pilot), json });
+      expect(response.status).toBe(200);
     };
-    expect(
-      (await runtime.api('/api/jobs/status', { method: 'PATCH', ...asPilot(pilot), json: update })).status,
-    ).toBe(200);
+    // The first report puts the job on the pilot's record and marks the pilot seen; later ones do not.
+    await report({ Status: 'Running' });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await report({ ApplicationStatus: 'second step' });
 
-    // The pilot was last seen at the match; its job was updated a second later.
+    // The pilot was last seen at the job's start; its job was updated a second later.
     const seen = Date.parse((await record(pilot))?.lastSeenAt as string);
     const updated = Date.parse(
       (await getJob(runtime, jobId as number, 'admin')).body.LastUpdateTime as string,
