@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { open, realpath } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { payloadEnvironment } from './command.ts';
 import { cwltoolModuleEntry } from './cwl.ts';
 import type { PayloadExit, PayloadFiles, PayloadIdentity } from './payload.ts';
 import { zygoteSource } from './warm-cwltool-zygote.ts';
@@ -114,8 +115,9 @@ const zygotes = new Map<string, { zygote: Zygote; launches: number }>();
 
 /**
  * Starts the payload as a child of the warm cwltool; undefined when it cannot (then spawn it).
- * The zygote is launched by the first payload that needs it, with that payload's environment
- * (which holds no credential of the pilot: payloadEnvironment) less TMPDIR, and the pilot's HOME.
+ * The zygote is launched by the first payload that needs it, with the pilot's environment less
+ * its credentials (payloadEnvironment) and no job's variables: that block stays in every child's
+ * memory, and in /proc/<pid>/environ for the payloads of other users to read.
  */
 export async function startWarm(
   command: readonly string[],
@@ -128,10 +130,8 @@ export async function startWarm(
   if (entry === undefined) return undefined;
   let known = zygotes.get(entry.python);
   if (known === undefined || (!known.zygote.alive() && known.launches < maxLaunches)) {
-    const { TMPDIR: _tmp, HOME: _home, ...rest } = env;
-    const home = process.env.HOME;
     known = {
-      zygote: launchZygote(entry.python, { ...rest, ...(home ? { HOME: home } : {}) }),
+      zygote: launchZygote(entry.python, payloadEnvironment(process.env, {})),
       launches: (known?.launches ?? 0) + 1,
     };
     zygotes.set(entry.python, known);

@@ -115,6 +115,49 @@ describe('Warm cwltool', () => {
   );
 
   it(
+    "shows a payload no other payload's environment in /proc/<pid>/environ",
+    async () => {
+      // cwltool's initial environment block, as the tool (same user) reads it.
+      await writeFile(
+        join(dir, 'environ.cwl'),
+        JSON.stringify({
+          cwlVersion: 'v1.2',
+          class: 'CommandLineTool',
+          baseCommand: ['sh', '-c'],
+          arguments: ['tr "\\0" "\\n" < /proc/$PPID/environ | grep ^WARM_TEST= || true'],
+          inputs: {},
+          outputs: { out: 'stdout' },
+          stdout: 'environ.txt',
+        }),
+      );
+      const seen: string[] = [];
+      for (const value of ['first', 'second']) {
+        const command = [
+          '/usr/bin/cwltool',
+          '--disable-color',
+          '--no-container',
+          '--outdir',
+          join(dir, `environ-${value}`),
+          'environ.cwl',
+        ];
+        markWarm(command);
+        const payload = await startPayload(
+          { command, env: { ...startup, PATH: '/usr/bin:/bin', WARM_TEST: `secret-${value}` } },
+          { cwd: dir, stdout: join(dir, 'environ.out'), stderr: join(dir, 'environ.err') },
+          () => [],
+          identity,
+        );
+        expect(await payload.exit).toEqual({ exitCode: 0, signal: null });
+        seen.push((await readFile(join(dir, `environ-${value}`, 'environ.txt'), 'utf8')).trim());
+      }
+      // A spawned cwltool shows its own value; a forked one the warm cwltool's, which has none.
+      expect(seen[0]).toMatch(/^(WARM_TEST=secret-first)?$/);
+      expect(seen[1]).toMatch(/^(WARM_TEST=secret-second)?$/);
+    },
+    timeout,
+  );
+
+  it(
     "reports cwltool's exit status: 1 when the tool fails",
     async () => {
       const { exit, log } = await run(cwltool(3), true);
