@@ -20,15 +20,19 @@
  *
  * Protocol on fd 3 (a socket to the pilot), one JSON object per line:
  *   zygote → pilot  {"ready": true} once warm, or {"fatal": "..."} and it exits;
- *   pilot → zygote  {"id", "args", "argv0", "path0", "cwd", "env", "stdout", "stderr", "uid"?, "gid"?};
+ *   pilot → zygote  {"id", "args", "argv0", "path0", "cwd", "env", "stdout", "stderr", "uid"?, "gid"?},
+ *                   read by the child forked for it, never by the zygote (a child would find earlier
+ *                   payloads' requests in the memory it was forked with); "id" comes first;
  *   zygote → pilot  {"id", "pid"} (started) or {"id", "error", "code"} (did not start: nothing runs);
  *                   {"exit": pid, "code": n | null, "signal": name | null} once that child ended.
  * The zygote ends at the end of its input (the pilot went away); children it started run on.
  */
 export const zygoteSource = String.raw`
-import errno, gc, json, os, select, signal, sys, tempfile, traceback
+import errno, gc, json, os, select, signal, socket, sys, tempfile, traceback
 
 CHANNEL = 3
+channel = socket.socket(fileno=CHANNEL)
+channel.setblocking(True)
 sys.path.pop(0)  # the zygote's cwd ('' of -c); each child puts back what its command would have
 
 def send(message):
@@ -107,6 +111,7 @@ def become_payload(request, status):
     sys.argv = [request["argv0"]] + request["args"]
     sys.path.insert(0, request["path0"])
     os.close(status)
+    channel.detach()
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))
 
 def run_payload():
@@ -134,7 +139,33 @@ def run_payload():
     finally:
         os._exit(code & 0xFF if isinstance(code, int) else 1)
 
-def start(request):
+def read_request():
+    # In the child: its own request line and nothing past it. The zygote never reads a request,
+    # so no child finds the environment or arguments of another payload in the memory it forked.
+    line = b""
+    while not line.endswith(b"\n"):
+        peeked = channel.recv(1 << 20, socket.MSG_PEEK)
+        if not peeked:
+            raise EOFError("the pilot went away")
+        end = peeked.find(b"\n")
+        line += channel.recv(len(peeked) if end < 0 else end + 1)
+    return json.loads(line)
+
+def discard_request():
+    # The request of a child that could not be forked, read a byte at a time (one-byte strings are
+    # shared, nothing of it stays in memory) for its id: the pilot's line opens with {"id":N,
+    number, index, digits = 0, 0, True
+    while True:
+        byte = os.read(CHANNEL, 1)
+        if byte in (b"", b"\n"):
+            return number
+        if index >= 6 and digits:
+            digits = byte.isdigit()
+            if digits:
+                number = number * 10 + int(byte)
+        index += 1
+
+def start():
     reader, writer = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -142,6 +173,8 @@ def start(request):
     if pid == 0:
         try:
             os.close(reader)
+            request = read_request()
+            os.write(writer, json.dumps({"id": request["id"]}).encode() + b"\n")
             become_payload(request, writer)
         except BaseException as error:
             code = errno.errorcode.get(getattr(error, "errno", None) or 0, "EINVAL")
@@ -156,11 +189,15 @@ def start(request):
             break
         report += chunk
     os.close(reader)
-    if report:
+    started, newline, error = report.partition(b"\n")
+    if not newline:
+        send({"fatal": "a child ended before it read its request: %s" % error.decode(errors="replace")})
+        sys.exit(1)
+    if error:
         failed.add(pid)
-        send(dict(json.loads(report), id=request["id"]))
+        send(dict(json.loads(error), **json.loads(started)))
     else:
-        send({"id": request["id"], "pid": pid})
+        send(dict(json.loads(started), pid=pid))
 
 failed = set()
 
@@ -188,7 +225,6 @@ signal.signal(signal.SIGCHLD, lambda number, frame: None)
 gc.freeze()  # what is loaded stays shared with the children instead of copied on the first collection
 send({"ready": True})
 
-pending = b""
 while True:
     readable, _, _ = select.select([CHANNEL, wake_reader], [], [])
     if wake_reader in readable:
@@ -199,19 +235,12 @@ while True:
             pass
     reap()
     if CHANNEL in readable:
-        chunk = os.read(CHANNEL, 1 << 20)
-        if not chunk:
+        if not channel.recv(1, socket.MSG_PEEK):
             break
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            if not line.strip():
-                continue
-            request = json.loads(line)
-            try:
-                start(request)
-            except OSError as error:
-                # fork or pipe refused (EAGAIN): this payload is spawned, the others run on.
-                send({"id": request["id"], "error": str(error), "code": errno.errorcode.get(error.errno, "EINVAL")})
+        try:
+            start()
+        except OSError as error:
+            # fork or pipe refused (EAGAIN): this payload is spawned, the others run on.
+            send({"id": discard_request(), "error": str(error), "code": errno.errorcode.get(error.errno, "EINVAL")})
         reap()
 `;

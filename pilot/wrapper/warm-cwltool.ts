@@ -243,6 +243,7 @@ function launchZygote(python: string, env: Environment): Zygote {
     start(warm, files, payloadEnv, identity) {
       if (!alive) return Promise.resolve(undefined);
       const id = nextId++;
+      // The zygote reads "id" from the start of the line when it cannot fork (zygote source).
       const request = {
         id,
         args: warm.args,

@@ -1,4 +1,4 @@
-import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,16 @@ beforeAll(async () => {
       inputs: { code: { type: 'int', inputBinding: { position: 1 } } },
       outputs: { out: 'stdout' },
       stdout: 'who.txt',
+    }),
+  );
+  await writeFile(
+    join(dir, 'sleep.cwl'),
+    JSON.stringify({
+      cwlVersion: 'v1.2',
+      class: 'CommandLineTool',
+      baseCommand: ['sleep', '60'],
+      inputs: {},
+      outputs: {},
     }),
   );
   if (identity) await chown(dir, identity.uid, identity.gid);
@@ -85,6 +95,25 @@ async function livingInGroup(pgid: number): Promise<string[]> {
     if (Number(group) === pgid && state !== 'Z') living.push(entry);
   }
   return living;
+}
+
+/** Whether a writable mapping of process `pid` holds `text` (what a payload can read of itself). */
+async function memoryHolds(pid: number, text: string): Promise<boolean> {
+  const maps = await readFile(`/proc/${pid}/maps`, 'utf8');
+  const memory = await open(`/proc/${pid}/mem`, 'r');
+  try {
+    for (const line of maps.split('\n')) {
+      const [range, mode] = line.split(' ');
+      if (range === undefined || !mode?.startsWith('rw')) continue;
+      const [start = 0, end = 0] = range.split('-').map((hex) => Number.parseInt(hex, 16));
+      const buffer = Buffer.alloc(end - start);
+      const read = await memory.read(buffer, 0, buffer.length, start).catch(() => ({ bytesRead: 0 }));
+      if (buffer.subarray(0, read.bytesRead).includes(text)) return true;
+    }
+    return false;
+  } finally {
+    await memory.close();
+  }
 }
 
 /** The variables an interpreter reads at its start, as the pilot's payloads all have them. */
@@ -158,6 +187,43 @@ describe('Warm cwltool', () => {
   );
 
   it(
+    "leaves no earlier payload's request in the memory a payload is forked with",
+    async () => {
+      const marker = `earlier-${process.pid}-${Date.now()}`;
+      const first = cwltool(8);
+      markWarm(first);
+      const earlier = await startPayload(
+        { command: first, env: { ...startup, PATH: '/usr/bin:/bin', WARM_TEST: marker } },
+        { cwd: dir, stdout: join(dir, 'earlier.out'), stderr: join(dir, 'earlier.err') },
+        () => [],
+        identity,
+      );
+      expect((await earlier.exit).exitCode).toBe(1);
+      const command = ['/usr/bin/cwltool', '--disable-color', '--no-container', 'sleep.cwl'];
+      markWarm(command);
+      const payload = await startPayload(
+        { command, env: { ...startup, PATH: '/usr/bin:/bin' } },
+        { cwd: dir, stdout: join(dir, 'later.out'), stderr: join(dir, 'later.err') },
+        () => [],
+        identity,
+      );
+      try {
+        for (
+          let i = 0;
+          i < 300 && !(await readFile(join(dir, 'later.err'), 'utf8')).includes('$ sleep');
+          i++
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(await memoryHolds(payload.pid as number, marker)).toBe(false);
+      } finally {
+        await payload.terminate(1000);
+      }
+    },
+    timeout,
+  );
+
+  it(
     "reports cwltool's exit status: 1 when the tool fails",
     async () => {
       const { exit, log } = await run(cwltool(3), true);
@@ -201,16 +267,6 @@ describe('Warm cwltool', () => {
     'stops a warm payload and its whole process group when terminated',
     async () => {
       const command = ['/usr/bin/cwltool', '--disable-color', '--no-container', 'sleep.cwl'];
-      await writeFile(
-        join(dir, 'sleep.cwl'),
-        JSON.stringify({
-          cwlVersion: 'v1.2',
-          class: 'CommandLineTool',
-          baseCommand: ['sleep', '60'],
-          inputs: {},
-          outputs: {},
-        }),
-      );
       markWarm(command);
       const payload = await startPayload(
         { command, env: { ...startup, PATH: '/usr/bin:/bin' } },
