@@ -24,6 +24,13 @@ export interface BenchQueue {
   readonly definition: TaskQueueDefinition;
 }
 
+/**
+ * The definitions below repeat every 2,100 task queues (the least common multiple of their
+ * periods); each repeat gets owners of its own, so that `count` task queues are `count` distinct
+ * ones (a first run of 5,000 made 2,100).
+ */
+const definitionPeriod = 2100;
+
 /** Task queue i: one or two sites (none for every fifth), one or two tags, a CPU-time bucket. */
 export function benchQueues(
   vo: string,
@@ -34,7 +41,7 @@ export function benchQueues(
   return Array.from({ length: count }, (_, i) => {
     const definition: TaskQueueDefinition = {
       vo,
-      owner: `user${i % 7}`,
+      owner: i < definitionPeriod ? `user${i % 7}` : `user${i % 7}.${Math.floor(i / definitionPeriod)}`,
       ownerGroup: i % 3 === 0 ? 'admin' : 'user',
       cpuTime: [3600, 21_600, 86_400][i % 3] as number,
       sites:
