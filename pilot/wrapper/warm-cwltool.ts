@@ -231,10 +231,14 @@ function launchZygote(python: string, env: Environment): Zygote {
         answer?.({ pid, exit });
       }
     }
+    holdWhileBusy();
   });
-  // An idle zygote does not keep the pilot alive; when the pilot ends, its end of input stops it.
+  // An idle zygote does not keep the pilot alive; when the pilot ends, its end of input stops it
+  // (its stderr too: the pilot would wait for the zygote to close it, the zygote for that end).
+  // Until it is warm, and while a payload starts or runs, the channel that answers does.
+  const holdWhileBusy = () => (starts.size + exits.size > 0 ? channel.ref() : channel.unref());
   child.unref();
-  channel.unref();
+  (child.stderr as Socket | null)?.unref();
 
   return {
     ready,
@@ -257,6 +261,7 @@ function launchZygote(python: string, env: Environment): Zygote {
       };
       return new Promise((answer) => {
         starts.set(id, answer);
+        holdWhileBusy();
         channel.write(`${JSON.stringify(request)}\n`);
       });
     },

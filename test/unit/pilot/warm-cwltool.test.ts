@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { chmod, chown, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCwlJob } from '#pilot/wrapper/cwl.ts';
 import { defaultPreProcess } from '#pilot/wrapper/default-hooks.ts';
@@ -11,6 +14,8 @@ import { createJobDirectory, jobPaths } from '#pilot/wrapper/workdir.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { createLogger } from '#shared/log.ts';
 import { matchedJob } from '#test/fixtures/pilot/fake-pilot.ts';
+
+const execFileAsync = promisify(execFile);
 
 // Real cwltool (Debian's /usr/bin/cwltool): the first warm start waits for the zygote's imports.
 const timeout = 90_000;
@@ -219,6 +224,32 @@ describe('Warm cwltool', () => {
       } finally {
         await payload.terminate(1000);
       }
+    },
+    timeout,
+  );
+
+  it(
+    'lets a process that used the warm cwltool end once its work is done',
+    async () => {
+      const script = join(dir, 'ends.mts');
+      const module = (name: string) =>
+        JSON.stringify(fileURLToPath(new URL(`../../../pilot/wrapper/${name}`, import.meta.url)));
+      await writeFile(
+        script,
+        [
+          `import { startPayload } from ${module('payload.ts')};`,
+          `import { markWarm } from ${module('warm-cwltool.ts')};`,
+          `const command = ${JSON.stringify(cwltool(9))};`,
+          'markWarm(command);',
+          `const files = ${JSON.stringify({ cwd: dir, stdout: join(dir, 'ends.out'), stderr: join(dir, 'ends.err') })};`,
+          `const payload = await startPayload({ command, env: ${JSON.stringify({ ...startup, PATH: '/usr/bin:/bin' })} }, files, () => [], ${JSON.stringify(identity)});`,
+          'console.log(JSON.stringify(await payload.exit));',
+        ].join('\n'),
+      );
+      const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+      const { stdout } = await execFileAsync(tsx, [script], { timeout: 60_000 });
+      expect(JSON.parse(stdout)).toEqual({ exitCode: 1, signal: null });
+      expect((await fields(9))[4]).not.toBe(String(process.pid));
     },
     timeout,
   );
