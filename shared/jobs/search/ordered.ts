@@ -8,7 +8,7 @@
  * (plan.ts), or the VO's blocks of a thousand ids. A source read up to some id holds nothing unread
  * before it, so every job before the least advanced source's position has been read: that prefix is
  * complete, and the page is cut from it once it holds `first + perPage` matching jobs. Shards are
- * read all at once, a little each, more in each round; blocks one after another.
+ * read all at once, each its share of what is still missing; blocks one after another.
  *
  * The total (`Content-Range`'s complete length) is exact when every source was read to its end,
  * which the read goes on to do while it has read fewer than `countUpTo` items; past that it is
