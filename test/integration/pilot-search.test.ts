@@ -6,7 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
-import { matchJob, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
+import {
+  matchJob,
+  type RegisteredPilot,
+  registerPilot,
+  reportRunning,
+} from '#test/integration/support/pilots.ts';
 import { startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 describe('Pilot search', () => {
@@ -19,6 +24,8 @@ describe('Pilot search', () => {
     const [jobId] = await jobIdsOf(await submitJdl(runtime, ['Executable = "sleep"; JobName = "p";']));
     await waitForJob(runtime, jobId as number, hasStatus('Waiting'));
     await matchJob(runtime, pilots[1] as RegisteredPilot, jobId as number);
+    // Its first report on the job lists the job's owner on the pilot's record.
+    await reportRunning(runtime, pilots[1] as RegisteredPilot, [jobId as number]);
     const done = { PilotReference: pilots[2]?.reference, Status: 'Done', StatusReason: 'idle' };
     expect(
       (await runtime.api('/api/pilots/metadata', { method: 'PATCH', as: 'admin', json: done })).status,

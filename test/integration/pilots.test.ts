@@ -8,7 +8,12 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pilotKey } from '#shared/pilots/records.ts';
 import { hasStatus, jobIdsOf, submitJdl, waitForJob } from '#test/integration/support/jobs.ts';
-import { asPilot, type RegisteredPilot, registerPilot } from '#test/integration/support/pilots.ts';
+import {
+  asPilot,
+  type RegisteredPilot,
+  registerPilot,
+  reportRunning,
+} from '#test/integration/support/pilots.ts';
 import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 const vo = 'vo.example.org';
@@ -44,16 +49,7 @@ describe('Pilots', () => {
   };
   const beat = (jobId: number, init: Parameters<TestRuntime['api']>[1]) =>
     runtime.api('/api/jobs/heartbeat', { method: 'PATCH', json: { [jobId]: { CPUConsumed: 1 } }, ...init });
-  /** `pilot` reports its jobs Running in one status batch, as its reporter does each period. */
-  const start = async (pilot: RegisteredPilot, jobIds: readonly number[]) => {
-    const time = new Date().toISOString();
-    const json = Object.fromEntries(
-      jobIds.map((id) => [id, { [time]: { Status: 'Running', Source: 'JobWrapper' } }]),
-    );
-    expect((await runtime.api('/api/jobs/status', { method: 'PATCH', json, ...asPilot(pilot) })).status).toBe(
-      200,
-    );
-  };
+  const start = (pilot: RegisteredPilot, jobIds: readonly number[]) => reportRunning(runtime, pilot, jobIds);
   const setStatus = (json: Record<string, unknown>, init: Parameters<TestRuntime['api']>[1]) =>
     runtime.api('/api/pilots/metadata', { method: 'PATCH', json, ...init });
 

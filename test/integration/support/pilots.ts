@@ -51,3 +51,20 @@ export async function matchJob(
   const answer = (await response.json()) as { match?: boolean };
   if (answer.match !== true) throw new Error(`job ${jobId} was not matched: ${JSON.stringify(answer)}`);
 }
+
+/**
+ * `pilot` reports `jobIds` Running in one status batch, as its reporter does each period; the
+ * pilot's first report on a job is what lists the job (and its owner) on the pilot's record.
+ */
+export async function reportRunning(
+  runtime: TestRuntime,
+  pilot: RegisteredPilot,
+  jobIds: readonly number[],
+): Promise<void> {
+  const time = new Date().toISOString();
+  const json = Object.fromEntries(
+    jobIds.map((id) => [id, { [time]: { Status: 'Running', Source: 'JobWrapper' } }]),
+  );
+  const response = await runtime.api('/api/jobs/status', { method: 'PATCH', json, ...asPilot(pilot) });
+  if (response.status !== 200) throw new Error(`reporting ${jobIds} Running failed: ${response.status}`);
+}
