@@ -140,40 +140,14 @@ export async function readJobs(
   const keep = (item: SearchItem) => {
     if (matches(item)) items.push(item);
   };
-  const queryAll = (index: 'byOwner' | 'byStatus' | 'byVo', partitions: readonly string[], range: IdRange) =>
-    forEachLimited(partitions, limits.concurrency, (partition) =>
-      queryPartition(tables, index, partition, range, budget, keep, attributes),
+  if (plan.kind === 'jobIds') {
+    for (const item of await batchGetSearchable(tables, plan.jobIds, budget)) keep(item);
+  } else {
+    // Every index partition the plan names, read all at once (the order of a page comes later).
+    const sources = (await planSources(tables, scope, plan, limits)) ?? [];
+    await forEachLimited(sources, limits.concurrency, (source) =>
+      queryPartition(tables, source.index, source.partition, source.ids, budget, keep, attributes),
     );
-
-  switch (plan.kind) {
-    case 'none':
-      break;
-    case 'jobIds':
-      for (const item of await batchGetSearchable(tables, plan.jobIds, budget)) keep(item);
-      break;
-    case 'byOwner':
-      await queryAll(
-        'byOwner',
-        plan.owners.flatMap((owner) => ownerPartitions(scope.vo, owner)),
-        plan.range,
-      );
-      break;
-    case 'byStatus':
-      await queryAll(
-        'byStatus',
-        plan.statuses.flatMap((status) => statusPartitions(scope.vo, status)),
-        plan.range,
-      );
-      break;
-    case 'byVo': {
-      const blocks = await voBlocks(tables, plan.range, limits);
-      await queryAll(
-        'byVo',
-        blocks.map((block) => voKey(scope.vo, block)),
-        plan.range,
-      );
-      break;
-    }
   }
   return { plan, items, read: budget.read };
 }
