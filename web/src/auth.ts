@@ -88,13 +88,34 @@ export function sessionFromToken(token: string): Session {
   return { accessToken: token, expiresAt };
 }
 
-/** Sends the browser to the provider; `returnTo` (a hash) is where it comes back to. */
-export async function startLogin(returnTo: string): Promise<void> {
+let loginUnderway: Promise<void> | undefined;
+// Back from the provider to this page kept in the back-forward cache: that login is not going on.
+addEventListener('pageshow', (event) => {
+  if (event.persisted) loginUnderway = undefined;
+});
+
+/**
+ * Sends the browser to the provider; `returnTo` (a hash) is where it comes back to. One login per
+ * page: a page whose session ended gets a 401 on each of its calls at once (the table, the charts,
+ * the user's name), and each used to start a login of its own. Their pending logins overwrote each
+ * other while their navigations raced, so the browser could come back with one login's state while
+ * another's was kept, and the answer was refused as "not started here". The later calls now join
+ * the first, and the pending login is written in the same turn as the navigation it belongs to.
+ */
+export function startLogin(returnTo: string): Promise<void> {
+  loginUnderway ??= sendToProvider(returnTo).catch((error: unknown) => {
+    // Nothing left the page: a later click or 401 may try again.
+    loginUnderway = undefined;
+    throw error;
+  });
+  return loginUnderway;
+}
+
+async function sendToProvider(returnTo: string): Promise<void> {
   const config = await webConfig();
   const discovery = await discover(config);
   const verifier = randomString(48);
   const state = randomString(24);
-  sessionStorage.setItem(pendingKey, JSON.stringify({ verifier, state, returnTo }));
   const url = new URL(discovery.authorization_endpoint);
   url.search = new URLSearchParams({
     response_type: 'code',
@@ -105,6 +126,7 @@ export async function startLogin(returnTo: string): Promise<void> {
     code_challenge: await challenge(verifier),
     code_challenge_method: 'S256',
   }).toString();
+  sessionStorage.setItem(pendingKey, JSON.stringify({ verifier, state, returnTo }));
   location.assign(url.toString());
 }
 

@@ -31,6 +31,8 @@ export interface MonitorTab {
   readonly page: Page;
   /** Errors the page threw or logged, so a test can fail on a broken script. */
   readonly errors: string[];
+  /** Every address the tab asked for, in order (the app's calls, the provider's pages). */
+  readonly requests: string[];
 }
 
 /**
@@ -45,6 +47,8 @@ export async function openMonitor(
   // A context of its own: no cookie of another test's login at the provider.
   const page = await (await browser.createBrowserContext()).newPage();
   const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('request', (request) => void requests.push(request.url()));
   page.on('pageerror', (error) => errors.push(String(error)));
   page.on('console', (message) => {
     if (message.type() === 'error' && !/status of 40[0-9]/.test(message.text())) errors.push(message.text());
@@ -57,7 +61,7 @@ export async function openMonitor(
     }, session);
   }
   await page.goto(`${origin}/${options.hash ?? ''}`, { waitUntil: 'domcontentloaded' });
-  return { page, errors };
+  return { page, errors, requests };
 }
 
 /** The trimmed text of every element matching `selector`. */
