@@ -182,8 +182,10 @@ export const tables = {
     partitionKey: key('pk'),
     sortKey: key('sk'),
     indexes: {
-      /** The transformations of a VO in one state: the sweep's and the catalog events' walk. */
+      /** The transformations of a VO in one state: the sweep's walk. */
       byState: { partitionKey: key('stateKey'), sortKey: key('transformationId', 'N'), projection: 'ALL' },
+      /** Every transformation of a VO, whatever its state: the catalog events' and productions' walk. */
+      byVo: { partitionKey: key('voKey'), sortKey: key('transformationId', 'N'), projection: 'ALL' },
       /** A transformation's files of one status in one shard: Unused files to group, counts. */
       byFileStatus: { partitionKey: key('fileStatusKey'), sortKey: key('lfn'), projection: 'ALL' },
       /** Tasks whose job is not final yet (sparse), sharded by task id: the jobs the agent follows. */

@@ -6,8 +6,7 @@ import type { MetaQuery } from '#shared/catalog/query.ts';
 import { catalogTable, findFiles } from '#shared/catalog/service.ts';
 import { readFields } from '#shared/catalog/store.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
-import { transformationStates } from '#shared/transformations/model.ts';
-import { transformationsIn } from '#shared/transformations/store/transformations.ts';
+import { transformationsOf } from '#shared/transformations/store/transformations.ts';
 import { getWorkflow, putWorkflow } from '#shared/workflows/store.ts';
 import type { ProductionPorts, TransformationsPort } from './service.ts';
 import { createProductionStore } from './store/productions.ts';
@@ -24,16 +23,13 @@ export function createProductionPorts(
     start: (identity, id) => service.start(identity, id),
     stop: (identity, id) => service.stop(identity, id),
     clean: (identity, id) => service.clean(identity, id),
-    // Read only when a submission resumes: every state of the VO's transformations (byState).
+    // Read only when a submission resumes: the VO's transformations whatever their state (byVo).
     async findStep(vo, productionId, step) {
       const store = { dynamo: deps.aws.dynamo, table: tableName(deps.resources, 'transformations') };
-      for (const state of transformationStates) {
-        const found = (await transformationsIn(store, vo, state)).find(
-          (t) => t.productionId === productionId && t.step === step,
-        );
-        if (found) return found.transformationId;
-      }
-      return undefined;
+      const found = (await transformationsOf(store, vo)).find(
+        (t) => t.productionId === productionId && t.step === step,
+      );
+      return found?.transformationId;
     },
   };
   return {

@@ -31,9 +31,10 @@ export async function runCycle(ports: EnginePorts, transformationId: number): Pr
   const deadline = Date.now() + ports.settings.budgetMs;
   const found = await getTransformation(ports.store, transformationId);
   if (!found || found.state === 'Cleaned') return 'gone';
-  const t = await takeLease(ports.store, transformationId, holder, start, ports.settings.leaseSeconds);
-  if (!t) return 'busy';
+  const leased = await takeLease(ports.store, transformationId, holder, start, ports.settings.leaseSeconds);
+  if (!leased) return 'busy';
   try {
+    const t = await reopenedIfUnused(ports, leased);
     if (t.state === 'Cleaning') return (await clean(ports, t, deadline)) ? 'more' : 'done';
     let more = false;
     if (t.inputQuery !== undefined && joining.includes(t.state) && scanDue(ports, t)) {
@@ -55,12 +56,31 @@ export async function runCycle(ports: EnginePorts, transformationId: number): Pr
       more = (await maker.makeTasks(current, deadline)) || more;
     }
     if (!more && t.state === 'Active' && (await finished(ports, t.transformationId))) {
-      await setState(ports.store, t, ['Active'], 'Completed', ports.now().toISOString());
+      const time = ports.now().toISOString();
+      // A file that joined between the check and the write saw Active and did not reopen: looked
+      // for after the write, it is found here (or its joiner sees Completed and reopens).
+      if (
+        (await setState(ports.store, t, ['Active'], 'Completed', time)) &&
+        (await anyFile(ports.store, transformationId, 'Unused'))
+      ) {
+        await setState(ports.store, t, ['Completed'], 'Active', time);
+        return 'more';
+      }
     }
     return more ? 'more' : 'done';
   } finally {
     await releaseLease(ports.store, transformationId, holder);
   }
+}
+
+/**
+ * A Completed transformation holding an Unused file is reopened (the backstop for a joiner and a
+ * completion that crossed while the file-status index lagged), so this cycle makes its tasks.
+ */
+async function reopenedIfUnused(ports: EnginePorts, t: TransformationRecord): Promise<TransformationRecord> {
+  if (t.state !== 'Completed' || !(await anyFile(ports.store, t.transformationId, 'Unused'))) return t;
+  await setState(ports.store, t, ['Completed'], 'Active', ports.now().toISOString());
+  return (await getTransformation(ports.store, t.transformationId)) ?? t;
 }
 
 async function openTasksOf(ports: EnginePorts, t: TransformationRecord): Promise<TransformationTask[]> {
@@ -107,7 +127,8 @@ async function scan(ports: EnginePorts, t: TransformationRecord, deadline: numbe
 
 /**
  * Adds the files to the transformation as Unused (those already in it stay as they are) and
- * reopens it if it was Completed; how many joined.
+ * reopens it if it is Completed once they are in (read after the writes, not from `t`: a cycle
+ * may have completed it meanwhile); how many joined.
  */
 export async function joinFiles(
   ports: EnginePorts,
@@ -120,7 +141,8 @@ export async function joinFiles(
   let joined = 0;
   for (const lfn of lfns)
     if (await addFile(ports.store, t.transformationId, lfn, time, sizes.get(lfn))) joined += 1;
-  if (joined > 0 && t.state === 'Completed') await setState(ports.store, t, ['Completed'], 'Active', time);
+  if (joined > 0 && (await getTransformation(ports.store, t.transformationId))?.state === 'Completed')
+    await setState(ports.store, t, ['Completed'], 'Active', time);
   return joined;
 }
 

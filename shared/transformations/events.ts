@@ -10,7 +10,7 @@ import { joinFiles } from '#shared/transformations/cycle.ts';
 import type { TransformationRecord } from '#shared/transformations/model.ts';
 import type { EnginePorts } from '#shared/transformations/ports.ts';
 import { joining } from '#shared/transformations/states.ts';
-import { transformationsIn } from '#shared/transformations/store/transformations.ts';
+import { transformationsOf } from '#shared/transformations/store/transformations.ts';
 
 export interface EventPorts extends EnginePorts {
   readonly effectiveMetadata: (
@@ -25,11 +25,11 @@ export interface EventPorts extends EnginePorts {
 }
 
 export async function onCatalogEvent(ports: EventPorts, event: CatalogEvent): Promise<void> {
-  const listening = (
-    await Promise.all(joining.map((state) => transformationsIn(ports.store, event.vo, state)))
-  )
-    .flat()
-    .filter((t) => t.inputQuery !== undefined);
+  // One walk of the VO's transformations whatever their state: walking the states one by one, a
+  // transformation completing (or reopening) in between is in no answer, and would miss the file.
+  const listening = (await transformationsOf(ports.store, event.vo)).filter(
+    (t) => t.inputQuery !== undefined && joining.includes(t.state),
+  );
   if (listening.length === 0) return;
   if (event.kind === 'fileChanged') {
     const metadata = await ports.effectiveMetadata(event.lfns);

@@ -6,7 +6,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { advanceCounter } from '#shared/aws/counter.ts';
 import { conditionHolds, queryAll } from '#shared/aws/dynamo.ts';
-import { counterKey, stateKey, transformationKey } from '#shared/transformations/keys.ts';
+import { counterKey, stateKey, transformationKey, voKey } from '#shared/transformations/keys.ts';
 import type { TransformationRecord, TransformationState } from '#shared/transformations/model.ts';
 
 export interface TableStore {
@@ -14,7 +14,7 @@ export interface TableStore {
   readonly table: string;
 }
 
-const itemOnly = ['pk', 'sk', 'stateKey', 'leaseHolder', 'leaseUntil'] as const;
+const itemOnly = ['pk', 'sk', 'stateKey', 'voKey', 'leaseHolder', 'leaseUntil'] as const;
 
 export function fromItem(item: Record<string, unknown>): TransformationRecord {
   const record = { ...item };
@@ -33,6 +33,7 @@ export async function putTransformation(store: TableStore, record: Transformatio
       Item: {
         ...transformationKey(record.transformationId),
         stateKey: stateKey(record.vo, record.state),
+        voKey: voKey(record.vo),
         ...record,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -71,11 +72,12 @@ export async function setState(
       new UpdateCommand({
         TableName: store.table,
         Key: transformationKey(record.transformationId),
-        UpdateExpression: `SET #state = :to, #stateKey = :stateKey, #updatedAt = :time${add ? ' ADD #tasks :tasks' : ''}`,
+        UpdateExpression: `SET #state = :to, #stateKey = :stateKey, #voKey = :voKey, #updatedAt = :time${add ? ' ADD #tasks :tasks' : ''}`,
         ConditionExpression: `#state IN (${Object.keys(sources).join(', ')})`,
         ExpressionAttributeNames: {
           '#state': 'state',
           '#stateKey': 'stateKey',
+          '#voKey': 'voKey',
           '#updatedAt': 'updatedAt',
           ...(add ? { '#tasks': 'tasks' } : {}),
         },
@@ -83,6 +85,7 @@ export async function setState(
           ...sources,
           ':to': to,
           ':stateKey': stateKey(record.vo, to),
+          ':voKey': voKey(record.vo),
           ':time': time,
           ...(add ? { ':tasks': add.tasks } : {}),
         },
@@ -105,6 +108,40 @@ export async function transformationsIn(
     ExpressionAttributeValues: { ':key': stateKey(vo, state) },
   });
   return items.map(fromItem);
+}
+
+/** Every transformation of a VO whatever its state, in id order (the byVo index). */
+export async function transformationsOf(store: TableStore, vo: string): Promise<TransformationRecord[]> {
+  const items = await queryAll(store.dynamo, {
+    TableName: store.table,
+    IndexName: 'byVo',
+    KeyConditionExpression: '#voKey = :key',
+    ExpressionAttributeNames: { '#voKey': 'voKey' },
+    ExpressionAttributeValues: { ':key': voKey(vo) },
+  });
+  return items.map(fromItem);
+}
+
+/**
+ * Puts a transformation written before the byVo index into it (the sweep's upgrade of older
+ * items; `setState` does the same on any change of state).
+ */
+export async function indexByVo(
+  store: TableStore,
+  record: Pick<TransformationRecord, 'transformationId' | 'vo'>,
+): Promise<void> {
+  await conditionHolds(
+    store.dynamo.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: transformationKey(record.transformationId),
+        UpdateExpression: 'SET #voKey = :voKey',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#voKey)',
+        ExpressionAttributeNames: { '#voKey': 'voKey' },
+        ExpressionAttributeValues: { ':voKey': voKey(record.vo) },
+      }),
+    ),
+  );
 }
 
 /**

@@ -47,6 +47,10 @@ describe('MuonStack transformations', () => {
       { AttributeName: 'taskId', KeyType: 'RANGE' },
     ]);
     expect(keysOf('byState')?.[0]).toEqual({ AttributeName: 'stateKey', KeyType: 'HASH' });
+    expect(keysOf('byVo')).toEqual([
+      { AttributeName: 'voKey', KeyType: 'HASH' },
+      { AttributeName: 'transformationId', KeyType: 'RANGE' },
+    ]);
   });
 
   it('feeds the worker from transformationWork and the events consumer from catalogEvents', () => {
