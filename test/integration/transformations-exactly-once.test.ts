@@ -28,6 +28,7 @@ import {
   catalogFiles,
   flakyTool,
   submitTransformation,
+  transformationRecord,
   transformationStatus,
   waitForState,
 } from '#test/integration/support/transformations.ts';
@@ -143,26 +144,12 @@ describe('Transformations, exactly once, across a crash between submission and t
     const workflow = canonicalWorkflow(cwl);
     const time = new Date().toISOString();
     await putWorkflow(runtime.aws.dynamo, runtime.resources.tables.workflows as string, workflow, time);
-    const transformation = {
-      transformationId: 900_001,
-      vo: 'vo.example.org',
-      owner: 'alice',
-      ownerSub: 'alice',
-      ownerGroup: 'user',
+    const transformation = transformationRecord(900_001, {
       name: 'crash',
-      type: 'MCSimulation',
-      state: 'Active' as const,
+      state: 'Active',
       workflowId: workflow.id,
       tasks: 2,
-      groupSize: 1,
-      plugin: 'Standard' as const,
-      outputMetadata: {},
-      maxReset: 3,
-      hints: {},
-      createdAt: time,
-      updatedAt: time,
-      lastTaskId: 0,
-    };
+    });
     await putTransformation(ports.store, transformation);
     const submitted: number[] = [];
     const crashing = {

@@ -21,6 +21,7 @@ import {
 } from '#shared/transformations/store/transformations.ts';
 import { sweep } from '#shared/transformations/sweep.ts';
 import { startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
+import { transformationRecord } from '#test/integration/support/transformations.ts';
 
 const vo = 'vo.example.org';
 const lfn = '/vo.example.org/user/a/alice/races/file-1';
@@ -29,28 +30,14 @@ function transformation(
   transformationId: number,
   state: TransformationRecord['state'],
 ): TransformationRecord {
-  const time = new Date().toISOString();
-  return {
-    transformationId,
-    vo,
-    owner: 'alice',
-    ownerSub: 'alice',
-    ownerGroup: 'user',
-    name: `races-${transformationId}`,
-    type: 'DataProcessing',
+  return transformationRecord(transformationId, {
     state,
     workflowId: 'not-read-by-these-cycles',
+    type: 'DataProcessing',
     groupSize: 2,
-    plugin: 'Standard',
     inputQuery: [{ key: 'dataset', op: '=', values: ['races'] }],
-    outputMetadata: {},
-    maxReset: 3,
-    hints: {},
-    createdAt: time,
-    updatedAt: time,
-    lastTaskId: 0,
-    scannedAt: time,
-  } as TransformationRecord;
+    scannedAt: new Date().toISOString(),
+  });
 }
 
 /** The ports with every DynamoDB call first shown to `before`, which may write in between. */

@@ -3,10 +3,37 @@
  * registered with metadata, as `muon data add` does), submission, and waiting for a state.
  */
 import { vi } from 'vitest';
+import type { TransformationRecord } from '#shared/transformations/model.ts';
 import { put } from '#test/integration/support/identities.ts';
 import { bodyOf, type TestRuntime } from '#test/integration/support/runtime.ts';
 
 export const aliceHome = '/vo.example.org/user/a/alice';
+
+/** A transformation item as the service writes it, alice's, for tests that write it themselves. */
+export function transformationRecord(
+  transformationId: number,
+  fields: Partial<TransformationRecord> & Pick<TransformationRecord, 'state' | 'workflowId'>,
+): TransformationRecord {
+  const time = new Date().toISOString();
+  return {
+    transformationId,
+    vo: 'vo.example.org',
+    owner: 'alice',
+    ownerSub: 'alice',
+    ownerGroup: 'user',
+    name: `t-${transformationId}`,
+    type: 'MCSimulation',
+    groupSize: 1,
+    plugin: 'Standard',
+    outputMetadata: {},
+    maxReset: 3,
+    hints: {},
+    createdAt: time,
+    updatedAt: time,
+    lastTaskId: 0,
+    ...fields,
+  };
+}
 
 /** Uploads and registers each file with its metadata; the catalog sends its events. */
 export async function catalogFiles(
