@@ -74,11 +74,13 @@ export async function runCycle(ports: EnginePorts, transformationId: number): Pr
 }
 
 /**
- * A Completed transformation holding an Unused file is reopened (the backstop for a joiner and a
- * completion that crossed while the file-status index lagged), so this cycle makes its tasks.
+ * A Completed transformation holding an Unused file is reopened, so this cycle makes its tasks:
+ * the backstop for a joiner and a completion that crossed while the file-status index lagged,
+ * looked for when a rescan is due (sixteen reads, not on every cycle of every transformation).
  */
 async function reopenedIfUnused(ports: EnginePorts, t: TransformationRecord): Promise<TransformationRecord> {
-  if (t.state !== 'Completed' || !(await anyFile(ports.store, t.transformationId, 'Unused'))) return t;
+  if (t.state !== 'Completed' || t.inputQuery === undefined || !scanDue(ports, t)) return t;
+  if (!(await anyFile(ports.store, t.transformationId, 'Unused'))) return t;
   await setState(ports.store, t, ['Completed'], 'Active', ports.now().toISOString());
   return (await getTransformation(ports.store, t.transformationId)) ?? t;
 }

@@ -109,7 +109,11 @@ describe('Transformations: a file and a change of state at the same moment', () 
   });
 
   it('a cycle reopens a Completed transformation that holds an Unused file', async () => {
-    const t = transformation(910_003, 'Completed');
+    // Looked for when a rescan is due: the last scan ended an hour ago.
+    const t = {
+      ...transformation(910_003, 'Completed'),
+      scannedAt: new Date(Date.now() - 3_600_000).toISOString(),
+    };
     await putTransformation(ports.store, t);
     await addFile(ports.store, t.transformationId, lfn, new Date().toISOString());
     await runCycle(ports, t.transformationId);
