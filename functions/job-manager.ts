@@ -119,6 +119,8 @@ export function createHandler(deps: Deps) {
     }),
     'PATCH /api/jobs/status': route({
       caller: ['user', 'pilot', 'payload'],
+      // Each job is read for its transition; a payload token's job is checked on that read.
+      payloadHolding: 'route',
       body: statusUpdatesSchema,
       query: z.object({ force: z.enum(['true', 'false']).optional() }),
       handle: async ({ body, query, identity }) =>
@@ -157,6 +159,7 @@ export function createHandler(deps: Deps) {
     }),
     'PUT /api/jobs/{jobId}/outputs': route({
       caller: ['payload'],
+      payloadHolding: 'route',
       body: jobOutputsSchema,
       handle: async ({ body, identity, pathParameters }) => {
         await outputs.put(identity, jobIdParameter(pathParameters.jobId), body);

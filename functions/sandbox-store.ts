@@ -37,12 +37,15 @@ export const createHandler = (deps: Deps) => {
     }),
     'POST /api/jobs/{jobId}/sandbox/output': route({
       caller: ['payload'],
+      // The route reads the job (readableJob) and checks the payload token's holding on it.
+      payloadHolding: 'route',
       body: sandboxInfoSchema,
       handle: ({ identity, pathParameters, body }) =>
         store.initiateOutputUpload(identity, jobIdParameter(pathParameters.jobId), body),
     }),
     'PATCH /api/jobs/{jobId}/sandbox/output': route({
       caller: ['payload'],
+      payloadHolding: 'route',
       body: referenceBodySchema,
       handle: async ({ identity, pathParameters, body }) => {
         await store.assignOutput(identity, jobIdParameter(pathParameters.jobId), body);

@@ -6,15 +6,16 @@
  *   to the pilot record (shared/pilots/binding.ts);
  * - `registeringPilot`: a GenericPilot token before registration (registration itself only);
  * - `payload`: a payload token (shared/auth/payload-token.ts), accepted only while its job is held
- *   by the pilot it names and is not final. That the route's job is the token's job is the job
- *   access policy's check (shared/jobs/access.ts).
+ *   by the pilot it names and is not final: checked here, or by a route that reads the job anyway
+ *   and declares `payloadHolding: 'route'` (shared/jobs/holding.ts). That the route's job is the
+ *   token's job is the job access policy's check (shared/jobs/access.ts).
  * Anything else is a 403 that names the kind of token and the route.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { callerKind, type Identity } from '#shared/auth/identity.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { ForbiddenError } from '#shared/errors.ts';
-import { holdingProblem } from '#shared/jobs/access.ts';
+import { holdingError } from '#shared/jobs/holding.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { jobKey } from '#shared/jobs/store/keys.ts';
 import type { PilotBinding } from '#shared/pilots/binding.ts';
@@ -30,18 +31,26 @@ const describeKind = {
   payload: 'A payload token',
 } as const;
 
+/**
+ * Where a payload caller's holding is checked: `'stack'` (the default) reads the job's status here
+ * before the route runs; `'route'` leaves it to a route that reads the token's job for its own
+ * work and applies `assertPayloadHolding` (shared/jobs/holding.ts) on that read.
+ */
+export type PayloadHolding = 'stack' | 'route';
+
 export type CallerCheck = (
   policy: readonly Caller[],
   identity: Identity,
   headers: Readonly<Record<string, string>>,
   routeKey: string,
+  payloadHolding?: PayloadHolding,
 ) => Promise<Identity>;
 
 export function createCallerCheck(
   deps: Pick<Deps, 'aws' | 'resources'>,
   bindPilot: PilotBinding,
 ): CallerCheck {
-  return async (policy, identity, headers, routeKey) => {
+  return async (policy, identity, headers, routeKey, payloadHolding = 'stack') => {
     const kind = callerKind(identity);
     const refuse = (): never => {
       throw new ForbiddenError(
@@ -57,7 +66,7 @@ export function createCallerCheck(
         return policy.includes('registeringPilot') ? identity : refuse();
       case 'payload':
         if (!policy.includes('payload')) return refuse();
-        await assertPayloadJobLive(deps, identity);
+        if (payloadHolding === 'stack') await assertPayloadJobLive(deps, identity);
         return identity;
     }
   };
@@ -66,21 +75,8 @@ export function createCallerCheck(
 /** A payload token works while its job is held by the pilot it names and is not final. */
 async function assertPayloadJobLive(deps: Pick<Deps, 'aws' | 'resources'>, identity: Identity) {
   const jobId = identity.jobId as number;
-  const job = await getHolding(deps, jobId);
-  switch (holdingProblem(identity, job)) {
-    case 'gone':
-      throw new ForbiddenError(`The payload token's job ${jobId} does not exist.`, 'auth.payload_job_gone');
-    case 'moved':
-      throw new ForbiddenError(
-        `Job ${jobId} is no longer held by the pilot its payload token names.`,
-        'auth.payload_job_moved',
-      );
-    case 'final':
-      throw new ForbiddenError(
-        `Job ${jobId} is ${job?.status}: its payload token no longer works.`,
-        'auth.payload_job_final',
-      );
-  }
+  const error = holdingError(identity, jobId, await getHolding(deps, jobId));
+  if (error) throw error;
 }
 
 /**

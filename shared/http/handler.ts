@@ -64,7 +64,7 @@ async function dispatch(routes: Routes, event: HttpEvent, deps: HttpDeps, admit:
     const rejected = claims[rejectedContextKey];
     if (typeof rejected === 'string') throw new UnauthorizedError(rejected, 'auth.invalid_token');
     const served = servedIdentity(identityFromClaims(claims), deps.config);
-    identity = await admit(found.caller, served, headers, event.routeKey);
+    identity = await admit(found.caller, served, headers, event.routeKey, found.payloadHolding);
   }
   const body = found.body ? parse(found.body, decodeBody(event, found.body), 'body') : undefined;
   const query = found.query ? parse(found.query, event.queryStringParameters ?? {}, 'query') : undefined;

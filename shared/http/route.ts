@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Identity } from '#shared/auth/identity.ts';
-import type { CallerPolicy } from '#shared/http/caller.ts';
+import type { CallerPolicy, PayloadHolding } from '#shared/http/caller.ts';
 import type { Logger } from '#shared/log.ts';
 
 export interface HttpRequest<TBody, TQuery> {
@@ -51,6 +51,11 @@ export interface RouteSpec<
    * caller arrives bound to its pilot record; a `payload` caller's job is live.
    */
   readonly caller: C;
+  /**
+   * `'route'`: a payload caller's job is not read before the route; the route reads that job for
+   * its own work and applies `assertPayloadHolding` (shared/jobs/holding.ts) on what it read.
+   */
+  readonly payloadHolding?: PayloadHolding;
   readonly body?: B;
   readonly query?: Q;
   readonly handle: (
@@ -60,6 +65,7 @@ export interface RouteSpec<
 
 export interface Route {
   readonly caller: CallerPolicy;
+  readonly payloadHolding?: PayloadHolding;
   readonly body?: Schema;
   readonly query?: Schema;
   readonly handle: (request: AuthenticatedRequest<unknown, unknown>) => Promise<unknown> | unknown;

@@ -13,6 +13,7 @@ import type { MuonConfig } from '#shared/config/schema.ts';
 import { MuonError } from '#shared/errors.ts';
 import { type Budget, unlimitedBudget } from '#shared/http/budget.ts';
 import { type JobAction, mayAccess, refusal } from '#shared/jobs/access.ts';
+import { assertPayloadHolding } from '#shared/jobs/holding.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
@@ -97,6 +98,8 @@ export function createJobControl(deps: ControlDeps) {
         result.failed[jobId] = unavailable(jobId, error);
         return;
       }
+      // A payload token's own job is checked on this read, not before the route (status reports).
+      assertPayloadHolding(identity, jobId, job);
       // Another VO's jobs do not exist for this caller: ids must not reveal them.
       if (!job || job.vo !== identity.vo) {
         result.failed[jobId] = missing(jobId);

@@ -9,6 +9,7 @@ import type { Identity } from '#shared/auth/identity.ts';
 import { lfnSchema } from '#shared/data/model.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import { mayAccess } from '#shared/jobs/access.ts';
+import { assertPayloadHolding, holdingError } from '#shared/jobs/holding.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import { parseJson, stringifyJson } from '#shared/json.ts';
 
@@ -36,7 +37,11 @@ export function createJobOutputs(jobs: JobRepository) {
   const missing = (jobId: number) => new NotFoundError(`Job ${jobId} does not exist.`, 'job.not_found');
 
   return {
-    /** `PUT /api/jobs/{jobId}/outputs`: replaces what was reported before. */
+    /**
+     * `PUT /api/jobs/{jobId}/outputs`: replaces what was reported before. The payload token's
+     * holding is checked on the job as read for the write (the route's `payloadHolding: 'route'`),
+     * and the write holds only on that version of the job.
+     */
     async put(identity: Identity, jobId: number, outputs: JobOutputs): Promise<void> {
       const text = stringifyJson(outputs);
       const size = Buffer.byteLength(text);
@@ -47,6 +52,8 @@ export function createJobOutputs(jobs: JobRepository) {
         );
       }
       const outcome = await jobs.mutate<Refusal | undefined>(jobId, (job) => {
+        const stale = identity.jobId === jobId ? holdingError(identity, jobId, job) : undefined;
+        if (stale) return { refuse: stale };
         if (job.vo !== identity.vo) return { refuse: missing(jobId) };
         // Only the job's own wrapper, with its payload token, reports what the job produced.
         if (identity.jobId === undefined || !mayAccess(identity, job, 'report')) {
@@ -58,7 +65,10 @@ export function createJobOutputs(jobs: JobRepository) {
         }
         return { write: { outputs: text }, history: [], result: () => undefined };
       });
-      if (!outcome.found) throw missing(jobId);
+      if (!outcome.found) {
+        assertPayloadHolding(identity, jobId, undefined);
+        throw missing(jobId);
+      }
       if (outcome.value) throw outcome.value;
     },
 

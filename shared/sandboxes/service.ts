@@ -9,6 +9,7 @@
 import type { Identity } from '#shared/auth/identity.ts';
 import { bucketName, type Deps, tableName } from '#shared/deps.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
+import { assertPayloadHolding } from '#shared/jobs/holding.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
 import {
@@ -42,6 +43,7 @@ import {
   markAssigned,
   putAssignment,
   registerSandbox,
+  touchAndMarkAssigned,
   touchSandbox,
 } from '#shared/sandboxes/store/write-sandboxes.ts';
 
@@ -76,15 +78,18 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
   /** Records the assignment; the flag goes first so a half-done assignment still counts as used. */
   async function assign(reference: SandboxReference, jobId: number, kind: SandboxKind): Promise<boolean> {
     if (!(await markAssigned(dynamo, sandboxes(), reference.key))) return false;
-    await putAssignment(dynamo, sandboxes(), {
+    await recordAssignment(reference, jobId, kind);
+    return true;
+  }
+
+  const recordAssignment = (reference: SandboxReference, jobId: number, kind: SandboxKind) =>
+    putAssignment(dynamo, sandboxes(), {
       jobId,
       kind,
       reference: referenceOf(reference),
       key: reference.key,
       assignedAt: now(),
     });
-    return true;
-  }
 
   /** Registers `owner`'s sandbox; a presigned PUT unless the bucket holds that content already. */
   async function startUpload(owner: SandboxOwner, info: SandboxInfo): Promise<SandboxUploadResponse> {
@@ -125,6 +130,8 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
     may: typeof mayAssignToJob,
   ): Promise<JobRecord> {
     const job = await getJob(dynamo, jobs(), jobId);
+    // A payload token's job is checked on this read (the output routes' `payloadHolding: 'route'`).
+    assertPayloadHolding(identity, jobId, job);
     if (!job || job.vo !== identity.vo)
       throw new NotFoundError(`Job ${jobId} does not exist.`, 'job.not_found');
     if (!may(identity, job))
@@ -191,18 +198,23 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
 
     /** `PATCH /api/jobs/{jobId}/sandbox/output`: assigning again is a success. */
     async assignOutput(identity: Identity, jobId: number, text: string): Promise<void> {
-      const reference = parseOrRefuse(text);
+      // The job first: a payload token that no longer works is refused whatever it sends.
       const job = await readableJob(identity, jobId, mayAssignToJob);
+      const reference = parseOrRefuse(text);
       // The job wrapper uploads the output sandbox for the job's owner (initiateOutputUpload).
       if (!isJobOwnersSandbox(job, reference.owner)) {
         throw new ForbiddenError(`You may not assign ${text} to job ${jobId}.`);
       }
-      const located = await locate(reference);
-      if (!located?.stored || !(await assign(reference, jobId, 'Output'))) {
+      // One conditional write touches the registration, records the upload and sets the flag (which
+      // goes first, as in `assign`): what `locate` then `assign` do in three writes and a read.
+      const ours = reference.seName === sandboxSE && reference.bucket === bucket();
+      const stored = ours ? await headObject(s3, bucket(), reference.key) : undefined;
+      if (!stored || !(await touchAndMarkAssigned(dynamo, sandboxes(), reference.key, now(), stored))) {
         throw new BadRequestError(`Sandbox not found: ${text} was not uploaded to this sandbox store.`, {
           code: 'sandbox.not_found',
         });
       }
+      await recordAssignment(reference, jobId, 'Output');
     },
   };
 }

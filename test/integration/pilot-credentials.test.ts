@@ -201,5 +201,25 @@ describe('Payloads trying to act as their pilot', () => {
     const afterKill = await runtime.api(`/api/jobs/${x}/sandbox`, as);
     expect(afterKill.status).toBe(403);
     expect(((await afterKill.json()) as { detail: string }).detail).toMatch(/no longer works/);
+    // The routes that check the token on their own read of the job refuse it the same way.
+    const info = { checksum_algorithm: 'sha256', checksum: 'a'.repeat(64), size: 10, format: 'tar.gz' };
+    for (const [path, method, json] of [
+      [
+        '/api/jobs/status',
+        'PATCH',
+        { [String(x)]: { [new Date().toISOString()]: { MinorStatus: 'Application', Source: 'JobWrapper' } } },
+      ],
+      [`/api/jobs/${x}/outputs`, 'PUT', {}],
+      [`/api/jobs/${x}/sandbox/output`, 'POST', info],
+      [
+        `/api/jobs/${x}/sandbox/output`,
+        'PATCH',
+        `SB:SandboxSE|/S3/b/sandboxes/v/g/u/sha256:${'a'.repeat(64)}.tar.gz`,
+      ],
+    ] as const) {
+      const refused = await runtime.api(path, { ...as, method, json });
+      expect(refused.status, `${method} ${path}`).toBe(403);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(/is Killed: its payload token/);
+    }
   }, 60_000);
 });

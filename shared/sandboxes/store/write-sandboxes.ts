@@ -69,6 +69,25 @@ export async function touchSandbox(
   });
 }
 
+/**
+ * `touchSandbox` and `markAssigned` in one write, for an assignment of a sandbox the bucket was
+ * just seen to hold: false if the sandbox is not (or no longer) registered.
+ */
+export function touchAndMarkAssigned(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  key: string,
+  now: string,
+  stored: { size: number },
+): Promise<boolean> {
+  return updateExisting(dynamo, table, key, {
+    lastAccessTime: now,
+    uploaded: true,
+    size: stored.size,
+    assigned: true,
+  });
+}
+
 /** Sets DIRAC's `Assigned` flag, which tells a cleaner the sandbox was once in use. */
 export function markAssigned(dynamo: DynamoDBDocumentClient, table: string, key: string): Promise<boolean> {
   return updateExisting(dynamo, table, key, { assigned: true });
