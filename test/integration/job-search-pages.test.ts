@@ -101,6 +101,35 @@ describe('Job search pages in JobID order (emulators)', () => {
     });
   });
 
+  it('shows the columns asked for, read after the walk for the page only', async () => {
+    const byId = new Map(records.map((job) => [job.jobId, job]));
+    const ids = expected(lhcbAdmin, () => true, 'desc').slice(50, 100);
+    expect(ids).toHaveLength(50);
+    const result = await searchJobs(
+      tables,
+      lhcbAdmin,
+      {
+        parameters: ['JobID', 'Status', 'JobName', 'Owner', 'Site', 'SubmissionTime'],
+        sort: [{ parameter: 'JobID', direction: 'desc' }],
+      },
+      2,
+      50,
+    );
+    expect(result.items).toEqual(
+      ids.map((id) => {
+        const job = byId.get(id) as JobRecord;
+        return {
+          JobID: job.jobId,
+          Status: job.status,
+          JobName: job.jobName,
+          Owner: job.owner,
+          Site: job.site ?? null,
+          SubmissionTime: job.submissionTime,
+        };
+      }),
+    );
+  });
+
   it('keeps DiracX’s order, JobID ascending, when no sort is asked for', async () => {
     const result = await searchJobs(tables, lhcbAdmin, { parameters: ['JobID'] }, 2, 10);
     expect(result.items.map((row) => row.JobID)).toEqual(
