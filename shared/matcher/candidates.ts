@@ -8,7 +8,10 @@
  * claimed its job, it was killed), which the claim's condition catches; an empty or expired key
  * is read again; and "no match" is still only answered after reading the store (find.ts).
  * Entries of jobs this instance claimed lately are left out of later reads, since their batched
- * deletion (entry-removals.ts) may not have landed yet.
+ * deletion (entry-removals.ts) may not have landed yet. One read of a whole shard fills the keys
+ * of every level it holds (`offer`), so a cold shard costs one read, not one per level; a key
+ * whose read held all of its level is not read again once handed out, until it expires (the
+ * agent's counts may still name a level this shard has run out of), unless a claim from it failed.
  */
 import type { Random } from '#shared/matcher/select.ts';
 import type { TaskQueueEntry } from '#shared/taskqueues/entries.ts';
@@ -24,6 +27,14 @@ export interface CandidatesDeps {
 interface Kept {
   readonly until: number;
   readonly entries: TaskQueueEntry[];
+  /** The read held every entry of the level: once handed out, there is nothing more to read. */
+  complete: boolean;
+}
+
+/** What a read of one level returned, and whether that was all of the level. */
+export interface LevelRead {
+  readonly entries: readonly TaskQueueEntry[];
+  readonly complete: boolean;
 }
 
 /** How long a claimed job's id is left out of reads: longer than a batched deletion takes. */
@@ -32,9 +43,12 @@ const claimedMs = 10_000;
 export function createCandidateEntries(deps: CandidatesDeps) {
   const kept = new Map<string, Kept>();
   const filling = new Map<string, Promise<void>>();
+  // Reads of whole shards under way, shared by the requests for any of their levels.
+  const shardReads = new Map<string, Promise<unknown>>();
   const claimed = new Map<number, number>();
   // Entries handed to a request whose claim has not ended: a read meanwhile must not hand them again.
-  const handed = new Set<number>();
+  // (by job id, with the key it came from, so that a failed claim makes that key worth a read again)
+  const handed = new Map<number, string>();
   let size = 0;
 
   const key = (tqId: string, shard: number, level: number) => `${tqId}#${shard}#${level}`;
@@ -53,6 +67,19 @@ export function createCandidateEntries(deps: CandidatesDeps) {
     return false;
   }
 
+  /** Keeps what a read returned, less entries handed out or claimed lately. */
+  function store(k: string, entries: readonly TaskQueueEntry[], complete: boolean) {
+    const at = deps.now();
+    drop(k);
+    const usable = entries.filter((entry) => !handed.has(entry.jobId) && !recentlyClaimed(entry.jobId, at));
+    if (size + usable.length > deps.limit) {
+      kept.clear();
+      size = 0;
+    }
+    kept.set(k, { until: at + deps.keepMs, entries: usable, complete });
+    size += usable.length;
+  }
+
   return {
     /**
      * One entry of the key for this request, drawn at random among the first `spread` (so that
@@ -64,7 +91,7 @@ export function createCandidateEntries(deps: CandidatesDeps) {
       tqId: string,
       shard: number,
       level: number,
-      read: () => Promise<TaskQueueEntry[]>,
+      read: () => Promise<LevelRead>,
       request: { readonly skip: (entry: TaskQueueEntry) => boolean; read: boolean },
       random: Random,
       spread: number,
@@ -75,38 +102,38 @@ export function createCandidateEntries(deps: CandidatesDeps) {
         const now = deps.now();
         const current = kept.get(k);
         if (current && current.until <= now) drop(k);
+        const known = kept.get(k);
         const fresh = kept.get(k)?.entries.filter((entry) => !skip(entry)) ?? [];
         if (fresh.length > 0) {
           const entry = fresh[Math.floor(random() * Math.min(spread, fresh.length))] as TaskQueueEntry;
           const entries = kept.get(k)?.entries ?? [];
           entries.splice(entries.indexOf(entry), 1);
           size -= 1;
-          handed.add(entry.jobId);
+          handed.set(entry.jobId, k);
           return entry;
         }
-        if (request.read) return undefined;
+        // A complete read handed out: until it expires no read can find more of the level.
+        if (request.read || known?.complete) return undefined;
         request.read = true;
         let fill = filling.get(k);
         if (!fill) {
           fill = read()
-            .then((entries) => {
-              const at = deps.now();
-              drop(k);
-              const usable = entries.filter(
-                (entry) => !handed.has(entry.jobId) && !recentlyClaimed(entry.jobId, at),
-              );
-              if (size + usable.length > deps.limit) {
-                kept.clear();
-                size = 0;
-              }
-              kept.set(k, { until: at + deps.keepMs, entries: usable });
-              size += usable.length;
-            })
+            .then(({ entries, complete }) => store(k, entries, complete))
             .finally(() => filling.delete(k));
           filling.set(k, fill);
         }
         await fill;
       }
+    },
+    /**
+     * Entries of another level that a read of the whole shard returned (find.ts), kept unless
+     * the key holds fresh entries or is being read: the next request for that level needs no read.
+     */
+    offer(tqId: string, shard: number, level: number, levelRead: LevelRead): void {
+      const k = key(tqId, shard, level);
+      const current = kept.get(k);
+      if (filling.has(k) || (current && current.until > deps.now() && current.entries.length > 0)) return;
+      store(k, levelRead.entries, levelRead.complete);
     },
     /** The job was claimed by this instance: its entry is not handed out again from a read. */
     claimed(jobId: number): void {
@@ -116,12 +143,35 @@ export function createCandidateEntries(deps: CandidatesDeps) {
     },
     /** The claim of a handed-out entry failed: a later read may hand it out again. */
     released(jobId: number): void {
+      const from = kept.get(handed.get(jobId) ?? '');
+      if (from) from.complete = false;
       handed.delete(jobId);
     },
     /** Whether fresh entries of the key are kept: a request tries such a shard first (no read). */
     stocked(tqId: string, shard: number, level: number): boolean {
       const current = kept.get(key(tqId, shard, level));
       return current !== undefined && current.until > deps.now() && current.entries.length > 0;
+    },
+    /** One read of the whole shard at a time: a request that needs it meanwhile shares it. */
+    readShard<T>(tqId: string, shard: number, read: () => Promise<T>): Promise<T> {
+      const k = `${tqId}#${shard}`;
+      let pending = shardReads.get(k) as Promise<T> | undefined;
+      if (!pending) {
+        pending = read().finally(() => shardReads.delete(k));
+        shardReads.set(k, pending);
+      }
+      return pending;
+    },
+    /** The levels of a shard with fresh entries kept, highest priority first. */
+    stockedLevels(tqId: string, shard: number): number[] {
+      const now = deps.now();
+      const levels: number[] = [];
+      // User priorities are 0-10 (taskqueues/keys.ts clamps them): eleven lookups, no scan.
+      for (let level = 10; level >= 0; level -= 1) {
+        const current = kept.get(key(tqId, shard, level));
+        if (current && current.until > now && current.entries.length > 0) levels.push(level);
+      }
+      return levels;
     },
     /** Forgets what is kept for a shard (found empty). */
     forget(tqId: string, shard: number, level: number): void {

@@ -2,8 +2,9 @@
  * Finding and claiming one job for a resource (DIRAC's `matchAndGetJob`): task queues that match
  * in a priority-weighted random order; in each, its shards from a random one; in a shard, an entry
  * of a priority level chosen by weight, drawn at random among the first few (so racing pilots
- * rarely want the same entry) from those the instance keeps (candidates.ts; one read fills them
- * for many requests), then the rest of the shard in rank order; then the claim.
+ * rarely want the same entry) from those the instance keeps (candidates.ts; one read of the whole
+ * shard fills every level it holds, for many requests), then the shard's other kept levels, then
+ * the rest of the shard in rank order; then the claim.
  *
  * "No match" is answered only when, during this request, every shard of every matching task queue
  * was read and every entry in it tried: a lost race moves on to the next entry, and no count of
@@ -39,7 +40,7 @@ import type { TaskQueueItem } from '#shared/taskqueues/store.ts';
 
 /** Entries a request draws from at random: enough to spread racing pilots. */
 const entriesPerRead = 5;
-/** Entries of one priority level read at once and kept for the instance's next requests. */
+/** Entries of one shard (or of one of its priority levels) read at once and kept for the instance's next requests. */
 const keptPerRead = 40;
 /** Shards the second pass reads at once. */
 const probeConcurrency = 16;
@@ -169,6 +170,12 @@ async function visitShard(
     if (level !== undefined) {
       const job = await claimKept(deps, search, tq, shard, level, claimant);
       if (job) return job;
+      // The drawn level has nothing left here: the shard's other kept levels, best first, as the
+      // read below would offer them, before reading it.
+      for (const other of deps.kept.stockedLevels(tq.tqId, shard)) {
+        const job = await claimKept(deps, search, tq, shard, other, claimant, { read: false });
+        if (job) return job;
+      }
     }
     page = await read(deps, tq, shard, {});
   }
@@ -185,7 +192,10 @@ async function visitShard(
   return undefined;
 }
 
-/** Claims a job of one priority level from the entries the instance keeps, read when it keeps none. */
+/**
+ * Claims a job of one priority level from the entries the instance keeps, read when it keeps none
+ * (unless `options.read` is false).
+ */
 async function claimKept(
   deps: FindDeps,
   search: Search,
@@ -193,9 +203,27 @@ async function claimKept(
   shard: number,
   level: number,
   claimant: Claimant,
+  options: { readonly read: boolean } = { read: true },
 ): Promise<JobRecord | undefined> {
-  const readLevel = async () => (await read(deps, tq, shard, { priority: level }, keptPerRead)).entries;
-  const request = { skip: (entry: TaskQueueEntry) => search.tried.has(entry.jobId), read: false };
+  const readLevel = async () => {
+    // The whole shard first: one read then serves every level it holds to the end (or in part,
+    // for the level it stops in); only a level the page does not reach needs a read of its own.
+    const page = await deps.kept.readShard(tq.tqId, shard, () => read(deps, tq, shard, {}, keptPerRead));
+    const last = page.entries.at(-1)?.priority;
+    const reaches = (priority: number) => !page.next || (last !== undefined && last <= priority);
+    // A level is all there when the page goes past it (or to the shard's end).
+    const complete = (priority: number) => !page.next || (last !== undefined && last < priority);
+    const byLevel = new Map<number, TaskQueueEntry[]>();
+    for (const entry of page.entries)
+      byLevel.set(entry.priority, [...(byLevel.get(entry.priority) ?? []), entry]);
+    for (const [other, entries] of byLevel)
+      if (other !== level) deps.kept.offer(tq.tqId, shard, other, { entries, complete: complete(other) });
+    if (reaches(level)) return { entries: byLevel.get(level) ?? [], complete: complete(level) };
+    const own = await read(deps, tq, shard, { priority: level }, keptPerRead);
+    return { entries: own.entries, complete: !own.next };
+  };
+  // A request that may not read starts as one that has read already.
+  const request = { skip: (entry: TaskQueueEntry) => search.tried.has(entry.jobId), read: !options.read };
   for (;;) {
     const entry = await deps.kept.take(
       tq.tqId,
