@@ -184,7 +184,7 @@ export const tables = {
     indexes: {
       /** The transformations of a VO in one state: the sweep's walk. */
       byState: { partitionKey: key('stateKey'), sortKey: key('transformationId', 'N'), projection: 'ALL' },
-      /** Every transformation of a VO, whatever its state: the catalog events' and productions' walk. */
+      /** Every transformation of a VO until Cleaned (sparse): the catalog events' and productions' walk. */
       byVo: { partitionKey: key('voKey'), sortKey: key('transformationId', 'N'), projection: 'ALL' },
       /** A transformation's files of one status in one shard: Unused files to group, counts. */
       byFileStatus: { partitionKey: key('fileStatusKey'), sortKey: key('lfn'), projection: 'ALL' },

@@ -2,9 +2,10 @@
  * Every key of the transformations table is built here and nowhere else.
  *
  * - A transformation is one item, `TRANSFORMATION#<id>` / `TRANSFORMATION`, found by state through
- *   `byState` (`<vo>#<state>`) and, whatever its state, through `byVo` (`<vo>`): a transformation
- *   moving between states while the state index is walked one state at a time can be in none of
- *   the answers, and a catalog event must not miss it (it would never get the file).
+ *   `byState` (`<vo>#<state>`) and, whatever its state until Cleaned, through `byVo` (`<vo>`):
+ *   a transformation moving between states while the state index is walked one state at a time
+ *   can be in none of the answers, and a catalog event must not miss it (it would never get the
+ *   file).
  * - A file's status in a transformation is one item under its *shard*, a hash of its LFN:
  *   `FILES#<id>#<shard>` / `<lfn>`. The `byFileStatus` index is keyed the same way
  *   (`<id>#<shard>#<status>`), so a million files of one transformation spread over `fileShards`
@@ -39,7 +40,7 @@ export const transformationKey = (transformationId: number) => ({
   sk: 'TRANSFORMATION',
 });
 export const stateKey = (vo: string, state: TransformationState) => `${vo}#${state}`;
-/** The `byVo` partition: every transformation of the VO, whatever its state. */
+/** The `byVo` partition: every transformation of the VO that is not Cleaned, whatever its state. */
 export const voKey = (vo: string) => vo;
 
 /** The transformation-id allocator. */

@@ -133,4 +133,15 @@ describe('Transformations: a file and a change of state at the same moment', () 
     await sweep({ deps: runtime.deps, store: ports.store, vos: [vo] });
     expect(await ids()).toContain(t.transformationId);
   });
+
+  it('a Cleaned transformation leaves the byVo index, which then does not grow with history', async () => {
+    const t = transformation(910_005, 'Active');
+    await putTransformation(ports.store, t);
+    const ids = async () => (await transformationsOf(ports.store, vo)).map((x) => x.transformationId);
+    await setState(ports.store, t, ['Active'], 'Cleaning', new Date().toISOString());
+    expect(await ids()).toContain(t.transformationId);
+    await setState(ports.store, t, ['Cleaning'], 'Cleaned', new Date().toISOString());
+    expect(await ids()).not.toContain(t.transformationId);
+    expect((await getTransformation(ports.store, t.transformationId))?.state).toBe('Cleaned');
+  });
 });

@@ -67,12 +67,14 @@ export async function setState(
   add?: { readonly tasks: number },
 ): Promise<boolean> {
   const sources = Object.fromEntries(from.map((state, i) => [`:from${i}`, state]));
+  const cleaned = to === 'Cleaned';
   return conditionHolds(
     store.dynamo.send(
       new UpdateCommand({
         TableName: store.table,
         Key: transformationKey(record.transformationId),
-        UpdateExpression: `SET #state = :to, #stateKey = :stateKey, #voKey = :voKey, #updatedAt = :time${add ? ' ADD #tasks :tasks' : ''}`,
+        // byVo is sparse: a Cleaned transformation leaves it, so the walk does not grow with history.
+        UpdateExpression: `SET #state = :to, #stateKey = :stateKey, #updatedAt = :time${cleaned ? '' : ', #voKey = :voKey'}${add ? ' ADD #tasks :tasks' : ''}${cleaned ? ' REMOVE #voKey' : ''}`,
         ConditionExpression: `#state IN (${Object.keys(sources).join(', ')})`,
         ExpressionAttributeNames: {
           '#state': 'state',
@@ -85,7 +87,7 @@ export async function setState(
           ...sources,
           ':to': to,
           ':stateKey': stateKey(record.vo, to),
-          ':voKey': voKey(record.vo),
+          ...(cleaned ? {} : { ':voKey': voKey(record.vo) }),
           ':time': time,
           ...(add ? { ':tasks': add.tasks } : {}),
         },
@@ -110,7 +112,7 @@ export async function transformationsIn(
   return items.map(fromItem);
 }
 
-/** Every transformation of a VO whatever its state, in id order (the byVo index). */
+/** Every transformation of a VO that is not Cleaned, whatever its state, in id order (byVo). */
 export async function transformationsOf(store: TableStore, vo: string): Promise<TransformationRecord[]> {
   const items = await queryAll(store.dynamo, {
     TableName: store.table,
