@@ -92,12 +92,7 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
     });
 
   /** Registers `owner`'s sandbox; a presigned PUT unless the bucket holds that content already. */
-  /** `asked`: the bucket's answer for this key, when the caller asked it already. */
-  async function startUpload(
-    owner: SandboxOwner,
-    info: SandboxInfo,
-    asked?: { key: string; stored: Promise<{ size: number } | undefined> },
-  ): Promise<SandboxUploadResponse> {
+  async function startUpload(owner: SandboxOwner, info: SandboxInfo): Promise<SandboxUploadResponse> {
     const { maxSandboxBytes } = deps.config.limits;
     if (info.size > maxSandboxBytes) {
       throw new BadRequestError(
@@ -107,7 +102,7 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
     }
     const key = objectKey(owner, info.checksum);
     const pfn = formatReference(bucket(), key);
-    const stored = await (asked?.key === key ? asked.stored : headObject(s3, bucket(), key));
+    const stored = await headObject(s3, bucket(), key);
     await registerSandbox(
       dynamo,
       sandboxes(),
@@ -163,23 +158,8 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
       jobId: number,
       info: SandboxInfo,
     ): Promise<SandboxUploadResponse> {
-      // A payload token names its job's owner: the bucket is asked for that owner's key while the
-      // job is read, and asked again only if the job says another owner (one round trip fewer).
-      const guess = { vo: identity.vo, group: identity.group, user: identity.username };
-      let asked: { key: string; stored: Promise<{ size: number } | undefined> } | undefined;
-      if (
-        identity.jobId === jobId &&
-        isValidOwner(guess) &&
-        info.size <= deps.config.limits.maxSandboxBytes
-      ) {
-        const key = objectKey(guess, info.checksum);
-        const stored = headObject(s3, bucket(), key);
-        // Awaited by startUpload, or dropped when the job refuses the caller.
-        stored.catch(() => undefined);
-        asked = { key, stored };
-      }
       const job = await readableJob(identity, jobId, mayAssignToJob);
-      return startUpload(checkedOwner({ vo: job.vo, group: job.ownerGroup, user: job.owner }), info, asked);
+      return startUpload(checkedOwner({ vo: job.vo, group: job.ownerGroup, user: job.owner }), info);
     },
 
     /** `GET /api/jobs/sandbox?pfn=`: a presigned GET, not a redirect (S3 refuses a forwarded token). */
@@ -218,13 +198,6 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
 
     /** `PATCH /api/jobs/{jobId}/sandbox/output`: assigning again is a success. */
     async assignOutput(identity: Identity, jobId: number, text: string): Promise<void> {
-      // The bucket is asked while the job is read (one round trip fewer on the job wrapper's way to
-      // Done); its answer is used only once the job's checks passed.
-      const parsed = parseReference(text);
-      const ours = parsed?.seName === sandboxSE && parsed.bucket === bucket();
-      const head = parsed && ours ? headObject(s3, bucket(), parsed.key) : Promise.resolve(undefined);
-      // Awaited below, or dropped when the job refuses the caller.
-      head.catch(() => undefined);
       // The job first: a payload token that no longer works is refused whatever it sends.
       const job = await readableJob(identity, jobId, mayAssignToJob);
       const reference = parseOrRefuse(text);
@@ -234,7 +207,8 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
       }
       // One conditional write touches the registration, records the upload and sets the flag (which
       // goes first, as in `assign`): what `locate` then `assign` do in three writes and a read.
-      const stored = await head;
+      const ours = reference.seName === sandboxSE && reference.bucket === bucket();
+      const stored = ours ? await headObject(s3, bucket(), reference.key) : undefined;
       if (!stored || !(await touchAndMarkAssigned(dynamo, sandboxes(), reference.key, now(), stored))) {
         throw new BadRequestError(`Sandbox not found: ${text} was not uploaded to this sandbox store.`, {
           code: 'sandbox.not_found',
@@ -259,8 +233,6 @@ function parseOrRefuse(text: string): SandboxReference {
 
 const ownerOf = (identity: Identity): SandboxOwner =>
   checkedOwner({ vo: identity.vo, group: identity.group, user: identity.username });
-
-const isValidOwner = (owner: SandboxOwner) => Object.values(owner).every(isOwnerSegment);
 
 function checkedOwner(owner: SandboxOwner): SandboxOwner {
   for (const value of Object.values(owner)) {
