@@ -2,7 +2,7 @@
  * The jobs the search tests read: a few hundred jobs of two VOs, spread over four blocks of job
  * ids, in five statuses, at three sites, over six months. Written straight into the jobs table.
  */
-import type { JobRecord } from '#shared/jobs/model.ts';
+import { type JobRecord, jobDescriptionSchema } from '#shared/jobs/model.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 
 const statuses: JobStatus[] = ['Received', 'Waiting', 'Running', 'Done', 'Failed'];
@@ -38,25 +38,13 @@ export function makeJob(i: number): JobRecord {
     lastStatusTime: submissionTime,
     ...(started ? { startExecTime: submissionTime } : {}),
     rescheduleCounter: 0,
-    description: {
+    description: jobDescriptionSchema.parse({
       kind: 'jdl',
       jobName,
       jobType: 'User',
-      jobGroup: '',
       priority: i % 10,
       cpuTime: 3600,
-      sites: [],
-      bannedSites: [],
-      tags: [],
-      minProcessors: 1,
-      wholeNode: false,
-      gpus: 0,
-      inputSandbox: [],
-      outputSandbox: [],
-      inputData: [],
-      outputData: [],
-      outputSE: [],
-    },
+    }),
     parameters: {},
     commands: [],
     history: [

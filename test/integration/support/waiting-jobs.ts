@@ -7,7 +7,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type Identity, properties } from '#shared/auth/identity.ts';
 import { mapLimited } from '#shared/concurrency.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
-import type { JobRecord, JobRequirements } from '#shared/jobs/model.ts';
+import { type JobRecord, type JobRequirements, jobDescriptionSchema } from '#shared/jobs/model.ts';
 import { fromJobItem, jobItem } from '#shared/jobs/store/keys.ts';
 import { writeBatch } from '#shared/jobs/store/write-jobs.ts';
 import type { Random } from '#shared/matcher/select.ts';
@@ -63,27 +63,18 @@ function waitingJob(jobId: number, r: Requirements, now: string): JobRecord {
     lastUpdateTime: now,
     lastStatusTime: now,
     rescheduleCounter: 0,
-    description: {
+    description: jobDescriptionSchema.parse({
       kind: 'jdl',
       jdl: `[Executable = "echo"; JobName = "job_${jobId}";]`,
       executable: 'echo',
       jobName: `job_${jobId}`,
       jobType,
-      jobGroup: '',
       priority: requirements.priority,
       cpuTime: r.cpuTime,
       sites: [...r.sites],
       bannedSites: [...r.bannedSites],
       tags: [...r.tags],
-      minProcessors: 1,
-      wholeNode: false,
-      gpus: 0,
-      inputSandbox: [],
-      outputSandbox: [],
-      inputData: [],
-      outputData: [],
-      outputSE: [],
-    },
+    }),
     requirements,
     parameters: {},
     commands: [],

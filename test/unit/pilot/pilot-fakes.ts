@@ -19,6 +19,7 @@ import type { NodeProbe } from '#pilot/resources.ts';
 import { createSlots, matcherRequest } from '#pilot/slots.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
+import { jobDescriptionSchema } from '#shared/jobs/model.ts';
 import { createLogger, type Logger } from '#shared/log.ts';
 
 export const quietLogger = (lines: string[] = []): Logger =>
@@ -58,26 +59,15 @@ export function matchedJob(jobId: number, description: Partial<MatchedJob['Descr
     OutputSE: [],
     PayloadToken: `payload-token-${jobId}`,
     PayloadTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-    Description: {
+    // The job model's own defaults fill what a test leaves out.
+    Description: jobDescriptionSchema.parse({
       kind: 'jdl',
       jobName: `job-${jobId}`,
       jobType: 'User',
-      jobGroup: '',
       priority: 1,
       cpuTime: 100,
-      sites: [],
-      bannedSites: [],
-      tags: [],
-      minProcessors: 1,
-      wholeNode: false,
-      gpus: 0,
-      inputSandbox: [],
-      outputSandbox: [],
-      inputData: [],
-      outputData: [],
-      outputSE: [],
       ...description,
-    },
+    }),
   };
 }
 
