@@ -1,31 +1,37 @@
 /**
  * `npm run bench:search`: the job search behind the web monitor's table (DiracX's
  * `POST /api/jobs/search`, DIRAC's JobMonitoring `getJobs`) on a table of BENCH_JOBS jobs
- * (100,000), submitted through the API as parametric JDL, 10,000 per request. Then, as the user
+ * (100,000): Waiting jobs written straight into the table (search-fill.ts), or with BENCH_FILL=api
+ * submitted through the API as parametric JDL, 10,000 per request. Then, as the user
  * who owns them, each query BENCH_REPEAT times (20): the first page of 100 sorted by JobID
  * descending (the monitor's first view), the same filtered by Status, the page halfway through the table,
  * and the summary by Status. Reports the server time (the API's answer, the HTTP round trip on
  * 127.0.0.1 included) p50/p99 per query, and ends with one JSON line.
  *
- * The queries start once the runtime has moved every job to Waiting (BENCH_SETTLE=0: right after
- * the submissions; BENCH_SETTLE=both: both, the first set right after). The embedded runtime runs the job manager's chain in the same process as the
- * search; in the cloud each is a Lambda of its own, so the search's time is measured without the
- * hundred thousand transitions of a fresh submission competing for the same event loop.
+ * Submitted through the API, the queries start once the runtime has moved every job to Waiting
+ * (BENCH_SETTLE=0: right after the submissions; BENCH_SETTLE=both: both, the first set right
+ * after). The embedded runtime runs the job manager's chain in the same process as the search; in
+ * the cloud each is a Lambda of its own, so the search's time is measured without the hundred
+ * thousand transitions of a fresh submission competing for the same event loop.
  */
 import { randomUUID } from 'node:crypto';
+import { runtimeWithJobs } from '#bench/search-fill.ts';
 import { api, benchRuntime, countByStatus, machine, percentile, round } from '#bench/support.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 
 const totalJobs = Number(process.env.BENCH_JOBS ?? 100_000);
 const repeat = Number(process.env.BENCH_REPEAT ?? 20);
 const perRequest = 10_000;
-const mode = process.env.BENCH_SETTLE ?? '1';
-const vo = Object.keys(loadConfigFile('config/muon.yaml').virtualOrganizations)[0] as string;
+const fill = process.env.BENCH_FILL ?? 'direct';
+if (fill !== 'direct' && fill !== 'api') throw new Error(`BENCH_FILL is direct or api, not ${fill}`);
+const mode = fill === 'direct' ? '1' : (process.env.BENCH_SETTLE ?? '1');
+const config = loadConfigFile('config/muon.yaml');
+const vo = Object.keys(config.virtualOrganizations)[0] as string;
 
-const runtime = await benchRuntime();
+const loadStarted = Date.now();
+const runtime = fill === 'direct' ? await runtimeWithJobs(config, totalJobs) : await benchRuntime({ config });
 try {
-  const loadStarted = Date.now();
-  for (let submitted = 0; submitted < totalJobs; submitted += perRequest) {
+  for (let submitted = 0; fill === 'api' && submitted < totalJobs; submitted += perRequest) {
     const count = Math.min(perRequest, totalJobs - submitted);
     const body = [`Executable = "echo"; Arguments = "%s"; JobName = "search_%n"; Parameters = ${count};`];
     // A key of our own: a submission cut by the function's timeout (a 500 on a loaded machine) is
@@ -91,6 +97,7 @@ try {
       benchmark: 'search',
       jobs: totalJobs,
       repeat,
+      fill,
       loadSeconds: round(loadSeconds),
       ...(mode === '0' ? {} : { settleSeconds: round(settleSeconds), waitingAtStart: waiting }),
       queries,
