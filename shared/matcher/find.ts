@@ -42,6 +42,8 @@ import type { TaskQueueItem } from '#shared/taskqueues/store.ts';
 const entriesPerRead = 5;
 /** Entries of one shard (or of one of its priority levels) read at once and kept for the instance's next requests. */
 const keptPerRead = 40;
+/** Entries of a cold shard read at once: a short-lived instance uses few of a shard's entries. */
+const firstPerShard = 12;
 /** Shards the second pass reads at once. */
 const probeConcurrency = 16;
 
@@ -208,7 +210,7 @@ async function claimKept(
   const readLevel = async () => {
     // The whole shard first: one read then serves every level it holds to the end (or in part,
     // for the level it stops in); only a level the page does not reach needs a read of its own.
-    const page = await deps.kept.readShard(tq.tqId, shard, () => read(deps, tq, shard, {}, keptPerRead));
+    const page = await deps.kept.readShard(tq.tqId, shard, () => read(deps, tq, shard, {}, firstPerShard));
     const last = page.entries.at(-1)?.priority;
     const reaches = (priority: number) => !page.next || (last !== undefined && last <= priority);
     // A level is all there when the page goes past it (or to the shard's end).
