@@ -9,13 +9,17 @@
  *   by dynalite's db module), in LevelDB batches, without HTTP, validation or a read per item.
  * Jobs are built a chunk at a time, so a million of them never sit in memory at once.
  */
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startLocalRuntime } from '#local/runtime.ts';
 import { chunk, forEachLimited } from '#shared/concurrency.ts';
-import type { JobRecord } from '#shared/jobs/model.ts';
+import type { MuonConfig } from '#shared/config/schema.ts';
+import { type JobRecord, jobDescriptionSchema } from '#shared/jobs/model.ts';
 import { jobItem } from '#shared/jobs/store/keys.ts';
 import { writeBatch } from '#shared/jobs/store/write-jobs.ts';
+import { createLogger } from '#shared/log.ts';
 import { type TaskQueueDefinition, taskQueueId } from '#shared/taskqueues/definition.ts';
 import { taskQueueKeys } from '#shared/taskqueues/keys.ts';
 
@@ -82,28 +86,19 @@ function jobAndEntry(jobId: number, q: BenchQueue, now: string) {
     lastUpdateTime: now,
     lastStatusTime: now,
     rescheduleCounter: 0,
-    description: {
+    description: jobDescriptionSchema.parse({
       kind: 'jdl',
       jdl: `[Executable = "echo"; Arguments = "${jobId}"; JobName = "bench_${jobId}";]`,
       executable: 'echo',
       arguments: String(jobId),
       jobName: `bench_${jobId}`,
       jobType: 'User',
-      jobGroup: '',
       priority,
       cpuTime: d.cpuTime,
-      sites: d.sites as string[],
-      bannedSites: [],
-      tags: d.tags as string[],
-      minProcessors: 1,
-      wholeNode: false,
-      gpus: 0,
-      inputSandbox: [],
+      sites: d.sites,
+      tags: d.tags,
       outputSandbox: ['std.out'],
-      inputData: [],
-      outputData: [],
-      outputSE: [],
-    },
+    }),
     requirements: { ...d, priority },
     taskQueueId: q.tqId,
     parameters: {},
@@ -209,6 +204,36 @@ interface DynaliteDb {
 
 const promised = <T>(run: (cb: Callback<T>) => void) =>
   new Promise<T>((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value as T))));
+
+/**
+ * The `direct` path end to end: stops `first` (the runtime that created the tables), writes the
+ * items into its home, and starts the runtime that serves the benchmark on that home; `cleanup`
+ * stops it and removes the home.
+ */
+export async function restartWithItems(
+  first: { readonly home: string; stop(): Promise<void> },
+  config: MuonConfig,
+  tables: { jobs: string; taskQueues: string },
+  chunks: Iterable<{ jobs: Record<string, unknown>[]; entries: Record<string, unknown>[] }>,
+) {
+  await first.stop();
+  await fillDirect(first.home, tables, chunks);
+  const second = await startLocalRuntime({
+    config,
+    home: first.home,
+    port: 0,
+    inMemory: false,
+    logger: createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
+  });
+  return {
+    ...second,
+    home: first.home,
+    cleanup: async () => {
+      await second.stop();
+      rmSync(first.home, { recursive: true, force: true });
+    },
+  };
+}
 
 /**
  * The `direct` path, into `<home>/dynamodb` while no dynalite has it open (the runtime that

@@ -13,16 +13,14 @@
  * BENCH_IN_MEMORY=1; BENCH_REQUEST_ID=0 leaves RequestID out (to compare with muon before it).
  */
 import { fork } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { backlogChunks, benchQueues, fillDirect, fillOverApi } from '#bench/match-backlog.ts';
+import { backlogChunks, benchQueues, fillOverApi, restartWithItems } from '#bench/match-backlog.ts';
 import type { LoadCommand, LoadReport } from '#bench/pilot-load.ts';
 import { benchRuntime, countByStatus, machine, percentile, round } from '#bench/support.ts';
-import { startLocalRuntime } from '#local/runtime.ts';
 import { recalculateTaskQueues } from '#shared/agents/task-queues.ts';
 import { loadConfigFile } from '#shared/config/load.ts';
 import { getJobs } from '#shared/jobs/store/read-jobs.ts';
-import { createLogger } from '#shared/log.ts';
 import { ensureTaskQueue } from '#shared/taskqueues/store.ts';
 
 const totalJobs = Number(process.env.BENCH_JOBS ?? 100_000);
@@ -98,23 +96,7 @@ async function startWithBacklog() {
     await fillOverApi(first.aws.dynamo, tables, chunks);
     return first;
   }
-  await first.stop();
-  await fillDirect(first.home, tables, chunks);
-  const second = await startLocalRuntime({
-    config,
-    home: first.home,
-    port: 0,
-    inMemory: false,
-    logger: createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
-  });
-  return {
-    ...second,
-    home: first.home,
-    cleanup: async () => {
-      await second.stop();
-      rmSync(first.home, { recursive: true, force: true });
-    },
-  };
+  return restartWithItems(first, config, tables, chunks);
 }
 
 /** The pilots' process; `run` sends it one phase and resolves with its report. */

@@ -1,22 +1,10 @@
-/**
- * The table of `bench/search.ts`, put straight into DynamoDB (`BENCH_FILL=direct`, the default):
- * BENCH_JOBS Waiting jobs of the development user, as a parametric submission leaves them once the
- * job manager's chain has run (DIRAC's JobDB after the optimizers), written into dynalite's files
- * by `fillDirect` (match-backlog.ts) between a runtime that creates the tables and the one that
- * serves the benchmark. The search reads what is in the table, not how it got there; the API's path
- * (`BENCH_FILL=api`) runs a hundred thousand jobs through the chain first, which on a shared
- * 2-core machine takes an hour or more.
- */
-import { rmSync } from 'node:fs';
-import { fillDirect } from '#bench/match-backlog.ts';
+import { restartWithItems } from '#bench/match-backlog.ts';
 import { benchRuntime } from '#bench/support.ts';
 import { devIdentities } from '#local/dev-auth.ts';
-import { startLocalRuntime } from '#local/runtime.ts';
 import type { MuonConfig } from '#shared/config/schema.ts';
-import type { JobRecord } from '#shared/jobs/model.ts';
+import { type JobRecord, jobDescriptionSchema } from '#shared/jobs/model.ts';
 import { reserveJobIds } from '#shared/jobs/store/allocate-ids.ts';
 import { jobItem } from '#shared/jobs/store/keys.ts';
-import { createLogger } from '#shared/log.ts';
 
 /** Job `jobId` of the table: the n-th of a parametric submission of `search_%n` jobs. */
 function waitingJob(jobId: number, user: ReturnType<typeof devIdentities>['user'], now: string): JobRecord {
@@ -39,28 +27,16 @@ function waitingJob(jobId: number, user: ReturnType<typeof devIdentities>['user'
     lastUpdateTime: now,
     lastStatusTime: now,
     rescheduleCounter: 0,
-    description: {
+    description: jobDescriptionSchema.parse({
       kind: 'jdl',
       jdl: `[Executable = "echo"; Arguments = "${jobId - 1}"; JobName = "${jobName}";]`,
       executable: 'echo',
       arguments: String(jobId - 1),
       jobName,
       jobType: 'User',
-      jobGroup: '',
       priority: 1,
       cpuTime: 86_400,
-      sites: [],
-      bannedSites: [],
-      tags: [],
-      minProcessors: 1,
-      wholeNode: false,
-      gpus: 0,
-      inputSandbox: [],
-      outputSandbox: [],
-      inputData: [],
-      outputData: [],
-      outputSE: [],
-    },
+    }),
     parameters: {},
     commands: [],
     history: (['Received', 'Checking', 'Waiting'] as const).map((status) => ({
@@ -95,20 +71,5 @@ export async function runtimeWithJobs(config: MuonConfig, total: number) {
   };
   // The ids are taken, as a submission would have taken them.
   await reserveJobIds(first.aws.dynamo, first.resources.tables.counters as string, total);
-  await first.stop();
-  await fillDirect(first.home, tables, jobChunks(total, devIdentities(config).user));
-  const second = await startLocalRuntime({
-    config,
-    home: first.home,
-    port: 0,
-    inMemory: false,
-    logger: createLogger({ level: 'error', write: (line) => process.stderr.write(`${line}\n`) }),
-  });
-  return {
-    ...second,
-    cleanup: async () => {
-      await second.stop();
-      rmSync(first.home, { recursive: true, force: true });
-    },
-  };
+  return restartWithItems(first, config, tables, jobChunks(total, devIdentities(config).user));
 }
