@@ -63,7 +63,7 @@ export async function runCycle(ports: EnginePorts, transformationId: number): Pr
         (await setState(ports.store, t, ['Active'], 'Completed', time)) &&
         (await anyFile(ports.store, transformationId, 'Unused'))
       ) {
-        await setState(ports.store, t, ['Completed'], 'Active', time);
+        await reopen(ports, t, time);
         return 'more';
       }
     }
@@ -81,9 +81,13 @@ export async function runCycle(ports: EnginePorts, transformationId: number): Pr
 async function reopenedIfUnused(ports: EnginePorts, t: TransformationRecord): Promise<TransformationRecord> {
   if (t.state !== 'Completed' || t.inputQuery === undefined || !scanDue(ports, t)) return t;
   if (!(await anyFile(ports.store, t.transformationId, 'Unused'))) return t;
-  await setState(ports.store, t, ['Completed'], 'Active', ports.now().toISOString());
+  if (await reopen(ports, t, ports.now().toISOString())) return { ...t, state: 'Active' };
   return (await getTransformation(ports.store, t.transformationId)) ?? t;
 }
+
+/** Completed → Active (a file joined, or was found Unused); false when it was not Completed. */
+const reopen = (ports: EnginePorts, t: TransformationRecord, time: string) =>
+  setState(ports.store, t, ['Completed'], 'Active', time);
 
 async function openTasksOf(ports: EnginePorts, t: TransformationRecord): Promise<TransformationTask[]> {
   const shards = await Promise.all(
@@ -144,7 +148,7 @@ export async function joinFiles(
   for (const lfn of lfns)
     if (await addFile(ports.store, t.transformationId, lfn, time, sizes.get(lfn))) joined += 1;
   if (joined > 0 && (await getTransformation(ports.store, t.transformationId))?.state === 'Completed')
-    await setState(ports.store, t, ['Completed'], 'Active', time);
+    await reopen(ports, t, time);
   return joined;
 }
 
