@@ -34,12 +34,16 @@ export function holdingError(identity: Identity, jobId: number, job: Holding | u
 }
 
 /**
- * For a route that reads the job itself (`payloadHolding: 'route'`): throws when `identity` is a
- * payload token, `jobId` is its job and `job` (as read, undefined if absent) says the token no
+ * For a route that reads the job itself (`payloadHolding: 'route'`): the refusal when `identity`
+ * is a payload token, `jobId` is its job and `job` (as read, undefined if absent) says the token no
  * longer works. Another job of a payload token is refused by the job access policy instead.
  */
+export function payloadHoldingError(identity: Identity, jobId: number, job: Holding | undefined) {
+  return payloadJobId(identity) === jobId ? holdingError(identity, jobId, job) : undefined;
+}
+
+/** `payloadHoldingError`, thrown. */
 export function assertPayloadHolding(identity: Identity, jobId: number, job: Holding | undefined): void {
-  if (payloadJobId(identity) !== jobId) return;
-  const error = holdingError(identity, jobId, job);
+  const error = payloadHoldingError(identity, jobId, job);
   if (error) throw error;
 }

@@ -9,7 +9,7 @@ import type { Identity } from '#shared/auth/identity.ts';
 import { lfnSchema } from '#shared/data/model.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import { mayAccess } from '#shared/jobs/access.ts';
-import { assertPayloadHolding, holdingError } from '#shared/jobs/holding.ts';
+import { assertPayloadHolding, payloadHoldingError } from '#shared/jobs/holding.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
 import { parseJson, stringifyJson } from '#shared/json.ts';
 
@@ -52,7 +52,7 @@ export function createJobOutputs(jobs: JobRepository) {
         );
       }
       const outcome = await jobs.mutate<Refusal | undefined>(jobId, (job) => {
-        const stale = identity.jobId === jobId ? holdingError(identity, jobId, job) : undefined;
+        const stale = payloadHoldingError(identity, jobId, job);
         if (stale) return { refuse: stale };
         if (job.vo !== identity.vo) return { refuse: missing(jobId) };
         // Only the job's own wrapper, with its payload token, reports what the job produced.
