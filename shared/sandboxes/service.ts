@@ -63,9 +63,13 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
   const bucket = () => bucketName(deps.resources);
   const now = () => deps.now().toISOString();
 
+  /** Whether the reference names this store's storage element and bucket. */
+  const inThisStore = (reference: SandboxReference) =>
+    reference.seName === sandboxSE && reference.bucket === bucket();
+
   /** The sandbox's metadata and object, touching its last access; undefined if this store lacks it. */
   async function locate(reference: SandboxReference): Promise<LocatedSandbox | undefined> {
-    if (reference.seName !== sandboxSE || reference.bucket !== bucket()) return undefined;
+    if (!inThisStore(reference)) return undefined;
     const [record, stored] = await Promise.all([
       getSandbox(dynamo, sandboxes(), reference.key),
       headObject(s3, bucket(), reference.key),
@@ -207,8 +211,7 @@ export function createSandboxStore(deps: SandboxStoreDeps) {
       }
       // One conditional write touches the registration, records the upload and sets the flag (which
       // goes first, as in `assign`): what `locate` then `assign` do in three writes and a read.
-      const ours = reference.seName === sandboxSE && reference.bucket === bucket();
-      const stored = ours ? await headObject(s3, bucket(), reference.key) : undefined;
+      const stored = inThisStore(reference) ? await headObject(s3, bucket(), reference.key) : undefined;
       if (!stored || !(await touchAndMarkAssigned(dynamo, sandboxes(), reference.key, now(), stored))) {
         throw new BadRequestError(`Sandbox not found: ${text} was not uploaded to this sandbox store.`, {
           code: 'sandbox.not_found',
