@@ -18,7 +18,7 @@ import { mapLimited } from '#shared/concurrency.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import { jobKey } from '#shared/jobs/store/keys.ts';
 import { claimJob } from '#shared/jobs/transitions/match.ts';
-import type { CandidateEntries } from '#shared/matcher/candidates.ts';
+import type { CandidateEntries, LevelRead } from '#shared/matcher/candidates.ts';
 import type { TaskQueueCatalogue } from '#shared/matcher/catalogue.ts';
 import type { EntryRemovals } from '#shared/matcher/entry-removals.ts';
 import {
@@ -40,7 +40,7 @@ import type { TaskQueueItem } from '#shared/taskqueues/store.ts';
 
 /** Entries a request draws from at random: enough to spread racing pilots. */
 const entriesPerRead = 5;
-/** Entries of one shard (or of one of its priority levels) read at once and kept for the instance's next requests. */
+/** Entries of one priority level read at once and kept for the instance's next requests. */
 const keptPerRead = 40;
 /** Entries of a cold shard read at once: a short-lived instance uses few of a shard's entries. */
 const firstPerShard = 12;
@@ -195,6 +195,36 @@ async function visitShard(
 }
 
 /**
+ * The entries of one priority level of a shard, for the instance to keep. The whole shard first:
+ * one read serves every level it holds to the end (or in part, for the level it stops in), the
+ * other levels offered to the kept entries; only a level the page does not reach needs a read of
+ * its own.
+ */
+async function readLevelOf(
+  deps: FindDeps,
+  tq: TaskQueueItem,
+  shard: number,
+  level: number,
+): Promise<LevelRead> {
+  const page = await deps.kept.readShard(tq.tqId, shard, () => read(deps, tq, shard, {}, firstPerShard));
+  const last = page.entries.at(-1)?.priority;
+  const reaches = (priority: number) => !page.next || (last !== undefined && last <= priority);
+  // A level is all there when the page goes past it (or to the shard's end).
+  const complete = (priority: number) => !page.next || (last !== undefined && last < priority);
+  const byLevel = new Map<number, TaskQueueEntry[]>();
+  for (const entry of page.entries) {
+    const entries = byLevel.get(entry.priority);
+    if (entries) entries.push(entry);
+    else byLevel.set(entry.priority, [entry]);
+  }
+  for (const [other, entries] of byLevel)
+    if (other !== level) deps.kept.offer(tq.tqId, shard, other, { entries, complete: complete(other) });
+  if (reaches(level)) return { entries: byLevel.get(level) ?? [], complete: complete(level) };
+  const own = await read(deps, tq, shard, { priority: level }, keptPerRead);
+  return { entries: own.entries, complete: !own.next };
+}
+
+/**
  * Claims a job of one priority level from the entries the instance keeps, read when it keeps none
  * (unless `options.read` is false).
  */
@@ -207,23 +237,7 @@ async function claimKept(
   claimant: Claimant,
   options: { readonly read: boolean } = { read: true },
 ): Promise<JobRecord | undefined> {
-  const readLevel = async () => {
-    // The whole shard first: one read then serves every level it holds to the end (or in part,
-    // for the level it stops in); only a level the page does not reach needs a read of its own.
-    const page = await deps.kept.readShard(tq.tqId, shard, () => read(deps, tq, shard, {}, firstPerShard));
-    const last = page.entries.at(-1)?.priority;
-    const reaches = (priority: number) => !page.next || (last !== undefined && last <= priority);
-    // A level is all there when the page goes past it (or to the shard's end).
-    const complete = (priority: number) => !page.next || (last !== undefined && last < priority);
-    const byLevel = new Map<number, TaskQueueEntry[]>();
-    for (const entry of page.entries)
-      byLevel.set(entry.priority, [...(byLevel.get(entry.priority) ?? []), entry]);
-    for (const [other, entries] of byLevel)
-      if (other !== level) deps.kept.offer(tq.tqId, shard, other, { entries, complete: complete(other) });
-    if (reaches(level)) return { entries: byLevel.get(level) ?? [], complete: complete(level) };
-    const own = await read(deps, tq, shard, { priority: level }, keptPerRead);
-    return { entries: own.entries, complete: !own.next };
-  };
+  const readLevel = () => readLevelOf(deps, tq, shard, level);
   // A request that may not read starts as one that has read already.
   const request = { skip: (entry: TaskQueueEntry) => search.tried.has(entry.jobId), read: !options.read };
   for (;;) {
