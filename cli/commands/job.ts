@@ -32,7 +32,10 @@ export function registerJob(program: Command): void {
   job
     .command('submit')
     .description('submit a CWL task (one job per input file) or JDL files')
-    .argument('[workflow]', 'the CWL document (YAML or JSON), self-contained (cwltool --pack)')
+    .argument(
+      '[workflow]',
+      'the CWL document (YAML or JSON); the files it names (run:, $import, $include) are packed in',
+    )
     .option('--input-files <files...>', 'CWL input objects (YAML or JSON), one job each')
     .option('--hints <file>', 'scheduling hints (a dirac:Job hint as YAML), overriding the document’s')
     .option('--jdl <files...>', 'submit these JDL files instead of a CWL task')
