@@ -12,7 +12,7 @@ import {
   resolveClient,
 } from '#cli/client.ts';
 import { CliError } from '#cli/errors.ts';
-import { isRetryableFailure } from '#shared/jobs/retryable-failures.ts';
+import { bulkAnswerUnfinished } from '#shared/jobs/retryable-failures.ts';
 
 export interface InsertedJob {
   JobID: number;
@@ -178,10 +178,7 @@ export function createJobApi(options: ClientOptions, env = process.env) {
 export type JobApi = ReturnType<typeof createJobApi>;
 
 /** A bulk answer with jobs the API did not reach within its budget, or that its store failed. */
-function unfinished(answer: RawAnswer): boolean {
-  const failed = (answer.body as Partial<BulkResult> | undefined)?.failed;
-  return answer.status === 503 || Object.values(failed ?? {}).some(isRetryableFailure);
-}
+const unfinished = (answer: RawAnswer): boolean => bulkAnswerUnfinished(answer.status, answer.body);
 
 const isBulkResult = (value: unknown): value is BulkResult =>
   typeof value === 'object' && value !== null && 'success' in value && 'failed' in value;

@@ -16,6 +16,7 @@ import { type JobAction, mayAccess, refusal } from '#shared/jobs/access.ts';
 import { assertPayloadHolding } from '#shared/jobs/holding.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobRepository } from '#shared/jobs/repository.ts';
+import type { RetryableFailureCode } from '#shared/jobs/retryable-failures.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 import { describeRefusal, type StatusUpdate } from '#shared/jobs/status-updates.ts';
 import { deleteJob, killJob } from '#shared/jobs/transitions/manager.ts';
@@ -27,7 +28,7 @@ import type { StartedJob, StartedJobsRecorder } from '#shared/pilots/started-job
 
 export type Failure = {
   detail: string;
-  code: 'not_found' | 'forbidden' | 'invalid_transition' | 'limit' | 'not_attempted' | 'unavailable';
+  code: 'not_found' | 'forbidden' | 'invalid_transition' | 'limit' | RetryableFailureCode;
 };
 /** The answer for a job that does not exist, or that the caller may not know of (another VO's). */
 export const missing = (jobId: number): Failure => ({

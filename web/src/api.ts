@@ -4,6 +4,7 @@
  * session is over: the caller is told (`onUnauthorized`) so it can log in again from where it is.
  */
 import { currentSession } from './auth.ts';
+import { type BulkResult, finishBulk } from './bulk.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -29,7 +30,12 @@ export interface ApiAnswer<T> {
 
 export async function api<T>(
   path: string,
-  init: { method?: string; json?: unknown; query?: Record<string, string | number> } = {},
+  init: {
+    method?: string;
+    json?: unknown;
+    query?: Record<string, string | number>;
+    idempotencyKey?: string;
+  } = {},
 ): Promise<ApiAnswer<T>> {
   const session = currentSession();
   if (!session) {
@@ -44,6 +50,7 @@ export async function api<T>(
     headers: {
       authorization: `Bearer ${session.accessToken}`,
       ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.idempotencyKey === undefined ? {} : { 'idempotency-key': init.idempotencyKey }),
     },
     ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
   });
@@ -63,6 +70,15 @@ export async function api<T>(
     throw new ApiError(response.status, detailOf(body) ?? `${response.status} ${response.statusText}`);
   return { status: response.status, body: body as T, headers: response.headers };
 }
+
+/** `POST /api/jobs/{action}` for the selected jobs, sent until finished (`finishBulk`). */
+export const bulkAction = (
+  action: 'kill' | 'reschedule' | 'delete',
+  jobIds: readonly number[],
+): Promise<BulkResult> =>
+  finishBulk((idempotencyKey) =>
+    api<BulkResult>(`/api/jobs/${action}`, { json: { job_ids: jobIds }, idempotencyKey }),
+  );
 
 function detailOf(body: unknown): string | undefined {
   if (body && typeof body === 'object' && 'detail' in body) {

@@ -3,7 +3,7 @@
  * `Content-Range`), headers that sort, columns the user picks, rows selected for kill, reschedule
  * or delete (`POST /api/jobs/kill|reschedule|delete`, whose per-job failures are shown).
  */
-import { api, parseContentRange } from '../api.ts';
+import { api, bulkAction, parseContentRange } from '../api.ts';
 import { formatTime, h, replaceChildren, statusBadge } from '../dom.ts';
 import { messageOf } from '../page.ts';
 import { allColumns, type JobFilter, type SearchSpec } from '../search.ts';
@@ -251,10 +251,7 @@ export function createJobTable(options: {
     )
       return;
     try {
-      const { body } = await api<{
-        success: Record<string, unknown>;
-        failed: Record<string, { detail: string }>;
-      }>(`/api/jobs/${action}`, { json: { job_ids: ids } });
+      const body = await bulkAction(action, ids);
       const failed = Object.entries(body.failed ?? {});
       replaceChildren(
         message,

@@ -4,7 +4,7 @@
  * heartbeat plots (CPU, memory, wall time), description, parameters, sandboxes and outputs, and the
  * pilot that ran it. It follows the job live until the job reaches a final status.
  */
-import { api } from '../api.ts';
+import { api, bulkAction } from '../api.ts';
 import { palette, statusColors, timeChart } from '../charts.ts';
 import { definitionTable, formatDuration, formatTime, h, replaceChildren, statusBadge } from '../dom.ts';
 import { type Dispose, every, messageOf, showFailure } from '../page.ts';
@@ -66,8 +66,13 @@ export function renderJob(container: HTMLElement, _params: URLSearchParams, id?:
   const act = async (action: 'kill' | 'reschedule' | 'delete') => {
     if (!confirm(`${action[0]?.toUpperCase()}${action.slice(1)} job ${jobId}?`)) return;
     try {
-      await api(`/api/jobs/${action}`, { json: { job_ids: [jobId] } });
-      replaceChildren(actionResult, h('p', { class: 'ok' }, `Job ${jobId}: ${action} requested.`));
+      const failure = (await bulkAction(action, [jobId])).failed?.[jobId];
+      replaceChildren(
+        actionResult,
+        failure
+          ? h('p', { class: 'error', role: 'alert' }, `Job ${jobId}: ${failure.detail}`)
+          : h('p', { class: 'ok' }, `Job ${jobId}: ${action} requested.`),
+      );
     } catch (error) {
       replaceChildren(actionResult, h('p', { class: 'error', role: 'alert' }, messageOf(error)));
     }
