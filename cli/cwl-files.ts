@@ -114,7 +114,11 @@ interface SecondaryPattern {
   readonly required: boolean;
 }
 
-/** The patterns of a `secondaryFiles` field; expressions are left to cwltool. */
+/**
+ * The patterns of a `secondaryFiles` field; expressions are left to cwltool. A `required` that is
+ * an expression (`$(inputs.require_dat)`) is taken as optional here: the file is shipped when it
+ * exists, and cwltool on the pilot evaluates the expression and asks for it if it must.
+ */
 export function secondaryPatterns(field: unknown): SecondaryPattern[] {
   const entries = Array.isArray(field) ? field : field === undefined ? [] : [field];
   return entries.flatMap((entry): SecondaryPattern[] => {
@@ -122,7 +126,7 @@ export function secondaryPatterns(field: unknown): SecondaryPattern[] {
     if (typeof raw !== 'string' || isExpression(raw)) return [];
     const optional = raw.endsWith('?');
     const pattern = optional ? raw.slice(0, -1) : raw;
-    const required = isRecord(entry) && typeof entry.required === 'boolean' ? entry.required : !optional;
+    const required = isRecord(entry) && entry.required !== undefined ? entry.required === true : !optional;
     return pattern === '' ? [] : [{ pattern, required }];
   });
 }

@@ -65,6 +65,10 @@ describe('Secondary files', () => {
       { pattern: '.idx', required: false },
       { pattern: '.crai', required: false },
     ]);
+    // `required` as an expression is cwltool's to evaluate on the pilot: optional on the client.
+    expect(secondaryPatterns([{ pattern: '.dat2', required: '$(inputs.require_dat)' }])).toEqual([
+      { pattern: '.dat2', required: false },
+    ]);
     expect(secondaryName('reads.bam', '^.bai')).toBe('reads.bai');
     expect(secondaryName('a.b.c', '^^.d')).toBe('a.d');
     expect(secondaryName('reads.bam', '.idx')).toBe('reads.bam.idx');
