@@ -1,9 +1,10 @@
 /**
  * Who may write and list which LFNs. Every LFN starts with `/<vo>/`, and no identity crosses VOs.
  * A payload token writes for its job, under the job owner's user directory or where the job asked
- * its outputs to go (OutputPath, and LFNs named in its OutputData); a normal user writes
- * under their own user directory. Listing is for a user's own directory, or anywhere for a
- * JobAdministrator; replicas and downloads are open to the whole VO, as in DIRAC's catalog.
+ * its outputs to go (OutputPath, and LFNs named in its OutputData), but never in another user's
+ * directory; a normal user writes under their own user directory. Listing is for a user's own
+ * directory, or anywhere for a JobAdministrator; replicas and downloads are open to the whole VO,
+ * as in DIRAC's catalog.
  */
 import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
 import { isLfn, isWithin, userDirectory } from '#shared/data/lfn.ts';
@@ -39,12 +40,24 @@ export function jobOutputRoots(job: WritingJob): string[] {
   return roots;
 }
 
-/** Writing for `job` (a payload token, already proven to be the job's): only where its outputs may go. */
+/**
+ * Writing for `job` (its payload token, pilot or owner, already proven to be the job's): only where
+ * its outputs may go, and never in another user's directory. The job's owner chooses OutputPath and
+ * OutputData, so a root naming someone else's home (or `/<vo>` or `/<vo>/user`, above every home)
+ * must not let the owner write, through the job, where they may not write themselves: in DIRAC's
+ * catalog a user's directory belongs to that user.
+ */
 export function assertJobMayWrite(job: WritingJob, lfn: string): void {
   const roots = jobOutputRoots(job);
   if (!roots.some((root) => isWithin(lfn, root))) {
     throw new ForbiddenError(
       `Job ${job.jobId} may write only under ${roots.join(', ')}; ${lfn} is elsewhere.`,
+    );
+  }
+  const home = userDirectory(job.vo, job.owner);
+  if (isWithin(lfn, `/${job.vo}/user`) && !isWithin(lfn, home)) {
+    throw new ForbiddenError(
+      `Job ${job.jobId} may not write ${lfn}: it is in another user's directory; the job's owner's is ${home}.`,
     );
   }
 }

@@ -1,0 +1,93 @@
+/**
+ * A job's owner chooses its OutputPath and OutputData, so writing "for a job" must not reach further
+ * than its owner may: alice's job that names bob's directory (or the whole VO) as where its outputs
+ * go writes nothing there, neither with her own token and the JobID nor with the job's payload
+ * token; it still writes under alice's directory and a VO path outside the users' directories.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, type HeldJob, submitAndWait, takeJob } from '#test/integration/support/identities.ts';
+import { registerPilot } from '#test/integration/support/pilots.ts';
+import {
+  asOtherUser,
+  bodyOf,
+  startTestRuntime,
+  type TestRuntime,
+} from '#test/integration/support/runtime.ts';
+
+const vo = 'vo.example.org';
+const bobHome = `/${vo}/user/b/bob`;
+const aliceHome = `/${vo}/user/a/alice`;
+
+describe("Writing data for a job stays out of other users' directories", () => {
+  let runtime: TestRuntime;
+  /** alice's jobs: OutputPath bob's home; OutputData an LFN of bob's; OutputPath the whole VO. */
+  let jobs: HeldJob[];
+
+  type Init = Parameters<TestRuntime['api']>[1];
+  const upload = (lfn: string, jobId: number, init: Init = {}) =>
+    runtime.api('/api/data/upload', {
+      method: 'POST',
+      json: { LFN: lfn, SE: 'LOCAL-DISK', Size: 1, JobID: jobId },
+      ...init,
+    });
+  const asPayload = (held: HeldJob) => ({ as: 'none' as const, headers: bearer(held.payloadToken) });
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    const pilot = await registerPilot(runtime);
+    const ids = await submitAndWait(runtime, [
+      `Executable = "echo"; OutputPath = "${bobHome}";`,
+      `Executable = "echo"; OutputData = {"LFN:${bobHome}/precious.dat"};`,
+      `Executable = "echo"; OutputPath = "/${vo}";`,
+    ]);
+    jobs = await Promise.all(ids.map((id) => takeJob(runtime, pilot, id)));
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it("refuses alice, with her own token and her job's id, a file in bob's directory", async () => {
+    for (const [job, lfn] of [
+      [jobs[0], `${bobHome}/precious.dat`],
+      [jobs[1], `${bobHome}/precious.dat`],
+      [jobs[2], `${bobHome}/precious.dat`],
+    ] as const) {
+      const response = await upload(lfn, job?.jobId ?? 0);
+      expect(response.status, `job ${job?.jobId}`).toBe(403);
+      expect((await bodyOf(response)).detail).toMatch(/another user's directory/);
+    }
+  });
+
+  it("refuses the job's payload token bob's directory, and the users' root", async () => {
+    const [toBob, toBobFile, toVo] = jobs as [HeldJob, HeldJob, HeldJob];
+    expect((await upload(`${bobHome}/x`, toBob.jobId, asPayload(toBob))).status).toBe(403);
+    expect((await upload(`${bobHome}/precious.dat`, toBobFile.jobId, asPayload(toBobFile))).status).toBe(403);
+    expect((await upload(`/${vo}/user/b/bob/deep/x`, toVo.jobId, asPayload(toVo))).status).toBe(403);
+    expect((await upload(`/${vo}/user/x`, toVo.jobId, asPayload(toVo))).status).toBe(403);
+  });
+
+  it("refuses metadata on bob's directory through a job", async () => {
+    const response = await runtime.api('/api/data/metadata', {
+      method: 'POST',
+      json: { Path: bobHome, Metadata: { owner: 'alice' }, JobID: jobs[0]?.jobId },
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it("still writes under the owner's directory and a VO path outside the users' directories", async () => {
+    const toVo = jobs[2] as HeldJob;
+    expect((await upload(`${aliceHome}/out.txt`, toVo.jobId, asPayload(toVo))).status).toBe(200);
+    expect((await upload(`/${vo}/data/run1/out.txt`, toVo.jobId, asPayload(toVo))).status).toBe(200);
+    expect((await upload(`${aliceHome}/out.txt`, toVo.jobId)).status).toBe(200);
+  });
+
+  it('leaves bob his own directory', async () => {
+    const bob = await asOtherUser(runtime, 'bob');
+    const response = await runtime.api('/api/data/upload', {
+      method: 'POST',
+      json: { LFN: `${bobHome}/precious.dat`, SE: 'LOCAL-DISK', Size: 1 },
+      ...bob,
+    });
+    expect(response.status).toBe(200);
+  });
+});
