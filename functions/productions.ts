@@ -6,22 +6,15 @@
 import { z } from 'zod';
 import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
-import { ValidationError } from '#shared/errors.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
+import { pathId } from '#shared/http/path-ids.ts';
 import { respond, route } from '#shared/http/route.ts';
 import { submitProductionSchema } from '#shared/productions/model.ts';
 import { createProductionPorts } from '#shared/productions/ports.ts';
 import { createProductionService, type ProductionAction } from '#shared/productions/service.ts';
 import { createTransformationService } from '#shared/transformations/service.ts';
 
-const productionIdParameter = (value: string | undefined): number => {
-  if (value === undefined || !/^[1-9]\d{0,15}$/.test(value)) {
-    throw new ValidationError(`"${value ?? ''}" is not a production id: expected a positive whole number.`, {
-      code: 'production.invalid_id',
-    });
-  }
-  return Number(value);
-};
+const productionIdParameter = (value: string | undefined): number => pathId(value, 'production');
 
 const listQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).optional() });
 

@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { Deps } from '#shared/deps.ts';
 import { lambdaEntry } from '#shared/environment.ts';
-import { BadRequestError } from '#shared/errors.ts';
 import { createHttpHandler } from '#shared/http/handler.ts';
+import { pathId } from '#shared/http/path-ids.ts';
 import { respond, route } from '#shared/http/route.ts';
 import {
   fileStatuses,
@@ -15,11 +15,8 @@ import {
 } from '#shared/transformations/model.ts';
 import { createTransformationService } from '#shared/transformations/service.ts';
 
-const idOf = (parameters: Readonly<Record<string, string>>): number => {
-  const text = parameters.transformationId ?? '';
-  if (!/^[1-9][0-9]{0,15}$/.test(text)) throw new BadRequestError(`"${text}" is not a transformation id.`);
-  return Number(text);
-};
+const idOf = (parameters: Readonly<Record<string, string>>): number =>
+  pathId(parameters.transformationId, 'transformation');
 const limit = z.coerce.number().int().min(1).max(1000).optional();
 
 export function createHandler(deps: Deps) {

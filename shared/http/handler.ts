@@ -16,6 +16,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '#shared/errors.ts';
+import { maxBodyDepth, nestsDeeperThan } from '#shared/http/body-depth.ts';
 import { type CallerCheck, createCallerCheck } from '#shared/http/caller.ts';
 import { routeMetrics } from '#shared/http/metrics.ts';
 import {
@@ -112,6 +113,12 @@ function decodeBody(event: HttpEvent, schema: z.ZodType): unknown {
     throw new BadRequestError('The request needs a JSON body.', { code: 'request.body_missing' });
   }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (nestsDeeperThan(text, maxBodyDepth)) {
+    throw new ValidationError(
+      `The request body nests objects and arrays more than ${maxBodyDepth} levels deep; no request of this API needs that many.`,
+      { code: 'request.too_deep' },
+    );
+  }
   try {
     return parseJson(text);
   } catch (error) {
