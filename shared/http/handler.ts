@@ -18,6 +18,7 @@ import {
 } from '#shared/errors.ts';
 import { maxBodyDepth, nestsDeeperThan } from '#shared/http/body-depth.ts';
 import { type CallerCheck, createCallerCheck } from '#shared/http/caller.ts';
+import { idempotencyKeyProblem } from '#shared/http/idempotency/keys.ts';
 import { routeMetrics } from '#shared/http/metrics.ts';
 import {
   type HttpEvent,
@@ -67,6 +68,8 @@ async function dispatch(routes: Routes, event: HttpEvent, deps: HttpDeps, admit:
     const served = servedIdentity(identityFromClaims(claims), deps.config);
     identity = await admit(found.caller, served, headers, event.routeKey, found.payloadHolding);
   }
+  const keyProblem = idempotencyKeyProblem(headers['idempotency-key']);
+  if (keyProblem) throw new ValidationError(keyProblem, { code: 'request.invalid_idempotency_key' });
   const body = found.body ? parse(found.body, decodeBody(event, found.body), 'body') : undefined;
   const query = found.query ? parse(found.query, event.queryStringParameters ?? {}, 'query') : undefined;
   const result = await found.handle({

@@ -1,7 +1,8 @@
 /**
  * Hostile request shapes on the embedded runtime: bodies nested thousands of levels deep, which the
  * recursive walks of a submission overflowed on (500), and transformation and production ids that a
- * JavaScript number cannot hold exactly, which named another object (9007199254740993 read 9007199254740992).
+ * JavaScript number cannot hold exactly, which named another object (9007199254740993 read 9007199254740992),
+ * and Idempotency-Keys longer than a DynamoDB key may be (500 after the request was read).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
@@ -61,5 +62,38 @@ describe('Request limits', () => {
     }
     // The largest safe id is an id: there is no such transformation.
     expect((await runtime.api('/api/transformations/9007199254740991')).status).toBe(404);
+  });
+
+  it('refuses an Idempotency-Key over 255 characters, or not printable ASCII, with 422 and changes nothing', async () => {
+    const jdl = ['Executable = "echo";'];
+    const jobCount = async () =>
+      (
+        (await bodyOf(
+          await runtime.api('/api/jobs/search', { method: 'POST', json: {} }),
+        )) as unknown as unknown[]
+      ).length;
+    const before = await jobCount();
+    for (const key of ['k'.repeat(5000), 'k'.repeat(256), 'cl\u00e9']) {
+      for (const [path, json] of [
+        ['/api/jobs/jdl', jdl],
+        ['/api/jobs/kill', { job_ids: [1] }],
+      ] as const) {
+        const response = await runtime.api(path, {
+          method: 'POST',
+          json,
+          headers: { 'idempotency-key': key },
+        });
+        const body = await bodyOf(response);
+        expect(response.status, `${path} ${key.length}: ${JSON.stringify(body)}`).toBe(422);
+        expect(body.detail).toMatch(/Idempotency-Key header is at most 255 printable ASCII characters/);
+      }
+    }
+    expect(await jobCount()).toBe(before);
+    const kept = await runtime.api('/api/jobs/jdl', {
+      method: 'POST',
+      json: jdl,
+      headers: { 'idempotency-key': 'k'.repeat(255) },
+    });
+    expect(kept.status).toBe(201);
   });
 });

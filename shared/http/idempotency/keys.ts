@@ -15,3 +15,17 @@ export interface AnswerScope {
   readonly route: string;
   readonly key: string;
 }
+
+/**
+ * The longest `Idempotency-Key` kept. Every kept record's key holds it (here and beside the
+ * submission records), and DynamoDB refuses a partition key over 2048 bytes: a longer header made
+ * the write fail with a 500 after the request had been read. Stripe allows 255 characters too.
+ */
+export const maxIdempotencyKeyLength = 255;
+const keyText = /^[\x20-\x7e]+$/;
+
+/** Why an `Idempotency-Key` header cannot be kept, or undefined when it can (or is absent or empty, as routes read it). */
+export function idempotencyKeyProblem(key: string | undefined): string | undefined {
+  if (!key || (key.length <= maxIdempotencyKeyLength && keyText.test(key))) return undefined;
+  return `The Idempotency-Key header is at most ${maxIdempotencyKeyLength} printable ASCII characters (a UUID fits); this one has ${key.length} characters${keyText.test(key) ? '' : ', not all printable ASCII'}.`;
+}
