@@ -1,6 +1,6 @@
 /** The `muon` command line. */
 import { Command, CommanderError } from 'commander';
-import { CliError } from '#cli/errors.ts';
+import { CliError, usageErrors } from '#cli/errors.ts';
 import { MuonError } from '#shared/errors.ts';
 import { version } from '#shared/version.ts';
 
@@ -42,7 +42,9 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('muon')
     .description('muon: a serverless, pull-based workload management system')
     .version(version, '-V, --version')
-    .exitOverride()
+    // Every command's usage errors (an unknown command or option, a missing argument) exit with 2,
+    // not Commander's 1: the commands created under the program inherit this.
+    .exitOverride(usageErrors)
     .showHelpAfterError()
     .option('--api-url <url>', 'the muon API (default: MUON_API_URL, then $MUON_HOME/local.json)')
     .option('--token <token>', 'bearer token (default: MUON_TOKEN, then the local user token)');

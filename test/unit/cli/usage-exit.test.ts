@@ -1,0 +1,33 @@
+/** Usage errors Commander finds itself exit with 2 under every command, as the CLI's own do. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '#cli/main.ts';
+
+describe('muon usage errors', () => {
+  beforeEach(() => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  it.each([
+    [['nonsense']],
+    [['local', '--bogus']],
+    [['config', '--bogus']],
+    [['whoami', '--bogus']],
+    [['cwl-runner']],
+    [['completion']],
+    [['job', 'status', '1', '--bogus']],
+    [['job', 'nonsense']],
+  ])('muon %j exits with 2', async (args) => {
+    expect(await main(['node', 'muon', ...args])).toBe(2);
+  });
+
+  it('help and the version still exit with 0', async () => {
+    expect(await main(['node', 'muon', '--help'])).toBe(0);
+    expect(await main(['node', 'muon', 'local', '--help'])).toBe(0);
+    expect(await main(['node', 'muon', '--version'])).toBe(0);
+  });
+});
