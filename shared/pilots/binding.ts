@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Identity } from '#shared/auth/identity.ts';
 import { type Deps, tableName } from '#shared/deps.ts';
 import { ForbiddenError } from '#shared/errors.ts';
-import { endedStatuses, type PilotRecord } from '#shared/pilots/model.ts';
+import { endedStatuses, maxNameLength, type PilotRecord } from '#shared/pilots/model.ts';
 import { getPilot } from '#shared/pilots/records.ts';
 
 /** The request headers of the pilot credential, lower case as the HTTP stack hands them over. */
@@ -68,7 +68,8 @@ export function createPilotBinding(deps: Pick<Deps, 'aws' | 'resources' | 'now' 
         'A pilot must register with POST /api/pilots and send X-Muon-Pilot and X-Muon-Pilot-Secret.',
       );
     }
-    const pilot = await record(reference);
+    // No registered reference is longer (registrationSchema), and a longer one is no DynamoDB key (500).
+    const pilot = reference.length <= maxNameLength ? await record(reference) : undefined;
     if (!pilot || pilot.vo !== identity.vo) {
       return refuse(
         reference,

@@ -14,7 +14,9 @@ export type PilotStatus = (typeof pilotStatuses)[number];
 /** A pilot in one of these has stopped: its credential no longer works. */
 export const endedStatuses: ReadonlySet<PilotStatus> = new Set(['Done', 'Failed', 'Aborted']);
 
-const name = z.string().min(1).max(256);
+/** The longest reference, site or CE name a pilot may send. */
+export const maxNameLength = 256;
+const name = z.string().min(1).max(maxNameLength);
 const amount = z.number().nonnegative();
 
 /** `POST /api/pilots`. */

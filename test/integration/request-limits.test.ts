@@ -2,7 +2,7 @@
  * Hostile request shapes on the embedded runtime: bodies nested thousands of levels deep, which the
  * recursive walks of a submission overflowed on (500), and transformation and production ids that a
  * JavaScript number cannot hold exactly, which named another object (9007199254740993 read 9007199254740992),
- * and Idempotency-Keys longer than a DynamoDB key may be (500 after the request was read).
+ * and Idempotency-Keys and X-Muon-Pilot references longer than a DynamoDB key may be (500).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyOf, startTestRuntime, type TestRuntime } from '#test/integration/support/runtime.ts';
@@ -95,5 +95,17 @@ describe('Request limits', () => {
       headers: { 'idempotency-key': 'k'.repeat(255) },
     });
     expect(kept.status).toBe(201);
+  });
+
+  it('refuses a pilot reference longer than any registered one with 403, not 500', async () => {
+    const response = await runtime.api('/api/matcher/request', {
+      method: 'POST',
+      as: 'pilot',
+      headers: { 'x-muon-pilot': 'p'.repeat(5000), 'x-muon-pilot-secret': 's'.repeat(64) },
+      json: { CPUTime: 1 },
+    });
+    const body = await bodyOf(response);
+    expect(response.status, JSON.stringify(body)).toBe(403);
+    expect(body.detail).toMatch(/is not registered in vo.example.org/);
   });
 });
