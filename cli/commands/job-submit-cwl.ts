@@ -8,7 +8,7 @@ import { chunkUnits, type PreparedSubmission, uploadConcurrency } from '#cli/com
 import { validatePacked } from '#cli/cwl/locate.ts';
 import { packCwl } from '#cli/cwl/pack.ts';
 import { collectDocumentFiles, type DocumentFile, inputSecondaryFiles } from '#cli/cwl-files.ts';
-import { CliError } from '#cli/errors.ts';
+import { CliError, USAGE } from '#cli/errors.ts';
 import {
   assertExist,
   documentJobHints,
@@ -26,6 +26,7 @@ import {
 import { forEachLimited } from '#shared/concurrency.ts';
 import {
   CwlValidationError,
+  formatIssues,
   inputSandboxKey,
   jobHintsFor,
   validateJobOrder,
@@ -52,6 +53,7 @@ interface JobInputs {
 export function planCwl(submission: CwlSubmission): PreparedSubmission {
   const { workflow, hintGroups, jobs, ...read } = readCwlSubmission(submission);
   let { hints } = read;
+  if (jobs.length === 0) checkWithoutInputs(submission.workflowFile, read.task);
   return {
     path: '/api/jobs',
     jobs: Math.max(1, jobs.length),
@@ -134,7 +136,24 @@ function readCwlSubmission(submission: CwlSubmission) {
     assertExist(secondaries, file);
     return { order, file, locals, secondaries };
   });
-  return { workflow, hints, hintGroups, jobs };
+  return { workflow, task, hints, hintGroups, jobs };
+}
+
+/**
+ * Without --input-files one job is sent with no inputs: a task that needs some is refused here, as
+ * the API would refuse it, with what to give instead of the API's answer.
+ */
+function checkWithoutInputs(workflowFile: string, task: Parameters<typeof validateJobOrder>[0]): void {
+  try {
+    validateJobOrder(task, {});
+  } catch (error) {
+    if (!(error instanceof CwlValidationError)) throw error;
+    throw new CliError(
+      `${workflowFile} needs inputs: give them in an input object (--input-files inputs.yaml):\n${formatIssues(error.issues)}`,
+      USAGE,
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -164,13 +183,16 @@ function withSandbox(
   return inDocument.length > 0 ? hints : { ...hints, inputSandbox: [reference] };
 }
 
-/** Runs a local check; a CWL problem becomes an error naming the file and every issue. */
+/**
+ * Runs a local check; a CWL problem becomes an error naming the file and every issue. It is a usage
+ * error, as an unreadable or unparsable file is: nothing was sent, the file is what to fix.
+ */
 function checked<T>(file: string, check: () => T): T {
   try {
     return check();
   } catch (error) {
     if (error instanceof CwlValidationError)
-      throw new CliError(`${file}: ${error.message}`, 1, { cause: error });
+      throw new CliError(`${file}: ${error.message}`, USAGE, { cause: error });
     throw error;
   }
 }

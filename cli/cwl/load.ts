@@ -126,9 +126,12 @@ export class CwlLoader {
     return shown;
   }
 
-  /** Throws a CliError located at the origin (the file alone when there is none). */
+  /**
+   * Throws a CliError located at the origin (the file alone when there is none): a usage error, as
+   * a syntax error is, since the files given are what to fix.
+   */
   fail(origin: Origin | undefined, message: string): never {
-    throw new CliError(origin ? `${this.position(origin)}: ${message}` : message);
+    throw new CliError(origin ? `${this.position(origin)}: ${message}` : message, USAGE);
   }
 
   private source(file: string, by: Origin | undefined): SourceFile {

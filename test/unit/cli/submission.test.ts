@@ -66,6 +66,17 @@ describe('Bulk submission', () => {
   });
 });
 
+/** The CliError `run` throws. */
+function thrown(run: () => unknown): CliError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CliError) return error;
+    throw error;
+  }
+  throw new Error('expected a CliError');
+}
+
 describe('Preparing submissions', () => {
   let dir: string;
   beforeAll(() => {
@@ -133,11 +144,43 @@ describe('Preparing submissions', () => {
     ).toThrow(/missing\.yaml: data: .*nowhere\.txt does not exist/);
   });
 
+  it('refuses a task that needs inputs when no input file is given, saying to give one', () => {
+    const error = thrown(() => planCwl({ workflowFile: join(dir, 'tool.cwl'), inputFiles: [] }));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(
+      `${join(dir, 'tool.cwl')} needs inputs: give them in an input object (--input-files inputs.yaml):\n` +
+        '  data: required input is missing (type File)',
+    );
+  });
+
+  it('makes an invalid document or input object a usage error (2), as an unparsable one is', () => {
+    writeFileSync(
+      join(dir, 'typo.cwl'),
+      'cwlVersion: v1.2\nclass: CommandLineTool\ninputs: {x: Strin}\noutputs: {}\n',
+    );
+    writeFileSync(
+      join(dir, 'lost-step.cwl'),
+      'cwlVersion: v1.2\nclass: Workflow\ninputs: {}\noutputs: {}\nsteps: {s: {run: nope.cwl, in: {}, out: []}}\n',
+    );
+    const wrong = thrown(() =>
+      planCwl({ workflowFile: join(dir, 'tool.cwl'), inputFiles: [join(dir, 'wrong.yaml')] }),
+    );
+    const typo = thrown(() => planCwl({ workflowFile: join(dir, 'typo.cwl'), inputFiles: [] }));
+    const lost = thrown(() => planCwl({ workflowFile: join(dir, 'lost-step.cwl'), inputFiles: [] }));
+    expect([wrong.exitCode, typo.exitCode, lost.exitCode]).toEqual([2, 2, 2]);
+    expect(typo.message).toMatch(/unknown type "Strin" \(did you mean "string"\?\)/);
+    expect(lost.message).toMatch(/step "s" runs "nope\.cwl", which does not exist/);
+  });
+
   it("uploads the local files of DiracX's input_sandbox in a hints file and sends them as inputSandbox", async () => {
     const hintsFile = join(dir, 'snake-hints.yaml');
     writeFileSync(hintsFile, 'input_sandbox: [input_b.txt, "LFN:/vo/x.txt"]\n');
     const { plans, upload } = fakeUploader();
-    const plan = planCwl({ workflowFile: join(dir, 'tool.cwl'), inputFiles: [], hintsFile });
+    const plan = planCwl({
+      workflowFile: join(dir, 'tool.cwl'),
+      inputFiles: [join(dir, 'two.yaml')],
+      hintsFile,
+    });
     const [chunk] = await plan.prepare(upload, noProgress);
     const body = chunk?.body as { hints: Record<string, unknown> };
     expect(plans.map((p) => p.entries)).toEqual([['input_a.txt'], ['input_b.txt']]);
