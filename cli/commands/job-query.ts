@@ -51,7 +51,8 @@ export async function showStatus(api: JobApi, ids: readonly number[], json: bool
     );
     rows.push(...page.rows);
   }
-  print(out, json ? toJson(rows) : formatRecords(out, statusColumns, rows));
+  // No table at all when none was found: only the error below, not an empty line before it.
+  if (json || rows.length > 0) print(out, json ? toJson(rows) : formatRecords(out, statusColumns, rows));
   const found = new Set(rows.map((row) => row.JobID));
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length > 0) {
