@@ -184,15 +184,15 @@ function withSandbox(
 }
 
 /**
- * Runs a local check; a CWL problem becomes an error naming the file and every issue. It is a usage
- * error, as an unreadable or unparsable file is: nothing was sent, the file is what to fix.
+ * Runs a local check; a CWL problem becomes an error naming the file and every issue. It exits with
+ * 1, as the API's refusal of the same content would (and as transformations and productions do).
  */
 function checked<T>(file: string, check: () => T): T {
   try {
     return check();
   } catch (error) {
     if (error instanceof CwlValidationError)
-      throw new CliError(`${file}: ${error.message}`, USAGE, { cause: error });
+      throw new CliError(`${file}: ${error.message}`, 1, { cause: error });
     throw error;
   }
 }

@@ -153,7 +153,7 @@ describe('Preparing submissions', () => {
     );
   });
 
-  it('makes an invalid document or input object a usage error (2), as an unparsable one is', () => {
+  it('makes a document that cannot be packed a usage error (2), as an unparsable one is, and content the API would refuse 1', () => {
     writeFileSync(
       join(dir, 'typo.cwl'),
       'cwlVersion: v1.2\nclass: CommandLineTool\ninputs: {x: Strin}\noutputs: {}\n',
@@ -167,7 +167,7 @@ describe('Preparing submissions', () => {
     );
     const typo = thrown(() => planCwl({ workflowFile: join(dir, 'typo.cwl'), inputFiles: [] }));
     const lost = thrown(() => planCwl({ workflowFile: join(dir, 'lost-step.cwl'), inputFiles: [] }));
-    expect([wrong.exitCode, typo.exitCode, lost.exitCode]).toEqual([2, 2, 2]);
+    expect([wrong.exitCode, typo.exitCode, lost.exitCode]).toEqual([1, 1, 2]);
     expect(typo.message).toMatch(/unknown type "Strin" \(did you mean "string"\?\)/);
     expect(lost.message).toMatch(/step "s" runs "nope\.cwl", which does not exist/);
   });
