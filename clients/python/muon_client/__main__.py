@@ -1,7 +1,9 @@
 """`python3 -m muon_client ...`: the client's calls from a shell, for scripts that do not import it.
 
 Each command prints JSON (one document) or, for submissions, one job id per line, as
-`muon job submit` does; a refusal prints the API's detail on stderr and exits 1.
+`muon job submit` does; a refusal prints the API's detail on stderr and exits 1, as does `status`
+for a job it does not find (after printing those it found). A file that cannot be read exits with 2,
+as argparse's usage errors do, before anything is sent.
 """
 from __future__ import annotations
 
@@ -45,20 +47,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class UsageError(Exception):
+    """A command that cannot be carried out as written (a file that cannot be read): exit 2."""
+
+
+class NotFound(MuonError):
+    """Some of the jobs asked for were not found: `result` holds those that were."""
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def _read_text(file: str, what: str) -> str:
+    try:
+        return Path(file).read_text("utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"Cannot read the {what} {file}: no such file.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"Cannot read the {what} {file}: {error}.") from None
+
+
 def run(argv: Optional[List[str]] = None) -> Any:
     args = _parser().parse_args(argv)
+    # Local files are read before the client looks for an API and a token.
+    texts = [_read_text(f, "JDL") for f in args.files] if args.command == "submit-jdl" else []
     client = MuonClient(api_url=args.api_url, token_file=args.token_file)
     if args.command == "whoami":
         return client.whoami()
     if args.command == "submit-jdl":
-        jobs = client.submit_jdl([Path(f).read_text("utf-8") for f in args.files])
+        jobs = client.submit_jdl(texts)
         return "\n".join(str(job["JobID"]) for job in jobs)
     if args.command == "submit-cwl":
         hints = read_document(args.hints, "hints file") if args.hints else None
         jobs = client.submit_cwl(args.document, args.inputs or None, hints)
         return "\n".join(str(job["JobID"]) for job in jobs)
     if args.command == "status":
-        return {str(k): v for k, v in client.status(args.job_ids).items()}
+        found = {str(k): v for k, v in client.status(args.job_ids).items()}
+        missing = [str(i) for i in args.job_ids if str(i) not in found]
+        if missing:
+            raise NotFound(f"No job {', '.join(missing)} (or not one you may see).", found)
+        return found
     if args.command == "kill":
         return client.kill(args.job_ids)
     if args.command == "wait":
@@ -77,6 +106,14 @@ def run(argv: Optional[List[str]] = None) -> Any:
 def main(argv: Optional[List[str]] = None) -> int:
     try:
         result = run(argv)
+    except UsageError as error:
+        print(f"muon: {error}", file=sys.stderr)
+        return 2
+    except NotFound as error:
+        if error.result:
+            print(json.dumps(error.result, indent=2))
+        print(f"muon: {error}", file=sys.stderr)
+        return 1
     except MuonError as error:
         print(f"muon: {error}", file=sys.stderr)
         return 1

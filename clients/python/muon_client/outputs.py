@@ -67,12 +67,13 @@ def localize(output: Any, root: Path, data: bool, downloads: Dict[str, Path]) ->
 
 def download_outputs(client: "MuonClient", job_id: int, directory: str, data: bool) -> Dict[str, Any]:
     root = Path(directory).resolve()
-    root.mkdir(parents=True, exist_ok=True)
     references: List[str] = client.request("GET", f"/api/jobs/{job_id}/sandbox").body.get("Output", [])
     reported: Dict[str, Any] = client.request("GET", f"/api/jobs/{job_id}/outputs").body or {}
     if not references and not reported:
         job = client.job(job_id)
         raise MuonError(f"Job {job_id} has no output yet: it is {job.get('Status')} ({job.get('MinorStatus')}).")
+    # Made only now: a job that is not there, not yours or without outputs leaves no empty directory.
+    root.mkdir(parents=True, exist_ok=True)
     unpacked: List[str] = []
     for reference in references:
         unpacked.extend(sandbox.unpack(sandbox.download(client, reference), str(root)))

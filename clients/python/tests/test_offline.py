@@ -129,3 +129,56 @@ class OutputObjects(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CommandLine(unittest.TestCase):
+    """`python3 -m muon_client`: exit codes and what is left behind, with a client that answers offline."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.root = Path(self.dir.name)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def run_main(self, argv, client=None):
+        from unittest import mock
+
+        from muon_client import __main__ as cli
+
+        out, err = io.StringIO(), io.StringIO()
+        with mock.patch.object(cli, "MuonClient", lambda **_: client), mock.patch("sys.stdout", out), mock.patch(
+            "sys.stderr", err
+        ):
+            code = cli.main(argv)
+        return code, out.getvalue(), err.getvalue()
+
+    def test_a_jdl_file_that_is_not_there_is_a_usage_error_without_a_traceback(self):
+        code, out, err = self.run_main(["submit-jdl", str(self.root / "nope.jdl")])
+        self.assertEqual((code, out), (2, ""))
+        self.assertEqual(err, f"muon: Cannot read the JDL {self.root / 'nope.jdl'}: no such file.\n")
+
+    def test_status_of_a_job_not_found_prints_those_found_and_exits_1(self):
+        class Client:
+            def status(self, ids):
+                return {1: {"JobID": 1, "Status": "Done"}}
+
+        code, out, err = self.run_main(["status", "1", "999999"], Client())
+        self.assertEqual(code, 1)
+        self.assertEqual(json.loads(out), {"1": {"JobID": 1, "Status": "Done"}})
+        self.assertEqual(err, "muon: No job 999999 (or not one you may see).\n")
+
+    def test_output_of_a_job_that_is_not_there_leaves_no_directory(self):
+        from muon_client.outputs import download_outputs
+
+        class Client:
+            def request(self, method, path, body=None, **options):
+                raise MuonError(f"{method} {path}: 404 Job 99999 does not exist.", 404)
+
+            def download_outputs(self, job_id, directory, data=False):
+                return download_outputs(self, job_id, directory, data)
+
+        code, _, err = self.run_main(["output", "99999", "--dir", str(self.root / "job-99999")], Client())
+        self.assertEqual(code, 1)
+        self.assertIn("404 Job 99999 does not exist.", err)
+        self.assertFalse((self.root / "job-99999").exists())
