@@ -4,12 +4,12 @@
  * to the unpacked sandbox) and, on request, its `lfn:` locations (downloaded into `outputs/`)
  * become local `file://` locations. `muon job output` and `muon cwl-runner` build on these.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ApiClient } from '#cli/client.ts';
 import { downloadData } from '#cli/data.ts';
-import { CliError } from '#cli/errors.ts';
+import { CliError, USAGE } from '#cli/errors.ts';
 import { fetchSandbox } from '#cli/sandbox.ts';
 import { unpackSafely } from '#cli/unpack.ts';
 import { forEachLimited, mapLimited } from '#shared/concurrency.ts';
@@ -150,6 +150,7 @@ export async function downloadJobOutputs(
   options: { dir: string; data: boolean },
 ): Promise<DownloadedOutputs> {
   const dir = resolve(options.dir);
+  await assertNotAFile(dir);
   const [{ body: sandboxes }, { body: outputs }] = await Promise.all([
     client.request<JobSandboxes>('GET', `/api/jobs/${jobId}/sandbox`),
     client.request<JobOutputs>('GET', `/api/jobs/${jobId}/outputs`),
@@ -162,7 +163,7 @@ export async function downloadJobOutputs(
     throw new CliError(`Job ${jobId} has no output yet: it is ${job.Status} (${job.MinorStatus}).`);
   }
 
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir);
   const unpacked = await unpackOutputSandboxes(client, sandboxes.Output, dir);
 
   const localized =
@@ -196,4 +197,26 @@ export async function downloadJobOutputs(
     data,
     ...(outputObject ? { outputObject } : {}),
   };
+}
+
+/** A directory to download into that is a file already is a usage error, found before any request. */
+async function assertNotAFile(dir: string): Promise<void> {
+  const found = await stat(dir).catch(() => undefined);
+  if (found && !found.isDirectory()) {
+    throw new CliError(`${dir} is a file, not a directory: give another directory (--dir).`, USAGE);
+  }
+}
+
+/** Makes `dir`, saying which directory could not be made and why instead of a stack trace. */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why =
+      code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of it is a file' : message;
+    throw new CliError(`Cannot make the directory ${dir}: ${why}; give another directory (--dir).`, 1, {
+      cause: error,
+    });
+  }
 }

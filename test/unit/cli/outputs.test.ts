@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { insideDir, localizeOutputObject } from '#cli/outputs.ts';
+import type { ApiClient } from '#cli/client.ts';
+import { CliError } from '#cli/errors.ts';
+import { downloadJobOutputs, insideDir, localizeOutputObject } from '#cli/outputs.ts';
 
 const dir = '/home/alice/job-17';
 const url = (path: string) => pathToFileURL(path).href;
@@ -133,5 +137,43 @@ describe('localizeOutputObject (the CWL output object on the user machine)', () 
     expect(insideDir(dir, 'outputs/a/b.txt')).toBe(join(dir, 'outputs/a/b.txt'));
     expect(() => insideDir(dir, '..')).toThrow();
     expect(() => insideDir(dir, '')).toThrow();
+  });
+});
+
+describe('downloadJobOutputs into a path that cannot be a directory', () => {
+  it('refuses a file given as the directory before asking the API anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muon-out-'));
+    const file = join(dir, 'afile');
+    writeFileSync(file, 'x');
+    const asked: string[] = [];
+    const client = {
+      request: async (_method: string, path: string) => {
+        asked.push(path);
+        throw new Error('not asked');
+      },
+    } as unknown as ApiClient;
+    const error = await downloadJobOutputs(client, 1, { dir: file, data: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(2);
+    expect((error as CliError).message).toBe(
+      `${file} is a file, not a directory: give another directory (--dir).`,
+    );
+    expect(asked).toEqual([]);
+  });
+
+  it('says which directory cannot be made when a part of its path is a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muon-out-'));
+    writeFileSync(join(dir, 'afile'), 'x');
+    const client = {
+      request: async (_method: string, path: string) => ({
+        body: path.endsWith('/sandbox') ? { Input: [], Output: ['SB:x'] } : {},
+      }),
+    } as unknown as ApiClient;
+    const target = join(dir, 'afile', 'sub');
+    await expect(downloadJobOutputs(client, 1, { dir: target, data: false })).rejects.toThrow(
+      new CliError(
+        `Cannot make the directory ${target}: a part of it is a file; give another directory (--dir).`,
+      ),
+    );
   });
 });
