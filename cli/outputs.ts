@@ -203,7 +203,7 @@ export async function downloadJobOutputs(
 async function assertNotAFile(dir: string): Promise<void> {
   const found = await stat(dir).catch(() => undefined);
   if (found && !found.isDirectory()) {
-    throw new CliError(`${dir} is a file, not a directory: give another directory (--dir).`, USAGE);
+    throw new CliError(`${dir} is a file, not a directory: give another directory.`, USAGE);
   }
 }
 
@@ -215,7 +215,7 @@ async function makeDir(dir: string): Promise<void> {
     const { code, message } = error as NodeJS.ErrnoException;
     const why =
       code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of it is a file' : message;
-    throw new CliError(`Cannot make the directory ${dir}: ${why}; give another directory (--dir).`, 1, {
+    throw new CliError(`Cannot make the directory ${dir}: ${why}; give another directory.`, 1, {
       cause: error,
     });
   }

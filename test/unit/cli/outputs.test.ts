@@ -156,7 +156,7 @@ describe('downloadJobOutputs into a path that cannot be a directory', () => {
     expect(error).toBeInstanceOf(CliError);
     expect((error as CliError).exitCode).toBe(2);
     expect((error as CliError).message).toBe(
-      `${file} is a file, not a directory: give another directory (--dir).`,
+      `${file} is a file, not a directory: give another directory.`,
     );
     expect(asked).toEqual([]);
   });
@@ -172,7 +172,7 @@ describe('downloadJobOutputs into a path that cannot be a directory', () => {
     const target = join(dir, 'afile', 'sub');
     await expect(downloadJobOutputs(client, 1, { dir: target, data: false })).rejects.toThrow(
       new CliError(
-        `Cannot make the directory ${target}: a part of it is a file; give another directory (--dir).`,
+        `Cannot make the directory ${target}: a part of it is a file; give another directory.`,
       ),
     );
   });
