@@ -431,7 +431,13 @@ export const functions = {
     entry: 'functions/data-manager.ts',
     timeoutSeconds: 10,
     memoryMb: 512,
-    tables: { fileCatalog: 'readWrite', fileMetadata: 'readWrite', jobs: 'read', pilots: 'read' },
+    tables: {
+      fileCatalog: 'readWrite',
+      fileMetadata: 'readWrite',
+      jobs: 'read',
+      pilots: 'read',
+      transformations: 'read',
+    },
     queues: { catalogEvents: 'send' },
     bucket: 'readWrite',
     routes: [

@@ -2,7 +2,8 @@
  * Who may write and list which LFNs. Every LFN starts with `/<vo>/`, and no identity crosses VOs.
  * A payload token writes for its job, under the job owner's user directory or where the job asked
  * its outputs to go (OutputPath, and LFNs named in its OutputData), but never in another user's
- * directory; a normal user writes under their own user directory. Listing is for a user's own
+ * directory nor another owner's transformation outputs; a normal user writes under their own user
+ * directory. Listing is for a user's own
  * directory, or anywhere for a JobAdministrator; replicas and downloads are open to the whole VO,
  * as in DIRAC's catalog.
  */
@@ -60,6 +61,20 @@ export function assertJobMayWrite(job: WritingJob, lfn: string): void {
       `Job ${job.jobId} may not write ${lfn}: it is in another user's directory; the job's owner's is ${home}.`,
     );
   }
+}
+
+/**
+ * The transformation whose outputs directory (`/<vo>/prod/<id>`, shared/transformations/job.ts's
+ * taskOutputPath) holds `lfn`: its id, 0 for any other path under `/<vo>/prod`, undefined outside
+ * it. Only the transformation owner's jobs write there (shared/data/service.ts checks the owner):
+ * another user's job naming it as OutputPath could replace a production's outputs, or plant files
+ * its next step would take as input.
+ */
+export function productionAreaOf(vo: string, lfn: string): number | undefined {
+  const root = `/${vo}/prod`;
+  if (!isWithin(lfn, root)) return undefined;
+  const id = /^[1-9][0-9]{0,15}$/.exec(lfn.slice(root.length + 1).split('/')[0] ?? '')?.[0];
+  return id !== undefined && Number.isSafeInteger(Number(id)) ? Number(id) : 0;
 }
 
 /** A normal user writing on their own behalf: only under their own user directory. */

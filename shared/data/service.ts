@@ -14,7 +14,13 @@ import {
   showMetadata,
 } from '#shared/catalog/service.ts';
 import { listChildren } from '#shared/catalog/store.ts';
-import { assertInVo, assertJobMayWrite, assertMayList, assertUserMayWrite } from '#shared/data/access.ts';
+import {
+  assertInVo,
+  assertJobMayWrite,
+  assertMayList,
+  assertUserMayWrite,
+  productionAreaOf,
+} from '#shared/data/access.ts';
 import { directoryPath, lfnProblem } from '#shared/data/lfn.ts';
 import {
   type DownloadSource,
@@ -43,6 +49,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '#shared/errors.t
 import { listReplicas, type ReplicaRecord } from '#shared/files/catalog.ts';
 import { isAdministrator, mayAccess } from '#shared/jobs/access.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
+import { getTransformation } from '#shared/transformations/store/transformations.ts';
 
 export type DataManagerDeps = Pick<Deps, 'aws' | 'resources' | 'config' | 'now'>;
 
@@ -65,6 +72,20 @@ export function createDataManager(deps: DataManagerDeps) {
       throw new ForbiddenError(`You may not write data for job ${jobId}: it is not yours to run.`);
     }
     assertJobMayWrite(job, lfn);
+    const transformationId = productionAreaOf(job.vo, lfn);
+    if (transformationId === undefined) return;
+    const store = { dynamo, table: tableName(deps.resources, 'transformations') };
+    const owning = transformationId > 0 ? await getTransformation(store, transformationId) : undefined;
+    if (
+      !owning ||
+      owning.vo !== job.vo ||
+      owning.owner !== job.owner ||
+      owning.ownerGroup !== job.ownerGroup
+    ) {
+      throw new ForbiddenError(
+        `Job ${jobId} may not write ${lfn}: /${job.vo}/prod/<id> holds the outputs of transformation <id>, which only its owner's jobs write.`,
+      );
+    }
   }
 
   async function replicasOf(identity: Identity, lfn: string): Promise<ReplicaRecord[]> {

@@ -2,7 +2,9 @@
  * A job's owner chooses its OutputPath and OutputData, so writing "for a job" must not reach further
  * than its owner may: alice's job that names bob's directory (or the whole VO) as where its outputs
  * go writes nothing there, neither with her own token and the JobID nor with the job's payload
- * token; it still writes under alice's directory and a VO path outside the users' directories.
+ * token; it still writes under alice's directory and a VO path outside the users' directories. Nor
+ * does bob's job write in the outputs directory of alice's transformation (`/<vo>/prod/<id>`), where
+ * it could replace her production's files or plant inputs for its next step.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, type HeldJob, submitAndWait, takeJob } from '#test/integration/support/identities.ts';
@@ -13,6 +15,7 @@ import {
   startTestRuntime,
   type TestRuntime,
 } from '#test/integration/support/runtime.ts';
+import { concatTool, submitTransformation } from '#test/integration/support/transformations.ts';
 
 const vo = 'vo.example.org';
 const bobHome = `/${vo}/user/b/bob`;
@@ -89,5 +92,32 @@ describe("Writing data for a job stays out of other users' directories", () => {
       ...bob,
     });
     expect(response.status).toBe(200);
+  });
+
+  it("refuses bob's job alice's transformation outputs, and /<vo>/prod paths of no transformation", async () => {
+    const transformationId = await submitTransformation(runtime, {
+      name: 'alice prod',
+      cwl: concatTool,
+      inputQuery: [{ key: 'dataset', op: '=', values: ['none-yet'] }],
+      groupSize: 1,
+    });
+    const prod = `/${vo}/prod`;
+    const bob = await asOtherUser(runtime, 'bob');
+    const submitted = await runtime.api('/api/jobs/jdl', {
+      method: 'POST',
+      json: [`Executable = "echo"; OutputPath = "${prod}";`],
+      ...bob,
+    });
+    const [{ JobID: bobsJob }] = (await submitted.json()) as [{ JobID: number }];
+    const intoAlices = await upload(`${prod}/${transformationId}/1/out.txt`, bobsJob, bob);
+    expect(intoAlices.status).toBe(403);
+    expect((await bodyOf(intoAlices)).detail).toMatch(/only its owner's jobs write/);
+    for (const lfn of [`${prod}/999999/1/out.txt`, `${prod}/x/out.txt`, `${prod}/out.txt`]) {
+      expect((await upload(lfn, bobsJob, bob)).status, lfn).toBe(403);
+    }
+    // alice's own job (the owner's, as her transformation's tasks are) writes there.
+    const toVo = jobs[2] as HeldJob;
+    const own = await upload(`${prod}/${transformationId}/1/out.txt`, toVo.jobId, asPayload(toVo));
+    expect(own.status, JSON.stringify(await bodyOf(own))).toBe(200);
   });
 });
