@@ -24,14 +24,20 @@ export function assertInVo(identity: Identity, lfn: string): void {
 /**
  * Where a job's outputs may go: its owner's user directory, its OutputPath when that is an LFN of
  * the VO (a relative one is under the user directory anyway), and the LFNs and output paths its
- * OutputData names (JDL `LFN:/...` items; CWL `dirac:Job` entries, kept as JSON).
+ * OutputData names (JDL `LFN:/...` items; CWL `dirac:Job` entries, kept as JSON). A path above the
+ * users' or the productions' directories (`/<vo>`, `/<vo>/user`, `/<vo>/prod`) is no root: writing
+ * there, directory metadata above all, reaches every file below (inherited metadata would feed
+ * every user's files to every catalog query that names it).
  */
 export function jobOutputRoots(job: WritingJob): string[] {
   const roots = [userDirectory(job.vo, job.owner)];
+  const shared = [`/${job.vo}/user`, `/${job.vo}/prod`];
   const add = (candidate: unknown) => {
     if (typeof candidate !== 'string') return;
     const lfn = candidate.replace(/^lfn:/i, '').replace(/\/+$/, '');
-    if (isLfn(lfn) && isWithin(lfn, `/${job.vo}`)) roots.push(lfn);
+    if (!isLfn(lfn) || !isWithin(lfn, `/${job.vo}`)) return;
+    if (shared.some((area) => isWithin(area, lfn))) return;
+    roots.push(lfn);
   };
   add(job.description.outputPath);
   for (const item of job.description.outputData) {

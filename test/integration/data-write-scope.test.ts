@@ -2,7 +2,8 @@
  * A job's owner chooses its OutputPath and OutputData, so writing "for a job" must not reach further
  * than its owner may: alice's job that names bob's directory (or the whole VO) as where its outputs
  * go writes nothing there, neither with her own token and the JobID nor with the job's payload
- * token; it still writes under alice's directory and a VO path outside the users' directories. Nor
+ * token, nor sets directory metadata above every file (the VO's root); it still writes under alice's
+ * directory. Nor
  * does bob's job write in the outputs directory of alice's transformation (`/<vo>/prod/<id>`), where
  * it could replace her production's files or plant inputs for its next step.
  */
@@ -57,7 +58,12 @@ describe("Writing data for a job stays out of other users' directories", () => {
     ] as const) {
       const response = await upload(lfn, job?.jobId ?? 0);
       expect(response.status, `job ${job?.jobId}`).toBe(403);
-      expect((await bodyOf(response)).detail).toMatch(/another user's directory/);
+      // bob's home as OutputPath or OutputData: refused as his; the VO's root is no root at all.
+      expect((await bodyOf(response)).detail).toMatch(
+        job === jobs[2]
+          ? /may write only under \/vo.example.org\/user\/a\/alice;/
+          : /another user's directory/,
+      );
     }
   });
 
@@ -77,10 +83,11 @@ describe("Writing data for a job stays out of other users' directories", () => {
     expect(response.status).toBe(403);
   });
 
-  it("still writes under the owner's directory and a VO path outside the users' directories", async () => {
+  it("still writes under the owner's directory, and nowhere else for an OutputPath of /<vo>", async () => {
     const toVo = jobs[2] as HeldJob;
     expect((await upload(`${aliceHome}/out.txt`, toVo.jobId, asPayload(toVo))).status).toBe(200);
-    expect((await upload(`/${vo}/data/run1/out.txt`, toVo.jobId, asPayload(toVo))).status).toBe(200);
+    // The VO's root is no root of the job's outputs: what is written there reaches every file.
+    expect((await upload(`/${vo}/data/run1/out.txt`, toVo.jobId, asPayload(toVo))).status).toBe(403);
     expect((await upload(`${aliceHome}/out.txt`, toVo.jobId)).status).toBe(200);
   });
 
@@ -105,19 +112,42 @@ describe("Writing data for a job stays out of other users' directories", () => {
     const bob = await asOtherUser(runtime, 'bob');
     const submitted = await runtime.api('/api/jobs/jdl', {
       method: 'POST',
-      json: [`Executable = "echo"; OutputPath = "${prod}";`],
+      json: [
+        `Executable = "echo"; OutputPath = "${prod}/${transformationId}"; OutputData = {"LFN:${prod}/999999/1/out.txt", "LFN:${prod}/x/out.txt"};`,
+      ],
       ...bob,
     });
     const [{ JobID: bobsJob }] = (await submitted.json()) as [{ JobID: number }];
     const intoAlices = await upload(`${prod}/${transformationId}/1/out.txt`, bobsJob, bob);
     expect(intoAlices.status).toBe(403);
     expect((await bodyOf(intoAlices)).detail).toMatch(/only its owner's jobs write/);
-    for (const lfn of [`${prod}/999999/1/out.txt`, `${prod}/x/out.txt`, `${prod}/out.txt`]) {
-      expect((await upload(lfn, bobsJob, bob)).status, lfn).toBe(403);
+    for (const lfn of [`${prod}/999999/1/out.txt`, `${prod}/x/out.txt`]) {
+      const response = await upload(lfn, bobsJob, bob);
+      expect(response.status, lfn).toBe(403);
+      expect((await bodyOf(response)).detail).toMatch(/only its owner's jobs write/);
     }
     // alice's own job (the owner's, as her transformation's tasks are) writes there.
-    const toVo = jobs[2] as HeldJob;
-    const own = await upload(`${prod}/${transformationId}/1/out.txt`, toVo.jobId, asPayload(toVo));
+    const hers = await runtime.api('/api/jobs/jdl', {
+      method: 'POST',
+      json: [`Executable = "echo"; OutputPath = "${prod}/${transformationId}";`],
+    });
+    const [{ JobID: alicesJob }] = (await hers.json()) as [{ JobID: number }];
+    const own = await upload(`${prod}/${transformationId}/1/out.txt`, alicesJob);
     expect(own.status, JSON.stringify(await bodyOf(own))).toBe(200);
+  });
+
+  it('refuses directory metadata on the VO root through a job whose OutputPath is the VO', async () => {
+    const toVo = jobs[2] as HeldJob;
+    for (const path of [`/${vo}`, `/${vo}/user`, `/${vo}/prod`]) {
+      const response = await runtime.api('/api/data/metadata', {
+        method: 'POST',
+        json: { Path: path, Metadata: { poisoned: 'yes' }, JobID: toVo.jobId },
+      });
+      expect(response.status, path).toBe(403);
+    }
+    const inherited = await bodyOf(
+      await runtime.api(`/api/data/metadata?path=${encodeURIComponent(`${aliceHome}/out.txt`)}`),
+    );
+    expect(JSON.stringify(inherited)).not.toMatch(/poisoned/);
   });
 });
