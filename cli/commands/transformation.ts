@@ -35,6 +35,8 @@ const names: Record<string, string> = {
   max_reset: 'maxReset',
 };
 
+const snakeNames = Object.fromEntries(Object.entries(names).map(([snake, camel]) => [camel, snake]));
+
 function transformationId(text: string): string {
   if (!/^[1-9]\d{0,15}$/.test(text)) throw new CliError(`"${text}" is not a transformation id.`, USAGE);
   return text;
@@ -66,9 +68,15 @@ export function readTransformation(toolFile: string, metadataFile: string | unde
   spec.cwl = document;
   const checked = transformationSpecSchema.safeParse(spec);
   if (!checked.success) {
-    const problems = checked.error.issues.map(
-      (issue) => `  ${issue.path.join('.') || '(top)'}: ${issue.message}`,
-    );
+    const problems = checked.error.issues.map((issue) => {
+      const [first, ...rest] = issue.path.map(String);
+      if (first === undefined) return `  (top): ${issue.message}`;
+      // A required field left out: say so under the name the docs give it (dirac-cwl's), rather
+      // than only what its value should have been.
+      if (spec[first] === undefined && rest.length === 0)
+        return `  ${snakeNames[first] ?? first}: missing (${issue.message})`;
+      return `  ${issue.path.join('.')}: ${issue.message}`;
+    });
     throw new CliError(`${where}: the transformation is not valid:\n${problems.join('\n')}`, 1);
   }
   return spec;

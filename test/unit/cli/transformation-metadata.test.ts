@@ -1,0 +1,30 @@
+/** `muon transformation submit --metadata`: a required field left out is named as missing. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readTransformation } from '#cli/commands/transformation.ts';
+
+const generate = join(import.meta.dirname, '../../../examples/production/generate.cwl');
+
+function metadata(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'muon-tr-')), 't.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('readTransformation', () => {
+  it('says a required field is missing, under dirac-cwl’s name', () => {
+    const file = metadata('tasks: 2\n');
+    expect(() => readTransformation(generate, file)).toThrow(
+      `${file}: the transformation is not valid:\n  group_size: missing (the group size is a whole number of files)`,
+    );
+  });
+
+  it('names a field that is there but wrong as before (muon’s name)', () => {
+    const file = metadata('tasks: 2\ngroup_size: 0\n');
+    expect(() => readTransformation(generate, file)).toThrow(
+      `${file}: the transformation is not valid:\n  groupSize: the group size is at least 1`,
+    );
+  });
+});
