@@ -98,16 +98,16 @@ function servedIdentity(identity: Identity, config: HttpDeps['config']): Identit
     throw new ForbiddenError(`This deployment does not serve the virtual organisation "${identity.vo}".`);
   const group = vo.groups[identity.group];
   if (!group) throw new ForbiddenError(`"${identity.group}" is not a group of ${identity.vo}.`);
+  // The configuration's group bounds the token's properties: a token says what its group had when
+  // it was issued (days ago for a development token), and a property the configuration has since
+  // taken from the group, or never gave it, must not act (DIRAC reads them from its Registry).
+  const held = identity.properties.filter((property) => group.properties.includes(property));
   // DIRAC's JobSharing is a property of the group (its Registry entry), which the configuration's
   // `jobSharing` flag holds: the same flag that gives the group one fair-share slot.
-  if (
-    group.jobSharing &&
-    identity.jobId === undefined &&
-    !identity.properties.includes(properties.jobSharing)
-  ) {
-    return { ...identity, properties: [...identity.properties, properties.jobSharing] };
+  if (group.jobSharing && identity.jobId === undefined && !held.includes(properties.jobSharing)) {
+    held.push(properties.jobSharing);
   }
-  return identity;
+  return { ...identity, properties: held };
 }
 
 function decodeBody(event: HttpEvent, schema: z.ZodType): unknown {
