@@ -46,6 +46,20 @@ export type SandboxUploader = ReturnType<typeof createSandboxUploader>;
 export interface Chunk {
   readonly body: unknown;
   readonly jobs: number;
+  /** The file each entry of the body came from (a JDL, an input object), to name it in a refusal. */
+  readonly sources?: readonly string[];
+}
+
+/**
+ * The API names a refused entry by its place in the request (`jdl[3]: ...`, `inputs[0]: ...`);
+ * the user gave files, so each such line also names the file the entry came from.
+ */
+export function nameSources(message: string, sources: readonly string[] | undefined): string {
+  if (!sources) return message;
+  return message.replace(/^((?:jdl|inputs)\[(\d+)\])/gm, (whole: string, _at: string, index: string) => {
+    const source = sources[Number(index)];
+    return source === undefined ? whole : `${whole} (${source})`;
+  });
 }
 
 /**
@@ -88,8 +102,12 @@ export async function sendChunks(
   for (const [index, chunk] of chunks.entries()) {
     try {
       submitted.push(...(await api.submit(path, chunk.body, chunkKey(key.value, index, chunks.length))));
-    } catch (error) {
-      if (index === 0 || !(error instanceof CliError)) throw error;
+    } catch (caught) {
+      if (!(caught instanceof CliError)) throw caught;
+      const error = new CliError(nameSources(caught.message, chunk.sources), caught.exitCode, {
+        cause: caught,
+      });
+      if (index === 0) throw error;
       const total = chunks.reduce((sum, c) => sum + c.jobs, 0);
       const again = key.given
         ? 'Run the same command again'

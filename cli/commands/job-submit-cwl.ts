@@ -86,9 +86,10 @@ export function planCwl(submission: CwlSubmission): PreparedSubmission {
         ...(hints ? { hints } : {}),
       });
       if (jobs.length === 0) return [{ body: body(), jobs: 1 }];
-      return chunkUnits(jobs.map((job) => ({ value: job.order, jobs: 1 }))).map((orders) => ({
-        body: body(orders),
-        jobs: orders.length,
+      return chunkUnits(jobs.map((job) => ({ value: job, jobs: 1 }))).map((chunk) => ({
+        body: body(chunk.map((job) => job.order)),
+        jobs: chunk.length,
+        sources: chunk.map((job) => job.file),
       }));
     },
   };

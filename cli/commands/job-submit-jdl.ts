@@ -61,6 +61,7 @@ export function planJdl(files: readonly string[]): PreparedSubmission {
       return chunkUnits(units.map((unit) => ({ value: unit, jobs: unit.jobs }))).map((chunk) => ({
         body: chunk.map((unit) => unit.text),
         jobs: chunk.reduce((sum, unit) => sum + unit.jobs, 0),
+        sources: chunk.map((unit) => unit.file),
       }));
     },
   };

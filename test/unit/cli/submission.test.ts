@@ -64,6 +64,22 @@ describe('Bulk submission', () => {
     expect(keys).toEqual(['abc-1', 'abc-2', 'abc-3']);
     expect(submitted.map((job) => job.JobID)).toEqual([0, 1]);
   });
+
+  it('names the file of each entry the API refused by its place (jdl[1], inputs[0])', async () => {
+    const refused =
+      'POST /api/jobs/jdl failed (400): The submission was refused; nothing was stored. 2 problem(s):';
+    const api = {
+      submit: async (): Promise<InsertedJob[]> => {
+        throw new CliError(`${refused}\njdl[0]: CPUTime must be a number\njdl[2]: Executable is required`);
+      },
+    };
+    const chunk: Chunk = { body: ['x', 'y', 'z'], jobs: 3, sources: ['a.jdl', 'b.jdl', 'dir/c.jdl'] };
+    await expect(
+      sendChunks(api, '/api/jobs/jdl', [chunk], { value: 'k', given: false }, noProgress, []),
+    ).rejects.toThrow(
+      `${refused}\njdl[0] (a.jdl): CPUTime must be a number\njdl[2] (dir/c.jdl): Executable is required`,
+    );
+  });
 });
 
 /** The CliError `run` throws. */
@@ -272,6 +288,8 @@ describe('Preparing submissions', () => {
     expect(plan).toMatchObject({ jobs: 2500, uploads: false });
     const chunks = await plan.prepare(fakeUploader().upload, noProgress);
     expect(chunks.map((c) => c.jobs)).toEqual([1000, 1000, 500]);
+    expect(chunks[2]?.sources).toHaveLength(500);
+    expect(new Set(chunks.flatMap((c) => c.sources ?? []))).toEqual(new Set([file]));
     const last = ((chunks[2] as Chunk).body as string[]).at(-1) as string;
     expect(getString(parseJdl(last), 'Arguments')).toBe('2500');
     expect(getString(parseJdl(last), 'ParameterNumber')).toBe('2499');
