@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { loginToken } from '#cli/credentials.ts';
-import { CliError } from '#cli/errors.ts';
+import { CliError, USAGE } from '#cli/errors.ts';
 import { type LocalFile, readLocalFile, resolveHome } from '#local/home.ts';
 import { parseJson, stringifyJson } from '#shared/json.ts';
 
@@ -70,7 +70,28 @@ export function resolveApiUrl(
       'No API to talk to: pass --api-url, set MUON_API_URL, or start the local runtime with `muon local`.',
     );
   }
+  // A URL that is not one is said so, naming where it came from, instead of fetch's TypeError.
+  if (!isHttpUrl(apiUrl)) {
+    const from =
+      options.apiUrl !== undefined
+        ? '--api-url'
+        : env.MUON_API_URL !== undefined
+          ? 'MUON_API_URL'
+          : 'local.json';
+    throw new CliError(
+      `${from} "${apiUrl}" is not an http:// or https:// URL, e.g. http://127.0.0.1:8080.`,
+      USAGE,
+    );
+  }
   return apiUrl;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }
 
 export function resolveClient(options: ClientOptions, env = process.env): ApiClient {
