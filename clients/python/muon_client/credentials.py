@@ -190,6 +190,9 @@ def resolve_credentials(
         raise MuonError(
             "No API to talk to: pass api_url, set MUON_API_URL, or start the local runtime (`npm start`)."
         )
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https") or not urllib.parse.urlsplit(url).netloc:
+        source = "api_url" if api_url else "MUON_API_URL" if env.get("MUON_API_URL") else "local.json"
+        raise MuonError(f"{source} {url!r} is not an http:// or https:// URL, e.g. http://127.0.0.1:8080.")
     if token:
         return Credentials(url, token, "argument")
     if env.get("MUON_TOKEN"):

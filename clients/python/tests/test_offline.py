@@ -68,6 +68,13 @@ class Credentials(unittest.TestCase):
         with self.assertRaisesRegex(MuonError, "open to its group or others"):
             resolve_credentials(env=env)
 
+    def test_an_api_url_that_is_not_http_is_refused_naming_where_it_came_from(self):
+        for env, named in (({"MUON_API_URL": "notaurl"}, "MUON_API_URL 'notaurl'"), ({"MUON_API_URL": "ftp://h/"}, "MUON_API_URL 'ftp://h/'")):
+            with self.assertRaisesRegex(MuonError, f"^{named} is not an http:// or https:// URL"):
+                resolve_credentials(env={**self.env, **env})
+        with self.assertRaisesRegex(MuonError, "^api_url '127.0.0.1:8080' is not"):
+            resolve_credentials(api_url="127.0.0.1:8080", env=self.env)
+
     def test_without_an_api_says_how_to_name_one(self):
         with self.assertRaisesRegex(MuonError, "MUON_API_URL"):
             resolve_credentials(env=self.env)
