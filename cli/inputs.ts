@@ -20,8 +20,9 @@ export function readText(file: string, what = 'file'): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
     const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : message;
     throw new CliError(`Cannot read the ${what} ${file}: ${reason}.`, USAGE);
   }
 }

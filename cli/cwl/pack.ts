@@ -9,6 +9,7 @@
  * process stay as written (salad scopes them under the process id); only ids written absolutely
  * (`#tool/x`) follow their process when it is renamed.
  */
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { CliError, USAGE } from '#cli/errors.ts';
 import { isCwlVersion, upgradeProcess } from '#shared/cwl/index.ts';
@@ -80,7 +81,10 @@ class Packer {
     const { file, fragment } = isFile(reference)
       ? { file: resolve(reference), fragment: undefined }
       : resolveReference(resolve('muon-cwl-packer'), reference);
-    if (!isFile(file)) throw new CliError(`Cannot read the CWL document ${reference}: no such file.`, USAGE);
+    if (!isFile(file)) {
+      const reason = existsSync(file) ? 'it is a directory, not a file' : 'no such file';
+      throw new CliError(`Cannot read the CWL document ${reference}: ${reason}.`, USAGE);
+    }
     this.loader = this.loaded ?? new CwlLoader(dirname(file));
     const main = this.loader.load(file);
     if (!isRecord(main))

@@ -103,6 +103,15 @@ describe('packCwl', () => {
     expect(() => validateCwl(document)).not.toThrow();
   });
 
+  it('says a directory given as the document is one, and a missing one is missing', () => {
+    expect(failure(() => packCwl(path('pack')))).toBe(
+      `Cannot read the CWL document ${path('pack')}: it is a directory, not a file.`,
+    );
+    expect(failure(() => packCwl(path('pack/nowhere.cwl')))).toBe(
+      `Cannot read the CWL document ${path('pack/nowhere.cwl')}: no such file.`,
+    );
+  });
+
   it('leaves an already packed document as it is', () => {
     const original = parse(readFileSync(`${fixtures}packed-workflow.cwl`, 'utf8'));
     expect(pack('packed-workflow.cwl')).toEqual(original);

@@ -140,6 +140,10 @@ describe('Reading documents', () => {
     const missing = failure(() => readDocument(join(dir, 'missing.yaml'), 'input object'));
     expect(missing.message).toBe(`Cannot read the input object ${join(dir, 'missing.yaml')}: no such file.`);
     expect(missing.exitCode).toBe(2);
+    mkdirSync(join(dir, 'a-directory'), { recursive: true });
+    expect(failure(() => readDocument(join(dir, 'a-directory'), 'input object')).message).toBe(
+      `Cannot read the input object ${join(dir, 'a-directory')}: it is a directory, not a file.`,
+    );
     writeFileSync(join(dir, 'list.yaml'), '- 1\n- 2\n');
     expect(failure(() => readMapping(join(dir, 'list.yaml'), 'input object')).message).toMatch(
       /the input object must be a mapping/,
