@@ -5,10 +5,13 @@
  * batch was validated on; if another writer moved it first, the batch is validated again from
  * where the job is now, so a report never lands on a status it was not checked against.
  */
+import { rowsWithinLimit } from '#shared/jobs/history-limit.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 import {
   applyStatusUpdates,
+  type JobStatusFields,
+  type StatusHistoryEntry,
   type StatusUpdate,
   type TransitionRefusal,
 } from '#shared/jobs/status-updates.ts';
@@ -39,8 +42,9 @@ export async function reportStatuses(
   for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
     const applied = applyStatusUpdates(current, updates, { force: options.force });
     if (!applied.ok) return { ok: false, refusal: applied.error, job: current };
-    if (!applied.changed && applied.history.length === 0) return { ok: true, job: current, written: false };
-    const result = await writeTransition(store, reportWrite(current, applied, options.time), {
+    const history = rowsWithinLimit(current.history, current.status, applied.history);
+    if (!applied.changed && history.length === 0) return { ok: true, job: current, written: false };
+    const result = await writeTransition(store, reportWrite(current, applied.next, history, options.time), {
       readBack: true,
     });
     if (result.ok) return { ok: true, job: result.job, written: true, previous: result.previous };
@@ -52,10 +56,10 @@ export async function reportStatuses(
 
 function reportWrite(
   job: JobRecord,
-  applied: Extract<ReturnType<typeof applyStatusUpdates>, { ok: true }>,
+  next: JobStatusFields,
+  history: readonly StatusHistoryEntry[],
   time: string,
 ): TransitionWrite {
-  const { next } = applied;
   // A job killed while a pilot may run it: the pilot learns it with its next heartbeat.
   const killed = next.status === 'Killed' && job.status !== 'Killed' && onAPilot.includes(job.status);
   return {
@@ -73,7 +77,7 @@ function reportWrite(
       heartBeatTime: next.heartBeatTime,
     },
     ...(killed ? { commands: [{ command: 'Kill' as const, issuedAt: time }] } : {}),
-    history: applied.history,
+    history,
     guard: sameVersion(job.version),
   };
 }
