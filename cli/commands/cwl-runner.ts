@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiClient, type ClientOptions, flagOptions } from '#cli/client.ts';
 import { createJobApi, type InsertedJob } from '#cli/commands/job-api.ts';
 import { createSandboxUploader, sendChunks } from '#cli/commands/job-bulk.ts';
@@ -178,6 +178,14 @@ export function errorLines(text: string, limit: number): string[] {
   return tail.length <= limit ? tail : [...tail.slice(0, 2), '...', ...tail.slice(3 - limit)];
 }
 
+/** A number of seconds: anything else (`abc`, 0, -1) is a usage error, not NaN and no timeout at all. */
+function seconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new InvalidArgumentError('a positive number of seconds is needed.');
+  return value;
+}
+
 export function registerCwlRunner(program: Command): void {
   program
     .command('cwl-runner')
@@ -189,9 +197,9 @@ export function registerCwlRunner(program: Command): void {
     .option(
       '--poll <seconds>',
       'seconds between looks at a job, if the API does not long-poll (default 0.2)',
-      Number,
+      seconds,
     )
-    .option('--timeout <seconds>', 'give up after this many seconds', Number)
+    .option('--timeout <seconds>', 'give up after this many seconds', seconds)
     // cwltest passes these to every runner; muon has no use for them.
     .option('--basedir <dir>', 'ignored (cwltest passes it)')
     .option('--no-container', 'ignored: pilots run without containers unless a job asks and the node can')

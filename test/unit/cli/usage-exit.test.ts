@@ -21,6 +21,8 @@ describe('muon usage errors', () => {
     [['completion']],
     [['job', 'status', '1', '--bogus']],
     [['job', 'nonsense']],
+    [['cwl-runner', '--timeout', 'abc', 'tool.cwl']],
+    [['cwl-runner', '--poll', '0', 'tool.cwl']],
   ])('muon %j exits with 2', async (args) => {
     expect(await main(['node', 'muon', ...args])).toBe(2);
   });
