@@ -104,11 +104,15 @@ export function registerProduction(program: Command): void {
     .argument('<id>', 'the production id')
     .option('--json', 'print the status as JSON')
     .option('--wait', 'refresh until the production is Completed, Stopped or Cleaned')
-    .option('--interval <seconds>', 'seconds between refreshes with --wait', '5')
+    .option('--interval <seconds>', 'seconds between refreshes with --wait (at least 1)', '5')
     .action(
       async (id: string, options: { json?: boolean; wait?: boolean; interval: string }, command: Command) => {
-        const client = connect(command);
         const path = `/api/productions/${productionId(id)}`;
+        const interval = Number(options.interval);
+        if (!Number.isFinite(interval) || interval <= 0) {
+          throw new CliError(`--interval is a positive number of seconds, not "${options.interval}".`, USAGE);
+        }
+        const client = connect(command);
         for (;;) {
           const { body } = await client.request<ProductionView>('GET', path);
           const ended = ['Completed', 'Stopped', 'Cleaned'].includes(body.state);
@@ -117,9 +121,7 @@ export function registerProduction(program: Command): void {
             return;
           }
           if (out.isTTY) out.write(`\u001b[H\u001b[2J${formatProduction(body)}\n`);
-          await new Promise((resolve) =>
-            setTimeout(resolve, Math.max(1, Number(options.interval) || 5) * 1000),
-          );
+          await new Promise((resolve) => setTimeout(resolve, Math.max(1, interval) * 1000));
         }
       },
     );

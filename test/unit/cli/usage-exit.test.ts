@@ -23,6 +23,7 @@ describe('muon usage errors', () => {
     [['job', 'nonsense']],
     [['cwl-runner', '--timeout', 'abc', 'tool.cwl']],
     [['cwl-runner', '--poll', '0', 'tool.cwl']],
+    [['production', 'status', '1', '--wait', '--interval', 'abc']],
   ])('muon %j exits with 2', async (args) => {
     expect(await main(['node', 'muon', ...args])).toBe(2);
   });
