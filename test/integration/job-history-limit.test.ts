@@ -1,10 +1,10 @@
 /**
  * A job's history under a payload that reports its ApplicationStatus without end: the job item
  * stays writable (DynamoDB's 400 KB), so the job can still finish and be killed, and the rows that
- * move its major status are all kept (shared/jobs/history-limit.ts).
+ * move its major status are kept beyond the others' bound (shared/jobs/history-limit.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxHistoryRows } from '#shared/jobs/history-limit.ts';
+import { maxHistoryRows, maxHistoryRowsWithMoves } from '#shared/jobs/history-limit.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { StatusUpdate } from '#shared/jobs/status-updates.ts';
 import { getJob } from '#shared/jobs/store/read-jobs.ts';
@@ -85,6 +85,25 @@ describe("A job's history under endless status reports", () => {
     const finished = await read(1);
     expect(finished.status).toBe('Done');
     expect(finished.history.slice(-2).map((row) => row.resultingStatus)).toEqual(['Completing', 'Done']);
+  });
+
+  it('bounds rows that move the status too: a payload reporting Running and Stalled in turn', async () => {
+    await runningJob(3);
+    for (let batch = 0; batch < 15; batch += 1) {
+      const updates: StatusUpdate[] = Array.from({ length: 40 }, (_, i) => ({
+        time: at(1 + batch * 40 + i),
+        status: i % 2 === 0 ? 'Stalled' : 'Running',
+        applicationStatus: `${batch}/${i} `.padEnd(255, 'x'),
+        source: 'JobWrapper',
+      }));
+      expect((await reportStatuses(store, await read(3), updates, { time: at(2000), force: false })).ok).toBe(
+        true,
+      );
+    }
+    const cycled = await read(3);
+    expect(cycled.history).toHaveLength(maxHistoryRowsWithMoves);
+    expect(cycled.status).toBe('Running');
+    expect(cycled.applicationStatus).toBe('14/39 '.padEnd(255, 'x'));
   });
 
   it('lets the owner kill a job whose payload flooded its history', async () => {
