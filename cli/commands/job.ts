@@ -179,7 +179,9 @@ The sandboxes are unpacked into the directory, and the job's CWL output object i
     );
   job
     .command('parameters')
-    .description("a job's parameters (what its pilot and job wrapper reported: node, CPU, memory, ...)")
+    .description(
+      "a job's parameters: its pilot, and what its heartbeats reported (CPU, memory, load, disk, wall clock)",
+    )
     .argument('<id>', 'the job id')
     .option('--json', 'print the parameters as JSON')
     .action((id: string, options: { json?: boolean }, command: Command) =>
