@@ -89,7 +89,8 @@ export function planCwl(submission: CwlSubmission): PreparedSubmission {
       return chunkUnits(jobs.map((job) => ({ value: job, jobs: 1 }))).map((chunk) => ({
         body: body(chunk.map((job) => job.order)),
         jobs: chunk.length,
-        sources: chunk.map((job) => job.file),
+        // The job made from the file: a refusal may come from the document or the hints, not the file.
+        sources: chunk.map((job) => `the job of ${job.file}`),
       }));
     },
   };

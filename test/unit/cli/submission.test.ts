@@ -135,6 +135,7 @@ describe('Preparing submissions', () => {
       { data: { class: 'File', location: `${sandbox(2)}#data/numbers.txt` } },
       { data: { class: 'File', location: 'LFN:/vo/data/x.txt' } },
     ]);
+    expect(chunk?.sources).toEqual(['one.yaml', 'two.yaml'].map((f) => `the job of ${join(dir, f)}`));
   });
 
   it('sends one job without inputs when no input file is given', async () => {
