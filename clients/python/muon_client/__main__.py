@@ -15,7 +15,7 @@ from typing import Any, List, Optional
 
 from .client import MuonClient
 from .cwl import read_document
-from .errors import MuonError
+from .errors import LocalFileError, MuonError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,10 +47,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class UsageError(Exception):
-    """A command that cannot be carried out as written (a file that cannot be read): exit 2."""
-
-
 class NotFound(MuonError):
     """Some of the jobs asked for were not found: `result` holds those that were."""
 
@@ -63,9 +59,9 @@ def _read_text(file: str, what: str) -> str:
     try:
         return Path(file).read_text("utf-8")
     except FileNotFoundError:
-        raise UsageError(f"Cannot read the {what} {file}: no such file.") from None
+        raise LocalFileError(f"Cannot read the {what} {file}: no such file.") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"Cannot read the {what} {file}: {error}.") from None
+        raise LocalFileError(f"Cannot read the {what} {file}: {error}.") from None
 
 
 def run(argv: Optional[List[str]] = None) -> Any:
@@ -106,7 +102,8 @@ def run(argv: Optional[List[str]] = None) -> Any:
 def main(argv: Optional[List[str]] = None) -> int:
     try:
         result = run(argv)
-    except UsageError as error:
+    except LocalFileError as error:
+        # A command that cannot be carried out as written, as argparse's usage errors: exit 2.
         print(f"muon: {error}", file=sys.stderr)
         return 2
     except NotFound as error:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import sandbox
-from .errors import MuonError
+from .errors import LocalFileError, MuonError
 
 if TYPE_CHECKING:
     from .client import MuonClient
@@ -31,7 +31,7 @@ def read_document(path: str, what: str = "document") -> Any:
     try:
         text = Path(path).read_text("utf-8")
     except OSError as error:
-        raise MuonError(f"Cannot read the {what} {path}: {error.strerror or error}.") from error
+        raise LocalFileError(f"Cannot read the {what} {path}: {error.strerror or error}.") from error
     try:
         return json.loads(text)
     except ValueError:
@@ -106,7 +106,7 @@ def _sandbox_inputs(client: "MuonClient", order: Dict[str, Any], base: Path) -> 
         return order
     for _, path in files:
         if not path.exists():
-            raise MuonError(f"The input file {path} does not exist.")
+            raise LocalFileError(f"The input file {path} does not exist.")
     # Paths keep their place relative to the input file when under it (as `muon job submit` does);
     # otherwise the archive's root moves up to the nearest directory holding them all.
     root = base

@@ -11,3 +11,7 @@ class MuonError(Exception):
         super().__init__(message)
         self.status = status
         self.detail = detail
+
+
+class LocalFileError(MuonError):
+    """A local file the call needs is missing or cannot be read (nothing was sent): a usage error."""

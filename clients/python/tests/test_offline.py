@@ -165,6 +165,19 @@ class CommandLine(unittest.TestCase):
         self.assertEqual((code, out), (2, ""))
         self.assertEqual(err, f"muon: Cannot read the JDL {self.root / 'nope.jdl'}: no such file.\n")
 
+    def test_a_cwl_document_input_object_or_input_file_that_is_not_there_exits_2(self):
+        document = self.root / "tool.json"
+        document.write_text(json.dumps({"cwlVersion": "v1.2", "class": "CommandLineTool", "baseCommand": "cat",
+                                        "inputs": {"f": "File"}, "outputs": {}}))
+        (self.root / "in.json").write_text(json.dumps({"f": {"class": "File", "path": "nope.txt"}}))
+        from muon_client import MuonClient
+
+        offline = MuonClient(api_url="http://127.0.0.1:1", token="t")  # never asked: the files come first
+        code, _, err = self.run_main(["submit-cwl", str(self.root / "nope.cwl")], offline)
+        self.assertEqual((code, err.startswith("muon: Cannot read the document")), (2, True))
+        code, _, err = self.run_main(["submit-cwl", str(document), "--inputs", str(self.root / "in.json")], offline)
+        self.assertEqual((code, err), (2, f"muon: The input file {self.root / 'nope.txt'} does not exist.\n"))
+
     def test_status_of_a_job_not_found_prints_those_found_and_exits_1(self):
         class Client:
             def status(self, ids):
