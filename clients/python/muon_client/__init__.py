@@ -10,7 +10,15 @@ Standard library only, Python 3.9 or newer. See clients/python/README.md.
 """
 from .client import FINAL_STATUSES, MuonClient, SearchPage
 from .credentials import Credentials, resolve_credentials
-from .errors import MuonError
+from .errors import LocalFileError, MuonError
 
-__all__ = ["FINAL_STATUSES", "Credentials", "MuonClient", "MuonError", "SearchPage", "resolve_credentials"]
+__all__ = [
+    "FINAL_STATUSES",
+    "Credentials",
+    "LocalFileError",
+    "MuonClient",
+    "MuonError",
+    "SearchPage",
+    "resolve_credentials",
+]
 __version__ = "0.1.0"
