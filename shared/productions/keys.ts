@@ -16,7 +16,15 @@ export const counterKey = { pk: 'COUNTER#productionId', sk: 'COUNTER' } as const
 
 export const ownerKey = (vo: string, owner: string) => `${vo}#${owner}`;
 
-export const idempotencyKey = (vo: string, owner: string, key: string) => ({
-  pk: `IDEMPOTENCY#${vo}#${owner}#${key}`,
+/** Whose submission a key names: the same person in another group is another submitter. */
+export interface IdempotencyScope {
+  readonly vo: string;
+  readonly owner: string;
+  readonly group: string;
+  readonly key: string;
+}
+
+export const idempotencyKey = ({ vo, owner, group, key }: IdempotencyScope) => ({
+  pk: `IDEMPOTENCY#${vo}#${owner}#${group}#${key}`,
   sk: 'IDEMPOTENCY',
 });

@@ -149,7 +149,8 @@ export function createProductionService(ports: ProductionPorts) {
     if (idempotencyKey === undefined) productionId = await store.allocateId();
     else {
       // A retry finds the id its key names; a lost race's allocated id is a gap, as in DIRAC.
-      const claim = await store.claimKey(identity.vo, identity.username, idempotencyKey, {
+      const scope = { vo: identity.vo, owner: identity.username, group: identity.group, key: idempotencyKey };
+      const claim = await store.claimKey(scope, {
         productionId: await store.allocateId(),
         requestHash,
         createdAt,
@@ -292,7 +293,9 @@ export function createProductionService(ports: ProductionPorts) {
   }
 
   async function list(identity: Identity, limit = 100): Promise<ProductionRecord[]> {
-    return store.listByOwner(identity.vo, identity.username, limit);
+    return store.listByOwner(identity.vo, identity.username, limit, (record) =>
+      mayAccessTransformation(identity, record),
+    );
   }
 
   return { submit, status, act, list };

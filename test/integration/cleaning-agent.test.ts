@@ -163,7 +163,7 @@ describe('JobCleaning agent', () => {
       runtime.aws.dynamo.send(
         new GetCommand({
           TableName: tables().counters,
-          Key: counterKeys.idempotency('vo.example.org', 'alice', key),
+          Key: counterKeys.idempotency({ vo: 'vo.example.org', owner: 'alice', group: 'user', key }),
           ConsistentRead: true,
         }),
       );

@@ -7,7 +7,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { conditionHolds } from '#shared/aws/dynamo.ts';
-import { counterKeys } from '#shared/jobs/store/keys.ts';
+import { counterKeys, type IdempotencyScope } from '#shared/jobs/store/keys.ts';
 
 export interface IdempotencyRecord {
   readonly requestHash: string;
@@ -27,12 +27,12 @@ export const idempotencyLifetimeSeconds = 86_400;
 export async function getIdempotencyRecord(
   dynamo: DynamoDBDocumentClient,
   table: string,
-  scope: { vo: string; owner: string; key: string },
+  scope: IdempotencyScope,
 ): Promise<IdempotencyRecord | undefined> {
   const { Item } = await dynamo.send(
     new GetCommand({
       TableName: table,
-      Key: counterKeys.idempotency(scope.vo, scope.owner, scope.key),
+      Key: counterKeys.idempotency(scope),
       ConsistentRead: true,
     }),
   );
@@ -46,7 +46,7 @@ export async function getIdempotencyRecord(
 export async function putIdempotencyRecord(
   dynamo: DynamoDBDocumentClient,
   table: string,
-  scope: { vo: string; owner: string; key: string },
+  scope: IdempotencyScope,
   record: IdempotencyRecord,
 ): Promise<boolean> {
   return conditionHolds(
@@ -54,7 +54,7 @@ export async function putIdempotencyRecord(
       new PutCommand({
         TableName: table,
         Item: {
-          ...counterKeys.idempotency(scope.vo, scope.owner, scope.key),
+          ...counterKeys.idempotency(scope),
           ...record,
           writtenChunks: record.writtenChunks?.length ? new Set(record.writtenChunks) : undefined,
           expiresAt: Math.floor(Date.parse(record.submissionTime) / 1000) + idempotencyLifetimeSeconds,
@@ -69,12 +69,12 @@ export async function putIdempotencyRecord(
 export async function completeIdempotencyRecord(
   dynamo: DynamoDBDocumentClient,
   table: string,
-  scope: { vo: string; owner: string; key: string },
+  scope: IdempotencyScope,
 ): Promise<void> {
   await dynamo.send(
     new UpdateCommand({
       TableName: table,
-      Key: counterKeys.idempotency(scope.vo, scope.owner, scope.key),
+      Key: counterKeys.idempotency(scope),
       UpdateExpression: 'SET #state = :done',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':done': 'done' },
@@ -86,13 +86,13 @@ export async function completeIdempotencyRecord(
 export async function markChunksWritten(
   dynamo: DynamoDBDocumentClient,
   table: string,
-  scope: { vo: string; owner: string; key: string },
+  scope: IdempotencyScope,
   chunks: readonly number[],
 ): Promise<void> {
   await dynamo.send(
     new UpdateCommand({
       TableName: table,
-      Key: counterKeys.idempotency(scope.vo, scope.owner, scope.key),
+      Key: counterKeys.idempotency(scope),
       UpdateExpression: 'ADD writtenChunks :chunks',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':chunks': new Set(chunks) },

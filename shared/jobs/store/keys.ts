@@ -67,8 +67,18 @@ export function fromJobItem(item: Record<string, unknown>): JobRecord {
   return record as unknown as JobRecord;
 }
 
+/** Whose submission an Idempotency-Key names: the same person in another group is another submitter. */
+export interface IdempotencyScope {
+  readonly vo: string;
+  readonly owner: string;
+  readonly group: string;
+  readonly key: string;
+}
+
 /** The counters table: the job-id allocator and submission idempotency records. */
 export const counterKeys = {
   jobIds: { pk: 'COUNTER#jobId' },
-  idempotency: (vo: string, owner: string, key: string) => ({ pk: `IDEMPOTENCY#${vo}#${owner}#${key}` }),
+  idempotency: ({ vo, owner, group, key }: IdempotencyScope) => ({
+    pk: `IDEMPOTENCY#${vo}#${owner}#${group}#${key}`,
+  }),
 } as const;

@@ -14,7 +14,12 @@ export const createIdempotencyPort =
   (deps: Pick<Deps, 'aws' | 'resources'>) =>
   (identity: Identity): IdempotencyPort => {
     const table = () => tableName(deps.resources, 'counters');
-    const scope = (key: string) => ({ vo: identity.vo, owner: identity.username, key });
+    const scope = (key: string) => ({
+      vo: identity.vo,
+      owner: identity.username,
+      group: identity.group,
+      key,
+    });
     return {
       get: (key) => getIdempotencyRecord(deps.aws.dynamo, table(), scope(key)),
       put: (key, record) => putIdempotencyRecord(deps.aws.dynamo, table(), scope(key), record),

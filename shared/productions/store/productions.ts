@@ -2,25 +2,23 @@
  * The productions table: production records, their id counter and submission idempotency items.
  * Every write that can race is one conditional write; a lost condition comes back as a result.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { advanceCounter } from '#shared/aws/counter.ts';
-import { conditionHolds } from '#shared/aws/dynamo.ts';
-import { counterKey, idempotencyKey, ownerKey, productionKey } from '#shared/productions/keys.ts';
+import { conditionHolds, queryPages } from '#shared/aws/dynamo.ts';
+import {
+  counterKey,
+  type IdempotencyScope,
+  idempotencyKey,
+  ownerKey,
+  productionKey,
+} from '#shared/productions/keys.ts';
 import type { ProductionRecord } from '#shared/productions/model.ts';
 
 export interface ProductionStore {
   allocateId(): Promise<number>;
   /** The production an idempotency key names, recording `productionId` if it names none yet. */
   claimKey(
-    vo: string,
-    owner: string,
-    key: string,
+    scope: IdempotencyScope,
     claim: { productionId: number; requestHash: string; createdAt: string },
   ): Promise<{ productionId: number; requestHash: string }>;
   /** Writes the record unless it exists; false when it already did. */
@@ -34,7 +32,13 @@ export interface ProductionStore {
     now: string,
   ): Promise<void>;
   setRequested(productionId: number, requested: ProductionRecord['requested'], now: string): Promise<void>;
-  listByOwner(vo: string, owner: string, limit: number): Promise<ProductionRecord[]>;
+  /** The owner's newest productions that `keep` accepts (the caller's access), at most `limit`. */
+  listByOwner(
+    vo: string,
+    owner: string,
+    limit: number,
+    keep: (record: ProductionRecord) => boolean,
+  ): Promise<ProductionRecord[]>;
 }
 
 const strip = (item: Record<string, unknown>): ProductionRecord => {
@@ -46,19 +50,19 @@ export function createProductionStore(dynamo: DynamoDBDocumentClient, table: str
   return {
     allocateId: () => advanceCounter(dynamo, table, counterKey),
 
-    async claimKey(vo, owner, key, claim) {
+    async claimKey(scope, claim) {
       const claimed = await conditionHolds(
         dynamo.send(
           new PutCommand({
             TableName: table,
-            Item: { ...idempotencyKey(vo, owner, key), ...claim },
+            Item: { ...idempotencyKey(scope), ...claim },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
       );
       if (claimed) return claim;
       const { Item } = await dynamo.send(
-        new GetCommand({ TableName: table, Key: idempotencyKey(vo, owner, key), ConsistentRead: true }),
+        new GetCommand({ TableName: table, Key: idempotencyKey(scope), ConsistentRead: true }),
       );
       return { productionId: Number(Item?.productionId), requestHash: String(Item?.requestHash) };
     },
@@ -114,18 +118,24 @@ export function createProductionStore(dynamo: DynamoDBDocumentClient, table: str
       );
     },
 
-    async listByOwner(vo, owner, limit) {
-      const { Items } = await dynamo.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: 'byOwner',
-          KeyConditionExpression: 'ownerKey = :owner',
-          ExpressionAttributeValues: { ':owner': ownerKey(vo, owner) },
-          ScanIndexForward: false,
-          Limit: limit,
-        }),
-      );
-      return (Items ?? []).map(strip);
+    async listByOwner(vo, owner, limit, keep) {
+      // The same user's productions of another group are in the same index partition.
+      const kept: ProductionRecord[] = [];
+      const pages = queryPages(dynamo, {
+        TableName: table,
+        IndexName: 'byOwner',
+        KeyConditionExpression: 'ownerKey = :owner',
+        ExpressionAttributeValues: { ':owner': ownerKey(vo, owner) },
+        ScanIndexForward: false,
+        Limit: limit,
+      });
+      for await (const page of pages) {
+        for (const record of (page.Items ?? []).map(strip)) {
+          if (keep(record)) kept.push(record);
+          if (kept.length === limit) return kept;
+        }
+      }
+      return kept;
     },
   };
 }

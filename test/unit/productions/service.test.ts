@@ -5,6 +5,7 @@ import { packCwl } from '#cli/cwl/pack.ts';
 import type { Identity } from '#shared/auth/identity.ts';
 import type { MetaType } from '#shared/catalog/query.ts';
 import { ConflictError } from '#shared/errors.ts';
+import { idempotencyKey } from '#shared/productions/keys.ts';
 import type { ProductionRecord } from '#shared/productions/model.ts';
 import { createProductionService, type TransformationsPort } from '#shared/productions/service.ts';
 import type { ProductionStore } from '#shared/productions/store/productions.ts';
@@ -30,7 +31,8 @@ function memoryStore(): ProductionStore & { records: Map<number, ProductionRecor
   return {
     records,
     allocateId: async () => ++next,
-    claimKey: async (_vo, _owner, key, claim) => {
+    claimKey: async (scope, claim) => {
+      const key = idempotencyKey(scope).pk;
       if (!keys.has(key)) keys.set(key, claim);
       return keys.get(key) as { productionId: number; requestHash: string };
     },
@@ -48,7 +50,7 @@ function memoryStore(): ProductionStore & { records: Map<number, ProductionRecor
       records.set(id, { ...record, steps });
     },
     setRequested: async () => {},
-    listByOwner: async () => [...records.values()],
+    listByOwner: async (_vo, _owner, limit, keep) => [...records.values()].filter(keep).slice(0, limit),
   };
 }
 
@@ -126,6 +128,17 @@ describe('Production submission', () => {
     const answer = await service(store, port).submit(alice, request, 'k1');
     expect(answer.steps.map((s) => s.transformationId)).toEqual([1, 2, 3]);
     expect(made.map((m) => m.spec.step)).toEqual(['generate', 'process', 'merge']);
+  });
+
+  it("keeps the same person's groups apart: each its own key and its own list", async () => {
+    const { port } = transformationsPort();
+    const productions = service(memoryStore(), port);
+    const aliceAsUser2 = { ...alice, group: 'user2' };
+    const first = await productions.submit(alice, request, 'k1');
+    const second = await productions.submit(aliceAsUser2, request, 'k1');
+    expect(second.productionId).not.toBe(first.productionId);
+    expect((await productions.list(aliceAsUser2)).map((p) => p.productionId)).toEqual([second.productionId]);
+    expect((await productions.list(alice)).map((p) => p.productionId)).toEqual([first.productionId]);
   });
 
   it('refuses an idempotency key reused for another production', async () => {
