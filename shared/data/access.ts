@@ -3,9 +3,8 @@
  * A payload token writes for its job, under the job owner's user directory or where the job asked
  * its outputs to go (OutputPath, and LFNs named in its OutputData), but never in another user's
  * directory nor another owner's transformation outputs; a normal user writes under their own user
- * directory. Listing is for a user's own
- * directory, or anywhere for a JobAdministrator; replicas and downloads are open to the whole VO,
- * as in DIRAC's catalog.
+ * directory. Listing is for a user's own directory, or anywhere for a JobAdministrator; replicas
+ * and downloads are open to the whole VO, as in DIRAC's catalog.
  */
 import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
 import { isLfn, isWithin, userDirectory } from '#shared/data/lfn.ts';
