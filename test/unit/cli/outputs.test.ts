@@ -155,9 +155,7 @@ describe('downloadJobOutputs into a path that cannot be a directory', () => {
     const error = await downloadJobOutputs(client, 1, { dir: file, data: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
     expect((error as CliError).exitCode).toBe(2);
-    expect((error as CliError).message).toBe(
-      `${file} is a file, not a directory: give another directory.`,
-    );
+    expect((error as CliError).message).toBe(`${file} is a file, not a directory: give another directory.`);
     expect(asked).toEqual([]);
   });
 
@@ -171,9 +169,7 @@ describe('downloadJobOutputs into a path that cannot be a directory', () => {
     } as unknown as ApiClient;
     const target = join(dir, 'afile', 'sub');
     await expect(downloadJobOutputs(client, 1, { dir: target, data: false })).rejects.toThrow(
-      new CliError(
-        `Cannot make the directory ${target}: a part of it is a file; give another directory.`,
-      ),
+      new CliError(`Cannot make the directory ${target}: a part of it is a file; give another directory.`),
     );
   });
 });
