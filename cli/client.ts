@@ -140,11 +140,38 @@ export function resolveClient(options: ClientOptions, env = process.env): ApiCli
     request: async <T>(method: string, path: string, body?: unknown) => {
       const answer = await send(method, path, body);
       if (answer.status < 200 || answer.status >= 300) {
-        throw new CliError(`${method} ${path} failed (${answer.status}): ${describeDetail(answer.body)}`);
+        throw refusal(method, path, answer, tokenSource);
       }
       return answer as ApiResponse<T>;
     },
   };
+}
+
+/** An answer that is not a success, as a CliError; a 401 also says what to do about the token. */
+export function refusal(
+  method: string,
+  path: string,
+  answer: { status: number; body: unknown },
+  tokenSource: string,
+): CliError {
+  const refused = `${method} ${path} failed (${answer.status}): ${describeDetail(answer.body)}`;
+  return new CliError(answer.status === 401 ? `${refused}\n${tokenHint(tokenSource)}` : refused);
+}
+
+/** What to do about a token the API refused (401), by where it came from. */
+export function tokenHint(source: string): string {
+  switch (source) {
+    case '--token':
+      return 'The token given with --token was refused: give a valid one.';
+    case 'MUON_TOKEN':
+      return 'The token in MUON_TOKEN was refused: set a valid one, or unset it to use your `muon login`.';
+    case 'muon login':
+      return 'Your login was refused: run `muon login` again.';
+    case 'local.json':
+      return "The local runtime's development token was refused: is MUON_HOME the running runtime's home? `muon local` signs new tokens each time it starts.";
+    default:
+      return 'No token was sent: run `muon login`, set MUON_TOKEN, or pass --token.';
+  }
 }
 
 const hasHeader = (headers: Record<string, string>, name: string) =>

@@ -4,14 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type ApiClient,
-  type ApiResponse,
-  type ClientOptions,
-  describeDetail,
-  resolveClient,
-} from '#cli/client.ts';
-import { CliError } from '#cli/errors.ts';
+import { type ApiClient, type ApiResponse, type ClientOptions, refusal, resolveClient } from '#cli/client.ts';
 import { bulkAnswerUnfinished } from '#shared/jobs/retryable-failures.ts';
 
 export interface InsertedJob {
@@ -71,7 +64,7 @@ export function createJobApi(options: ClientOptions, env = process.env) {
   const send = client.send;
 
   const refused = (method: string, path: string, answer: RawAnswer) =>
-    new CliError(`${method} ${path} failed (${answer.status}): ${describeDetail(answer.body)}`);
+    refusal(method, path, answer, client.tokenSource);
 
   /** A POST with its Idempotency-Key, sent again after a transport error or a 5xx. */
   const sendKeyed = async (path: string, body: unknown, key: string): Promise<RawAnswer> => {
