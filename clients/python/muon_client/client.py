@@ -89,7 +89,7 @@ class MuonClient:
 
     def _refusal(self, method: str, path: str, response: Response) -> MuonError:
         detail = response.body.get("detail") if isinstance(response.body, dict) else response.body
-        hint = " (no token: set MUON_TOKEN or run `muon login`)" if response.status == 401 and not self.credentials.token else ""
+        hint = f" ({_token_hint(self.credentials)})" if response.status == 401 else ""
         text = detail if isinstance(detail, str) else json.dumps(detail)
         return MuonError(f"{method} {path}: {response.status} {text}{hint}", response.status, detail)
 
@@ -212,6 +212,19 @@ class MuonClient:
         from .outputs import download_outputs
 
         return download_outputs(self, int(job_id), directory, data)
+
+
+def _token_hint(credentials: Any) -> str:
+    """What to do about a token the API refused (401), by where it came from."""
+    if not credentials.token:
+        return "no token: set MUON_TOKEN or run `muon login`"
+    return {
+        "argument": "the token given to MuonClient was refused: give a valid one",
+        "MUON_TOKEN": "the token in MUON_TOKEN was refused: set a valid one, or unset it to use your `muon login`",
+        "token file": "the token in the token file was refused: put a valid one there",
+        "muon login": "your login was refused: run `muon login` again",
+        "local.json": "the local runtime's development token was refused: is MUON_HOME the running runtime's home?",
+    }.get(credentials.source, "the token was refused")
 
 
 def _json(raw: bytes) -> Any:

@@ -202,3 +202,46 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("404 Job 99999 does not exist.", err)
         self.assertFalse((self.root / "job-99999").exists())
+
+
+class RefusedToken(unittest.TestCase):
+    """A 401 says what to do about the token, by where it came from."""
+
+    def test_names_muon_token_and_the_login_it_hides(self):
+        import http.server
+        import threading
+
+        from muon_client import MuonClient
+
+        class Refuse(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = b'{"detail": "The token has expired."}'
+                self.send_response(401)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Refuse)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            with tempfile.TemporaryDirectory() as home:
+                env = {"MUON_HOME": home, "MUON_CREDENTIALS_DIR": home, "MUON_API_URL": url, "MUON_TOKEN": "old"}
+                from unittest import mock
+
+                with mock.patch.dict(os.environ, env, clear=True):
+                    client = MuonClient()
+                with self.assertRaises(MuonError) as caught:
+                    client.whoami()
+            self.assertEqual(
+                str(caught.exception),
+                "GET /api/auth/userinfo: 401 The token has expired. (the token in MUON_TOKEN was refused: "
+                "set a valid one, or unset it to use your `muon login`)",
+            )
+        finally:
+            server.shutdown()
+            server.server_close()
