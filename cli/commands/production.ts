@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { flagOptions, resolveClient } from '#cli/client.ts';
+import { flagOptions, refusal, resolveClient } from '#cli/client.ts';
 import { validatePacked } from '#cli/cwl/locate.ts';
 import { packCwl } from '#cli/cwl/pack.ts';
 import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
@@ -153,18 +153,34 @@ export function registerProduction(program: Command): void {
       .argument('<id>', 'the production id')
       .option('--json', 'print the answer as JSON')
       .action(async (id: string, options: { json?: boolean }, command: Command) => {
-        const { body } = await connect(command).request<{
-          productionId: string;
-          steps: { step: string; transformationId?: number; done: boolean; message?: string }[];
-        }>('POST', `/api/productions/${productionId(id)}/${action}`);
-        if (options.json) {
-          out.write(`${toJson(body)}\n`);
-          return;
+        const client = connect(command);
+        const path = `/api/productions/${productionId(id)}/${action}`;
+        const answer = await client.send('POST', path);
+        // When no step could be changed the API answers 409 with the same per-step account as
+        // its `detail`: shown as the steps are, not as JSON, and the command fails.
+        const body = answer.status < 300 ? answer.body : stepsOf(answer.body);
+        if (!isStepsAnswer(body)) throw refusal('POST', path, answer, client.tokenSource);
+        if (options.json) out.write(`${toJson(body)}\n`);
+        else {
+          for (const step of body.steps) {
+            const what = step.done ? 'done' : `unchanged: ${step.message}`;
+            out.write(`  ${step.step} (transformation ${step.transformationId ?? '-'}): ${what}\n`);
+          }
         }
-        for (const step of body.steps) {
-          const what = step.done ? 'done' : `unchanged: ${step.message}`;
-          out.write(`  ${step.step} (transformation ${step.transformationId ?? '-'}): ${what}\n`);
-        }
+        if (answer.status >= 300)
+          throw new CliError(`No step of production ${id} could be told to ${action}.`);
       });
   }
 }
+
+interface StepsAnswer {
+  productionId: string;
+  steps: { step: string; transformationId?: number; done: boolean; message?: string }[];
+}
+
+const isStepsAnswer = (body: unknown): body is StepsAnswer =>
+  typeof body === 'object' && body !== null && Array.isArray((body as StepsAnswer).steps);
+
+/** The per-step account inside a refusal's `detail`, if it holds one. */
+const stepsOf = (body: unknown): unknown =>
+  typeof body === 'object' && body !== null ? (body as { detail?: unknown }).detail : undefined;
