@@ -90,7 +90,9 @@ class MuonClient:
     def _refusal(self, method: str, path: str, response: Response) -> MuonError:
         detail = response.body.get("detail") if isinstance(response.body, dict) else response.body
         hint = f" ({_token_hint(self.credentials)})" if response.status == 401 else ""
-        text = detail if isinstance(detail, str) else json.dumps(detail)
+        # A CWL refusal's detail is {"message", "issues"}: its message already lists every issue.
+        message = detail.get("message") if isinstance(detail, dict) else None
+        text = detail if isinstance(detail, str) else message if isinstance(message, str) else json.dumps(detail)
         return MuonError(f"{method} {path}: {response.status} {text}{hint}", response.status, detail)
 
     # -- Identity ------------------------------------------------------------------------------

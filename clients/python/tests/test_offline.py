@@ -245,3 +245,13 @@ class RefusedToken(unittest.TestCase):
         finally:
             server.shutdown()
             server.server_close()
+
+    def test_a_cwl_refusal_shows_its_message_not_json(self):
+        from muon_client import MuonClient
+        from muon_client.client import Response
+
+        client = MuonClient(api_url="http://127.0.0.1:1", token="t")
+        detail = {"message": "The CWL document is invalid:\n  inputs.f: bad", "issues": [{"path": "inputs.f", "message": "bad"}]}
+        error = client._refusal("POST", "/api/jobs", Response(422, {}, {"detail": detail}))
+        self.assertEqual(str(error), "POST /api/jobs: 422 The CWL document is invalid:\n  inputs.f: bad")
+        self.assertEqual(error.detail, detail)
