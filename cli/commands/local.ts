@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from '#cli/errors.ts';
+import { CliError, USAGE } from '#cli/errors.ts';
 
 export function registerLocal(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerLocal(program: Command): void {
     .action(async (options: { port: string; config: string; inMemory?: boolean }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-        throw new CliError(`--port must be a port number (0-65535), not "${options.port}".`);
+        throw new CliError(`--port must be a port number (0-65535), not "${options.port}".`, USAGE);
       }
       // Loaded on use: the pilot image ships the CLI without the embedded runtime's emulators.
       const { runLocal } = await import('#local/main.ts');

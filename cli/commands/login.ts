@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { flagOptions, reach, resolveApiUrl, resolveClient } from '#cli/client.ts';
 import { readLogin, removeLogin, writeLogin } from '#cli/credentials.ts';
 import { type Flow, type LoginClient, login, revokeLogin } from '#cli/credentials-oidc.ts';
-import { CliError } from '#cli/errors.ts';
+import { CliError, USAGE } from '#cli/errors.ts';
 
 interface LoginFlags {
   group?: string;
@@ -31,11 +31,11 @@ export function registerLogin(program: Command): void {
     )
     .action(async (flags: LoginFlags, command: Command) => {
       if (flags.flow !== undefined && flags.flow !== 'device' && flags.flow !== 'pkce') {
-        throw new CliError(`--flow must be device or pkce, not "${flags.flow}".`);
+        throw new CliError(`--flow must be device or pkce, not "${flags.flow}".`, USAGE);
       }
       const port = flags.port === undefined ? undefined : Number(flags.port);
       if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
-        throw new CliError(`--port must be a port number from 1 to 65535, not "${flags.port}".`);
+        throw new CliError(`--port must be a port number from 1 to 65535, not "${flags.port}".`, USAGE);
       }
       const apiUrl = resolveApiUrl(flagOptions(command));
       const client = await loginClient(apiUrl);

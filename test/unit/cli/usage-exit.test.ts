@@ -24,6 +24,9 @@ describe('muon usage errors', () => {
     [['cwl-runner', '--timeout', 'abc', 'tool.cwl']],
     [['cwl-runner', '--poll', '0', 'tool.cwl']],
     [['production', 'status', '1', '--wait', '--interval', 'abc']],
+    [['login', '--flow', 'nope']],
+    [['login', '--port', '70000']],
+    [['local', '--port', 'abc']],
   ])('muon %j exits with 2', async (args) => {
     expect(await main(['node', 'muon', ...args])).toBe(2);
   });
