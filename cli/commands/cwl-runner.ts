@@ -206,7 +206,7 @@ export function registerCwlRunner(program: Command): void {
     .addHelpText(
       'after',
       '\nExit codes (as cwltool): 0 success, 33 a requirement muon does not run (named in the message),\n' +
-        '1 an invalid document or input object, or a failed job.\n' +
+        '1 an invalid document or input object, or a failed job; 2 a wrong option or a missing argument.\n' +
         "Run CWL's conformance tests through muon with: npm run conformance -- --tags required",
     )
     .action(async (tool: string, job: string | undefined, options: RunnerOptions, command: Command) => {
