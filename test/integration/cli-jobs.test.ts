@@ -314,9 +314,10 @@ describe('muon job (the CLI against a running WMS)', () => {
     });
   });
 
-  it('reports what the API refuses with exit code 1, and a step that runs a file that does not exist', async () => {
+  it('reports what the API refuses with exit code 1, and a step that runs a file that does not exist with 2', async () => {
+    // A file that is missing is a usage error, as an unparsable one is (docs/jobs.md).
     const external = await run('job', 'submit', 'test/fixtures/cwl/invalid/external-run.cwl');
-    expect(external.code).toBe(1);
+    expect(external.code).toBe(2);
     expect(external.stderr).toMatch(
       /external-run\.cwl:\d+:\d+: step "echo" runs "echo.cwl", which does not exist/,
     );
