@@ -56,10 +56,12 @@ export const transformationSpecSchema = z
     inputQuery: metaQuerySchema.optional(),
     /** Generation only: how many tasks to make (`extend` adds more). */
     tasks: z.int().min(1).max(maxGenerationTasks).optional(),
+    /** Files per task; 1 by default, as DIRAC's Transformation (a generation has none to group). */
     groupSize: z
       .int('the group size is a whole number of files')
       .min(1, 'the group size is at least 1')
-      .max(maxGroupSize, `the group size is at most ${maxGroupSize}`),
+      .max(maxGroupSize, `the group size is at most ${maxGroupSize}`)
+      .default(1),
     plugin: z.enum(groupingPlugins).default('Standard'),
     /** BySize: a task closes once its files reach this many bytes (or `groupSize` files). */
     groupBytes: z.int().positive().optional(),

@@ -15,10 +15,14 @@ function metadata(text: string): string {
 
 describe('readTransformation', () => {
   it('says a required field is missing, under dirac-cwl’s name', () => {
-    const file = metadata('tasks: 2\n');
+    const file = metadata('group_size: 2\n');
     expect(() => readTransformation(generate, file)).toThrow(
-      `${file}: the transformation is not valid:\n  group_size: missing (the group size is a whole number of files)`,
+      `${file}: the transformation is not valid:\n  tasks: missing (a transformation without an input query generates: give the number of tasks)`,
     );
+  });
+
+  it('takes a generation without group_size: one file per task, as DIRAC defaults', () => {
+    expect(readTransformation(generate, metadata('tasks: 2\n')).groupSize).toBeUndefined();
   });
 
   it('names a field that is there but wrong as before (muon’s name)', () => {
