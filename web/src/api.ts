@@ -5,6 +5,7 @@
  */
 import { currentSession } from './auth.ts';
 import { type BulkResult, finishBulk } from './bulk.ts';
+import { describeDetail } from './detail.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -81,10 +82,7 @@ export const bulkAction = (
   );
 
 function detailOf(body: unknown): string | undefined {
-  if (body && typeof body === 'object' && 'detail' in body) {
-    const detail = (body as { detail: unknown }).detail;
-    return typeof detail === 'string' ? detail : JSON.stringify(detail);
-  }
+  if (body && typeof body === 'object' && 'detail' in body) return describeDetail(body.detail);
   return typeof body === 'string' && body !== '' ? body : undefined;
 }
 

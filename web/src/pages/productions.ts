@@ -6,6 +6,7 @@
  */
 import { api } from '../api.ts';
 import { barChart, palette, timeChart } from '../charts.ts';
+import { refusedSteps } from '../detail.ts';
 import { definitionTable, formatTime, h, replaceChildren, statusBadge } from '../dom.ts';
 import { type Dispose, every, messageOf, showFailure } from '../page.ts';
 
@@ -135,8 +136,17 @@ export function renderProduction(container: HTMLElement, _params: URLSearchParam
   const act = async (action: 'start' | 'stop' | 'clean') => {
     if (!confirm(`${action[0]?.toUpperCase()}${action.slice(1)} production ${id}?`)) return;
     try {
-      await api(`/api/productions/${id}/${action}`, { method: 'POST' });
-      replaceChildren(actionResult, h('p', { class: 'ok' }, `Production ${id}: ${action} requested.`));
+      const { body: answer } = await api<{ steps: { step: string; done: boolean; message?: string }[] }>(
+        `/api/productions/${id}/${action}`,
+        { method: 'POST' },
+      );
+      // Some steps may have refused while others took it: say which.
+      const refused = refusedSteps(answer.steps ?? []);
+      replaceChildren(
+        actionResult,
+        h('p', { class: 'ok' }, `Production ${id}: ${action} requested.`),
+        refused.length > 0 ? h('ul', { class: 'error' }, ...refused.map((line) => h('li', {}, line))) : null,
+      );
     } catch (error) {
       replaceChildren(actionResult, h('p', { class: 'error', role: 'alert' }, messageOf(error)));
     }
