@@ -36,7 +36,7 @@ function diracClass(cls: string, namespaces: Namespaces | undefined): DiracHint 
 /** Parses hints given beside the document; throws CwlValidationError naming each bad field. */
 export function parseJobHints(value: unknown, task?: CwlTask): JobHints {
   const { hints, issues } = jobHintsIssues(value, [], task);
-  if (hints === undefined || issues.length > 0) throw new CwlValidationError('The scheduling hints', issues);
+  if (hints === undefined || issues.length > 0) throw new CwlValidationError('The scheduling hint', issues);
   return hints;
 }
 
@@ -78,6 +78,6 @@ export function mergeHints(inDocument: JobHints | undefined, beside: JobHints | 
 export function jobHintsFor(task: CwlTask, beside?: unknown): JobHints {
   const merged = mergeHints(extractHints(task), beside === undefined ? undefined : parseJobHints(beside));
   const issues = sourceIssues(merged, [], task);
-  if (issues.length > 0) throw new CwlValidationError('The scheduling hints', issues);
+  if (issues.length > 0) throw new CwlValidationError('The scheduling hint', issues);
   return merged;
 }

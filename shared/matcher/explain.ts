@@ -56,7 +56,7 @@ export async function explainMatching(deps: ExplainDeps, identity: Identity, job
       matching.length > 0
         ? `${matching.length} pilot site(s) seen in the last ${hours} h would match this job; it waits its turn by priority.`
         : notMatching.length > 0
-          ? `None of the ${notMatching.length} pilot site(s) seen in the last ${hours} h matches this job; see NotMatching.`
+          ? `None of the ${notMatching.length} pilot site(s) seen in the last ${hours} h matches this job; each one's reason is listed (NotMatching).`
           : `No pilot has asked for work in the last ${hours} h.`,
   };
 }
