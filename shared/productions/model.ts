@@ -13,13 +13,15 @@
  */
 import { z } from 'zod';
 import { type MetaValue, metaKeySchema } from '#shared/catalog/query.ts';
-import type { TransformationSpecInput, TransformationState } from '#shared/transformations/model.ts';
+import {
+  outputMetaValueSchema,
+  type TransformationSpecInput,
+  type TransformationState,
+} from '#shared/transformations/model.ts';
 
 /** Output metadata every step gets, so productions never take each other's files. */
 export const productionIdKey = 'productionId';
 export const productionStepKey = 'productionStep';
-
-const metaValue = z.union([z.number().finite(), z.string().min(1).max(256)]);
 
 /**
  * One step's entry of the steps metadata, after its spellings are read as one (see
@@ -38,7 +40,7 @@ export const stepMetadataSchema = z.strictObject({
     .optional(),
   plugin: z.enum(['Standard', 'BySize']).optional(),
   groupBytes: z.int().positive().optional(),
-  outputMetadata: z.record(metaKeySchema, metaValue).optional(),
+  outputMetadata: z.record(metaKeySchema, outputMetaValueSchema).optional(),
   maxReset: z.int().min(1).max(100).optional(),
   /** `dirac:Job` hints for the step's jobs (priority, sites, platform, cpuTime, outputSE...). */
   hints: z.record(z.string(), z.unknown()).optional(),

@@ -34,7 +34,10 @@ export type TaskStatus = (typeof taskStatuses)[number];
 export const groupingPlugins = ['Standard', 'BySize'] as const;
 export type GroupingPlugin = (typeof groupingPlugins)[number];
 
-const metaValue = z.union([z.number().finite(), z.string().min(1).max(256)]);
+/** An output metadata value, as the catalog keeps it (a step's and a production's alike). */
+export const outputMetaValueSchema = z.union([z.number().finite(), z.string().min(1).max(256)], {
+  error: 'a metadata value is a number or a string of 1 to 256 characters',
+});
 
 export const maxGenerationTasks = 100_000;
 /** A task's files are one job's CWL input: a thousand LFNs keep the job item far below 400 KB. */
@@ -66,7 +69,7 @@ export const transformationSpecSchema = z
     /** BySize: a task closes once its files reach this many bytes (or `groupSize` files). */
     groupBytes: z.int().positive().optional(),
     /** Metadata set on every output file the tasks register (the next step's input query reads it). */
-    outputMetadata: z.record(metaKeySchema, metaValue).default({}),
+    outputMetadata: z.record(metaKeySchema, outputMetaValueSchema).default({}),
     /** The CWL input that takes the task's files; default: the task's one File or File[] input. */
     inputName: z.string().min(1).optional(),
     /** Failed attempts after which a file is Problematic (DIRAC's MaxReset). */
