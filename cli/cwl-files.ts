@@ -126,7 +126,9 @@ export function secondaryPatterns(field: unknown): SecondaryPattern[] {
     if (typeof raw !== 'string' || isExpression(raw)) return [];
     const optional = raw.endsWith('?');
     const pattern = optional ? raw.slice(0, -1) : raw;
-    const required = isRecord(entry) && entry.required !== undefined ? entry.required === true : !optional;
+    // cwltool --pack writes `required: null` for a pattern that says nothing: the pattern decides.
+    const stated = isRecord(entry) ? entry.required : undefined;
+    const required = stated === undefined || stated === null ? !optional : stated === true;
     return pattern === '' ? [] : [{ pattern, required }];
   });
 }

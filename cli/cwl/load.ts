@@ -161,6 +161,8 @@ export class CwlLoader {
     const at = (key: PathSegment): Origin => ({ file: origin.file, path: [...origin.path, key] });
     if (Array.isArray(value)) return value.map((item, index) => this.expand(item, at(index), depth + 1));
     if (!isRecord(value)) return value;
+    // `#id` alone names an object of this document (cwltool --pack writes them): shared/cwl resolves it.
+    if (typeof value.$import === 'string' && value.$import.startsWith('#')) return value;
     if (typeof value.$import === 'string') {
       const target = this.target(value.$import, at('$import'), '$import');
       const content = this.load(target, at('$import'));

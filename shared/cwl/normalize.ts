@@ -8,11 +8,13 @@
  * - step `out`: a list of ids; fully qualified ids and sources (`#main/step/out`) become short.
  * - `$graph` documents: the `#main` process, with `run: '#tool'` references replaced by the tool.
  *
- * Nothing is fetched: `$import`/`$include` and `run: other.cwl` are reported, because a submission
+ * Nothing is fetched: `$import`/`$include` of a file and `run: other.cwl` are reported (an
+ * in-document `$import` of `#id`, as cwltool --pack writes, is resolved), because a submission
  * must be self-contained (the muon CLI packs documents before submitting them, as `cwltool --pack`
  * does; see cli/cwl/pack.ts). The input is never mutated.
  */
 import { type CwlIssue, describeValue, issueAt, type PathSegment } from './errors.ts';
+import { resolveLocalImports } from './local-imports.ts';
 import { isRecord } from './types.ts';
 
 export interface NormalizedDocument {
@@ -34,8 +36,9 @@ const stripHash = (id: string): string => (id.startsWith('#') ? id.slice(1) : id
 const shortId = (id: string): string => stripHash(id).slice(stripHash(id).lastIndexOf('/') + 1);
 
 /** The document's process in normal form: its root, or the $graph entry `rootId` (default `#main`). */
-export function normalizeDocument(document: unknown, rootId?: string): NormalizedDocument {
+export function normalizeDocument(given: unknown, rootId?: string): NormalizedDocument {
   const issues: CwlIssue[] = [];
+  const document = resolveLocalImports(given);
   if (!isRecord(document)) {
     issues.push(issueAt([], `expected a CWL document (a mapping of fields), got ${describeValue(document)}`));
     return { process: document, root: [], issues, fatal: true, unreached: [] };
@@ -121,10 +124,15 @@ class Normalizer {
     private readonly graph: ReadonlyMap<string, Record<string, unknown>>,
   ) {}
 
-  process(value: unknown, path: PathSegment[]): unknown {
+  /**
+   * `inlineScope`: the id an inline `run` has without one of its own (`main/step0/run`, its step's
+   * id and `/run`, as cwltool --pack names its parameters and sources).
+   */
+  process(value: unknown, path: PathSegment[], inlineScope?: string): unknown {
     if (!isRecord(value)) return value;
     const out: Record<string, unknown> = { ...value };
-    const scope = typeof value.id === 'string' && value.id.startsWith('#') ? stripHash(value.id) : undefined;
+    const scope =
+      typeof value.id === 'string' && value.id.startsWith('#') ? stripHash(value.id) : inlineScope;
     for (const field of ['inputs', 'outputs'] as const) {
       if (field in value) out[field] = this.parameters(value[field], [...path, field], scope);
     }
@@ -133,7 +141,16 @@ class Normalizer {
     }
     if (value.class === 'Workflow' && 'steps' in value) {
       const steps = this.idMap(value.steps, [...path, 'steps']);
-      out.steps = steps && mapValues(steps, (step, id) => this.step(step, [...path, 'steps', id], scope));
+      out.steps =
+        steps &&
+        mapValues(steps, (step, id) =>
+          this.step(
+            step,
+            [...path, 'steps', id],
+            scope,
+            scope === undefined ? undefined : `${scope}/${id}/run`,
+          ),
+        );
     }
     return out;
   }
@@ -147,7 +164,12 @@ class Normalizer {
     });
   }
 
-  private step(value: unknown, path: PathSegment[], scope: string | undefined): unknown {
+  private step(
+    value: unknown,
+    path: PathSegment[],
+    scope: string | undefined,
+    runScope: string | undefined,
+  ): unknown {
     if (!isRecord(value)) return value;
     const out: Record<string, unknown> = { ...value };
     if ('in' in value) {
@@ -172,13 +194,13 @@ class Normalizer {
     for (const field of ['requirements', 'hints'] as const) {
       if (field in value) out[field] = this.classMap(value[field], [...path, field]);
     }
-    out.run = this.run(value.run, [...path, 'run']);
+    out.run = this.run(value.run, [...path, 'run'], runScope);
     if (out.run === undefined) delete out.run;
     return out;
   }
 
-  private run(value: unknown, path: PathSegment[]): unknown {
-    if (typeof value !== 'string') return this.process(value, path);
+  private run(value: unknown, path: PathSegment[], inlineScope: string | undefined): unknown {
+    if (typeof value !== 'string') return this.process(value, path, inlineScope);
     const target = value.startsWith('#') ? this.graph.get(stripHash(value)) : undefined;
     if (target === undefined) {
       const where = value.startsWith('#')
@@ -209,7 +231,8 @@ class Normalizer {
         this.issues.push(issueAt([...path, index], 'each entry needs a "class"'));
         return;
       }
-      const { class: cls, ...fields } = item;
+      // cwltool --pack keeps the `id` of a requirement it imported (`#schemadef-type.yml`).
+      const { class: cls, id: _id, ...fields } = item;
       if (cls in out)
         this.issues.push(issueAt([...path, cls], 'listed more than once (the first one is checked)'));
       else out[cls] = fields;

@@ -19,7 +19,8 @@ import {
 
 const secondaryFile = z.union([
   z.string(),
-  cwlObject({ pattern: z.string(), required: boolOrExpression.optional() }),
+  // `required: null` is cwltool --pack's way of leaving it to the pattern (a `?` makes it optional).
+  cwlObject({ pattern: z.string(), required: boolOrExpression.nullish() }),
 ]);
 const secondaryFiles = z.union([secondaryFile, z.array(secondaryFile)]);
 

@@ -69,6 +69,16 @@ describe('Secondary files', () => {
     expect(secondaryPatterns([{ pattern: '.dat2', required: '$(inputs.require_dat)' }])).toEqual([
       { pattern: '.dat2', required: false },
     ]);
+    // cwltool --pack's `required: null` leaves it to the pattern.
+    expect(
+      secondaryPatterns([
+        { pattern: '.idx', required: null },
+        { pattern: '^.bai?', required: null },
+      ]),
+    ).toEqual([
+      { pattern: '.idx', required: true },
+      { pattern: '^.bai', required: false },
+    ]);
     expect(secondaryName('reads.bam', '^.bai')).toBe('reads.bai');
     expect(secondaryName('a.b.c', '^^.d')).toBe('a.d');
     expect(secondaryName('reads.bam', '.idx')).toBe('reads.bam.idx');
