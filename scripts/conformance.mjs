@@ -5,7 +5,7 @@
 // temporary MUON_HOME and stops it at the end. It prints pass/fail/unsupported per tag, then
 // compares with cwltool's verdicts on this machine and lists every selected test cwltool passes and
 // muon does not; it exits 1 if there is one.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +19,8 @@ const shared = resolve(root, '..', 'shared');
 const usage = `usage: npm run conformance -- [options]
 
   --suite <dir>       the CWL suite, holding conformance_tests.yaml (default: ../shared/cwl-v1.2)
+  --packed            run a copy of the suite whose tools are what cwltool --pack makes of them
+                      (scripts/pack-cwl-suite.py): muon takes packed documents as cwltool does
   --tags <t1,t2>      only tests with any of these tags (default: all)
   --ids <id1,id2>     only these tests
   -j, --jobs <n>      tests at once (default: 2)
@@ -49,6 +51,7 @@ const { values: options } = parseArgs({
     csv: { type: 'string' },
     summary: { type: 'string' },
     'keep-home': { type: 'boolean', default: false },
+    packed: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -60,16 +63,17 @@ if (options.cli !== 'built' && options.cli !== 'source')
   fail(`--cli is built or source, not "${options.cli}"`);
 
 const python = '/usr/bin/python3';
-const suite = resolve(options.suite);
-const testFile = join(suite, 'conformance_tests.yaml');
+const given = resolve(options.suite);
 for (const [what, path] of [
-  ['the conformance tests', testFile],
+  ['the conformance tests', join(given, 'conformance_tests.yaml')],
   ['the conformance runner', resolve(options.runner)],
   ['python3', python],
 ]) {
   if (!existsSync(path)) fail(`${what} not found at ${path}`);
 }
 const work = mkdtempSync(join(tmpdir(), 'muon-conformance-'));
+const suite = options.packed ? packedSuite(given, join(work, 'suite')) : given;
+const testFile = join(suite, 'conformance_tests.yaml');
 const csvFile = resolve(options.csv ?? join(work, 'results.csv'));
 mkdirSync(dirname(csvFile), { recursive: true });
 
@@ -142,6 +146,7 @@ try {
   else if (runtime) console.error(`runtime home kept: ${runtime.home}`);
   // The work directory stays only when it holds the results (no --csv).
   rmSync(options.csv ? work : join(work, 'out'), { recursive: true, force: true });
+  rmSync(join(work, 'suite'), { recursive: true, force: true });
 }
 
 function report(results, wall, executor) {
@@ -300,6 +305,14 @@ function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
   const width = (cell, i) => (i === rows[0].length - 1 ? String(cell) : String(cell).padEnd(widths[i]));
   return rows.map((row) => row.map(width).join('  ').trimEnd()).join('\n');
+}
+
+/** The suite copied to `dest` with every tool packed by cwltool (scripts/pack-cwl-suite.py). */
+function packedSuite(source, dest) {
+  const script = join(root, 'scripts', 'pack-cwl-suite.py');
+  const packing = spawnSync(python, [script, source, dest, '-j', options.jobs], { stdio: 'inherit' });
+  if (packing.status !== 0) fail(`packing the suite with cwltool failed (${script})`);
+  return dest;
 }
 
 function fail(message) {
