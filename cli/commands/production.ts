@@ -21,7 +21,8 @@ const connect = (command: Command) => resolveClient(flagOptions(command));
 const out: Output = process.stdout;
 
 function productionId(text: string): string {
-  if (!/^[1-9]\d{0,15}$/.test(text)) throw new CliError(`"${text}" is not a production id.`, USAGE);
+  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new CliError(`"${text}" is not a production id.`, USAGE);
   return text;
 }
 

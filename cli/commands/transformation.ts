@@ -38,7 +38,8 @@ const names: Record<string, string> = {
 const snakeNames = Object.fromEntries(Object.entries(names).map(([snake, camel]) => [camel, snake]));
 
 function transformationId(text: string): string {
-  if (!/^[1-9]\d{0,15}$/.test(text)) throw new CliError(`"${text}" is not a transformation id.`, USAGE);
+  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new CliError(`"${text}" is not a transformation id.`, USAGE);
   return text;
 }
 

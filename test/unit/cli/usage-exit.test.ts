@@ -27,6 +27,9 @@ describe('muon usage errors', () => {
     [['login', '--flow', 'nope']],
     [['login', '--port', '70000']],
     [['local', '--port', 'abc']],
+    // Ids past 2^53 are not exact in JSON: refused before any request.
+    [['production', 'status', '9999999999999999']],
+    [['transformation', 'status', '9007199254740993']],
   ])('muon %j exits with 2', async (args) => {
     expect(await main(['node', 'muon', ...args])).toBe(2);
   });
