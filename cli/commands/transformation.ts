@@ -116,12 +116,12 @@ export function registerTransformation(program: Command): void {
   transformation
     .command('status')
     .description('state, files by status, tasks and their jobs by status')
-    .argument('<id>', 'the transformation id')
+    .argument('<id>', 'the transformation id', transformationId)
     .option('--json', 'print the status as JSON')
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
       const { body } = await connect(command).request<TransformationView>(
         'GET',
-        `/api/transformations/${transformationId(id)}`,
+        `/api/transformations/${id}`,
       );
       out.write(options.json ? `${toJson(body)}\n` : `${formatStatus(body)}\n`);
     });
@@ -129,7 +129,7 @@ export function registerTransformation(program: Command): void {
   transformation
     .command('files')
     .description("the transformation's files with their status, task and failed attempts")
-    .argument('<id>', 'the transformation id')
+    .argument('<id>', 'the transformation id', transformationId)
     .option('--status <status>', 'only files of this status (Unused, Assigned, Processed, Problematic)')
     .option('--json', 'print them as JSON')
     .action(async (id: string, options: { status?: string; json?: boolean }, command: Command) => {
@@ -142,7 +142,7 @@ export function registerTransformation(program: Command): void {
         if (next) query.set('next', next);
         const { body } = await client.request<{ files: TransformationFile[]; next?: string }>(
           'GET',
-          `/api/transformations/${transformationId(id)}/files?${query}`,
+          `/api/transformations/${id}/files?${query}`,
         );
         files.push(...body.files);
         next = body.next;
@@ -161,7 +161,7 @@ export function registerTransformation(program: Command): void {
   transformation
     .command('tasks')
     .description("the transformation's tasks: their files, job and status")
-    .argument('<id>', 'the transformation id')
+    .argument('<id>', 'the transformation id', transformationId)
     .option('--json', 'print them as JSON')
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
       const client = connect(command);
@@ -170,7 +170,7 @@ export function registerTransformation(program: Command): void {
       do {
         const { body } = await client.request<{ tasks: TransformationTask[]; next?: number }>(
           'GET',
-          `/api/transformations/${transformationId(id)}/tasks?limit=1000${after ? `&after=${after}` : ''}`,
+          `/api/transformations/${id}/tasks?limit=1000${after ? `&after=${after}` : ''}`,
         );
         tasks.push(...body.tasks);
         after = body.next;
@@ -194,12 +194,12 @@ export function registerTransformation(program: Command): void {
     transformation
       .command(action)
       .description(help)
-      .argument('<id>', 'the transformation id')
+      .argument('<id>', 'the transformation id', transformationId)
       .option('--json', 'print the answer as JSON')
       .action(async (id: string, options: { json?: boolean }, command: Command) => {
         const { body } = await connect(command).request<{ transformationId: number; state: string }>(
           'POST',
-          `/api/transformations/${transformationId(id)}/${action}`,
+          `/api/transformations/${id}/${action}`,
         );
         out.write(
           options.json ? `${toJson(body)}\n` : `Transformation ${body.transformationId} is ${body.state}.\n`,
@@ -210,14 +210,14 @@ export function registerTransformation(program: Command): void {
   transformation
     .command('extend')
     .description('a generation: make this many more tasks')
-    .argument('<id>', 'the transformation id')
+    .argument('<id>', 'the transformation id', transformationId)
     .argument('<tasks>', 'how many tasks to add')
     .option('--json', 'print the answer as JSON')
     .action(async (id: string, tasks: string, options: { json?: boolean }, command: Command) => {
       if (!/^[1-9]\d{0,5}$/.test(tasks)) throw new CliError(`"${tasks}" is not a number of tasks.`, USAGE);
       const { body } = await connect(command).request<{ transformationId: number; state: string }>(
         'POST',
-        `/api/transformations/${transformationId(id)}/extend`,
+        `/api/transformations/${id}/extend`,
         { tasks: Number(tasks) },
       );
       out.write(
