@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliError } from '#cli/errors.ts';
 import {
   documentJobHints,
   findLocalFiles,
@@ -15,18 +14,9 @@ import {
   setJdlSandbox,
 } from '#cli/inputs.ts';
 import { parseJdl, toJdl } from '#shared/jdl/index.ts';
+import { cliErrorOf } from './cli-error.ts';
 
 const reference = `SB:SandboxSE|/S3/muon/sandboxes/vo/user/alice/sha256:${'a'.repeat(64)}.tar.gz`;
-
-function failure(run: () => unknown): CliError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof CliError) return error;
-    throw error;
-  }
-  throw new Error('expected a CliError');
-}
 
 describe('Local locations', () => {
   it('are paths and file: URIs; SB:, LFN:, URLs and s3: are not', () => {
@@ -129,23 +119,23 @@ describe('Reading documents', () => {
   it('name the file, line and column of a syntax error, with exit code 2', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'message: hi\nlist: [1, 2\nother: 3\n');
-    const error = failure(() => readDocument(file));
+    const error = cliErrorOf(() => readDocument(file));
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(new RegExp(`^${file}: line 3, column 1: Flow sequence`));
     writeFileSync(file, 'a: 1\na: 2\n');
-    expect(failure(() => readDocument(file)).message).toMatch(/line 2, column 1: Map keys must be unique/);
+    expect(cliErrorOf(() => readDocument(file)).message).toMatch(/line 2, column 1: Map keys must be unique/);
   });
 
   it('say which file cannot be read, and refuse a document that is not a mapping', () => {
-    const missing = failure(() => readDocument(join(dir, 'missing.yaml'), 'input object'));
+    const missing = cliErrorOf(() => readDocument(join(dir, 'missing.yaml'), 'input object'));
     expect(missing.message).toBe(`Cannot read the input object ${join(dir, 'missing.yaml')}: no such file.`);
     expect(missing.exitCode).toBe(2);
     mkdirSync(join(dir, 'a-directory'), { recursive: true });
-    expect(failure(() => readDocument(join(dir, 'a-directory'), 'input object')).message).toBe(
+    expect(cliErrorOf(() => readDocument(join(dir, 'a-directory'), 'input object')).message).toBe(
       `Cannot read the input object ${join(dir, 'a-directory')}: it is a directory, not a file.`,
     );
     writeFileSync(join(dir, 'list.yaml'), '- 1\n- 2\n');
-    expect(failure(() => readMapping(join(dir, 'list.yaml'), 'input object')).message).toMatch(
+    expect(cliErrorOf(() => readMapping(join(dir, 'list.yaml'), 'input object')).message).toMatch(
       /the input object must be a mapping/,
     );
   });

@@ -10,6 +10,7 @@ import { CliError } from '#cli/errors.ts';
 import { noProgress } from '#cli/format.ts';
 import type { SandboxPlan } from '#cli/inputs.ts';
 import { getString, getStringList, parseJdl } from '#shared/jdl/index.ts';
+import { cliErrorOf } from './cli-error.ts';
 
 const sandbox = (n: number) =>
   `SB:SandboxSE|/S3/muon/sandboxes/vo/user/alice/sha256:${String(n).repeat(64)}.tar.gz`;
@@ -82,17 +83,6 @@ describe('Bulk submission', () => {
   });
 });
 
-/** The CliError `run` throws. */
-function thrown(run: () => unknown): CliError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof CliError) return error;
-    throw error;
-  }
-  throw new Error('expected a CliError');
-}
-
 describe('Preparing submissions', () => {
   let dir: string;
   beforeAll(() => {
@@ -162,7 +152,7 @@ describe('Preparing submissions', () => {
   });
 
   it('refuses a task that needs inputs when no input file is given, saying to give one', () => {
-    const error = thrown(() => planCwl({ workflowFile: join(dir, 'tool.cwl'), inputFiles: [] }));
+    const error = cliErrorOf(() => planCwl({ workflowFile: join(dir, 'tool.cwl'), inputFiles: [] }));
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(
       `${join(dir, 'tool.cwl')} needs inputs: give them in an input object (--input-files inputs.yaml):\n` +
@@ -179,11 +169,11 @@ describe('Preparing submissions', () => {
       join(dir, 'lost-step.cwl'),
       'cwlVersion: v1.2\nclass: Workflow\ninputs: {}\noutputs: {}\nsteps: {s: {run: nope.cwl, in: {}, out: []}}\n',
     );
-    const wrong = thrown(() =>
+    const wrong = cliErrorOf(() =>
       planCwl({ workflowFile: join(dir, 'tool.cwl'), inputFiles: [join(dir, 'wrong.yaml')] }),
     );
-    const typo = thrown(() => planCwl({ workflowFile: join(dir, 'typo.cwl'), inputFiles: [] }));
-    const lost = thrown(() => planCwl({ workflowFile: join(dir, 'lost-step.cwl'), inputFiles: [] }));
+    const typo = cliErrorOf(() => planCwl({ workflowFile: join(dir, 'typo.cwl'), inputFiles: [] }));
+    const lost = cliErrorOf(() => planCwl({ workflowFile: join(dir, 'lost-step.cwl'), inputFiles: [] }));
     expect([wrong.exitCode, typo.exitCode, lost.exitCode]).toEqual([1, 1, 2]);
     expect(typo.message).toMatch(/unknown type "Strin" \(did you mean "string"\?\)/);
     expect(lost.message).toMatch(/step "s" runs "nope\.cwl", which does not exist/);
