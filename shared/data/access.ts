@@ -30,20 +30,64 @@ export function assertInVo(identity: Identity, lfn: string): void {
  */
 export function jobOutputRoots(job: WritingJob): string[] {
   const roots = [userDirectory(job.vo, job.owner)];
-  const shared = [`/${job.vo}/user`, `/${job.vo}/prod`];
+  for (const lfn of requestedOutputLfns(job.description)) {
+    if (isWithin(lfn, `/${job.vo}`) && !aboveSharedAreas(job.vo, lfn)) roots.push(lfn);
+  }
+  return roots;
+}
+
+/**
+ * The LFNs a job asks its outputs to go to: its OutputPath when it is an LFN (a relative one is
+ * under the owner's directory anyway) and the LFNs and output paths its OutputData names (JDL
+ * `LFN:/...` items; CWL `dirac:Job` entries, kept as JSON).
+ */
+function requestedOutputLfns(
+  description: Partial<Pick<JobRecord['description'], 'outputPath' | 'outputData'>>,
+): string[] {
+  const lfns: string[] = [];
   const add = (candidate: unknown) => {
     if (typeof candidate !== 'string') return;
     const lfn = candidate.replace(/^lfn:/i, '').replace(/\/+$/, '');
-    if (!isLfn(lfn) || !isWithin(lfn, `/${job.vo}`)) return;
-    if (shared.some((area) => isWithin(area, lfn))) return;
-    roots.push(lfn);
+    if (isLfn(lfn)) lfns.push(lfn);
   };
-  add(job.description.outputPath);
-  for (const item of job.description.outputData) {
+  add(description.outputPath);
+  for (const item of description.outputData ?? []) {
     if (item.startsWith('{')) add(parseJson(item)?.outputPath);
     else if (/^lfn:/i.test(item)) add(item);
   }
-  return roots;
+  return lfns;
+}
+
+/** `/<vo>`, `/<vo>/user`, `/<vo>/prod` or above: no job's outputs go there. */
+const aboveSharedAreas = (vo: string, lfn: string): boolean =>
+  [`/${vo}/user`, `/${vo}/prod`].some((area) => isWithin(area, lfn));
+
+/** Why a job of `owner` may not write under `lfn` of its VO, or undefined if it may. */
+function outputAreaProblem(vo: string, owner: string, lfn: string): string | undefined {
+  if (aboveSharedAreas(vo, lfn)) return `${lfn} is above every user's or production's directory`;
+  const home = userDirectory(vo, owner);
+  if (isWithin(lfn, `/${vo}/user`) && !isWithin(lfn, home)) {
+    return `${lfn} is in another user's directory (the job owner's is ${home})`;
+  }
+  return undefined;
+}
+
+/**
+ * Outputs a job asks for where the data manager would refuse them (another VO, another user's
+ * directory, above the users' or productions' directories), told at submission instead of when
+ * the finished job uploads them. `/<vo>/prod/<id>` is checked only at upload, against the
+ * transformation's owner.
+ */
+export function outputLocationProblems(
+  vo: string,
+  owner: string,
+  description: Partial<Pick<JobRecord['description'], 'outputPath' | 'outputData'>>,
+): string[] {
+  return requestedOutputLfns(description).flatMap((lfn) => {
+    if (!isWithin(lfn, `/${vo}`)) return [`output ${lfn} is not in /${vo}, your VO`];
+    const problem = outputAreaProblem(vo, owner, lfn);
+    return problem === undefined ? [] : [`output ${problem}`];
+  });
 }
 
 /**
@@ -60,12 +104,8 @@ export function assertJobMayWrite(job: WritingJob, lfn: string): void {
       `Job ${job.jobId} may write only under ${roots.join(', ')}; ${lfn} is elsewhere.`,
     );
   }
-  const home = userDirectory(job.vo, job.owner);
-  if (isWithin(lfn, `/${job.vo}/user`) && !isWithin(lfn, home)) {
-    throw new ForbiddenError(
-      `Job ${job.jobId} may not write ${lfn}: it is in another user's directory; the job's owner's is ${home}.`,
-    );
-  }
+  const problem = outputAreaProblem(job.vo, job.owner, lfn);
+  if (problem !== undefined) throw new ForbiddenError(`Job ${job.jobId} may not write: ${problem}.`);
 }
 
 /**

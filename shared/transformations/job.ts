@@ -152,7 +152,13 @@ export function checkTaskJob(
     if (!voConfig) throw new BadRequestError(`Unknown virtual organisation ${transformation.vo}.`);
     for (const problem of request.problems.list) problems.list.push(problem);
     for (const draft of request.drafts)
-      checkDraft(draft, config, { name: transformation.vo, config: voConfig }, problems);
+      checkDraft(
+        draft,
+        config,
+        { name: transformation.vo, config: voConfig },
+        problems,
+        transformation.owner,
+      );
   } catch (error) {
     if (error instanceof MuonError && error.statusCode < 500) {
       throw new BadRequestError(

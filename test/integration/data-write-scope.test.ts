@@ -7,7 +7,9 @@
  * does bob's job write in the outputs directory of alice's transformation (`/<vo>/prod/<id>`), where
  * it could replace her production's files or plant inputs for its next step.
  */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobKey } from '#shared/jobs/store/keys.ts';
 import { bearer, type HeldJob, submitAndWait, takeJob } from '#test/integration/support/identities.ts';
 import { registerPilot } from '#test/integration/support/pilots.ts';
 import {
@@ -36,15 +38,61 @@ describe("Writing data for a job stays out of other users' directories", () => {
     });
   const asPayload = (held: HeldJob) => ({ as: 'none' as const, headers: bearer(held.payloadToken) });
 
+  /** The outputs each of alice's jobs asks for; submission refuses them now, so they are written in. */
+  const outputs = [
+    { outputPath: bobHome, outputData: [] },
+    { outputData: [`LFN:${bobHome}/precious.dat`] },
+    { outputPath: `/${vo}`, outputData: [] },
+  ];
+
   beforeAll(async () => {
     runtime = await startTestRuntime();
     const pilot = await registerPilot(runtime);
     const ids = await submitAndWait(runtime, [
-      `Executable = "echo"; OutputPath = "${bobHome}";`,
-      `Executable = "echo"; OutputData = {"LFN:${bobHome}/precious.dat"};`,
-      `Executable = "echo"; OutputPath = "/${vo}";`,
+      'Executable = "echo";',
+      'Executable = "echo";',
+      'Executable = "echo";',
     ]);
+    // As jobs stored before submission checked where outputs go: the data manager must hold anyway.
+    await Promise.all(ids.map((id, i) => setOutputs(id, outputs[i] ?? {})));
     jobs = await Promise.all(ids.map((id) => takeJob(runtime, pilot, id)));
+  });
+
+  async function setOutputs(jobId: number, fields: { outputPath?: string; outputData?: string[] }) {
+    const entries = Object.entries(fields);
+    await runtime.aws.dynamo.send(
+      new UpdateCommand({
+        TableName: runtime.resources.tables.jobs as string,
+        Key: jobKey(jobId),
+        UpdateExpression: `SET ${entries.map((_, i) => `description.#f${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([field], i) => [`#f${i}`, field])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
+      }),
+    );
+  }
+
+  it("refuses at submission outputs in another user's directory, above every user's or in another VO, naming each", async () => {
+    const response = await runtime.api('/api/jobs/jdl', {
+      method: 'POST',
+      json: [
+        `Executable = "echo"; OutputPath = "${bobHome}";`,
+        `Executable = "echo"; OutputData = {"LFN:${bobHome}/precious.dat"};`,
+        `Executable = "echo"; OutputPath = "/${vo}";`,
+        'Executable = "echo"; OutputPath = "/vo.other.org/user/a/alice";',
+      ],
+    });
+    expect(response.status).toBe(400);
+    const { detail } = await bodyOf(response);
+    expect(detail).toMatch(
+      /jdl\[0\]: output \/vo\.example\.org\/user\/b\/bob is in another user's directory/,
+    );
+    expect(detail).toMatch(
+      /jdl\[1\]: output \/vo\.example\.org\/user\/b\/bob\/precious\.dat is in another user's/,
+    );
+    expect(detail).toMatch(
+      /jdl\[2\]: output \/vo\.example\.org is above every user's or production's directory/,
+    );
+    expect(detail).toMatch(/jdl\[3\]: output \/vo\.other\.org\/user\/a\/alice is not in \/vo\.example\.org/);
   });
   afterAll(async () => {
     await runtime?.stop();

@@ -1,10 +1,12 @@
 /**
  * The checks every submitted job passes before anything is stored (DIRAC's JobDescriptionModel
- * and JobManifest.check): VO defaults and limits, known sites, platforms and storage elements.
+ * and JobManifest.check): VO defaults and limits, known sites, platforms and storage elements, and
+ * outputs the data manager would refuse to write.
  * Each problem names where it is (`jdl[0]`, `inputs[3]`) and what to fix; all are reported at once.
  */
 import { compatiblePlatforms, isAny } from '#shared/config/platforms.ts';
 import type { MuonConfig, VirtualOrganizationConfig } from '#shared/config/schema.ts';
+import { outputLocationProblems } from '#shared/data/access.ts';
 import { type JobDescription, jobDescriptionSchema } from '#shared/jobs/model.ts';
 
 /** A job description as read from JDL or CWL, before defaults and checks. */
@@ -31,6 +33,8 @@ export function checkDraft(
   config: MuonConfig,
   vo: { name: string; config: VirtualOrganizationConfig },
   problems: SubmissionProblems,
+  /** The user the job runs for: its outputs may not go to another user's directory. */
+  owner: string,
 ): JobDescription | undefined {
   const { where } = draft;
   const limits = vo.config.jobDescription;
@@ -78,6 +82,7 @@ export function checkDraft(
       `Platform "${d.platform}" is unknown (known: ${Object.keys(config.platforms).join(', ') || 'none'})`,
     );
   }
+  for (const problem of outputLocationProblems(vo.name, owner, d)) problems.add(where, problem);
   for (const se of d.outputSE ?? []) {
     if (!(se in config.storageElements))
       problems.add(where, `OutputSE "${se}" is not a storage element of this deployment`);

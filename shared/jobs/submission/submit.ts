@@ -153,7 +153,13 @@ function checkRequest(
   const problems = request.problems;
   const descriptions: JobDescription[] = [];
   for (const draft of request.drafts) {
-    const description = checkDraft(draft, deps.config, { name: identity.vo, config: voConfig }, problems);
+    const description = checkDraft(
+      draft,
+      deps.config,
+      { name: identity.vo, config: voConfig },
+      problems,
+      identity.username,
+    );
     if (description) descriptions.push(description);
   }
   if (!problems.empty || descriptions.length === 0) {
