@@ -13,6 +13,7 @@ import { CliError, USAGE, usageErrors } from '#cli/errors.ts';
 import { type Output, toJson } from '#cli/format.ts';
 import { readMapping } from '#cli/inputs.ts';
 import { CwlValidationError } from '#shared/cwl/errors.ts';
+import { parsePlainId } from '#shared/http/path-ids.ts';
 import type { ProductionView } from '#shared/productions/model.ts';
 import { ProductionInvalidError, planProduction } from '#shared/productions/plan.ts';
 import { formatProduction } from './production-status.ts';
@@ -21,8 +22,7 @@ const connect = (command: Command) => resolveClient(flagOptions(command));
 const out: Output = process.stdout;
 
 function productionId(text: string): string {
-  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(Number(text)))
-    throw new CliError(`"${text}" is not a production id.`, USAGE);
+  if (parsePlainId(text) === undefined) throw new CliError(`"${text}" is not a production id.`, USAGE);
   return text;
 }
 

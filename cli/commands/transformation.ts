@@ -15,6 +15,7 @@ import { readMapping } from '#cli/inputs.ts';
 import { formatQuery, parseQuery } from '#shared/catalog/query.ts';
 import { CwlValidationError } from '#shared/cwl/errors.ts';
 import { MuonError } from '#shared/errors.ts';
+import { parsePlainId } from '#shared/http/path-ids.ts';
 import {
   type TransformationFile,
   type TransformationTask,
@@ -38,8 +39,7 @@ const names: Record<string, string> = {
 const snakeNames = Object.fromEntries(Object.entries(names).map(([snake, camel]) => [camel, snake]));
 
 function transformationId(text: string): string {
-  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(Number(text)))
-    throw new CliError(`"${text}" is not a transformation id.`, USAGE);
+  if (parsePlainId(text) === undefined) throw new CliError(`"${text}" is not a transformation id.`, USAGE);
   return text;
 }
 

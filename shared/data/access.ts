@@ -9,6 +9,7 @@
 import { hasProperty, type Identity, properties } from '#shared/auth/identity.ts';
 import { isLfn, isWithin, userDirectory } from '#shared/data/lfn.ts';
 import { ForbiddenError } from '#shared/errors.ts';
+import { parsePlainId } from '#shared/http/path-ids.ts';
 import { isAdministrator } from '#shared/jobs/access.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 
@@ -118,8 +119,7 @@ export function assertJobMayWrite(job: WritingJob, lfn: string): void {
 export function productionAreaOf(vo: string, lfn: string): number | undefined {
   const root = `/${vo}/prod`;
   if (!isWithin(lfn, root)) return undefined;
-  const id = /^[1-9][0-9]{0,15}$/.exec(lfn.slice(root.length + 1).split('/')[0] ?? '')?.[0];
-  return id !== undefined && Number.isSafeInteger(Number(id)) ? Number(id) : 0;
+  return parsePlainId(lfn.slice(root.length + 1).split('/')[0]) ?? 0;
 }
 
 /** A normal user writing on their own behalf: only under their own user directory. */

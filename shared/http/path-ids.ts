@@ -1,6 +1,6 @@
 /**
- * Ids of transformations and productions in a route's path: plain decimal integers that a JavaScript
- * number holds exactly, as jobs' ids are (shared/jobs/http.ts). `Number()` turns
+ * Ids of jobs, transformations and productions: plain decimal integers that a JavaScript number
+ * holds exactly (jobs' are read with it too, shared/jobs/http.ts). `Number()` turns
  * "9007199254740993" into 9007199254740992, so an unsafe spelling would act on another object.
  */
 import { ValidationError } from '#shared/errors.ts';

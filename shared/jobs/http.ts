@@ -15,17 +15,13 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '#shared/errors.ts';
+import { parsePlainId } from '#shared/http/path-ids.ts';
 import type { BulkResult } from '#shared/jobs/control.ts';
 
 export const jobIdTextMessage = 'job ids are plain decimal integers';
-const jobIdText = /^[1-9][0-9]{0,15}$/;
 
 /** The job id `text` spells, or undefined when it is not a plain decimal integer (or not a safe one). */
-export function parseJobId(text: string | undefined): number | undefined {
-  if (text === undefined || !jobIdText.test(text)) return undefined;
-  const id = Number(text);
-  return Number.isSafeInteger(id) ? id : undefined;
-}
+export const parseJobId = parsePlainId;
 
 /**
  * Refuses every key of a map keyed by job id that is not one. Checked on the whole map, not as the
