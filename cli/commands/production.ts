@@ -102,13 +102,13 @@ export function registerProduction(program: Command): void {
   production
     .command('status')
     .description('per step: files Unused/Assigned/Processed/Problematic, jobs by status, progress')
-    .argument('<id>', 'the production id')
+    .argument('<id>', 'the production id', productionId)
     .option('--json', 'print the status as JSON')
     .option('--wait', 'refresh until the production is Completed, Stopped or Cleaned')
     .option('--interval <seconds>', 'seconds between refreshes with --wait (at least 1)', '5')
     .action(
       async (id: string, options: { json?: boolean; wait?: boolean; interval: string }, command: Command) => {
-        const path = `/api/productions/${productionId(id)}`;
+        const path = `/api/productions/${id}`;
         const interval = Number(options.interval);
         if (!Number.isFinite(interval) || interval <= 0) {
           throw new CliError(`--interval is a positive number of seconds, not "${options.interval}".`, USAGE);
@@ -151,11 +151,11 @@ export function registerProduction(program: Command): void {
     production
       .command(action)
       .description(help)
-      .argument('<id>', 'the production id')
+      .argument('<id>', 'the production id', productionId)
       .option('--json', 'print the answer as JSON')
       .action(async (id: string, options: { json?: boolean }, command: Command) => {
         const client = connect(command);
-        const path = `/api/productions/${productionId(id)}/${action}`;
+        const path = `/api/productions/${id}/${action}`;
         const answer = await client.send('POST', path);
         // When no step could be changed the API answers 409 with the same per-step account as
         // its `detail`: shown as the steps are, not as JSON, and the command fails.
