@@ -7,6 +7,8 @@
  * - A submission's idempotency key is one item naming the production it created, so a retry after
  *   a crash resumes that production instead of starting another.
  */
+import type { IdempotencyScope } from '#shared/jobs/store/keys.ts';
+
 export const productionKey = (productionId: number) => ({
   pk: `PRODUCTION#${productionId}`,
   sk: 'PRODUCTION',
@@ -16,13 +18,8 @@ export const counterKey = { pk: 'COUNTER#productionId', sk: 'COUNTER' } as const
 
 export const ownerKey = (vo: string, owner: string) => `${vo}#${owner}`;
 
-/** Whose submission a key names: the same person in another group is another submitter. */
-export interface IdempotencyScope {
-  readonly vo: string;
-  readonly owner: string;
-  readonly group: string;
-  readonly key: string;
-}
+/** Whose submission a key names, as for jobs: the same person in another group is another submitter. */
+export type { IdempotencyScope };
 
 export const idempotencyKey = ({ vo, owner, group, key }: IdempotencyScope) => ({
   pk: `IDEMPOTENCY#${vo}#${owner}#${group}#${key}`,

@@ -17,6 +17,7 @@ import type { Identity } from '#shared/auth/identity.ts';
 import type { MetaQuery, MetaType } from '#shared/catalog/query.ts';
 import { canonicalJson, canonicalWorkflow } from '#shared/cwl/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
+import { submitterScope } from '#shared/jobs/store/keys.ts';
 import { assertCanSubmitTransformation, mayAccessTransformation } from '#shared/transformations/access.ts';
 import {
   emptyFileCounts,
@@ -149,8 +150,7 @@ export function createProductionService(ports: ProductionPorts) {
     if (idempotencyKey === undefined) productionId = await store.allocateId();
     else {
       // A retry finds the id its key names; a lost race's allocated id is a gap, as in DIRAC.
-      const scope = { vo: identity.vo, owner: identity.username, group: identity.group, key: idempotencyKey };
-      const claim = await store.claimKey(scope, {
+      const claim = await store.claimKey(submitterScope(identity, idempotencyKey), {
         productionId: await store.allocateId(),
         requestHash,
         createdAt,

@@ -16,6 +16,8 @@
  * partitions of the same shard. A reader of one owner or status queries every shard
  * (`ownerPartitions`, `statusPartitions`); each shard is still in job-id order.
  */
+
+import type { Identity } from '#shared/auth/identity.ts';
 import type { JobRecord } from '#shared/jobs/model.ts';
 import type { JobStatus } from '#shared/jobs/status.ts';
 
@@ -74,6 +76,12 @@ export interface IdempotencyScope {
   readonly group: string;
   readonly key: string;
 }
+
+/** The scope of `key` sent by `identity`. */
+export const submitterScope = (
+  identity: Pick<Identity, 'vo' | 'username' | 'group'>,
+  key: string,
+): IdempotencyScope => ({ vo: identity.vo, owner: identity.username, group: identity.group, key });
 
 /** The counters table: the job-id allocator and submission idempotency records. */
 export const counterKeys = {

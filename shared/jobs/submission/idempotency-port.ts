@@ -8,18 +8,14 @@ import {
   markChunksWritten,
   putIdempotencyRecord,
 } from '#shared/jobs/store/idempotency.ts';
+import { submitterScope } from '#shared/jobs/store/keys.ts';
 import type { IdempotencyPort } from '#shared/jobs/submission/submit.ts';
 
 export const createIdempotencyPort =
   (deps: Pick<Deps, 'aws' | 'resources'>) =>
   (identity: Identity): IdempotencyPort => {
     const table = () => tableName(deps.resources, 'counters');
-    const scope = (key: string) => ({
-      vo: identity.vo,
-      owner: identity.username,
-      group: identity.group,
-      key,
-    });
+    const scope = (key: string) => submitterScope(identity, key);
     return {
       get: (key) => getIdempotencyRecord(deps.aws.dynamo, table(), scope(key)),
       put: (key, record) => putIdempotencyRecord(deps.aws.dynamo, table(), scope(key), record),
