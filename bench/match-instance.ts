@@ -13,7 +13,13 @@
 import { round } from '#bench/support.ts';
 import { recalculateTaskQueues } from '#shared/agents/task-queues.ts';
 import { startTestRuntime, testConfig } from '#test/integration/support/runtime.ts';
-import { createWaitingJobs, matcherOn, pilotAt, seeded } from '#test/integration/support/waiting-jobs.ts';
+import {
+  createWaitingJobs,
+  matcherOn,
+  openRequirements,
+  pilotAt,
+  seeded,
+} from '#test/integration/support/waiting-jobs.ts';
 
 const queueCount = Number(process.env.BENCH_TQS ?? 50);
 const perQueue = Number(process.env.BENCH_PER_TQ ?? 200);
@@ -26,16 +32,7 @@ try {
   const jobs = createWaitingJobs(runtime);
   const tags = Array.from({ length: queueCount }, (_, i) => `Tag${i}`);
   for (const [i, tag] of tags.entries()) {
-    const requirements = {
-      cpuTime: 3600,
-      sites: [],
-      bannedSites: [],
-      gridCEs: [],
-      platforms: [],
-      jobTypes: ['User'],
-      tags: [tag],
-      owner: `user${i}`,
-    };
+    const requirements = openRequirements({ tags: [tag], owner: `user${i}` });
     const high = Math.round(perQueue / 11);
     await jobs.add({ ...requirements, priority: 5 }, high);
     await jobs.add({ ...requirements, priority: 1 }, perQueue - high);

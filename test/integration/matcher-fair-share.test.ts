@@ -15,6 +15,7 @@ import { startTestRuntime, type TestRuntime, testConfig } from '#test/integratio
 import {
   createWaitingJobs,
   matcherOn,
+  openRequirements,
   pilotAt,
   type Requirements,
   seeded,
@@ -37,17 +38,8 @@ describe('Fair share', () => {
 
   it('gives two groups with shares 3:1 and full queues their jobs 3:1, within 10 %', async () => {
     const jobs = createWaitingJobs(runtime);
-    const queue = (owner: string, ownerGroup: string): Requirements => ({
-      owner,
-      ownerGroup,
-      cpuTime: 3600,
-      sites: [],
-      bannedSites: [],
-      gridCEs: [],
-      platforms: [],
-      jobTypes: ['User'],
-      tags: ['FairShare'],
-    });
+    const queue = (owner: string, ownerGroup: string): Requirements =>
+      openRequirements({ owner, ownerGroup, tags: ['FairShare'] });
     // More jobs than either group can get, so neither queue runs dry.
     const userJobs = new Set(await jobs.add(queue('alice', 'user'), 3000));
     const adminJobs = new Set(await jobs.add(queue('bob', 'admin'), 1400));

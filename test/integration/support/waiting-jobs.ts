@@ -33,6 +33,18 @@ export type Requirements = Omit<JobRequirements, 'priority' | 'vo' | 'owner' | '
   readonly priority?: number;
 };
 
+/** Requirements any pilot meets but for the fields given: an hour of CPU, User jobs, no site, CE, platform or tag. */
+export const openRequirements = (given: Partial<Requirements> = {}): Requirements => ({
+  cpuTime: 3600,
+  sites: [],
+  bannedSites: [],
+  gridCEs: [],
+  platforms: [],
+  jobTypes: ['User'],
+  tags: [],
+  ...given,
+});
+
 const vo = 'vo.example.org';
 
 function waitingJob(jobId: number, r: Requirements, now: string): JobRecord {
