@@ -104,7 +104,10 @@ function scanDirectives(value: unknown, path: PathSegment[], issues: CwlIssue[],
     return value.every((item, index) => scanDirectives(item, [...path, index], issues, depth + 1));
   if (!isRecord(value)) return true;
   for (const [key, child] of Object.entries(value)) {
-    if (key === '$import' || key === '$include') {
+    if (key === '$import' && typeof child === 'string' && child.startsWith('#')) {
+      // An in-document one left by resolveLocalImports: its target is missing or contains it.
+      issues.push(issueAt([...path, key], `"${child}" names no object of this document that can stand here`));
+    } else if (key === '$import' || key === '$include') {
       issues.push(issueAt([...path, key], `${key} is not supported in a submission; ${PACK_HINT}`));
     } else if (!scanDirectives(child, [...path, key], issues, depth + 1)) {
       return false;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandLineTool, Workflow } from '#shared/cwl/index.ts';
 import { validateCwl } from '#shared/cwl/index.ts';
 import { resolveLocalImports } from '#shared/cwl/local-imports.ts';
-import { fixture } from './fixtures.ts';
+import { fixture, issuesOf, messageAt } from './fixtures.ts';
 
 const packed = (name: string) => fixture(`cwltool-packed/${name}`);
 
@@ -36,6 +36,27 @@ describe('Documents packed by cwltool', () => {
 });
 
 describe('In-document $import', () => {
+  it('names an in-document $import whose id the document lacks', () => {
+    const dangling = {
+      $graph: [
+        {
+          class: 'CommandLineTool',
+          id: '#main',
+          requirements: [{ $import: '#nosuch' }],
+          inputs: [],
+          outputs: [],
+        },
+      ],
+      cwlVersion: 'v1.2',
+    };
+    expect(
+      messageAt(
+        issuesOf(() => validateCwl(dangling)),
+        '$graph[0].requirements[0].$import',
+      ),
+    ).toBe('"#nosuch" names no object of this document that can stand here');
+  });
+
   it('leaves a document without one as it is, and one that leads back to itself for the check to report', () => {
     const plain = { class: 'CommandLineTool', inputs: [] };
     expect(resolveLocalImports(plain)).toBe(plain);
